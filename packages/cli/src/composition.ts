@@ -1,0 +1,65 @@
+import {
+  BACKEND,
+  CLOCK,
+  container as rootContainer,
+  createWasmBackend,
+  MASTER_SEED,
+  ReferenceBackend,
+  systemClock,
+  type Clock,
+  type ComputeBackend,
+  type DependencyContainer,
+} from '@txsim/core';
+import { registerDevices } from '@txsim/devices';
+import { registerNonidealities } from '@txsim/nonidealities';
+
+/**
+ * The composition root: the one place that decides what a txsim process registers. Nothing is
+ * registered by import; every container made here is a child of tsyringe's root, so a caller can
+ * still override a service in its own child without touching this one.
+ */
+
+export type BackendChoice = 'wasm' | 'reference';
+
+export interface RunContainerOptions {
+  /** Master seed every random stream is forked from. */
+  readonly seed: number | string;
+  /** 'wasm' falls back to the reference backend, with a warning, when the kernels are unavailable. */
+  readonly backend: BackendChoice;
+  /** Where the fallback warning goes; default: stderr. */
+  readonly warn?: (message: string) => void;
+  /** Overrides the system clock (tests, replays). */
+  readonly clock?: Clock;
+}
+
+/** A container holding only the plugin registrations: enough to validate specs and list plugins. */
+export function createPluginContainer(parent: DependencyContainer = rootContainer): DependencyContainer {
+  const c = parent.createChildContainer();
+  registerDevices(c);
+  registerNonidealities(c);
+  return c;
+}
+
+/** The requested compute backend, or the reference backend when the WASM build cannot be loaded. */
+export function createBackend(choice: BackendChoice, warn: (message: string) => void = warnOnStderr): ComputeBackend {
+  if (choice === 'reference') return new ReferenceBackend();
+  try {
+    return createWasmBackend();
+  } catch (e) {
+    warn(`warning: WASM backend unavailable (${e instanceof Error ? e.message : String(e)}); using the reference backend, which is much slower`);
+    return new ReferenceBackend();
+  }
+}
+
+/** Everything one training run resolves: plugins, compute backend, master seed and clock. */
+export function createRunContainer(options: RunContainerOptions, parent: DependencyContainer = rootContainer): DependencyContainer {
+  const c = createPluginContainer(parent);
+  c.register(BACKEND, { useValue: createBackend(options.backend, options.warn) });
+  c.register(MASTER_SEED, { useValue: options.seed });
+  c.register(CLOCK, { useValue: options.clock ?? systemClock });
+  return c;
+}
+
+function warnOnStderr(message: string): void {
+  process.stderr.write(`${message}\n`);
+}

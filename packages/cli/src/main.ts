@@ -1,0 +1,45 @@
+import { createRequire } from 'node:module';
+import { SpecError } from '@txsim/core';
+import { Command, CommanderError } from 'commander';
+import { addPluginsCommand } from './commands/plugins.js';
+import { addTrainCommand } from './commands/train.js';
+import { addValidateCommand } from './commands/validate.js';
+import { processIo, type CliIo } from './io.js';
+
+// src/ and dist/ both sit one level below the package root.
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+/** Exit codes: 0 success, 1 failure (or an invalid spec under `validate`), 2 invalid spec. */
+export const EXIT = { ok: 0, error: 1, invalidSpec: 2 } as const;
+
+/**
+ * Runs the txsim CLI on `argv` (process.argv layout: node, script, args…) and resolves to the exit
+ * code; it never calls process.exit, so it can run in-process.
+ */
+export async function main(argv: readonly string[] = process.argv, io: CliIo = processIo): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = new Command('txsim')
+    .description('simulate DNN training on resistive crossbars')
+    .version(version)
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+  addTrainCommand(program, io);
+  addValidateCommand(program, io, (code) => (exitCode = code));
+  addPluginsCommand(program, io);
+
+  try {
+    await program.parseAsync(argv as string[], { from: 'node' });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode; // commander has already printed help or the usage error
+    if (e instanceof SpecError) {
+      io.stderr.write(`${e.message}\n`);
+      return EXIT.invalidSpec;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    io.stderr.write(`txsim: ${message}\n`);
+    if (process.env.TXSIM_DEBUG && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
+    return EXIT.error;
+  }
+}

@@ -1,0 +1,132 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { EpochMetrics, LayerActivity } from '@txsim/core';
+
+let tmpCounter = 0;
+
+/**
+ * Replaces `file` with `data` so that a reader (or a crash) sees the old or the new content, never a
+ * torn write: the data goes to a temporary file in the same directory (same filesystem, so rename is
+ * atomic), is fsynced, and is renamed over the target.
+ */
+export function writeFileAtomic(file: string, data: string): void {
+  const dir = dirname(file);
+  const tmp = join(dir, `.${basename(file)}.${process.pid}.${++tmpCounter}.tmp`);
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  closeSync(fd);
+  try {
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  syncDir(dir);
+}
+
+/** Makes the rename itself durable; directories cannot be opened for fsync on every platform. */
+function syncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Best effort: Windows refuses to open directories, and the data itself is already synced.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** Local time as YYYYMMDD-HHMMSS, the suffix of default run directories. */
+export function timestamp(date: Date): string {
+  return `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
+}
+
+/** `runs/<name>-<YYYYMMDD-HHMMSS>`, with `-2`, `-3`… appended if a run started in the same second. */
+export function defaultRunDir(name: string, date: Date = new Date(), root = 'runs'): string {
+  const safe = name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '') || 'run';
+  const base = join(root, `${safe}-${timestamp(date)}`);
+  let dir = base;
+  for (let i = 2; existsSync(dir); i++) dir = `${base}-${i}`;
+  return dir;
+}
+
+/** Refuses a directory that already holds files, so one run never overwrites another's results. */
+export function checkRunDir(dir: string): void {
+  if (existsSync(dir) && readdirSync(dir).length > 0) {
+    throw new Error(`output directory ${dir} already exists and is not empty; choose another --out`);
+  }
+}
+
+export interface LayerSummary {
+  readonly name: string;
+  readonly kind: 'analog' | 'digital';
+  readonly inputs: number;
+  readonly outputs: number;
+  /** Tile size and grid of an analog layer. */
+  readonly tiles?: { readonly rows: number; readonly cols: number; readonly grid: readonly [number, number] };
+}
+
+/** What `summary.json` records; arrays have one entry per epoch run. */
+export interface RunSummary {
+  readonly name: string;
+  readonly specFile: string;
+  readonly seed: number | string;
+  /** The backend that actually ran (e.g. "wasm-relaxed-simd", or "reference" after a fallback). */
+  readonly backend: string;
+  /** True when `--digital` dropped the crossbars. */
+  readonly digital: boolean;
+  readonly epochs: number;
+  readonly trainExamples: number;
+  readonly testExamples: number;
+  readonly testAccuracy: readonly number[];
+  readonly testLoss: readonly number[];
+  readonly trainLoss: readonly number[];
+  readonly trainAccuracy: readonly number[];
+  readonly secondsPerEpoch: readonly number[];
+  readonly wallSeconds: number;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  /** Hardware activity counts per analog layer and phase. */
+  readonly activity: Readonly<Record<string, LayerActivity>>;
+  readonly layers: readonly LayerSummary[];
+}
+
+/** Fields of a summary that depend on the machine's speed or the time of day, not on the simulation. */
+export const WALL_TIME_FIELDS = ['secondsPerEpoch', 'wallSeconds', 'startedAt', 'finishedAt'] as const;
+
+/** One run's output directory: `spec.resolved.json`, `metrics.jsonl`, `summary.json`, each written atomically. */
+export class RunDir {
+  readonly #metrics: string[] = [];
+
+  private constructor(readonly path: string) {}
+
+  static create(path: string): RunDir {
+    checkRunDir(path);
+    mkdirSync(path, { recursive: true });
+    return new RunDir(path);
+  }
+
+  writeSpec(spec: unknown): void {
+    writeFileAtomic(join(this.path, 'spec.resolved.json'), `${JSON.stringify(spec, null, 2)}\n`);
+  }
+
+  /** Appends one epoch's line; the whole file is rewritten so a reader never sees half a line. */
+  appendMetrics(metrics: EpochMetrics): void {
+    this.#metrics.push(JSON.stringify(metrics));
+    writeFileAtomic(join(this.path, 'metrics.jsonl'), `${this.#metrics.join('\n')}\n`);
+  }
+
+  writeSummary(summary: RunSummary): void {
+    writeFileAtomic(join(this.path, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  }
+}

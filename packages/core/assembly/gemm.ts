@@ -1,0 +1,247 @@
+// Packed single-precision GEMM (BLIS layout) for WebAssembly SIMD128.
+//
+// One source, two builds: ASC_FEATURE_RELAXED_SIMD is a compile-time constant, so the relaxed build uses
+// f32x4.relaxed_madd (a fused FMA on x86-with-FMA and arm64, ~20 % faster) and the baseline build uses mul+add.
+// All addresses are byte offsets into the exported memory; JS owns everything above arenaBase().
+
+// 2×16 is 8 f32x4 accumulators: V8 (Node 20) spills and runs at about half speed with more than 8.
+const MR: i32 = 2;
+const NR: i32 = 16;
+// KC keeps a 16-column B micro-panel (16 KiB) in L1; MC·KC of packed A (120 KiB) stays in L2.
+const KC: i32 = 256;
+const NC: i32 = 512;
+const MC: i32 = 120;
+
+// How a finished tile meets C: overwrite (first K block with beta = 0, so stale NaNs in C are discarded),
+// add (later K blocks, or beta = 1), or scale-and-add (first K block with any other beta).
+const STORE: i32 = 0;
+const ACCUM: i32 = 1;
+const SCALE: i32 = 2;
+
+// A fixed arena after the static data instead of an allocator: the buffer sizes are compile-time constants,
+// so nothing here ever needs to allocate or free.
+@inline function packABase(): usize {
+  return (__heap_base + 63) & ~(63 as usize);
+}
+@inline function packBBase(): usize {
+  return packABase() + <usize>(MC * KC * 4);
+}
+@inline function tileBase(): usize {
+  return packBBase() + <usize>(KC * NC * 4);
+}
+
+/** First byte JS may use for operands; everything below belongs to the pack buffers. */
+export function arenaBase(): usize {
+  return (tileBase() + <usize>(MR * NR * 4) + 63) & ~(63 as usize);
+}
+
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/** C[2×16] (mode) op(A-panel)·op(B-panel) over kc; ldc is in bytes. */
+function kernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, mode: i32, beta: f32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp, 0), b1 = v128.load(bp, 16), b2 = v128.load(bp, 32), b3 = v128.load(bp, 48);
+    const a0 = v128.load32_splat(ap, 0);
+    c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
+    c02 = madd(a0, b2, c02); c03 = madd(a0, b3, c03);
+    const a1 = v128.load32_splat(ap, 4);
+    c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
+    c12 = madd(a1, b2, c12); c13 = madd(a1, b3, c13);
+    ap += 8;
+    bp += 64;
+  }
+  const d = c + ldc;
+  if (mode == STORE) {
+    v128.store(c, c00, 0); v128.store(c, c01, 16); v128.store(c, c02, 32); v128.store(c, c03, 48);
+    v128.store(d, c10, 0); v128.store(d, c11, 16); v128.store(d, c12, 32); v128.store(d, c13, 48);
+  } else if (mode == ACCUM) {
+    v128.store(c, f32x4.add(v128.load(c, 0), c00), 0); v128.store(c, f32x4.add(v128.load(c, 16), c01), 16);
+    v128.store(c, f32x4.add(v128.load(c, 32), c02), 32); v128.store(c, f32x4.add(v128.load(c, 48), c03), 48);
+    v128.store(d, f32x4.add(v128.load(d, 0), c10), 0); v128.store(d, f32x4.add(v128.load(d, 16), c11), 16);
+    v128.store(d, f32x4.add(v128.load(d, 32), c12), 32); v128.store(d, f32x4.add(v128.load(d, 48), c13), 48);
+  } else {
+    const vb = f32x4.splat(beta);
+    v128.store(c, f32x4.add(f32x4.mul(vb, v128.load(c, 0)), c00), 0);
+    v128.store(c, f32x4.add(f32x4.mul(vb, v128.load(c, 16)), c01), 16);
+    v128.store(c, f32x4.add(f32x4.mul(vb, v128.load(c, 32)), c02), 32);
+    v128.store(c, f32x4.add(f32x4.mul(vb, v128.load(c, 48)), c03), 48);
+    v128.store(d, f32x4.add(f32x4.mul(vb, v128.load(d, 0)), c10), 0);
+    v128.store(d, f32x4.add(f32x4.mul(vb, v128.load(d, 16)), c11), 16);
+    v128.store(d, f32x4.add(f32x4.mul(vb, v128.load(d, 32)), c12), 32);
+    v128.store(d, f32x4.add(f32x4.mul(vb, v128.load(d, 48)), c13), 48);
+  }
+}
+
+/** Copies the valid mr×nr corner of the scratch tile into C (ldc in floats). */
+function mergeEdge(c: usize, ldc: i32, mr: i32, nr: i32, mode: i32, beta: f32): void {
+  const tile = tileBase();
+  for (let i = 0; i < mr; i++) {
+    for (let j = 0; j < nr; j++) {
+      const t = load<f32>(tile + <usize>((i * NR + j) << 2));
+      const cp = c + <usize>((i * ldc + j) << 2);
+      if (mode == STORE) store<f32>(cp, t);
+      else if (mode == ACCUM) store<f32>(cp, load<f32>(cp) + t);
+      else store<f32>(cp, beta * load<f32>(cp) + t);
+    }
+  }
+}
+
+/**
+ * Packs op(A)[ic:ic+mc, pc:pc+kc] into 2-row panels, k-major with the two rows interleaved, scaled by alpha
+ * (folding alpha in here costs mc·kc multiplies instead of m·n in every store). A short last panel is zero-padded.
+ */
+function packA(transA: bool, a: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32, alpha: f32): void {
+  const va = f32x4.splat(alpha);
+  let dst = packABase();
+  for (let ir = 0; ir < mc; ir += MR) {
+    const two = mc - ir >= 2;
+    const i = ic + ir;
+    if (!transA) {
+      // Rows are contiguous in k: load 4 k from each row and interleave them with two shuffles.
+      const r0 = a + (<usize>i * <usize>lda + <usize>pc) * 4;
+      const r1 = two ? r0 + <usize>lda * 4 : r0;
+      let p = 0;
+      if (two) {
+        for (; p + 4 <= kc; p += 4) {
+          const x = f32x4.mul(v128.load(r0 + (<usize>p << 2)), va);
+          const y = f32x4.mul(v128.load(r1 + (<usize>p << 2)), va);
+          v128.store(dst, f32x4.shuffle(x, y, 0, 4, 1, 5), 0);
+          v128.store(dst, f32x4.shuffle(x, y, 2, 6, 3, 7), 16);
+          dst += 32;
+        }
+      }
+      for (; p < kc; p++) {
+        store<f32>(dst, alpha * load<f32>(r0 + (<usize>p << 2)));
+        store<f32>(dst, two ? alpha * load<f32>(r1 + (<usize>p << 2)) : 0, 4);
+        dst += 8;
+      }
+    } else {
+      // A is stored k×m, so the two rows of a panel are adjacent floats in each stored row.
+      let src = a + (<usize>pc * <usize>lda + <usize>i) * 4;
+      const step = <usize>lda * 4;
+      for (let p = 0; p < kc; p++) {
+        store<f32>(dst, alpha * load<f32>(src));
+        store<f32>(dst, two ? alpha * load<f32>(src, 4) : 0, 4);
+        src += step;
+        dst += 8;
+      }
+    }
+  }
+}
+
+/**
+ * Packs op(B)[pc:pc+kc, jc:jc+nc] into 16-column panels, k-major, zero-padding the last panel so the
+ * kernel never reads past nc.
+ */
+function packB(transB: bool, b: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i32): void {
+  let dst = packBBase();
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    const j = jc + jr;
+    if (nr == NR && !transB) {
+      let src = b + (<usize>pc * <usize>ldb + <usize>j) * 4;
+      const step = <usize>ldb * 4;
+      for (let p = 0; p < kc; p++) {
+        v128.store(dst, v128.load(src, 0), 0);
+        v128.store(dst, v128.load(src, 16), 16);
+        v128.store(dst, v128.load(src, 32), 32);
+        v128.store(dst, v128.load(src, 48), 48);
+        src += step;
+        dst += 64;
+      }
+    } else if (nr == NR) {
+      packBTransPanel(b, ldb, pc, j, kc, dst);
+      dst += <usize>kc * 64;
+    } else {
+      // Edge panel: scalar, with explicit zeros so stale data from a previous call cannot leak into C.
+      const sp: usize = transB ? 4 : <usize>ldb * 4; // byte strides of op(B) along k and along n
+      const sj: usize = transB ? <usize>ldb * 4 : 4;
+      for (let p = 0; p < kc; p++) {
+        const src = b + <usize>(pc + p) * sp + <usize>j * sj;
+        for (let jj = 0; jj < NR; jj++) {
+          store<f32>(dst + (<usize>jj << 2), jj < nr ? load<f32>(src + <usize>jj * sj) : 0);
+        }
+        dst += 64;
+      }
+    }
+  }
+}
+
+/** B stored n×k: transpose 4×4 blocks in registers so the panel is written with full-width stores. */
+function packBTransPanel(b: usize, ldb: i32, pc: i32, j: i32, kc: i32, dst: usize): void {
+  const row = <usize>ldb * 4;
+  for (let g = 0; g < 4; g++) {
+    const s0 = b + (<usize>(j + 4 * g) * <usize>ldb + <usize>pc) * 4;
+    const s1 = s0 + row, s2 = s1 + row, s3 = s2 + row;
+    let d = dst + <usize>(g << 4);
+    let p = 0;
+    for (; p + 4 <= kc; p += 4) {
+      const o = <usize>p << 2;
+      const r0 = v128.load(s0 + o), r1 = v128.load(s1 + o), r2 = v128.load(s2 + o), r3 = v128.load(s3 + o);
+      const t0 = f32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = f32x4.shuffle(r0, r1, 2, 6, 3, 7);
+      const t2 = f32x4.shuffle(r2, r3, 0, 4, 1, 5), t3 = f32x4.shuffle(r2, r3, 2, 6, 3, 7);
+      v128.store(d, i64x2.shuffle(t0, t2, 0, 2), 0);
+      v128.store(d, i64x2.shuffle(t0, t2, 1, 3), 64);
+      v128.store(d, i64x2.shuffle(t1, t3, 0, 2), 128);
+      v128.store(d, i64x2.shuffle(t1, t3, 1, 3), 192);
+      d += 256;
+    }
+    for (; p < kc; p++) {
+      const o = <usize>p << 2;
+      store<f32>(d, load<f32>(s0 + o), 0);
+      store<f32>(d, load<f32>(s1 + o), 4);
+      store<f32>(d, load<f32>(s2 + o), 8);
+      store<f32>(d, load<f32>(s3 + o), 12);
+      d += 64;
+    }
+  }
+}
+
+function macroKernel(mc: i32, nc: i32, kc: i32, c: usize, ldc: i32, mode: i32, beta: f32): void {
+  const ldcBytes = <usize>ldc * 4;
+  // jr outside ir: one B micro-panel stays in L1 while the whole packed A block streams from L2.
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    const bp = packBBase() + <usize>jr * <usize>kc * 4;
+    for (let ir = 0; ir < mc; ir += MR) {
+      const mr = min(MR, mc - ir);
+      const ap = packABase() + <usize>ir * <usize>kc * 4;
+      const cij = c + (<usize>ir * <usize>ldc + <usize>jr) * 4;
+      if (mr == MR && nr == NR) {
+        kernel(kc, ap, bp, cij, ldcBytes, mode, beta);
+      } else {
+        kernel(kc, ap, bp, tileBase(), <usize>NR * 4, STORE, 0);
+        mergeEdge(cij, ldc, mr, nr, mode, beta);
+      }
+    }
+  }
+}
+
+/**
+ * C ← alpha·op(A)·op(B) + beta·C, row-major, leading dimensions in floats. op(A) is m×k, op(B) is k×n.
+ * The caller handles k = 0 (no product, only the beta scaling).
+ */
+export function sgemm(
+  transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: f32,
+  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32,
+): void {
+  if (m <= 0 || n <= 0 || k <= 0) return;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      packB(transB, b, ldb, pc, jc, kc, nc);
+      const mode = pc > 0 || beta == 1 ? ACCUM : beta == 0 ? STORE : SCALE;
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA(transA, a, lda, ic, pc, mc, kc, alpha);
+        macroKernel(mc, nc, kc, c + (<usize>ic * <usize>ldc + <usize>jc) * 4, ldc, mode, beta);
+      }
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import seedrandom from 'seedrandom';
+
+/**
+ * One seeded random stream. seedrandom (alea) derives the state from a path string; the bulk fills
+ * run xoshiro128** inline because seedrandom's per-call generators are ~5× slower, and a layer's
+ * noise draws are hundreds of thousands of samples per step.
+ */
+export class Rng {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+  private spare = 0;
+  private hasSpare = false;
+
+  constructor(readonly seed: string) {
+    const alea = seedrandom.alea(seed);
+    const word = () => (alea.int32() >>> 0) || 0x9e3779b9; // an all-zero xoshiro state never leaves zero
+    this.s0 = word();
+    this.s1 = word();
+    this.s2 = word();
+    this.s3 = word();
+  }
+
+  /** Next 32-bit unsigned integer (xoshiro128**). */
+  nextU32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return result;
+  }
+
+  /** Uniform in [0, 1) with 32 random bits. */
+  next(): number {
+    return this.nextU32() * 2.3283064365386963e-10;
+  }
+
+  /** Standard normal (Marsaglia polar method, which needs no trigonometry). */
+  normal(): number {
+    if (this.hasSpare) {
+      this.hasSpare = false;
+      return this.spare;
+    }
+    let u: number;
+    let v: number;
+    let s: number;
+    do {
+      u = 2 * this.next() - 1;
+      v = 2 * this.next() - 1;
+      s = u * u + v * v;
+    } while (s >= 1 || s === 0);
+    const f = Math.sqrt((-2 * Math.log(s)) / s);
+    this.spare = v * f;
+    this.hasSpare = true;
+    return u * f;
+  }
+
+  fillUniform(out: Float32Array | Float64Array, lo = 0, hi = 1): typeof out {
+    const w = hi - lo;
+    for (let i = 0; i < out.length; i++) out[i] = lo + w * this.next();
+    return out;
+  }
+
+  fillNormal(out: Float32Array | Float64Array, mean = 0, std = 1): typeof out {
+    for (let i = 0; i < out.length; i++) out[i] = mean + std * this.normal();
+    return out;
+  }
+
+  /** Fisher–Yates shuffle of an index array, in place. */
+  shuffle(a: Uint32Array | Int32Array | number[]): void {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = Math.floor(this.next() * (i + 1));
+      const t = a[i]!;
+      a[i] = a[j]!;
+      a[j] = t;
+    }
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}

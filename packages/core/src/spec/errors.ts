@@ -1,0 +1,76 @@
+import type { z } from 'zod';
+import { closest } from './suggest.js';
+
+export interface SpecIssue {
+  /** Dotted path of the offending field, e.g. `crossbar.nonidealities[1].params.rRow`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Every problem of a spec at once, each naming its field; thrown before any tensor exists. */
+export class SpecError extends Error {
+  constructor(readonly issues: readonly SpecIssue[], source?: string) {
+    super(`${source ? `${source}: ` : ''}invalid spec (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${issues.map((i) => `  ${i.path || '(root)'}: ${i.message}`).join('\n')}`);
+    this.name = 'SpecError';
+  }
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out ? `.${String(key)}` : String(key);
+  }
+  return out;
+}
+
+/** The object keys a schema accepts at `path`, looking through defaults, optionals and pipes. */
+function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let cur: z.ZodType | undefined = schema;
+  const unwrap = (s: z.ZodType | undefined): z.ZodType | undefined => {
+    for (let i = 0; i < 10 && s; i++) {
+      const def = (s as unknown as { def: Record<string, unknown> }).def;
+      if (def.type === 'object') return s;
+      const inner = (def.innerType ?? def.in ?? def.element) as z.ZodType | undefined;
+      if (def.type === 'union') return ((def.options as z.ZodType[]).map(unwrap).find(Boolean));
+      if (def.type === 'record') return def.valueType as z.ZodType;
+      s = inner;
+    }
+    return s;
+  };
+  for (const key of path) {
+    cur = unwrap(cur);
+    if (!cur) return [];
+    const def = (cur as unknown as { def: Record<string, unknown> }).def;
+    if (def.type === 'object') cur = (def.shape as Record<string, z.ZodType>)[String(key)];
+    else if (def.type === 'array') cur = def.element as z.ZodType;
+    else return [];
+  }
+  cur = unwrap(cur);
+  const def = cur && (cur as unknown as { def: Record<string, unknown> }).def;
+  return def?.type === 'object' ? Object.keys(def.shape as object) : [];
+}
+
+/** Turns zod issues into path-named spec issues, with did-you-mean hints for unknown fields. */
+export function fromZod(error: z.ZodError, schema: z.ZodType, prefix: readonly PropertyKey[] = []): SpecIssue[] {
+  const out: SpecIssue[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      const known = keysAt(schema, issue.path);
+      for (const key of issue.keys) {
+        const near = closest(key, known);
+        out.push({
+          path: formatPath([...prefix, ...issue.path, key]),
+          message: `unknown field${near ? ` (did you mean "${near}"?)` : ''}; valid fields: ${known.join(', ')}`,
+        });
+      }
+      continue;
+    }
+    let message = issue.message;
+    if (issue.code === 'invalid_type' && message.startsWith('Invalid input')) {
+      message = `expected ${issue.expected}`;
+    }
+    out.push({ path: formatPath([...prefix, ...issue.path]), message });
+  }
+  return out;
+}

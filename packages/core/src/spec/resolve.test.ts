@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { container } from '../di.js';
+import { defineNonideality } from '../plugin/define.js';
+import { params, quantity } from '../plugin/params.js';
+import { registerPlugins } from '../plugin/registry.js';
+import type { AnyPlugin } from '../plugin/types.js';
+import { testAdc, testDac, testDevice, testScale, testSenseAmp, testUpdate } from '../tile/test-components.js';
+import { SpecError } from './errors.js';
+import { resolveSpec } from './resolve.js';
+
+const wire = defineNonideality({
+  meta: {
+    name: 'test-wire',
+    description: 'Series resistance for spec tests.',
+    phases: ['forward', 'backward'],
+    params: params({ rRow: quantity('ohm', { description: 'Row wire.', default: 1, neutral: 0, min: 0 }) }),
+  },
+  create: () => ({ conductance: (src, dst) => dst.set(src) }),
+});
+
+const scope = container.createChildContainer();
+registerPlugins(scope, [testDevice, testDac, testSenseAmp, testAdc, testUpdate, testScale, wire] as unknown as AnyPlugin[]);
+
+const crossbar = {
+  device: 'test-device', dac: 'test-dac', senseAmp: 'test-sense-amp', adc: 'test-adc', updateRule: 'test-update',
+  nonidealities: [{ name: 'test-wire', params: { rRow: '2.5 ohm' } }],
+};
+
+function issues(raw: unknown): { path: string; message: string }[] {
+  try {
+    resolveSpec(raw, scope);
+  } catch (e) {
+    if (e instanceof SpecError) return [...e.issues];
+    throw e;
+  }
+  return [];
+}
+
+describe('resolveSpec', () => {
+  it('fills defaults, parses units into SI and plans every layer', () => {
+    const r = resolveSpec({ model: { hidden: [32] }, crossbar }, scope);
+    expect(r.layers.map((l) => [l.name, l.inputs, l.outputs])).toEqual([['fc1', 784, 32], ['fc2', 32, 10]]);
+    expect(r.layers[0]!.crossbar!.nonidealities[0]!.params.rRow).toBe(2.5);
+    expect(r.layers[0]!.crossbar!.tile).toEqual({ rows: 64, cols: 64 });
+    expect(r.spec.training.batchSize).toBe(64);
+  });
+
+  it('plans plain digital layers when there is no crossbar section', () => {
+    expect(resolveSpec({}, scope).layers.every((l) => l.crossbar === null)).toBe(true);
+  });
+
+  it('merges per-layer overrides and per-phase converters', () => {
+    const r = resolveSpec({
+      model: { hidden: [32] },
+      crossbar: { ...crossbar, backward: { adc: 'test-adc' } },
+      layers: { fc2: { crossbar: { tile: { rows: 16 }, nonidealities: [] } }, fc1: { digital: false } },
+    }, scope);
+    expect(r.layers[1]!.crossbar!.tile).toEqual({ rows: 16, cols: 64 });
+    expect(r.layers[1]!.crossbar!.nonidealities).toEqual([]);
+    expect(r.layers[0]!.crossbar!.nonidealities).toHaveLength(1);
+  });
+
+  it('rejects every problem at once, each with the path of its field', () => {
+    const found = issues({
+      seed: 'x',
+      trainig: {},
+      model: { hidden: [32] },
+      crossbar: { ...crossbar, device: 'test-devise', nonidealities: [{ name: 'test-wire', params: { rRow: '-3 ohm' } }, { name: 'test-wire', params: { rRow: '10 uS' } }] },
+      layers: { fc9: { digital: true } },
+    });
+    const byPath = Object.fromEntries(found.map((i) => [i.path, i.message]));
+    expect(Object.keys(byPath)).toEqual(expect.arrayContaining(['seed', 'trainig', 'crossbar.device.name', 'crossbar.nonidealities[1].params.rRow']));
+    expect(byPath.trainig).toMatch(/did you mean "training"/);
+  });
+
+  it('names unknown plugins with a suggestion, bad units and negative values, and unknown layers', () => {
+    const found = issues({
+      model: { hidden: [32] },
+      crossbar: { ...crossbar, device: 'test-devise', nonidealities: [{ name: 'test-wire', params: { rRow: '-3 ohm' } }, { name: 'test-wire', params: { rRow: '10 uS' } }, { name: 'test-wire', params: { rCol: 1 } }] },
+      layers: { fc9: { digital: true }, fc2: { crossbar: { tile: { rows: -4 } } } },
+    });
+    const byPath = Object.fromEntries(found.map((i) => [i.path, i.message]));
+    expect(byPath['crossbar.device.name']).toMatch(/unknown device plugin "test-devise" \(did you mean "test-device"\?\)/);
+    expect(byPath['crossbar.nonidealities[0].params.rRow']).toMatch(/≥ 0 ohm/);
+    expect(byPath['crossbar.nonidealities[1].params.rRow']).toMatch(/not a resistance/);
+    expect(byPath['crossbar.nonidealities[2].params.rCol']).toMatch(/unknown field \(did you mean "rRow"\?\)/);
+    expect(byPath['layers.fc9']).toMatch(/no layer named "fc9"; this model's layers are fc1, fc2/);
+    expect(byPath['layers.fc2.crossbar.tile.rows']).toMatch(/> 0/);
+  });
+
+  it('rejects phases a plugin does not act in, and empty specs', () => {
+    const found = issues({ crossbar: { ...crossbar, nonidealities: [{ name: 'test-wire', phases: ['update'] }] } });
+    expect(found[0]!.path).toBe('crossbar.nonidealities[0].phases');
+    expect(issues(null)[0]!.message).toMatch(/empty/);
+  });
+});

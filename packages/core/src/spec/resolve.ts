@@ -1,0 +1,161 @@
+import type { z } from 'zod';
+import type { DependencyContainer } from '../di.js';
+import { listPlugins, parsePluginParams, UnknownPluginError, findPlugin } from '../plugin/registry.js';
+import type { Phase, PluginKind, ReadDirection } from '../plugin/types.js';
+import { fromZod, formatPath, SpecError, type SpecIssue } from './errors.js';
+import { deepMerge, hasPath } from './merge.js';
+import { crossbarSchema, specSchema, type CrossbarSpec, type ParsedSpec, type PluginRef } from './schema.js';
+
+export interface ResolvedPlugin {
+  readonly name: string;
+  /** Parsed parameters: SI numbers, every default filled in. */
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly phases: readonly Phase[];
+}
+
+export interface ResolvedPeripherals {
+  readonly dac: ResolvedPlugin;
+  readonly senseAmp: ResolvedPlugin;
+  readonly adc: ResolvedPlugin;
+}
+
+export interface ResolvedCrossbar {
+  readonly tile: { readonly rows: number; readonly cols: number };
+  readonly device: ResolvedPlugin;
+  readonly mapping: { readonly wMax?: number; readonly autoScale: number };
+  readonly read: Readonly<Record<ReadDirection, ResolvedPeripherals>>;
+  readonly updateRule: ResolvedPlugin;
+  readonly nonidealities: readonly ResolvedPlugin[];
+}
+
+export interface LayerPlan {
+  readonly name: string;
+  readonly inputs: number;
+  readonly outputs: number;
+  /** null: the layer trains in plain digital arithmetic. */
+  readonly crossbar: ResolvedCrossbar | null;
+}
+
+export interface ResolvedSpec {
+  readonly spec: ParsedSpec;
+  readonly layers: readonly LayerPlan[];
+}
+
+/** Layer names and sizes of the model a spec describes (MNIST: 784 inputs, 10 classes). */
+export function modelLayers(spec: ParsedSpec): Array<{ name: string; inputs: number; outputs: number }> {
+  const sizes = [784, ...spec.model.hidden, 10];
+  return sizes.slice(1).map((outputs, i) => ({ name: `fc${i + 1}`, inputs: sizes[i]!, outputs }));
+}
+
+const SLOT_KIND: Record<string, PluginKind> = { device: 'device', dac: 'dac', senseAmp: 'sense-amp', adc: 'adc', updateRule: 'update-rule' };
+
+function resolvePlugin(container: DependencyContainer, kind: PluginKind, ref: PluginRef, path: PropertyKey[], issues: SpecIssue[]): ResolvedPlugin | undefined {
+  let plugin;
+  try {
+    plugin = findPlugin(container, kind, ref.name);
+  } catch (e) {
+    if (!(e instanceof UnknownPluginError)) throw e;
+    issues.push({ path: formatPath([...path, 'name']), message: e.message });
+    return undefined;
+  }
+  const parsed = parsePluginParams(plugin, ref.params);
+  if (!parsed.success) {
+    issues.push(...fromZod(parsed.error, plugin.meta.params as z.ZodType, [...path, 'params']));
+    return undefined;
+  }
+  const declared = plugin.meta.phases;
+  const phases = ref.phases ?? declared;
+  for (const p of phases) {
+    if (!declared.includes(p)) issues.push({ path: formatPath([...path, 'phases']), message: `"${ref.name}" acts only in ${declared.join(', ')}; "${p}" is not one of them` });
+  }
+  return { name: ref.name, params: parsed.data as Record<string, unknown>, phases };
+}
+
+function resolveCrossbar(container: DependencyContainer, cb: CrossbarSpec, path: PropertyKey[], issues: SpecIssue[]): ResolvedCrossbar | undefined {
+  const before = issues.length;
+  const slot = (key: keyof typeof SLOT_KIND, ref: PluginRef, p: PropertyKey[]) => resolvePlugin(container, SLOT_KIND[key]!, ref, p, issues);
+  const device = slot('device', cb.device, [...path, 'device']);
+  const updateRule = slot('updateRule', cb.updateRule, [...path, 'updateRule']);
+  const forward = { dac: slot('dac', cb.dac, [...path, 'dac']), senseAmp: slot('senseAmp', cb.senseAmp, [...path, 'senseAmp']), adc: slot('adc', cb.adc, [...path, 'adc']) };
+  // The backward read uses the forward converters unless overridden (resolved once, so errors appear once).
+  const back = (k: 'dac' | 'senseAmp' | 'adc') => (cb.backward[k] ? slot(k, cb.backward[k], [...path, 'backward', k]) : forward[k]);
+  const backward = { dac: back('dac'), senseAmp: back('senseAmp'), adc: back('adc') };
+  const nonidealities = cb.nonidealities.map((ref, i) => resolvePlugin(container, 'nonideality', ref, [...path, 'nonidealities', i], issues));
+  if (issues.length > before) return undefined;
+  return {
+    tile: cb.tile,
+    device: device!,
+    mapping: cb.mapping,
+    read: { forward: forward as ResolvedPeripherals, backward: backward as ResolvedPeripherals },
+    updateRule: updateRule!,
+    nonidealities: nonidealities as ResolvedPlugin[],
+  };
+}
+
+/**
+ * Validates a raw spec (parsed YAML/JSON) completely — structure, units, plugin names, plugin
+ * parameters, layer overrides — and throws one SpecError listing every problem with its path.
+ */
+export function resolveSpec(raw: unknown, container: DependencyContainer, source?: string): ResolvedSpec {
+  if (raw === null || raw === undefined || (typeof raw === 'string' && raw.trim() === '')) {
+    throw new SpecError([{ path: '', message: 'the spec is empty' }], source);
+  }
+  const top = specSchema.safeParse(raw);
+  if (!top.success) {
+    // Still check the plugins of a well-formed crossbar section, so one run reports every problem.
+    const issues = fromZod(top.error, specSchema);
+    const cb = crossbarSchema.safeParse((raw as { crossbar?: unknown }).crossbar);
+    if (cb.success) resolveCrossbar(container, cb.data, ['crossbar'], issues);
+    throw new SpecError(issues, source);
+  }
+  const spec = top.data;
+  const issues: SpecIssue[] = [];
+  const layers = modelLayers(spec);
+  const base = spec.crossbar ? resolveCrossbar(container, spec.crossbar, ['crossbar'], issues) : undefined;
+
+  for (const name of Object.keys(spec.layers)) {
+    if (!layers.some((l) => l.name === name)) {
+      issues.push({ path: formatPath(['layers', name]), message: `no layer named "${name}"; this model's layers are ${layers.map((l) => l.name).join(', ')}` });
+    }
+  }
+  const plans: LayerPlan[] = layers.map((l) => {
+    const over = spec.layers[l.name];
+    if (over?.digital || (!spec.crossbar && !over?.crossbar)) return { ...l, crossbar: null };
+    if (!over?.crossbar) return { ...l, crossbar: base ?? null };
+    const rawBase = (raw as { crossbar?: unknown }).crossbar ?? {};
+    const merged = crossbarSchema.safeParse(deepMerge(rawBase, over.crossbar));
+    const path = ['layers', l.name, 'crossbar'];
+    if (!merged.success) {
+      // Problems inherited from the experiment-wide crossbar are reported there once, not per layer.
+      const own = merged.error.issues.filter((i) => hasPath(over.crossbar, i.path.slice(0, 1)));
+      issues.push(...fromZod({ issues: own } as z.ZodError, crossbarSchema, path));
+      return { ...l, crossbar: null };
+    }
+    return { ...l, crossbar: resolveCrossbar(container, merged.data, path, issues) ?? null };
+  });
+  if (issues.length) throw new SpecError(issues, source);
+  return { spec: withResolvedParams(spec, base), layers: plans };
+}
+
+/** The spec as data again, with every plugin's parameters filled in: what a run directory records. */
+function withResolvedParams(spec: ParsedSpec, cb: ResolvedCrossbar | undefined): ParsedSpec {
+  if (!spec.crossbar || !cb) return spec;
+  const ref = (r: ResolvedPlugin) => ({ name: r.name, params: { ...r.params }, phases: [...r.phases] });
+  return {
+    ...spec,
+    crossbar: {
+      ...spec.crossbar,
+      device: ref(cb.device),
+      dac: ref(cb.read.forward.dac),
+      senseAmp: ref(cb.read.forward.senseAmp),
+      adc: ref(cb.read.forward.adc),
+      updateRule: ref(cb.updateRule),
+      nonidealities: cb.nonidealities.map(ref),
+      backward: { dac: ref(cb.read.backward.dac), senseAmp: ref(cb.read.backward.senseAmp), adc: ref(cb.read.backward.adc) },
+    },
+  };
+}
+
+export function pluginNames(container: DependencyContainer, kind: PluginKind): string[] {
+  return listPlugins(container, kind).map((p) => p.meta.name);
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+const PHASES = ['forward', 'backward', 'update'] as const;
+
+const positiveInt = (what: string) => z.number({ error: `expected a positive integer (${what})` }).int({ error: `expected an integer (${what})` }).positive({ error: `must be > 0 (${what})` });
+
+/** A plugin chosen for a slot or the non-ideality stack: `{ name, params }`, or just its name. */
+export const pluginRefSchema = z.strictObject({
+  name: z.string({ error: 'expected a plugin name' }).min(1),
+  params: z.record(z.string(), z.unknown()).default({}),
+  /** Narrows the plugin to some of its declared phases (per-phase composition). */
+  phases: z.array(z.enum(PHASES)).min(1).optional(),
+});
+export const slotSchema = z.union([z.string().min(1).transform((name) => ({ name, params: {} as Record<string, unknown> })), pluginRefSchema]);
+
+const peripheralsSchema = z.strictObject({
+  dac: slotSchema.optional(),
+  senseAmp: slotSchema.optional(),
+  adc: slotSchema.optional(),
+});
+
+/** How a layer is put on crossbars. Absent from a spec ⇒ plain digital training. */
+export const crossbarSchema = z.strictObject({
+  tile: z.strictObject({
+    rows: positiveInt('crossbar rows').max(4096, { error: 'must be ≤ 4096 rows' }).default(64),
+    cols: positiveInt('crossbar columns').max(4096, { error: 'must be ≤ 4096 columns' }).default(64),
+  }).default({ rows: 64, cols: 64 }),
+  device: slotSchema.default({ name: 'ideal', params: {} }),
+  mapping: z.strictObject({
+    /** Largest |weight| the differential pair represents; by default autoScale × max|initial weight|. */
+    wMax: z.number().positive({ error: 'must be > 0' }).optional(),
+    autoScale: z.number().positive({ error: 'must be > 0' }).default(2),
+  }).default({ autoScale: 2 }),
+  dac: slotSchema.default({ name: 'dac', params: {} }),
+  senseAmp: slotSchema.default({ name: 'sense-amp', params: {} }),
+  adc: slotSchema.default({ name: 'adc', params: {} }),
+  updateRule: slotSchema.default({ name: 'txsim-update', params: {} }),
+  nonidealities: z.array(pluginRefSchema).default([]),
+  /** Converters of the backward read, where they differ from the forward ones. */
+  backward: peripheralsSchema.default({}),
+});
+
+export const layerOverrideSchema = z.strictObject({
+  /** Keep this layer in plain digital arithmetic. */
+  digital: z.boolean().optional(),
+  /** Partial crossbar settings deep-merged over the experiment's. */
+  crossbar: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const specSchema = z.strictObject({
+  name: z.string().default('run'),
+  description: z.string().optional(),
+  seed: z.number().int({ error: 'expected an integer seed' }).default(1),
+  backend: z.enum(['wasm', 'reference']).default('wasm'),
+  data: z.strictObject({
+    dataset: z.enum(['mnist']).default('mnist'),
+    trainLimit: positiveInt('training examples').optional(),
+    testLimit: positiveInt('test examples').optional(),
+  }).default({ dataset: 'mnist' }),
+  model: z.strictObject({
+    type: z.enum(['mlp']).default('mlp'),
+    hidden: z.array(positiveInt('hidden units')).default([256, 128]),
+    activation: z.enum(['sigmoid', 'relu']).default('sigmoid'),
+  }).default({ type: 'mlp', hidden: [256, 128], activation: 'sigmoid' }),
+  training: z.strictObject({
+    epochs: positiveInt('epochs').default(1),
+    batchSize: positiveInt('batch size').default(64),
+    learningRate: z.number().positive({ error: 'must be > 0' }).default(0.1),
+  }).default({ epochs: 1, batchSize: 64, learningRate: 0.1 }),
+  crossbar: crossbarSchema.optional(),
+  layers: z.record(z.string(), layerOverrideSchema).default({}),
+});
+
+export type SpecInput = z.input<typeof specSchema>;
+export type ParsedSpec = z.output<typeof specSchema>;
+export type PluginRef = z.output<typeof pluginRefSchema>;
+export type CrossbarSpec = z.output<typeof crossbarSchema>;

@@ -1,0 +1,222 @@
+import type { z } from 'zod';
+import { Matrix } from '../matrix/matrix.js';
+import { metaOf, neutralParams, type ParamSchema } from '../plugin/params.js';
+import type { AnyPlugin, NonidealityHooks, Phase, Plugin, PluginKind } from '../plugin/types.js';
+import { Rng } from '../random/rng.js';
+import { pluginContext, randomConductances, randomMatrix, readContext, TEST_GEOMETRY, updateContext } from './fixtures.js';
+
+/** The slice of a test framework the suite needs (vitest's `describe`, `it`, `expect` fit). */
+export interface TestApi {
+  describe(name: string, fn: () => void): void;
+  it(name: string, fn: () => void | Promise<void>): void;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  expect: (value: unknown, message?: string) => any;
+}
+
+const READ_HOOKS = ['conductance', 'input', 'output'] as const;
+const UPDATE_HOOKS = ['delta', 'after'] as const;
+type HookName = (typeof READ_HOOKS)[number] | (typeof UPDATE_HOOKS)[number];
+
+/** Runs every hook a non-ideality has on fixed inputs; returns outputs and whether inputs survived unmodified. */
+function exercise(hooks: NonidealityHooks, seed = 'inputs') {
+  const g = randomConductances(`${seed}/g`);
+  const out: Partial<Record<HookName, Float64Array | Float32Array>> = {};
+  let mutated = false;
+  let unwritten = false;
+  const check = (src: Float32Array | Float64Array, dst: Float32Array | Float64Array) => {
+    if (dst.some((v) => Number.isNaN(v))) unwritten = true;
+    return dst;
+  };
+  if (hooks.conductance) {
+    const src = g.slice();
+    const dst = new Float64Array(src.length).fill(NaN);
+    hooks.conductance(src, dst, { direction: 'forward', polarity: 'plus' });
+    mutated ||= src.some((v, i) => v !== g[i]);
+    out.conductance = check(src, dst);
+  }
+  for (const name of ['input', 'output'] as const) {
+    const hook = hooks[name];
+    if (!hook) continue;
+    const lines = TEST_GEOMETRY.tileRows;
+    const v = randomMatrix(5, lines, `${seed}/v`, -1, 1);
+    const ctx = readContext('forward', v, TEST_GEOMETRY, g);
+    const src = name === 'input' ? v.data.slice() : randomMatrix(5, ctx.width, `${seed}/i`, -1e-4, 1e-4).data;
+    const before = src.slice();
+    const dst = new Float32Array(src.length).fill(NaN);
+    hook(src, dst, ctx);
+    mutated ||= src.some((x, i) => x !== before[i]);
+    out[name] = check(src, dst);
+  }
+  for (const name of UPDATE_HOOKS) {
+    const hook = hooks[name];
+    if (!hook) continue;
+    const state = g.slice();
+    const src = name === 'delta' ? new Rng(`${seed}/d`).fillNormal(new Float64Array(g.length), 0, 1e-7) as Float64Array : g.slice();
+    const before = src.slice();
+    const dst = new Float64Array(src.length).fill(NaN);
+    hook(src, dst, updateContext(state));
+    mutated ||= src.some((x, i) => x !== before[i]) || state.some((x, i) => x !== g[i]);
+    out[name] = check(src, dst);
+  }
+  return { out, mutated, unwritten, g };
+}
+
+function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!) / Math.max(Math.abs(b[i]!), 1e-30);
+    if (d > m) m = d;
+  }
+  return m;
+}
+
+function metaChecks(plugin: AnyPlugin, api: TestApi) {
+  const { expect } = api;
+  api.it('has complete metadata and parseable defaults', () => {
+    const { meta } = plugin;
+    expect(meta.name).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
+    expect(meta.description).toMatch(/^[A-Z].*\.$/);
+    expect(meta.phases.length).toBeGreaterThan(0);
+    expect((meta.params as z.ZodType).safeParse({}).success).toBe(true);
+    for (const [field, schema] of Object.entries((meta.params as ParamSchema).shape)) {
+      const m = metaOf(schema as z.ZodType);
+      expect(m, `${meta.name}.${field} lacks metadata (use the param helpers)`).toBeDefined();
+      expect(m!.description.length, `${meta.name}.${field} needs a description`).toBeGreaterThan(0);
+    }
+  });
+}
+
+function nonidealityChecks(plugin: Plugin<'nonideality'>, api: TestApi) {
+  const { expect } = api;
+  const create = (params: object, seed = 'seed') => plugin.create(pluginContext(seed), params as never);
+  const defaults = (plugin.meta.params as z.ZodType).parse({}) as object;
+
+  api.it('declares exactly the phases its hooks act in', () => {
+    const hooks = create(defaults);
+    const read = READ_HOOKS.some((h) => hooks[h]);
+    const update = UPDATE_HOOKS.some((h) => hooks[h]);
+    const declared = new Set<Phase>(plugin.meta.phases);
+    expect(read || update).toBe(true);
+    expect(declared.has('forward') || declared.has('backward')).toBe(read);
+    expect(declared.has('update')).toBe(update);
+  });
+
+  api.it('is the identity with neutral parameters', () => {
+    const ran = exercise(create(neutralParams(plugin.meta.params as ParamSchema)));
+    const g = ran.g;
+    for (const [name, out] of Object.entries(ran.out)) {
+      const reference = name === 'conductance' || name === 'after' ? g : undefined;
+      if (reference) expect(maxRel(out!, reference), `${name} hook`).toBeLessThan(1e-9);
+    }
+    for (const [hook, error] of Object.entries(identityUnderNeutral(create(neutralParams(plugin.meta.params as ParamSchema))))) {
+      expect(error, `${hook} hook`).toBeLessThan(1e-6);
+    }
+  });
+
+  api.it('gives identical output for the same seed, never mutates inputs, writes every output', () => {
+    const a = exercise(create(defaults, 's1'));
+    const b = exercise(create(defaults, 's1'));
+    expect(a.mutated).toBe(false);
+    expect(a.unwritten).toBe(false);
+    for (const k of Object.keys(a.out) as HookName[]) expect(Array.from(a.out[k]!)).toEqual(Array.from(b.out[k]!));
+  });
+}
+
+/** Identity checks for hooks whose neutral form must pass values through (input, output, delta). */
+export function identityUnderNeutral(hooks: NonidealityHooks): Record<string, number> {
+  const errors: Record<string, number> = {};
+  const g = randomConductances('id/g');
+  if (hooks.input || hooks.output) {
+    const v = randomMatrix(4, TEST_GEOMETRY.tileRows, 'id/v');
+    const ctx = readContext('forward', v, TEST_GEOMETRY, g);
+    if (hooks.input) {
+      const dst = new Float32Array(v.data.length);
+      hooks.input(v.data, dst, ctx);
+      errors.input = maxRel(dst, v.data);
+    }
+    if (hooks.output) {
+      const src = randomMatrix(4, ctx.width, 'id/i', -1e-4, 1e-4).data;
+      const dst = new Float32Array(src.length);
+      hooks.output(src, dst, ctx);
+      errors.output = maxRel(dst, src);
+    }
+  }
+  if (hooks.delta) {
+    const d = new Rng('id/d').fillNormal(new Float64Array(g.length), 0, 1e-7) as Float64Array;
+    const dst = new Float64Array(d.length);
+    hooks.delta(d, dst, updateContext(g));
+    errors.delta = maxRel(dst, d);
+  }
+  return errors;
+}
+
+function slotChecks(plugin: AnyPlugin, api: TestApi) {
+  const { expect } = api;
+  const defaults = (plugin.meta.params as z.ZodType).parse({}) as object;
+  const neutral = neutralParams(plugin.meta.params as ParamSchema);
+  const x = randomMatrix(6, TEST_GEOMETRY.tileRows, 'slot/x');
+  const run = (params: object, seed = 'slot') => {
+    const ctx = pluginContext(seed);
+    const inst = plugin.create(ctx, params as never) as unknown as Record<string, (...a: unknown[]) => void>;
+    const src = x.data.slice();
+    const dst = new Float32Array(src.length).fill(NaN);
+    const rctx = readContext('forward', new Matrix(x.rows, x.cols, src), TEST_GEOMETRY);
+    switch (plugin.meta.kind as PluginKind) {
+      case 'dac': {
+        const scales = new Float32Array(x.rows);
+        inst.convert!(src, dst, x.rows, x.cols, scales);
+        return { src, dst: Float32Array.from(dst, (v, i) => v * scales[Math.floor(i / x.cols)]!) };
+      }
+      case 'adc':
+        inst.convert!(src, dst, { ...rctx, width: x.cols, groupWidth: x.cols });
+        return { src, dst };
+      case 'sense-amp':
+        inst.amplify!(src, dst, { ...rctx, width: x.cols, groupWidth: x.cols });
+        return { src, dst };
+      case 'update-rule': {
+        const out = new Float64Array(src.length).fill(NaN);
+        inst.delta!(src, 0.1, 2, out);
+        return { src, dst: out };
+      }
+      default: {
+        const g = randomConductances('dev/g');
+        const out = new Float64Array(g.length).fill(NaN);
+        const dev = inst as unknown as { gmin: number; gmax: number; read?: (a: Float64Array, b: Float64Array) => void };
+        expect(dev.gmax).toBeGreaterThan(dev.gmin);
+        expect(dev.gmin).toBeGreaterThanOrEqual(0);
+        if (dev.read) dev.read(g, out);
+        else out.set(g);
+        return { src: g, dst: out };
+      }
+    }
+  };
+
+  api.it('gives identical output for the same seed, never mutates inputs, writes every output', () => {
+    const a = run(defaults);
+    const b = run(defaults);
+    expect(Array.from(a.src)).toEqual(Array.from(plugin.meta.kind === 'device' ? randomConductances('dev/g') : x.data));
+    expect(a.dst.some((v) => Number.isNaN(v))).toBe(false);
+    expect(Array.from(a.dst)).toEqual(Array.from(b.dst));
+  });
+
+  if (['dac', 'adc', 'sense-amp'].includes(plugin.meta.kind)) {
+    api.it('passes values through with neutral parameters', () => {
+      const { src, dst } = run(neutral);
+      expect(maxRel(dst, src)).toBeLessThan(1e-6);
+    });
+  }
+}
+
+/**
+ * The conformance suite every registered plugin passes: metadata, phase declarations, neutral
+ * parameters give the identity, same seed gives identical output, inputs are never mutated.
+ */
+export function pluginConformance(plugins: readonly AnyPlugin[], api: TestApi): void {
+  for (const plugin of plugins) {
+    api.describe(`${plugin.meta.kind} plugin ${plugin.meta.name}`, () => {
+      metaChecks(plugin, api);
+      if (plugin.meta.kind === 'nonideality') nonidealityChecks(plugin as Plugin<'nonideality'>, api);
+      else slotChecks(plugin, api);
+    });
+  }
+}

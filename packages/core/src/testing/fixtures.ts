@@ -1,0 +1,62 @@
+import { Matrix } from '../matrix/matrix.js';
+import { ReferenceBackend } from '../matrix/reference-backend.js';
+import type { ComputeBackend } from '../matrix/backend.js';
+import { Rng } from '../random/rng.js';
+import type { PluginContext, ReadContext, ReadDirection, TileGeometry, UpdateContext } from '../plugin/types.js';
+import { tileGeometry } from '../tile/geometry.js';
+
+/** A small multi-tile layer (3×2 grid of 8×8 tiles with padding) that exercises tiling edges. */
+export const TEST_GEOMETRY: TileGeometry = tileGeometry(20, 13, 8, 8);
+export const TEST_RANGE: { readonly gmin: number; readonly gmax: number } = { gmin: 1e-6, gmax: 1e-5 };
+
+export function pluginContext(seed = 'conformance', geometry = TEST_GEOMETRY, backend: ComputeBackend = new ReferenceBackend()): PluginContext {
+  return { layer: 'test', geometry, backend, rng: new Rng(seed), range: TEST_RANGE };
+}
+
+/** Conductances drawn uniformly in the device range, one value per cell of the padded layer. */
+export function randomConductances(seed = 'g', geometry = TEST_GEOMETRY, range = TEST_RANGE): Float64Array {
+  const g = new Float64Array(geometry.paddedRows * geometry.paddedCols);
+  return new Rng(seed).fillUniform(g, range.gmin, range.gmax) as Float64Array;
+}
+
+export function randomMatrix(rows: number, cols: number, seed = 'm', lo = -1, hi = 1): Matrix {
+  const m = new Matrix(rows, cols);
+  new Rng(seed).fillUniform(m.data, lo, hi);
+  return m;
+}
+
+/** A read context for block 0 with given voltages; squared conductances from `g` (forward layout). */
+export function readContext(direction: ReadDirection, voltages: Matrix, geometry = TEST_GEOMETRY, g?: Float64Array): ReadContext {
+  const forward = direction === 'forward';
+  const width = forward ? geometry.paddedCols : geometry.paddedRows;
+  const lines = voltages.cols;
+  return {
+    direction, block: 0, batch: voltages.rows, width, voltages,
+    groupWidth: forward ? geometry.tileCols : geometry.tileRows,
+    squaredConductance: () => {
+      const src = g ?? randomConductances('sq', geometry);
+      const sq = new Matrix(lines, width);
+      for (let i = 0; i < lines; i++) {
+        for (let j = 0; j < width; j++) {
+          const v = forward ? src[i * geometry.paddedCols + j]! : src[j * geometry.paddedCols + i]!;
+          sq.data[i * width + j] = 2 * v * v;
+        }
+      }
+      return sq;
+    },
+  };
+}
+
+export function updateContext(g: Float64Array, polarity: 'plus' | 'minus' = 'plus', range = TEST_RANGE): UpdateContext {
+  return { polarity, conductance: g, gmin: range.gmin, gmax: range.gmax };
+}
+
+export function maxRelativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num = Math.max(num, Math.abs(a[i]! - b[i]!));
+    den = Math.max(den, Math.abs(b[i]!));
+  }
+  return den === 0 ? num : num / den;
+}

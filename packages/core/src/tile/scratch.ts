@@ -1,0 +1,20 @@
+/**
+ * Reusable work buffers, grown on demand: the read and update pipelines run every step on the same
+ * shapes, so allocating per call would only feed the garbage collector.
+ */
+export class Scratch {
+  private readonly f32 = new Map<string, Float32Array>();
+  private readonly f64 = new Map<string, Float64Array>();
+
+  float32(key: string, n: number): Float32Array {
+    let buf = this.f32.get(key);
+    if (!buf || buf.length < n) this.f32.set(key, (buf = new Float32Array(n)));
+    return buf.subarray(0, n);
+  }
+
+  float64(key: string, n: number): Float64Array {
+    let buf = this.f64.get(key);
+    if (!buf || buf.length < n) this.f64.set(key, (buf = new Float64Array(n)));
+    return buf.subarray(0, n);
+  }
+}

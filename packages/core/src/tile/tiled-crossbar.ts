@@ -1,0 +1,108 @@
+import type { ComputeBackend } from '../matrix/backend.js';
+import { assertShape, Matrix } from '../matrix/matrix.js';
+import type { Polarity, TileGeometry } from '../plugin/types.js';
+import type { CrossbarComponents } from './components.js';
+import { emptyActivity, type LayerActivity } from './counters.js';
+import { EffectiveCache } from './effective.js';
+import { readLayer } from './read-pipeline.js';
+import { Scratch } from './scratch.js';
+import { updateConductances } from './update-pipeline.js';
+
+/**
+ * A layer's weight matrix held as conductances on a grid of crossbar tiles. Weight w maps to a
+ * differential pair around the middle of the device range, G± = gmid ± w·s/2, with
+ * s = (gmax − gmin)/wMax siemens per weight unit, so |w| ≤ wMax fits and both devices can move
+ * either way. The stored state is the device's high-precision ("ideal") conductance; reads see it
+ * through the device's read model and the non-ideality stack.
+ */
+export class TiledCrossbar {
+  readonly activity: LayerActivity = emptyActivity();
+  /** Siemens of differential conductance per unit of weight. */
+  readonly siemensPerWeight: number;
+  private readonly state: Record<Polarity, Float64Array>;
+  private readonly effective: EffectiveCache;
+  private readonly scratch = new Scratch();
+
+  constructor(
+    readonly name: string,
+    readonly geometry: TileGeometry,
+    readonly components: CrossbarComponents,
+    private readonly backend: ComputeBackend,
+    initialWeights: Matrix,
+  ) {
+    const { device, wMax } = components;
+    if (!(wMax > 0) || !Number.isFinite(wMax)) throw new RangeError(`${name}: wMax must be a positive finite number, got ${wMax}`);
+    if (!(device.gmax > device.gmin)) throw new RangeError(`${name}: device gmax (${device.gmax}) must exceed gmin (${device.gmin})`);
+    this.siemensPerWeight = (device.gmax - device.gmin) / wMax;
+    const n = geometry.paddedRows * geometry.paddedCols;
+    this.state = { plus: new Float64Array(n), minus: new Float64Array(n) };
+    this.effective = new EffectiveCache(geometry, components, () => this.state);
+    this.program(initialWeights);
+  }
+
+  /** Writes weights directly (no update non-idealities), clipping to ±wMax. */
+  program(weights: Matrix): void {
+    const { rows, cols, paddedCols } = this.geometry;
+    assertShape(weights, rows, cols, `${this.name}.program`);
+    const { gmin, gmax } = this.components.device;
+    const mid = (gmin + gmax) / 2;
+    const s = this.siemensPerWeight / 2;
+    const wMax = this.components.wMax;
+    this.state.plus.fill(mid);
+    this.state.minus.fill(mid);
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        const w = Math.max(-wMax, Math.min(wMax, weights.data[i * cols + j]!));
+        this.state.plus[i * paddedCols + j] = mid + w * s;
+        this.state.minus[i * paddedCols + j] = mid - w * s;
+      }
+    }
+    this.effective.invalidate();
+  }
+
+  /** The weights the stored (ideal) conductances represent, (G+ − G−)/s. */
+  weights(): Matrix {
+    const { rows, cols, paddedCols } = this.geometry;
+    const w = new Matrix(rows, cols);
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        const k = i * paddedCols + j;
+        w.data[i * cols + j] = (this.state.plus[k]! - this.state.minus[k]!) / this.siemensPerWeight;
+      }
+    }
+    return w;
+  }
+
+  /** A copy of one device array of the pair (paddedRows × paddedCols, siemens). */
+  conductances(polarity: Polarity): Float64Array {
+    return this.state[polarity].slice();
+  }
+
+  /** Replaces the stored conductances (checkpoint restore). */
+  restore(plus: Float64Array, minus: Float64Array): void {
+    this.state.plus.set(plus);
+    this.state.minus.set(minus);
+    this.effective.invalidate();
+  }
+
+  /** x (batch × rows) → x·W through the array, as the hardware would compute it. */
+  forward(x: Matrix): Matrix {
+    return readLayer('forward', x, this.geometry, this.components, this.effective.get('forward'), this.backend, this.scratch, this.activity.forward, 1 / this.siemensPerWeight);
+  }
+
+  /** δ (batch × cols) → δ·Wᵀ through the array. */
+  backward(delta: Matrix): Matrix {
+    return readLayer('backward', delta, this.geometry, this.components, this.effective.get('backward'), this.backend, this.scratch, this.activity.backward, 1 / this.siemensPerWeight);
+  }
+
+  /** Applies W ← W − lr·grad through the update rule, the device and the update non-idealities. */
+  update(grad: Matrix, learningRate: number): void {
+    const { rows, cols, paddedRows, paddedCols } = this.geometry;
+    assertShape(grad, rows, cols, `${this.name}.update`);
+    const padded = this.scratch.float32('grad', paddedRows * paddedCols);
+    padded.fill(0);
+    for (let i = 0; i < rows; i++) padded.set(grad.data.subarray(i * cols, (i + 1) * cols), i * paddedCols);
+    updateConductances(padded, learningRate, this.siemensPerWeight, this.state, this.components, this.scratch, this.activity.update);
+    this.effective.invalidate();
+  }
+}

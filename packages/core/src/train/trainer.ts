@@ -1,0 +1,95 @@
+import { inject, injectable, type InjectionToken } from '../di.js';
+import { Matrix } from '../matrix/matrix.js';
+import { softmaxCrossEntropy } from '../matrix/ops.js';
+import { RngFactory } from '../random/rng-factory.js';
+import type { Dataset, EpochMetrics, TrainableNetwork, TrainingReporter } from './types.js';
+
+/** Monotonic seconds; injected so tests and replays can control time. */
+export interface Clock {
+  now(): number;
+}
+export const CLOCK: InjectionToken<Clock> = Symbol.for('txsim.clock');
+export const systemClock: Clock = { now: () => performance.now() / 1000 };
+
+export interface TrainOptions {
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  /** First epoch to run (1-based), for resumed runs. */
+  readonly startEpoch?: number;
+  readonly reporters?: readonly TrainingReporter[];
+}
+
+/** Copies rows `order[start..end)` of a dataset into a batch. */
+function gather(data: Dataset, order: Uint32Array, start: number, end: number): { x: Matrix; y: Uint8Array } {
+  const cols = data.inputs.cols;
+  const x = new Matrix(end - start, cols);
+  const y = new Uint8Array(end - start);
+  for (let i = start; i < end; i++) {
+    const src = order[i]!;
+    x.data.set(data.inputs.data.subarray(src * cols, (src + 1) * cols), (i - start) * cols);
+    y[i - start] = data.labels[src]!;
+  }
+  return { x, y };
+}
+
+/** Minibatch SGD with a fresh seeded shuffle per epoch and a test evaluation after each epoch. */
+@injectable()
+export class Trainer {
+  constructor(
+    private readonly rngs: RngFactory,
+    @inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async train(net: TrainableNetwork, train: Dataset, test: Dataset, options: TrainOptions): Promise<EpochMetrics[]> {
+    const n = train.labels.length;
+    const batches = Math.ceil(n / options.batchSize);
+    const history: EpochMetrics[] = [];
+    for (let epoch = options.startEpoch ?? 1; epoch <= options.epochs; epoch++) {
+      const t0 = this.clock.now();
+      const order = Uint32Array.from({ length: n }, (_, i) => i);
+      this.rngs.stream('shuffle', epoch).shuffle(order);
+      for (const r of options.reporters ?? []) r.onEpochStart?.(epoch, batches);
+      let lossSum = 0;
+      let correct = 0;
+      for (let b = 0; b < batches; b++) {
+        const { x, y } = gather(train, order, b * options.batchSize, Math.min(n, (b + 1) * options.batchSize));
+        const logits = net.forward(x, true);
+        const out = softmaxCrossEntropy(logits, y);
+        if (!Number.isFinite(out.loss)) throw new Error(`training diverged: loss is ${out.loss} at epoch ${epoch}, batch ${b + 1}`);
+        net.backward(out.grad);
+        net.update(options.learningRate);
+        lossSum += out.loss * y.length;
+        correct += out.correct;
+        for (const r of options.reporters ?? []) r.onBatch?.(epoch, b + 1, out.loss);
+      }
+      const evaluation = evaluate(net, test, options.batchSize);
+      const metrics: EpochMetrics = {
+        epoch,
+        trainLoss: lossSum / n,
+        trainAccuracy: correct / n,
+        testLoss: evaluation.loss,
+        testAccuracy: evaluation.accuracy,
+        seconds: this.clock.now() - t0,
+      };
+      history.push(metrics);
+      for (const r of options.reporters ?? []) await r.onEpochEnd?.(metrics);
+    }
+    return history;
+  }
+}
+
+/** Mean loss and accuracy of the network's inference (forward reads only) over a dataset. */
+export function evaluate(net: TrainableNetwork, data: Dataset, batchSize = 256): { loss: number; accuracy: number } {
+  const n = data.labels.length;
+  const order = Uint32Array.from({ length: n }, (_, i) => i);
+  let loss = 0;
+  let correct = 0;
+  for (let start = 0; start < n; start += batchSize) {
+    const { x, y } = gather(data, order, start, Math.min(n, start + batchSize));
+    const out = softmaxCrossEntropy(net.forward(x, false), y);
+    loss += out.loss * y.length;
+    correct += out.correct;
+  }
+  return { loss: loss / n, accuracy: correct / n };
+}

@@ -1,0 +1,67 @@
+import { defineAdc, integer, params, quantity, real } from '@txsim/core';
+
+/**
+ * A signed ADC per tile output group. Its full scale is either given, or calibrated per tile from
+ * the largest |output| seen over the first `calibrationReads` reads (TxSim sets it from output
+ * statistics), then frozen. Outputs beyond full scale clip.
+ */
+export const adc = defineAdc({
+  meta: {
+    name: 'adc',
+    description: 'Output ADC per tile with a bit width and a given or calibrated full scale.',
+    phases: ['forward', 'backward'],
+    params: params({
+      bits: integer({ description: 'Resolution including sign; 0 means unquantised.', default: 8, neutral: 0, min: 0, max: 24, unit: 'bits' }),
+      fullScale: quantity('A', { description: 'Full-scale current; 0 calibrates it from observed outputs.', default: 0, min: 0 }),
+      calibrationReads: integer({ description: 'Reads per tile observed before the calibrated full scale is frozen.', default: 10, min: 1 }),
+      headroom: real({ description: 'Calibrated full scale = headroom × largest |output| observed.', default: 1, min: 0, exclusiveMin: true }),
+    }),
+    references: ['Roy et al., TxSim (arXiv 2002.11151) §III: ADC range from output statistics.'],
+  },
+  create: (_ctx, p) => {
+    const levels = p.bits === 0 ? 0 : Math.max(1, 2 ** (p.bits - 1) - 1);
+    // Per block (tile row forward, tile column backward) and group (tile within the block).
+    const observed = new Map<number, { reads: number; max: Float64Array }>();
+    return {
+      convert(src, dst, ctx) {
+        if (!levels) {
+          dst.set(src.subarray(0, dst.length));
+          return;
+        }
+        const groups = Math.ceil(ctx.width / ctx.groupWidth);
+        let cal = observed.get(ctx.block);
+        if (!cal) observed.set(ctx.block, (cal = { reads: 0, max: new Float64Array(groups) }));
+        if (!p.fullScale && cal.reads < p.calibrationReads) {
+          for (let g = 0; g < groups; g++) {
+            const j0 = g * ctx.groupWidth;
+            const j1 = Math.min(ctx.width, j0 + ctx.groupWidth);
+            let max = cal.max[g]!;
+            for (let b = 0; b < ctx.batch; b++) {
+              for (let j = b * ctx.width + j0, end = b * ctx.width + j1; j < end; j++) {
+                const v = Math.abs(src[j]!) * p.headroom;
+                if (v > max) max = v;
+              }
+            }
+            cal.max[g] = max;
+          }
+          cal.reads++;
+        }
+        for (let g = 0; g < groups; g++) {
+          const full = p.fullScale || cal.max[g]!;
+          const step = full / levels;
+          const inv = step === 0 ? 0 : 1 / step;
+          const j0 = g * ctx.groupWidth;
+          const j1 = Math.min(ctx.width, j0 + ctx.groupWidth);
+          for (let b = 0; b < ctx.batch; b++) {
+            for (let j = b * ctx.width + j0, end = b * ctx.width + j1; j < end; j++) {
+              const r = src[j]! * inv;
+              // Round half away from zero, then clip to the converter's ±levels codes.
+              const q = r < 0 ? -Math.round(-r) : Math.round(r);
+              dst[j] = (q > levels ? levels : q < -levels ? -levels : q) * step;
+            }
+          }
+        }
+      },
+    };
+  },
+});

@@ -1,0 +1,17 @@
+import type { AnyPlugin, DependencyContainer } from '@txsim/core';
+import { registerPlugins } from '@txsim/core';
+import { adc } from './adc.js';
+import { dac } from './dac.js';
+import { ideal } from './ideal.js';
+import { levels } from './levels.js';
+import { senseAmp } from './sense-amp.js';
+import { txsimUpdate } from './txsim-update.js';
+
+export { adc, dac, ideal, levels, senseAmp, txsimUpdate };
+
+/** Every device, converter and update-rule plugin of this package. */
+export const devicePlugins: readonly AnyPlugin[] = [ideal, levels, dac, senseAmp, adc, txsimUpdate] as unknown as AnyPlugin[];
+
+export function registerDevices(container: DependencyContainer): void {
+  registerPlugins(container, devicePlugins);
+}

@@ -1,0 +1,34 @@
+import { BACKEND, buildCrossbar, Matrix, RngFactory, type DependencyContainer, type LayerPlan, type ResolvedSpec } from '@txsim/core';
+import { ReluLayer, SigmoidLayer } from '../layers/activations.js';
+import { AnalogLinearLayer } from '../layers/analog-linear.js';
+import { DenseLayer } from '../layers/dense.js';
+import type { Layer } from '../layers/layer.js';
+import { Sequential } from './sequential.js';
+
+/**
+ * Glorot-uniform weights from the layer's own stream: a digital and a crossbar run with the same seed
+ * start from the same weights, which is what makes the ideal-crossbar comparison exact.
+ */
+export function initialWeights(rngs: RngFactory, plan: Pick<LayerPlan, 'name' | 'inputs' | 'outputs'>): Matrix {
+  const w = new Matrix(plan.inputs, plan.outputs);
+  const limit = Math.sqrt(6 / (plan.inputs + plan.outputs));
+  rngs.stream(plan.name, 'init').fillUniform(w.data, -limit, limit);
+  return w;
+}
+
+/** The MLP of a resolved spec: each linear layer analog or digital as planned, activations between. */
+export function buildNetwork(container: DependencyContainer, resolved: ResolvedSpec): Sequential {
+  const backend = container.resolve(BACKEND);
+  const rngs = container.resolve(RngFactory);
+  const layers: Layer[] = [];
+  resolved.layers.forEach((plan, i) => {
+    const w = initialWeights(rngs, plan);
+    const bias = new Float32Array(plan.outputs);
+    layers.push(plan.crossbar ? new AnalogLinearLayer(plan.name, buildCrossbar(container, plan, w), bias, backend) : new DenseLayer(plan.name, w, bias, backend));
+    if (i < resolved.layers.length - 1) {
+      const name = `${plan.name}.act`;
+      layers.push(resolved.spec.model.activation === 'relu' ? new ReluLayer(name) : new SigmoidLayer(name));
+    }
+  });
+  return new Sequential(layers);
+}

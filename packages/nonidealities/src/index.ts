@@ -1,0 +1,19 @@
+import type { AnyPlugin, DependencyContainer } from '@txsim/core';
+import { registerPlugins } from '@txsim/core';
+import { deviceVariation } from './device-variation.js';
+import { readNoise } from './read-noise.js';
+import { stuckCells } from './stuck-cells.js';
+import { updateNonlinearity } from './update-nonlinearity.js';
+import { wireResistance } from './wire-resistance.js';
+import { writeNoise } from './write-noise.js';
+
+export { deviceVariation, readNoise, stuckCells, updateNonlinearity, wireResistance, writeNoise };
+
+/** Every non-ideality plugin of this package, in the stack order a typical spec uses them. */
+export const nonidealityPlugins: readonly AnyPlugin[] = [
+  deviceVariation, stuckCells, wireResistance, readNoise, updateNonlinearity, writeNoise,
+] as unknown as AnyPlugin[];
+
+export function registerNonidealities(container: DependencyContainer): void {
+  registerPlugins(container, nonidealityPlugins);
+}

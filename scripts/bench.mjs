@@ -1,0 +1,66 @@
+// `pnpm bench`: speed figures measured side by side in one run, never part of the tests.
+//   node scripts/bench.mjs [--json] [--train-limit N] [--reps N] [--no-gemm]
+// 1. GEMM GFLOP/s of each kernel on the MLP's shapes (reference TypeScript vs WASM SIMD builds).
+// 2. Training time of the examples on the same kernels: plain digital, ideal crossbar, TxSim crossbar,
+//    as medians over interleaved repetitions, and their ratios to digital training.
+import { performance } from 'node:perf_hooks';
+import { benchGemm } from './bench-gemm.mjs';
+import { Trainer } from '../packages/core/dist/index.js';
+import { buildNetwork, loadMnist } from '../packages/models/dist/index.js';
+import { createPluginContainer, createRunContainer, loadSpec } from '../packages/cli/dist/index.js';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const trainLimit = option('--train-limit', 6400);
+const reps = option('--reps', 3);
+const emit = (row) => (json ? console.log(JSON.stringify(row)) : undefined);
+const say = (text) => (json ? undefined : console.log(text));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+if (!args.includes('--no-gemm')) {
+  // Forward, weight-gradient and backward shapes of the 784-256-128-10 MLP at batch 64, and one tile row.
+  const shapes = [[64, 784, 256], [784, 64, 256], [64, 256, 784], [64, 256, 128], [64, 64, 256], [256, 1024, 1024]];
+  const rows = await benchGemm({ shapes });
+  say('GEMM GFLOP/s, 1 thread (median of CPU-time samples)');
+  for (const shape of new Set(rows.map((r) => r.shape))) {
+    const of = (k) => rows.find((r) => r.shape === shape && r.kernel === k)?.gflops;
+    const ref = of('reference');
+    const cells = ['reference', 'wasm-simd', 'wasm-relaxed-simd'].map((k) => (of(k) === undefined ? '—' : of(k).toFixed(1)).padStart(18));
+    say(`  ${shape.padEnd(14)}${cells.join('')}${ref ? `   wasm/reference ${(Math.max(of('wasm-simd') ?? 0, of('wasm-relaxed-simd') ?? 0) / ref).toFixed(0)}×` : ''}`);
+  }
+  for (const r of rows) emit({ kind: 'gemm', ...r });
+}
+
+const configs = [
+  { name: 'digital', file: 'examples/mlp-mnist-txsim.yaml', digital: true },
+  { name: 'ideal-crossbar', file: 'examples/mlp-mnist-ideal.yaml', digital: false },
+  { name: 'txsim-crossbar', file: 'examples/mlp-mnist-txsim.yaml', digital: false },
+];
+const data = loadMnist({ trainLimit, testLimit: 1 });
+const plugins = createPluginContainer();
+
+/** Seconds to train one pass over `trainLimit` examples (the one-example evaluation is negligible). */
+async function timeEpoch(config) {
+  const resolved = loadSpec(config.file, plugins, { digital: config.digital, overrides: { epochs: 1 } });
+  const run = createRunContainer({ seed: resolved.spec.seed, backend: 'wasm' });
+  const net = buildNetwork(run, resolved);
+  const { batchSize, learningRate } = resolved.spec.training;
+  const t0 = performance.now();
+  await run.resolve(Trainer).train(net, data.train, data.test, { epochs: 1, batchSize, learningRate });
+  return (performance.now() - t0) / 1000;
+}
+
+const times = Object.fromEntries(configs.map((c) => [c.name, []]));
+for (let r = 0; r < reps; r++) for (const c of configs) times[c.name].push(await timeEpoch(c));
+say(`\nTraining time, ${trainLimit} examples per pass, batch 64, median of ${reps} interleaved runs`);
+const digital = median(times.digital);
+for (const c of configs) {
+  const s = median(times[c.name]);
+  const perEpoch = (s * 60000) / trainLimit;
+  say(`  ${c.name.padEnd(16)} ${s.toFixed(2).padStart(7)} s   ≈ ${perEpoch.toFixed(1).padStart(6)} s per 60k epoch   ${(s / digital).toFixed(2)}× digital`);
+  emit({ kind: 'epoch', config: c.name, examples: trainLimit, seconds: s, secondsPer60k: perEpoch, ratioToDigital: s / digital });
+}
