@@ -55,8 +55,10 @@ export const adc = defineAdc({
           for (let b = 0; b < ctx.batch; b++) {
             for (let j = b * ctx.width + j0, end = b * ctx.width + j1; j < end; j++) {
               const r = src[j]! * inv;
-              // Round half away from zero, then clip to the converter's ±levels codes.
-              const q = r < 0 ? -Math.round(-r) : Math.round(r);
+              // Round half away from zero (Math.round rounds −2.5 to −2; the fix-up branch is almost never
+              // taken, unlike a branch on the sign), then clip to the converter's ±levels codes.
+              let q = Math.round(r);
+              if (q - r === 0.5 && r < 0) q -= 1;
               dst[j] = (q > levels ? levels : q < -levels ? -levels : q) * step;
             }
           }

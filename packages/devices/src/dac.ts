@@ -37,8 +37,13 @@ export const dac = defineDac({
           for (let i = 0; i < lines; i++) {
             let u = src[row + i]! * toUnit;
             u = u > 1 ? 1 : u < -1 ? -1 : u;
-            // Round half away from zero so positive and negative inputs quantise symmetrically.
-            if (levels) u = (u < 0 ? -Math.round(-u * levels) : Math.round(u * levels)) / levels;
+            if (levels) {
+              // Round half away from zero so positive and negative inputs quantise symmetrically.
+              const r = u * levels;
+              let q = Math.round(r);
+              if (q - r === 0.5 && r < 0) q -= 1;
+              u = q / levels;
+            }
             dst[row + i] = u * p.vRead;
           }
           scales[b] = full / p.vRead;

@@ -1,14 +1,8 @@
 import { tileGeometry } from '@txsim/core';
-import { pluginContext, randomConductances } from '@txsim/core/testing';
+import { pluginContext, randomConductances, sampleStats, countDiffering } from '@txsim/core/testing';
 import { describe, expect, it } from 'vitest';
 import { deviceVariation } from './device-variation.js';
 
-/** Cells where two arrays differ (vitest's deep equality is slow on 10⁵-element typed arrays). */
-const differing = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let n = a.length === b.length ? 0 : Infinity;
-  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) n++;
-  return n;
-};
 
 // 512 × 512 cells: the standard error of a sample std of σ is σ/√(2n) ≈ 0.14 % of σ.
 const GEO = tileGeometry(500, 500, 64, 64);
@@ -21,21 +15,13 @@ function factors(params: { sigma: number; distribution: 'normal' | 'lognormal' }
   return dst;
 }
 
-function stats(a: Float64Array) {
-  let s = 0;
-  for (const v of a) s += v;
-  const mean = s / a.length;
-  let q = 0;
-  for (const v of a) q += (v - mean) ** 2;
-  return { mean, std: Math.sqrt(q / (a.length - 1)) };
-}
 
 describe('device-variation', () => {
   for (const distribution of ['lognormal', 'normal'] as const) {
     it(`${distribution} factors have mean 1 and relative std sigma`, () => {
       for (const sigma of [0.05, 0.1, 0.3]) {
         const f = factors({ sigma, distribution });
-        const { mean, std } = stats(f);
+        const { mean, std } = sampleStats(f);
         expect(Math.abs(mean - 1)).toBeLessThan(5 * (sigma / Math.sqrt(N)) + (distribution === 'normal' ? 1e-4 : 0));
         expect(Math.abs(std / sigma - 1)).toBeLessThan(0.02);
       }
@@ -46,7 +32,7 @@ describe('device-variation', () => {
     const sigma = 0.3;
     const f = factors({ sigma, distribution: 'lognormal' });
     expect(f.reduce((m, v) => Math.min(m, v))).toBeGreaterThan(0);
-    const { mean, std } = stats(f.map(Math.log));
+    const { mean, std } = sampleStats(f.map(Math.log));
     const s = Math.sqrt(Math.log(1 + sigma * sigma));
     expect(Math.abs(mean + (s * s) / 2)).toBeLessThan(5 * (s / Math.sqrt(N)));
     expect(Math.abs(std / s - 1)).toBeLessThan(0.02);
@@ -71,7 +57,7 @@ describe('device-variation', () => {
       return dst;
     };
     const plus = read('plus');
-    expect(differing(read('plus', 'backward'), plus)).toBe(0);
+    expect(countDiffering(read('plus', 'backward'), plus)).toBe(0);
     const fPlus = factors(p, 'plus');
     const fMinus = factors(p, 'minus');
     for (const k of [0, 1, 777, N - 1]) expect(plus[k]).toBe(g[k]! * fPlus[k]!);

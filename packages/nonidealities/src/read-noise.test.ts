@@ -1,14 +1,8 @@
 import { Matrix, type ReadContext } from '@txsim/core';
-import { pluginContext, randomConductances, randomMatrix, TEST_GEOMETRY } from '@txsim/core/testing';
+import { pluginContext, randomConductances, randomMatrix, TEST_GEOMETRY, countDiffering } from '@txsim/core/testing';
 import { describe, expect, it } from 'vitest';
 import { readNoise } from './read-noise.js';
 
-/** Cells where two arrays differ (vitest's deep equality is slow on 10⁵-element typed arrays). */
-const differing = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let n = a.length === b.length ? 0 : Infinity;
-  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) n++;
-  return n;
-};
 
 // One forward read of tile row 0: lines = tileRows driven, width = paddedCols sensed.
 const GEO = TEST_GEOMETRY;
@@ -88,7 +82,7 @@ describe('read-noise', () => {
 
   it('adds nothing when sigma = 0', () => {
     const { src, dst } = read(0);
-    expect(differing(dst, src)).toBe(0);
+    expect(countDiffering(dst, src)).toBe(0);
   });
 
   it('draws fresh noise on every read', () => {
@@ -98,6 +92,6 @@ describe('read-noise', () => {
     const b = new Float32Array(src.length);
     hooks.output!(src, a, ctx);
     hooks.output!(src, b, ctx);
-    expect(differing(a, b)).toBe(a.length);
+    expect(countDiffering(a, b)).toBe(a.length);
   });
 });

@@ -1,4 +1,4 @@
-import { pluginContext, TEST_RANGE, updateContext } from '@txsim/core/testing';
+import { pluginContext, TEST_RANGE, updateContext, sampleStats } from '@txsim/core/testing';
 import { describe, expect, it } from 'vitest';
 import { writeNoise } from './write-noise.js';
 
@@ -13,29 +13,21 @@ function noise(gamma: number, delta: number, seed = 'wn') {
   return dst.map((v) => v - delta);
 }
 
-function stats(a: Float64Array) {
-  let s = 0;
-  for (const v of a) s += v;
-  const mean = s / a.length;
-  let q = 0;
-  for (const v of a) q += (v - mean) ** 2;
-  return { mean, std: Math.sqrt(q / (a.length - 1)) };
-}
 
 describe('write-noise', () => {
   for (const [gamma, fraction] of [[5, 1e-3], [1, 1e-2], [10, 1e-4], [5, -1e-3]] as const) {
     it(`has σ = (γ/100)·√(R·|ΔG|) for γ = ${gamma}, ΔG = ${fraction}·R (200k draws, within 2 %)`, () => {
       const delta = fraction * R;
       const sigma = (gamma / 100) * Math.sqrt(R * Math.abs(delta));
-      const { mean, std } = stats(noise(gamma, delta));
+      const { mean, std } = sampleStats(noise(gamma, delta));
       expect(Math.abs(std / sigma - 1)).toBeLessThan(0.02);
       expect(Math.abs(mean)).toBeLessThan((5 * sigma) / Math.sqrt(N));
     });
   }
 
   it('grows as the square root of the update', () => {
-    const small = stats(noise(5, 1e-4 * R)).std;
-    const large = stats(noise(5, 4e-4 * R)).std;
+    const small = sampleStats(noise(5, 1e-4 * R)).std;
+    const large = sampleStats(noise(5, 4e-4 * R)).std;
     expect(large / small).toBeCloseTo(2, 1);
   });
 

@@ -7,7 +7,7 @@ import { EpochLineReporter } from '../reporters/epoch-lines.js';
 import { ProgressReporter } from '../reporters/progress.js';
 import { checkRunDir, defaultRunDir, RunDir, type LayerSummary, type RunSummary } from '../run-dir.js';
 import { loadSpec } from '../spec-file.js';
-import { numberOrText } from './options.js';
+import { withSpecOverrides } from './options.js';
 
 export interface TrainFlags {
   readonly epochs?: number | string;
@@ -102,14 +102,9 @@ export async function train(file: string, flags: TrainFlags, io: CliIo): Promise
 
 /** Adds `train` to `program` (created with `program.command` so it inherits output and exit settings). */
 export function addTrainCommand(program: Command, io: CliIo): void {
-  program.command('train')
+  withSpecOverrides(program.command('train')
     .description('train the network a spec describes and write a run directory')
-    .argument('<spec>', 'experiment spec (.yaml, .yml or .json)')
-    .option('--epochs <n>', 'override training.epochs', numberOrText)
-    .option('--seed <n>', 'override the master seed', numberOrText)
-    .option('--train-limit <n>', 'use only the first n training examples', numberOrText)
-    .option('--test-limit <n>', 'use only the first n test examples', numberOrText)
-    .option('--backend <name>', 'override the compute backend: wasm or reference')
+    .argument('<spec>', 'experiment spec (.yaml, .yml or .json)'))
     .option('--out <dir>', 'run directory (default: runs/<spec name>-<YYYYMMDD-HHMMSS>)')
     .option('--digital', 'drop the crossbars: plain digital training on the same kernels (baseline)')
     .option('--no-progress', 'no progress bar on stderr')

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { createPluginContainer } from '../composition.js';
 import type { CliIo } from '../io.js';
 import { loadSpec, type SpecOverrides } from '../spec-file.js';
-import { numberOrText } from './options.js';
+import { withSpecOverrides } from './options.js';
 
 /** `txsim validate`: "ok" and 0, or every problem with its path on stderr and 1. Reads no data. */
 export function validate(file: string, overrides: SpecOverrides, io: CliIo): number {
@@ -19,14 +19,9 @@ export function validate(file: string, overrides: SpecOverrides, io: CliIo): num
 }
 
 export function addValidateCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
-  program.command('validate')
+  withSpecOverrides(program.command('validate')
     .description('check a spec (structure, units, plugin names and parameters) without training')
-    .argument('<spec>', 'experiment spec (.yaml, .yml or .json)')
-    .option('--epochs <n>', 'override training.epochs', numberOrText)
-    .option('--seed <n>', 'override the master seed', numberOrText)
-    .option('--train-limit <n>', 'override data.trainLimit', numberOrText)
-    .option('--test-limit <n>', 'override data.testLimit', numberOrText)
-    .option('--backend <name>', 'override the compute backend: wasm or reference')
+    .argument('<spec>', 'experiment spec (.yaml, .yml or .json)'))
     .action((file: string, flags: SpecOverrides) => {
       setExitCode(validate(file, flags, io));
     });

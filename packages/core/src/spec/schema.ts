@@ -29,8 +29,12 @@ export const crossbarSchema = z.strictObject({
   mapping: z.strictObject({
     /** Largest |weight| the differential pair represents; by default autoScale × max|initial weight|. */
     wMax: z.number().positive({ error: 'must be > 0' }).optional(),
-    autoScale: z.number().positive({ error: 'must be > 0' }).default(2),
-  }).default({ autoScale: 2 }),
+    /**
+     * TxSim sets the scale from W_max of a native run; MNIST MLP weights trained digitally reach about
+     * 10× their largest Glorot-initial value in 3 epochs (measured), hence the default.
+     */
+    autoScale: z.number().positive({ error: 'must be > 0' }).default(10),
+  }).default({ autoScale: 10 }),
   dac: slotSchema.default({ name: 'dac', params: {} }),
   senseAmp: slotSchema.default({ name: 'sense-amp', params: {} }),
   adc: slotSchema.default({ name: 'adc', params: {} }),

@@ -60,3 +60,21 @@ export function maxRelativeDifference(a: ArrayLike<number>, b: ArrayLike<number>
   }
   return den === 0 ? num : num / den;
 }
+
+/** Sample mean and (n − 1) standard deviation, in plain loops (spreading 10⁵ values into Math.* overflows the stack). */
+export function sampleStats(a: ArrayLike<number>): { mean: number; std: number } {
+  let sum = 0;
+  for (let k = 0; k < a.length; k++) sum += a[k]!;
+  const mean = sum / a.length;
+  let sq = 0;
+  for (let k = 0; k < a.length; k++) sq += (a[k]! - mean) ** 2;
+  return { mean, std: Math.sqrt(sq / (a.length - 1)) };
+}
+
+/** Number of positions where two arrays differ (vitest's deep equality is slow on 10⁵-element typed arrays). */
+export function countDiffering(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let n = 0;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) n++;
+  return n;
+}

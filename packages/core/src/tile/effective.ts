@@ -45,30 +45,43 @@ export class EffectiveCache {
     const directional = hooks.some((e) => e.hooks.directional);
     const key = directional ? direction : hooks.map((e) => e.name).join('|');
     if (!this.pair || this.pair.key !== key) {
-      this.pair = { key, plus: this.apply('plus', direction, hooks), minus: this.apply('minus', direction, hooks) };
+      this.pair = { key, plus: this.apply(key, 'plus', direction, hooks), minus: this.apply(key, 'minus', direction, hooks) };
     }
     const { plus, minus } = this.pair;
     const { paddedRows: R, paddedCols: C } = this.geometry;
     const transposed = direction === 'backward';
-    const diff = transposed ? new Matrix(C, R) : new Matrix(R, C);
+    const diff = this.matrix(`${direction}/diff`, transposed);
     combine(diff.data, plus, minus, R, C, transposed, false);
-    let sq: Matrix | undefined;
+    let squaredDone = false;
     return {
       diff,
       squared: () => {
-        if (!sq) {
-          sq = transposed ? new Matrix(C, R) : new Matrix(R, C);
-          combine(sq.data, plus, minus, R, C, transposed, true);
-        }
+        const sq = this.matrix(`${direction}/squared`, transposed);
+        if (!squaredDone) combine(sq.data, plus, minus, R, C, transposed, true);
+        squaredDone = true;
         return sq;
       },
     };
   }
 
-  private apply(polarity: Polarity, direction: ReadDirection, hooks: ReturnType<EffectiveCache['hooksFor']>): Float64Array {
-    // Ping-pong between two buffers per polarity, reused across rebuilds (this runs after every
-    // update step); the stored state itself is only read.
-    const work = this.buffers(polarity, this.state()[polarity].length);
+  // Output matrices are reused across rebuilds: a rebuild follows every update step, and a fresh
+  // layer-sized allocation each time mostly feeds the garbage collector.
+  private readonly matrices = new Map<string, Matrix>();
+
+  private matrix(key: string, transposed: boolean): Matrix {
+    let m = this.matrices.get(key);
+    if (!m) {
+      const { paddedRows: R, paddedCols: C } = this.geometry;
+      this.matrices.set(key, (m = transposed ? new Matrix(C, R) : new Matrix(R, C)));
+    }
+    return m;
+  }
+
+  private apply(key: string, polarity: Polarity, direction: ReadDirection, hooks: ReturnType<EffectiveCache['hooksFor']>): Float64Array {
+    // Ping-pong between two buffers per pair key and polarity, reused across rebuilds (this runs after
+    // every update step); the stored state itself is only read. Directional stacks get their own
+    // buffers per direction, so one direction's rebuild never overwrites the other's result.
+    const work = this.buffers(`${key}/${polarity}`, this.state()[polarity].length);
     let src = this.state()[polarity];
     let flip = 0;
     const step = (run: (from: Float64Array, to: Float64Array) => void) => {
@@ -83,11 +96,11 @@ export class EffectiveCache {
     return src;
   }
 
-  private readonly work = new Map<Polarity, [Float64Array, Float64Array]>();
+  private readonly work = new Map<string, [Float64Array, Float64Array]>();
 
-  private buffers(polarity: Polarity, n: number): [Float64Array, Float64Array] {
-    let w = this.work.get(polarity);
-    if (!w || w[0].length !== n) this.work.set(polarity, (w = [new Float64Array(n), new Float64Array(n)]));
+  private buffers(key: string, n: number): [Float64Array, Float64Array] {
+    let w = this.work.get(key);
+    if (!w) this.work.set(key, (w = [new Float64Array(n), new Float64Array(n)]));
     return w;
   }
 }

@@ -45,9 +45,12 @@ export function updateConductances(
       delta = dst;
     }
     const next = delta === work[0] ? work[1] : work[0];
-    if (device.respond) device.respond(g, delta, next);
-    else addInto(g, delta, next);
-    clip(next, device.gmin, device.gmax);
+    if (device.respond) {
+      device.respond(g, delta, next);
+      clip(next, device.gmin, device.gmax);
+    } else {
+      addClipped(g, delta, next, device.gmin, device.gmax);
+    }
     let result = next;
     for (const e of afterHooks) {
       const dst = result === work[0] ? work[1] : work[0];
@@ -68,8 +71,11 @@ function scaleInto(src: Float64Array, f: number, dst: Float64Array): void {
   for (let k = 0; k < src.length; k++) dst[k] = f * src[k]!;
 }
 
-function addInto(a: Float64Array, b: Float64Array, dst: Float64Array): void {
-  for (let k = 0; k < a.length; k++) dst[k] = a[k]! + b[k]!;
+function addClipped(a: Float64Array, b: Float64Array, dst: Float64Array, lo: number, hi: number): void {
+  for (let k = 0; k < a.length; k++) {
+    const v = a[k]! + b[k]!;
+    dst[k] = v < lo ? lo : v > hi ? hi : v;
+  }
 }
 
 function clip(a: Float64Array, lo: number, hi: number): void {
