@@ -114,4 +114,25 @@ describe('effective-conductance cache and stack order', () => {
     expect(maxAbsDiff(xb.backward(d), product(d, w, true))).toBeLessThan(1e-5);
     expect(maxAbsDiff(xb.forward(x), twice)).toBeLessThan(1e-4);
   });
+
+  it('keeps each direction result when a directional hook rebuilds the other direction', () => {
+    const directional: NonidealityHooks = {
+      directional: true,
+      conductance(src, dst, ctx) {
+        const f = ctx.direction === 'forward' ? 2 : 3;
+        for (let k = 0; k < src.length; k++) dst[k] = src[k]! * f;
+      },
+    };
+    const xb = new TiledCrossbar('fc', geometry, components([{ name: 'dir', hooks: directional, phases: new Set<Phase>(['forward', 'backward']) }]), backend, w);
+    const d = randomMatrix(3, 13, 'd');
+    const y = xb.forward(x);
+    const dx = xb.backward(d);
+    const plain = product(x, w);
+    const plainBack = product(d, w, true);
+    expect(maxAbsDiff(y, Object.assign(plain.clone(), { data: plain.data.map((v) => 2 * v) }))).toBeLessThan(1e-4);
+    expect(maxAbsDiff(dx, Object.assign(plainBack.clone(), { data: plainBack.data.map((v) => 3 * v) }))).toBeLessThan(1e-4);
+    // A second forward read after the backward rebuild must still see the forward conductances.
+    expect(maxAbsDiff(xb.forward(x), y)).toBe(0);
+  });
 });
+
