@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { SpecError } from '@txsim/core';
 import { Command, CommanderError } from 'commander';
+import { addCircuitCommand } from './commands/circuit.js';
 import { addPluginsCommand } from './commands/plugins.js';
 import { addTrainCommand } from './commands/train.js';
 import { addValidateCommand } from './commands/validate.js';
@@ -27,6 +28,7 @@ export async function main(argv: readonly string[] = process.argv, io: CliIo = p
   addTrainCommand(program, io);
   addValidateCommand(program, io, (code) => (exitCode = code));
   addPluginsCommand(program, io);
+  addCircuitCommand(program, io);
 
   try {
     await program.parseAsync(argv as string[], { from: 'node' });

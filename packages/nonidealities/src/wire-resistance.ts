@@ -1,4 +1,5 @@
-import { defineNonideality, params, quantity, type TileGeometry } from '@txsim/core';
+import { defineNonideality, params, type TileGeometry } from '@txsim/core';
+import { wireParamFields } from './shared/wire-params.js';
 
 /**
  * Wire (and driver / sense) resistance in the direct-path approximation: each device sees in series
@@ -19,10 +20,7 @@ export const wireResistance = defineNonideality({
     description: 'Row, column, source and sink resistance in series with each device (direct-path approximation).',
     phases: ['forward', 'backward'],
     params: params({
-      rRow: quantity('ohm', { description: 'Row wire resistance per cell segment.', default: 1, neutral: 0, min: 0 }),
-      rCol: quantity('ohm', { description: 'Column wire resistance per cell segment.', default: 4.6, neutral: 0, min: 0 }),
-      rSource: quantity('ohm', { description: 'Driver (source) output resistance per row.', default: 0, neutral: 0, min: 0 }),
-      rSink: quantity('ohm', { description: 'Sense (sink) input resistance per column.', default: 0, neutral: 0, min: 0 }),
+      ...wireParamFields,
     }),
     references: [
       'Roy et al., TxSim, IEEE TVLSI 29(4), 2021, Approximate Analytical Model (AAM: shortest paths with r_source, r_sense, r_row, r_col; r_row 1 Ω, r_col 4.6 Ω per cell).',

@@ -1,0 +1,4 @@
+declare module 'mathjs/lib/browser/math.js' {
+  const math: import('mathjs').MathJsInstance;
+  export default math;
+}
