@@ -20,9 +20,44 @@ const CASES: ReadonlyArray<{ file: string; paths: string[]; says: string[] }> = 
     paths: ['training.batchSize', 'crossbar.device.params.bits', 'crossbar.nonidealities[0].params.v'],
     says: ['3 problems'],
   },
+  { file: 'wrong-type-epochs.yaml', paths: ['training.epochs'], says: ['expected a positive integer'] },
+  { file: 'wrong-unit-voltage.yaml', paths: ['crossbar.dac.params.vRead'], says: ['"5 ohm" is not a voltage'] },
+  { file: 'unknown-unit.yaml', paths: ['crossbar.nonidealities[0].params.rCol'], says: ['cannot parse "4.6 furlongs"'] },
+  { file: 'unknown-top-field.yaml', paths: ['seeds'], says: ['unknown field', 'did you mean "seed"'] },
+  { file: 'unknown-crossbar-field.yaml', paths: ['crossbar.nonidealites'], says: ['did you mean "nonidealities"'] },
+  { file: 'unknown-plugin-param.yaml', paths: ['crossbar.nonidealities[0].params.rrow'], says: ['did you mean "rRow"', 'valid fields: rRow'] },
+  { file: 'unknown-layer-field.yaml', paths: ['layers.fc1.crossbar.tiles'], says: ['did you mean "tile"'] },
+  { file: 'unknown-device.yaml', paths: ['crossbar.device.name'], says: ['unknown device plugin "level"', 'did you mean "levels"'] },
+  { file: 'layer-unknown-plugin.yaml', paths: ['layers.fc3.crossbar.device.name'], says: ['did you mean "ideal"'] },
+  { file: 'rmax-below-rmin.yaml', paths: ['crossbar.device.params.rmax'], says: ['rmax must exceed rmin'] },
+  { file: 'gmax-below-gmin.yaml', paths: ['crossbar.device.params.gmax'], says: ['gmax must exceed gmin'] },
+  { file: 'negative-learning-rate.yaml', paths: ['training.learningRate'], says: ['must be > 0'] },
+  { file: 'zero-batch-size.yaml', paths: ['training.batchSize'], says: ['must be > 0'] },
+  { file: 'negative-sigma.yaml', paths: ['crossbar.nonidealities[0].params.sigma'], says: ['must be ≥ 0'] },
+  { file: 'bits-negative.yaml', paths: ['crossbar.dac.params.bits'], says: ['must be ≥ 0 bits'] },
+  { file: 'tile-too-large.yaml', paths: ['crossbar.tile.rows'], says: ['must be ≤ 4096 rows'] },
+  { file: 'memory-budget.yaml', paths: ['model.hidden'], says: ['crossbar state would need', 'over the 8.0 GiB budget'] },
+  { file: 'tile-memory-budget.yaml', paths: ['crossbar.tile'], says: ['over the 8.0 GiB budget', 'use smaller tiles'] },
+  { file: 'unknown-preset.yaml', paths: ['preset'], says: ['unknown preset "txsim-agsi-rram"', 'did you mean "txsim-agsi-reram"', 'known presets: ideal-crossbar, txsim-agsi-reram'] },
+  { file: 'preset-wrong-type.yaml', paths: ['preset'], says: ['expected a preset name'] },
+  { file: 'unsupported-phase.yaml', paths: ['crossbar.nonidealities[0].phases'], says: ['acts only in update', '"forward" is not one of them'] },
+  { file: 'phase-typo.yaml', paths: ['crossbar.nonidealities[0].phases[0]'], says: ['did you mean "forward"'] },
+  { file: 'enum-typo.yaml', paths: ['model.activation'], says: ['got "sigmod"', 'did you mean "sigmoid"'] },
+  { file: 'backend-typo.yaml', paths: ['backend'], says: ['did you mean "wasm"'] },
+  { file: 'hidden-not-a-list.yaml', paths: ['model.hidden'], says: ['expected array'] },
+  { file: 'seed-not-integer.yaml', paths: ['seed'], says: ['expected an integer seed'] },
+  { file: 'nonidealities-not-a-list.yaml', paths: ['crossbar.nonidealities'], says: ['expected array'] },
+  { file: 'not-a-mapping.yaml', paths: ['(root)'], says: ['expected object'] },
+  { file: 'comments-only.yaml', paths: ['(root)'], says: ['empty'] },
+  { file: 'empty.json', paths: ['(root)'], says: ['empty'] },
+  { file: 'malformed-indent.yaml', paths: ['line 3, column 11'], says: ['YAML syntax error'] },
+  { file: 'unknown-layer-small-model.yaml', paths: ['layers.fc3'], says: ['no layer named "fc3"', 'fc1, fc2'] },
 ];
 
 const spec = (file: string) => join(ROOT, 'test/bad-specs', file);
+
+/** Cases also run through the compiled binary (each spawns a process, so only a handful). */
+const BINARY_CASES = ['unknown-plugin.yaml', 'malformed.yaml', 'unknown-preset.yaml', 'memory-budget.yaml', 'several-problems.yaml'];
 
 describe('bad specs are rejected before any work', () => {
   beforeAll(requireBuild);
@@ -31,14 +66,25 @@ describe('bad specs are rejected before any work', () => {
     expect(readdirSync(join(ROOT, 'test/bad-specs')).sort()).toEqual(CASES.map((c) => c.file).sort());
   });
 
-  it.concurrent.each(CASES)('train $file: exit 2, names $paths, creates no run directory', async ({ file, paths, says }) => {
+  it.each(CASES)('train $file: exit 2, names $paths, creates no run directory', async ({ file, paths, says }) => {
+    const out = join(tempDir('bad-spec'), 'run');
+    const r = await txsimInProcess(['train', spec(file), '--no-progress', '--out', out]);
+    expect(r.code, r.stderr).toBe(2);
+    for (const p of paths) expect(r.stderr).toContain(`  ${p}: `);
+    for (const s of says) expect(r.stderr).toContain(s);
+    expect(r.stderr).not.toMatch(/^\s+at /m); // no stack trace
+    expect(r.stdout).toBe('');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  // The compiled binary, for a few cases: exit code and output of a real process, and no default run directory.
+  it.concurrent.each(CASES.filter((c) => BINARY_CASES.includes(c.file)))('compiled txsim train $file: exit 2, creates nothing', async ({ file, paths }) => {
     // Run where the default run directory would appear, so "nothing created" covers it.
     const cwd = tempDir('bad-spec');
     const r = await txsim(['train', spec(file), '--no-progress'], { cwd });
     expect(r.code, r.stderr).toBe(2);
     for (const p of paths) expect(r.stderr).toContain(`  ${p}: `);
-    for (const s of says) expect(r.stderr).toContain(s);
-    expect(r.stderr).not.toMatch(/^\s+at /m); // no stack trace
+    expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(r.stdout).toBe('');
     expect(readdirSync(cwd)).toEqual([]);
   });
@@ -50,11 +96,16 @@ describe('bad specs are rejected before any work', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it.each(CASES)('validate $file: exit 1 with every problem', async ({ file, paths }) => {
+  it.each(CASES)('validate $file: exit 1 with every problem', async ({ file, paths, says }) => {
     const r = await txsimInProcess(['validate', spec(file)]);
     expect(r.code).toBe(1);
     for (const p of paths) expect(r.stderr).toContain(`  ${p}: `);
+    for (const s of says) expect(r.stderr).toContain(s);
     expect(r.stdout).toBe('');
+  });
+
+  it('has at least 30 bad specs', () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(30);
   });
 
   it('reports each problem once even when forward and backward share a converter', async () => {

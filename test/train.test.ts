@@ -39,7 +39,16 @@ describe('txsim train', () => {
     expect(a.stderr).not.toContain('warning');
 
     const dir = join(tmp, 'a');
-    expect(readdirSync(dir).sort()).toEqual(['metrics.jsonl', 'spec.resolved.json', 'summary.json']);
+    expect(readdirSync(dir).sort()).toEqual([
+      'checkpoint-1.bin', 'checkpoint.json', 'conductances-start.json', 'conductances.json', 'environment.json',
+      'metrics.jsonl', 'read-error.json', 'spec.resolved.json', 'summary.json',
+    ]);
+    // Diagnostics for the report: per crossbar layer, conductance histograms before/after and the read error.
+    const conductances = readJson<Record<string, { start: { counts: number[] }; end: { counts: number[] } }>>(join(dir, 'conductances.json'));
+    expect(Object.keys(conductances)).toEqual(['fc1', 'fc2', 'fc3']);
+    expect(conductances.fc1!.end.counts).not.toEqual(conductances.fc1!.start.counts);
+    const readError = readJson<Record<string, { relativeError: number }>>(join(dir, 'read-error.json'));
+    for (const layer of ['fc1', 'fc2', 'fc3']) expect(readError[layer]!.relativeError).toBeGreaterThan(0);
     const metrics = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trimEnd().split('\n');
     expect(metrics).toHaveLength(1);
     expect(JSON.parse(metrics[0]!)).toMatchObject({ epoch: 1 });

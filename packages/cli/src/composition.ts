@@ -5,6 +5,7 @@ import {
   createWasmBackend,
   MASTER_SEED,
   ReferenceBackend,
+  RngFactory,
   systemClock,
   type Clock,
   type ComputeBackend,
@@ -56,6 +57,8 @@ export function createRunContainer(options: RunContainerOptions, parent: Depende
   const c = createPluginContainer(parent);
   c.register(BACKEND, { useValue: createBackend(options.backend, options.warn) });
   c.register(MASTER_SEED, { useValue: options.seed });
+  // One factory per run, so a checkpoint sees every stream handed out (to layers and to the trainer).
+  c.register(RngFactory, { useValue: new RngFactory(options.seed) });
   c.register(CLOCK, { useValue: options.clock ?? systemClock });
   return c;
 }

@@ -3,6 +3,8 @@ import { SpecError } from '@txsim/core';
 import { Command, CommanderError } from 'commander';
 import { addCircuitCommand } from './commands/circuit.js';
 import { addPluginsCommand } from './commands/plugins.js';
+import { addSpecCommand } from './commands/spec.js';
+import { addReportCommand } from './commands/report.js';
 import { addTrainCommand } from './commands/train.js';
 import { addValidateCommand } from './commands/validate.js';
 import { processIo, type CliIo } from './io.js';
@@ -25,10 +27,12 @@ export async function main(argv: readonly string[] = process.argv, io: CliIo = p
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
-  addTrainCommand(program, io);
+  addTrainCommand(program, io, (code) => (exitCode = code));
   addValidateCommand(program, io, (code) => (exitCode = code));
   addPluginsCommand(program, io);
   addCircuitCommand(program, io);
+  addSpecCommand(program, io);
+  addReportCommand(program, io);
 
   try {
     await program.parseAsync(argv as string[], { from: 'node' });

@@ -9,12 +9,13 @@ let tmpCounter = 0;
  * torn write: the data goes to a temporary file in the same directory (same filesystem, so rename is
  * atomic), is fsynced, and is renamed over the target.
  */
-export function writeFileAtomic(file: string, data: string): void {
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const dir = dirname(file);
   const tmp = join(dir, `.${basename(file)}.${process.pid}.${++tmpCounter}.tmp`);
   const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, data);
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
@@ -99,6 +100,8 @@ export interface RunSummary {
   /** Hardware activity counts per analog layer and phase. */
   readonly activity: Readonly<Record<string, LayerActivity>>;
   readonly layers: readonly LayerSummary[];
+  /** 'completed', or 'diverged' when the loss became NaN or infinite (the arrays then hold the epochs before). */
+  readonly status?: 'completed' | 'diverged';
 }
 
 /** Fields of a summary that depend on the machine's speed or the time of day, not on the simulation. */
@@ -114,6 +117,17 @@ export class RunDir {
     checkRunDir(path);
     mkdirSync(path, { recursive: true });
     return new RunDir(path);
+  }
+
+  /** An existing run directory whose `metrics.jsonl` is continued with `metrics` (a resumed run's history). */
+  static reopen(path: string, metrics: readonly EpochMetrics[]): RunDir {
+    const dir = new RunDir(path);
+    dir.#metrics.push(...metrics.map((m) => JSON.stringify(m)));
+    return dir;
+  }
+
+  writeJson(name: string, value: unknown): void {
+    writeFileAtomic(join(this.path, name), `${JSON.stringify(value, null, 2)}\n`);
   }
 
   writeSpec(spec: unknown): void {

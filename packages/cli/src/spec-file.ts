@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { resolveSpec, SpecError, type DependencyContainer, type ResolvedSpec, type SpecIssue } from '@txsim/core';
+import { applyPresets, resolveSpec, SpecError, type DependencyContainer, type ResolvedSpec, type SpecIssue } from '@txsim/core';
 import { parseDocument } from 'yaml';
+import { presetMap, readPresets } from './presets.js';
 
 /**
  * Command-line values that replace fields of the spec file. They are merged into the raw spec before
@@ -142,6 +143,8 @@ function refine(error: SpecError, overrides: SpecOverrides, source: string): Spe
 
 export interface LoadSpecOptions {
   readonly overrides?: SpecOverrides;
+  /** Where the presets a spec names are looked up; default: the shipped `presets/`. */
+  readonly presetsDir?: string;
   /** Drop every crossbar after validating the spec as written (digital baseline). */
   readonly digital?: boolean;
 }
@@ -153,9 +156,12 @@ export interface LoadSpecOptions {
 export function loadSpec(file: string, container: DependencyContainer, options: LoadSpecOptions = {}): ResolvedSpec {
   const overrides = options.overrides ?? {};
   const raw = applyOverrides(readSpecFile(file), overrides);
+  // Preset files are read only when the spec names one, so a spec without presets never depends on them.
+  const presets = isObject(raw) && 'preset' in raw ? presetMap(readPresets(options.presetsDir)) : {};
   try {
-    const resolved = resolveSpec(raw, container, file);
-    return options.digital ? resolveSpec(dropCrossbars(raw), container, file) : resolved;
+    const resolved = resolveSpec(raw, container, file, { presets });
+    // --digital drops the crossbars after the presets are applied, so a preset cannot bring them back.
+    return options.digital ? resolveSpec(dropCrossbars(applyPresets(raw, presets, [])), container, file) : resolved;
   } catch (e) {
     throw e instanceof SpecError ? refine(e, overrides, file) : e;
   }

@@ -23,6 +23,13 @@ export const adc = defineAdc({
     // Per block (tile row forward, tile column backward) and group (tile within the block).
     const observed = new Map<number, { reads: number; max: Float64Array }>();
     return {
+      snapshot: () => [...observed].map(([block, cal]) => ({ block, reads: cal.reads, max: Array.from(cal.max) })),
+      restore(state) {
+        observed.clear();
+        for (const c of state as Array<{ block: number; reads: number; max: number[] }>) {
+          observed.set(c.block, { reads: c.reads, max: Float64Array.from(c.max) });
+        }
+      },
       convert(src, dst, ctx) {
         if (!levels) {
           dst.set(src.subarray(0, dst.length));

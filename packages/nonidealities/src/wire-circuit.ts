@@ -58,6 +58,13 @@ export const wireCircuit = defineNonideality({
           : directPathEffectiveConductance(g, rows, cols, wires, direction);
     return {
       directional,
+      snapshot: () => [...ratios].map(([key, r]) => ({ key, rebuilds: r.rebuilds, ratio: Array.from(r.ratio) })),
+      restore(state) {
+        ratios.clear();
+        for (const r of state as Array<{ key: string; rebuilds: number; ratio: number[] }>) {
+          ratios.set(r.key, { rebuilds: r.rebuilds, ratio: Float64Array.from(r.ratio) });
+        }
+      },
       conductance(src, dst, { direction, polarity }) {
         const key = directional ? `${direction}/${polarity}` : polarity;
         const cached = ratios.get(key);

@@ -66,10 +66,22 @@ export interface UpdateContext {
 }
 
 /**
+ * Optional checkpoint hooks every hook bag may add, for state kept in the plugin's closure (calibrated
+ * ranges, reused solves, counters). Random streams need none: the tile's random streams are restored
+ * separately.
+ */
+export interface SnapshotHooks {
+  /** At a checkpoint: the closure state as plain JSON (typed arrays as number arrays). */
+  snapshot?(): unknown;
+  /** On resume, on a freshly created instance with the same params: takes over a `snapshot()` result. */
+  restore?(state: unknown): void;
+}
+
+/**
  * Hooks of a non-ideality. Each reads `src` and writes every element of `dst` (never mutating `src`);
  * the tile owns the buffers and calls hooks in stack order. Plugins pick hooks; core fixes their stage.
  */
-export interface NonidealityHooks {
+export interface NonidealityHooks extends SnapshotHooks {
   /** Read phases, when the effective-conductance cache is rebuilt: transforms one device array of the pair. */
   conductance?(src: Float64Array, dst: Float64Array, ctx: ConductanceContext): void;
   /** Read phases, per read, after the DAC: transforms the drive voltages (batch × lines). */
@@ -85,7 +97,7 @@ export interface NonidealityHooks {
 }
 
 /** The device slot: conductance range, how the stored state reads, and how it responds to a change. */
-export interface DeviceModel {
+export interface DeviceModel extends SnapshotHooks {
   readonly gmin: number;
   readonly gmax: number;
   /** Read phases: the conductance a stored state reads as (e.g. the nearest programmable level). */
@@ -95,23 +107,23 @@ export interface DeviceModel {
 }
 
 /** The DAC slot: digital inputs of one block (batch × lines) to drive voltages. */
-export interface DacModel {
+export interface DacModel extends SnapshotHooks {
   /** Writes voltages to `dst` and, per batch row, the digital value of one volt to `scales`. */
   convert(src: Float32Array, dst: Float32Array, batch: number, lines: number, scales: Float32Array): void;
 }
 
 /** The sense-amplifier slot: sensed currents to what the ADC digitises (per read, element-wise). */
-export interface SenseAmpModel {
+export interface SenseAmpModel extends SnapshotHooks {
   amplify(src: Float32Array, dst: Float32Array, ctx: ReadContext): void;
 }
 
 /** The ADC slot: digitises one block's sensed values (batch × width), one converter group per tile. */
-export interface AdcModel {
+export interface AdcModel extends SnapshotHooks {
   convert(src: Float32Array, dst: Float32Array, ctx: ReadContext): void;
 }
 
 /** The update-rule slot: from the digital weight gradient to the differential conductance change wanted. */
-export interface UpdateRuleModel {
+export interface UpdateRuleModel extends SnapshotHooks {
   /**
    * `grad` is the padded weight gradient (paddedRows × paddedCols); `scale` converts weight to
    * differential conductance (siemens per weight unit). Writes the wanted Δ(G+ − G−) into `dst`.

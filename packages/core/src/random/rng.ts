@@ -1,5 +1,12 @@
 import seedrandom from 'seedrandom';
 
+/** A stream's whole state as plain JSON: the xoshiro128** words and the polar method's cached spare. */
+export interface RngState {
+  readonly s: readonly [number, number, number, number];
+  /** The cached second normal of the polar method, or null when none is pending. */
+  readonly spare: number | null;
+}
+
 /**
  * One seeded random stream. seedrandom (alea) derives the state from a path string; the bulk fills
  * run xoshiro128** inline because seedrandom's per-call generators are ~5× slower, and a layer's
@@ -20,6 +27,17 @@ export class Rng {
     this.s1 = word();
     this.s2 = word();
     this.s3 = word();
+  }
+
+  /** The current state; `restore` of it continues the identical sequence. */
+  snapshot(): RngState {
+    return { s: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spare: this.hasSpare ? this.spare : null };
+  }
+
+  restore(state: RngState): void {
+    [this.s0, this.s1, this.s2, this.s3] = state.s.map((w) => w | 0) as [number, number, number, number];
+    this.hasSpare = state.spare !== null;
+    this.spare = state.spare ?? 0;
   }
 
   /** Next 32-bit unsigned integer (xoshiro128**). */

@@ -51,8 +51,30 @@ function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   return def?.type === 'object' ? Object.keys(def.shape as object) : [];
 }
 
-/** Turns zod issues into path-named spec issues, with did-you-mean hints for unknown fields. */
-export function fromZod(error: z.ZodError, schema: z.ZodType, prefix: readonly PropertyKey[] = []): SpecIssue[] {
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let cur = input;
+  for (const key of path) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[key];
+  }
+  return cur;
+}
+
+/** "expected one of …" for a value outside an enum, with the nearest allowed value when it looks like a typo. */
+function enumMessage(issue: z.core.$ZodIssue, input: unknown): string | undefined {
+  if (issue.code !== 'invalid_value' || !issue.values.every((v) => typeof v === 'string')) return undefined;
+  const values = issue.values as string[];
+  const got = issue.input !== undefined ? issue.input : valueAt(input, issue.path);
+  const near = typeof got === 'string' ? closest(got, values) : undefined;
+  const base = issue.message.startsWith('Invalid option') ? `expected one of ${values.map((v) => `"${v}"`).join(', ')}${got !== undefined ? `, got ${JSON.stringify(got)}` : ''}` : issue.message;
+  return near ? `${base} (did you mean "${near}"?)` : base;
+}
+
+/**
+ * Turns zod issues into path-named spec issues, with did-you-mean hints for unknown fields and for
+ * enum values. `input` is the data that was parsed (paths are relative to it), used to quote values.
+ */
+export function fromZod(error: z.ZodError, schema: z.ZodType, prefix: readonly PropertyKey[] = [], input?: unknown): SpecIssue[] {
   const out: SpecIssue[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
@@ -66,7 +88,7 @@ export function fromZod(error: z.ZodError, schema: z.ZodType, prefix: readonly P
       }
       continue;
     }
-    let message = issue.message;
+    let message = enumMessage(issue, input) ?? issue.message;
     if (issue.code === 'invalid_type' && message.startsWith('Invalid input')) {
       message = `expected ${issue.expected}`;
     }

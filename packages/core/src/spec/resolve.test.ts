@@ -93,4 +93,23 @@ describe('resolveSpec', () => {
     expect(found[0]!.path).toBe('crossbar.nonidealities[0].phases');
     expect(issues(null)[0]!.message).toMatch(/empty/);
   });
+
+  it('lays presets in order under the spec, and reports unknown presets with a suggestion', () => {
+    const presets = { small: { model: { hidden: [16] }, crossbar: { ...crossbar, tile: { rows: 8, cols: 8 } } }, wide: { crossbar: { tile: { cols: 32 } } } };
+    const r = resolveSpec({ preset: ['small', 'wide'], crossbar: { tile: { rows: 4 } } }, scope, undefined, { presets });
+    expect(r.spec.model.hidden).toEqual([16]);
+    expect(r.spec.crossbar!.tile).toEqual({ rows: 4, cols: 32 });
+    expect(r.spec).not.toHaveProperty('preset');
+    expect(issues({ preset: 'smal' })[0]).toEqual({ path: 'preset', message: 'unknown preset "smal"; known presets: none' });
+    expect(() => resolveSpec({ preset: ['small', 'smal'] }, scope, undefined, { presets })).toThrow(/preset\[1\]: unknown preset "smal" \(did you mean "small"\?\); known presets: small, wide/);
+  });
+
+  it('suggests the nearest enum value', () => {
+    expect(issues({ model: { activation: 'sigmod' } })[0]!.message).toBe('expected one of "sigmoid", "relu", got "sigmod" (did you mean "sigmoid"?)');
+  });
+
+  it('rejects crossbar state over the memory budget, naming the field to change', () => {
+    expect(issues({ model: { hidden: [100_000, 100_000] }, crossbar })[0]!.path).toBe('model.hidden');
+    expect(issues({ model: { hidden: Array(30).fill(8) }, crossbar: { ...crossbar, tile: { rows: 4096, cols: 4096 } } })[0]!.path).toBe('crossbar.tile');
+  });
 });

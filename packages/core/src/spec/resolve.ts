@@ -3,7 +3,9 @@ import type { DependencyContainer } from '../di.js';
 import { listPlugins, parsePluginParams, UnknownPluginError, findPlugin } from '../plugin/registry.js';
 import type { Phase, PluginKind, ReadDirection } from '../plugin/types.js';
 import { fromZod, formatPath, SpecError, type SpecIssue } from './errors.js';
+import { checkCrossbarMemory } from './memory.js';
 import { deepMerge, hasPath } from './merge.js';
+import { applyPresets, type PresetMap } from './presets.js';
 import { crossbarSchema, specSchema, type CrossbarSpec, type ParsedSpec, type PluginRef } from './schema.js';
 
 export interface ResolvedPlugin {
@@ -60,7 +62,7 @@ function resolvePlugin(container: DependencyContainer, kind: PluginKind, ref: Pl
   }
   const parsed = parsePluginParams(plugin, ref.params);
   if (!parsed.success) {
-    issues.push(...fromZod(parsed.error, plugin.meta.params as z.ZodType, [...path, 'params']));
+    issues.push(...fromZod(parsed.error, plugin.meta.params as z.ZodType, [...path, 'params'], ref.params));
     return undefined;
   }
   const declared = plugin.meta.phases;
@@ -92,24 +94,31 @@ function resolveCrossbar(container: DependencyContainer, cb: CrossbarSpec, path:
   };
 }
 
+export interface ResolveOptions {
+  /** Presets a spec may name in `preset`, by name; each a partial spec. */
+  readonly presets?: PresetMap;
+}
+
 /**
- * Validates a raw spec (parsed YAML/JSON) completely — structure, units, plugin names, plugin
- * parameters, layer overrides — and throws one SpecError listing every problem with its path.
+ * Validates a raw spec (parsed YAML/JSON) completely — presets, structure, units, plugin names,
+ * plugin parameters, layer overrides, memory — and throws one SpecError listing every problem with
+ * its path. Layering: schema defaults → presets in order → the spec → per-layer overrides.
  */
-export function resolveSpec(raw: unknown, container: DependencyContainer, source?: string): ResolvedSpec {
+export function resolveSpec(raw: unknown, container: DependencyContainer, source?: string, options: ResolveOptions = {}): ResolvedSpec {
   if (raw === null || raw === undefined || (typeof raw === 'string' && raw.trim() === '')) {
     throw new SpecError([{ path: '', message: 'the spec is empty' }], source);
   }
-  const top = specSchema.safeParse(raw);
+  const issues: SpecIssue[] = [];
+  const merged = applyPresets(raw, options.presets ?? {}, issues);
+  const top = specSchema.safeParse(merged);
   if (!top.success) {
     // Still check the plugins of a well-formed crossbar section, so one run reports every problem.
-    const issues = fromZod(top.error, specSchema);
-    const cb = crossbarSchema.safeParse((raw as { crossbar?: unknown }).crossbar);
+    issues.push(...fromZod(top.error, specSchema, [], merged));
+    const cb = crossbarSchema.safeParse((merged as { crossbar?: unknown }).crossbar);
     if (cb.success) resolveCrossbar(container, cb.data, ['crossbar'], issues);
     throw new SpecError(issues, source);
   }
-  const spec = top.data;
-  const issues: SpecIssue[] = [];
+  const { preset: _applied, ...spec } = top.data;
   const layers = modelLayers(spec);
   const base = spec.crossbar ? resolveCrossbar(container, spec.crossbar, ['crossbar'], issues) : undefined;
 
@@ -122,17 +131,19 @@ export function resolveSpec(raw: unknown, container: DependencyContainer, source
     const over = spec.layers[l.name];
     if (over?.digital || (!spec.crossbar && !over?.crossbar)) return { ...l, crossbar: null };
     if (!over?.crossbar) return { ...l, crossbar: base ?? null };
-    const rawBase = (raw as { crossbar?: unknown }).crossbar ?? {};
-    const merged = crossbarSchema.safeParse(deepMerge(rawBase, over.crossbar));
+    const rawBase = (merged as { crossbar?: unknown }).crossbar ?? {};
+    const layerRaw = deepMerge(rawBase, over.crossbar);
+    const layerCb = crossbarSchema.safeParse(layerRaw);
     const path = ['layers', l.name, 'crossbar'];
-    if (!merged.success) {
+    if (!layerCb.success) {
       // Problems inherited from the experiment-wide crossbar are reported there once, not per layer.
-      const own = merged.error.issues.filter((i) => hasPath(over.crossbar, i.path.slice(0, 1)));
-      issues.push(...fromZod({ issues: own } as z.ZodError, crossbarSchema, path));
+      const own = layerCb.error.issues.filter((i) => hasPath(over.crossbar, i.path.slice(0, 1)));
+      issues.push(...fromZod({ issues: own } as z.ZodError, crossbarSchema, path, layerRaw));
       return { ...l, crossbar: null };
     }
-    return { ...l, crossbar: resolveCrossbar(container, merged.data, path, issues) ?? null };
+    return { ...l, crossbar: resolveCrossbar(container, layerCb.data, path, issues) ?? null };
   });
+  if (!issues.length) checkCrossbarMemory(plans, issues);
   if (issues.length) throw new SpecError(issues, source);
   return { spec: withResolvedParams(spec, base), layers: plans };
 }
@@ -159,3 +170,8 @@ function withResolvedParams(spec: ParsedSpec, cb: ResolvedCrossbar | undefined):
 export function pluginNames(container: DependencyContainer, kind: PluginKind): string[] {
   return listPlugins(container, kind).map((p) => p.meta.name);
 }
+
+// Re-exported here so the package index (owned elsewhere) needs no new lines.
+export { applyPresets, type PresetMap } from './presets.js';
+export { checkCrossbarMemory, CROSSBAR_MEMORY_BUDGET } from './memory.js';
+export { specJsonSchema, type JsonSchemaObject } from './json-schema.js';

@@ -51,7 +51,12 @@ export const layerOverrideSchema = z.strictObject({
   crossbar: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** One preset name, or several applied in order (later ones win); see `presetsSchema`. */
+export const presetRefSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], { error: 'expected a preset name or a list of preset names' });
+
 export const specSchema = z.strictObject({
+  /** Presets (partial specs) applied over the defaults and under this spec, in order. */
+  preset: presetRefSchema.optional(),
   name: z.string().default('run'),
   description: z.string().optional(),
   seed: z.number().int({ error: 'expected an integer seed' }).default(1),

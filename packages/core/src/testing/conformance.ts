@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { Matrix } from '../matrix/matrix.js';
 import { metaOf, neutralParams, type ParamSchema } from '../plugin/params.js';
-import type { AnyPlugin, NonidealityHooks, Phase, Plugin, PluginKind } from '../plugin/types.js';
+import type { AnyPlugin, NonidealityHooks, Phase, Plugin, PluginKind, SnapshotHooks } from '../plugin/types.js';
 import { Rng } from '../random/rng.js';
 import { pluginContext, randomConductances, randomMatrix, readContext, TEST_GEOMETRY, updateContext } from './fixtures.js';
 
@@ -120,6 +120,33 @@ function nonidealityChecks(plugin: Plugin<'nonideality'>, api: TestApi) {
     expect(a.unwritten).toBe(false);
     for (const k of Object.keys(a.out) as HookName[]) expect(Array.from(a.out[k]!)).toEqual(Array.from(b.out[k]!));
   });
+
+  snapshotCheck(plugin, api, defaults, (hooks, round) => {
+    const { out } = exercise(hooks as NonidealityHooks, `round${round}`);
+    return Object.values(out).flatMap((o) => Array.from(o!));
+  });
+}
+
+/**
+ * A plugin with a `snapshot` hook restores to identical behaviour: after a few calls, a fresh instance
+ * given the snapshot (and the random stream's state, which the tile restores separately) produces the
+ * same next outputs as the original.
+ */
+function snapshotCheck(plugin: AnyPlugin, api: TestApi, params: object, step: (hooks: unknown, round: number) => ArrayLike<number>) {
+  if (!(plugin.create(pluginContext('probe'), params as never) as { snapshot?: unknown }).snapshot) return;
+  const { expect } = api;
+  api.it('restores from a snapshot (plain JSON) to identical outputs', () => {
+    const ctxA = pluginContext('snap');
+    const a = plugin.create(ctxA, params as never) as SnapshotHooks;
+    for (let round = 0; round < 3; round++) step(a, round);
+    const state = JSON.parse(JSON.stringify(a.snapshot!())) as unknown;
+    const ctxB = pluginContext('snap');
+    const b = plugin.create(ctxB, params as never) as SnapshotHooks;
+    expect(typeof b.restore, 'a plugin with snapshot() needs restore()').toBe('function');
+    b.restore!(state);
+    ctxB.rng.restore(ctxA.rng.snapshot());
+    for (let round = 3; round < 6; round++) expect(Array.from(step(b, round))).toEqual(Array.from(step(a, round)));
+  });
 }
 
 /** Identity checks for hooks whose neutral form must pass values through (input, output, delta). */
@@ -155,10 +182,10 @@ function slotChecks(plugin: AnyPlugin, api: TestApi) {
   const defaults = (plugin.meta.params as z.ZodType).parse({}) as object;
   const neutral = neutralParams(plugin.meta.params as ParamSchema);
   const x = randomMatrix(6, TEST_GEOMETRY.tileRows, 'slot/x');
-  const run = (params: object, seed = 'slot') => {
-    const ctx = pluginContext(seed);
-    const inst = plugin.create(ctx, params as never) as unknown as Record<string, (...a: unknown[]) => void>;
-    const src = x.data.slice();
+  const run = (params: object, seed = 'slot') => call(plugin.create(pluginContext(seed), params as never));
+  const call = (hooks: unknown, input = x) => {
+    const inst = hooks as Record<string, (...a: unknown[]) => void>;
+    const src = input.data.slice();
     const dst = new Float32Array(src.length).fill(NaN);
     const rctx = readContext('forward', new Matrix(x.rows, x.cols, src), TEST_GEOMETRY);
     switch (plugin.meta.kind as PluginKind) {
@@ -198,6 +225,8 @@ function slotChecks(plugin: AnyPlugin, api: TestApi) {
     expect(a.dst.some((v) => Number.isNaN(v))).toBe(false);
     expect(Array.from(a.dst)).toEqual(Array.from(b.dst));
   });
+
+  snapshotCheck(plugin, api, defaults, (hooks, round) => call(hooks, randomMatrix(6, TEST_GEOMETRY.tileRows, `slot/x/${round}`)).dst);
 
   if (['dac', 'adc', 'sense-amp'].includes(plugin.meta.kind)) {
     api.it('passes values through with neutral parameters', () => {

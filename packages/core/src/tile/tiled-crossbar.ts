@@ -1,12 +1,19 @@
 import type { ComputeBackend } from '../matrix/backend.js';
 import { assertShape, Matrix } from '../matrix/matrix.js';
-import type { Polarity, TileGeometry } from '../plugin/types.js';
+import type { Polarity, SnapshotHooks, TileGeometry } from '../plugin/types.js';
 import type { CrossbarComponents } from './components.js';
-import { emptyActivity, type LayerActivity } from './counters.js';
+import { emptyActivity, type ActivityCounts, type LayerActivity } from './counters.js';
 import { EffectiveCache } from './effective.js';
 import { readLayer } from './read-pipeline.js';
 import { Scratch } from './scratch.js';
 import { updateConductances } from './update-pipeline.js';
+
+/** What a checkpoint keeps of a crossbar besides its conductances: activity counts and plugin closure state. */
+export interface CrossbarState {
+  readonly activity: LayerActivity;
+  /** `snapshot()` of each plugin instance that has one, keyed by slot ('device', 'forward/adc', 'stack/1/wire-circuit', …). */
+  readonly plugins: Readonly<Record<string, unknown>>;
+}
 
 /**
  * A layer's weight matrix held as conductances on a grid of crossbar tiles. Weight w maps to a
@@ -83,6 +90,42 @@ export class TiledCrossbar {
     this.state.plus.set(plus);
     this.state.minus.set(minus);
     this.effective.invalidate();
+  }
+
+  /**
+   * Activity counts and every plugin's closure state, as plain JSON (the conductances are
+   * `conductances()`). A checkpoint is a synchronisation point: the effective-conductance cache is
+   * dropped here as it is on restore, so an uninterrupted run rebuilds it exactly where a resumed one
+   * must (a rebuild can advance plugin state, e.g. wire-circuit's interpolation counters).
+   */
+  snapshot(): CrossbarState {
+    const plugins: Record<string, unknown> = {};
+    for (const [key, hooks] of this.pluginInstances()) if (hooks.snapshot) plugins[key] = hooks.snapshot();
+    this.effective.invalidate();
+    return { activity: structuredClone(this.activity), plugins };
+  }
+
+  /** Takes over a `snapshot()` of a crossbar built from the same plan. */
+  restoreState(state: CrossbarState): void {
+    for (const phase of Object.keys(this.activity) as Array<keyof LayerActivity>) {
+      Object.assign(this.activity[phase], state.activity[phase] as ActivityCounts);
+    }
+    for (const [key, hooks] of this.pluginInstances()) {
+      if (!(key in state.plugins)) continue;
+      if (!hooks.restore) throw new Error(`${this.name}: checkpoint holds state for ${key}, which cannot restore it`);
+      hooks.restore(state.plugins[key]);
+    }
+    this.effective.invalidate();
+  }
+
+  private pluginInstances(): Array<[string, SnapshotHooks]> {
+    const { device, updateRule, read, stack } = this.components;
+    const out: Array<[string, SnapshotHooks]> = [['device', device], ['update-rule', updateRule]];
+    for (const dir of ['forward', 'backward'] as const) {
+      out.push([`${dir}/dac`, read[dir].dac], [`${dir}/sense-amp`, read[dir].senseAmp], [`${dir}/adc`, read[dir].adc]);
+    }
+    stack.forEach((e, i) => out.push([`stack/${i}/${e.name}`, e.hooks]));
+    return out;
   }
 
   /** x (batch × rows) → x·W through the array, as the hardware would compute it. */

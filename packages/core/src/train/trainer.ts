@@ -17,6 +17,14 @@ export interface TrainOptions {
   readonly learningRate: number;
   /** First epoch to run (1-based), for resumed runs. */
   readonly startEpoch?: number;
+  /** Metrics of the epochs before `startEpoch` (a resumed run's history); the result starts with them. */
+  readonly history?: readonly EpochMetrics[];
+  /**
+   * Checked after every batch: once aborted, the trainer stops there and returns the epochs completed
+   * so far. While a signal is given the trainer yields to the event loop after each batch, so that a
+   * signal handler (Ctrl-C) can run during a long epoch.
+   */
+  readonly signal?: AbortSignal;
   readonly reporters?: readonly TrainingReporter[];
 }
 
@@ -44,7 +52,7 @@ export class Trainer {
   async train(net: TrainableNetwork, train: Dataset, test: Dataset, options: TrainOptions): Promise<EpochMetrics[]> {
     const n = train.labels.length;
     const batches = Math.ceil(n / options.batchSize);
-    const history: EpochMetrics[] = [];
+    const history: EpochMetrics[] = [...(options.history ?? [])];
     for (let epoch = options.startEpoch ?? 1; epoch <= options.epochs; epoch++) {
       const t0 = this.clock.now();
       const order = Uint32Array.from({ length: n }, (_, i) => i);
@@ -62,6 +70,10 @@ export class Trainer {
         lossSum += out.loss * y.length;
         correct += out.correct;
         for (const r of options.reporters ?? []) r.onBatch?.(epoch, b + 1, out.loss);
+        if (options.signal) {
+          await new Promise((resolve) => setImmediate(resolve));
+          if (options.signal.aborted) return history;
+        }
       }
       const evaluation = evaluate(net, test, options.batchSize);
       const metrics: EpochMetrics = {

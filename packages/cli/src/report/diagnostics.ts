@@ -1,0 +1,111 @@
+import { join } from 'node:path';
+import { Matrix, ReferenceBackend, type LayerActivity } from '@txsim/core';
+import { AnalogLinearLayer, type Sequential } from '@txsim/models';
+import { writeFileAtomic } from '../run-dir.js';
+
+/** Counts per bin; `edges` has one more entry than `counts`. */
+export interface Histogram {
+  readonly edges: number[];
+  readonly counts: number[];
+}
+
+/** `conductances.json`: per analog layer, G+ and G− pooled, in siemens, before and after training. */
+export type ConductanceFile = Record<string, { readonly start: Histogram; readonly end: Histogram }>;
+
+/** One layer's forward-read error: ‖crossbar.forward(x) − x·W‖ / ‖x·W‖ with W the stored (ideal) weights. */
+export interface ReadError {
+  readonly relativeError: number;
+  /** Rows of the batch it was measured on. */
+  readonly batch: number;
+}
+
+/** `read-error.json`: per analog layer. */
+export type ReadErrorFile = Record<string, ReadError>;
+
+export interface RunDiagnostics {
+  readonly conductances: ConductanceFile;
+  readonly readError: ReadErrorFile;
+}
+
+export const CONDUCTANCES_FILE = 'conductances.json';
+export const READ_ERROR_FILE = 'read-error.json';
+
+const analogLayers = (net: Sequential) => net.layers.filter((l): l is AnalogLinearLayer => l instanceof AnalogLinearLayer);
+
+/**
+ * Histograms of every analog layer's conductances (G+ and G− pooled, padding cells left out) over the
+ * device range [gmin, gmax], so histograms taken at different times share their bins. Reads nothing
+ * through the array: it neither counts activity nor draws random numbers, so it is safe mid-run.
+ */
+export function conductanceHistograms(net: Sequential, bins = 40): Record<string, Histogram> {
+  const out: Record<string, Histogram> = {};
+  for (const layer of analogLayers(net)) {
+    const { rows, cols, paddedCols } = layer.crossbar.geometry;
+    const { gmin, gmax } = layer.crossbar.components.device;
+    const counts = new Array<number>(bins).fill(0);
+    for (const polarity of ['plus', 'minus'] as const) {
+      const g = layer.crossbar.conductances(polarity);
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) {
+          const bin = Math.floor(((g[i * paddedCols + j]! - gmin) / (gmax - gmin)) * bins);
+          counts[Math.max(0, Math.min(bins - 1, bin))]!++;
+        }
+      }
+    }
+    out[layer.name] = { edges: Array.from({ length: bins + 1 }, (_, k) => gmin + ((gmax - gmin) * k) / bins), counts };
+  }
+  return out;
+}
+
+function frobenius(m: Matrix): number {
+  let s = 0;
+  for (const v of m.data) s += v * v;
+  return Math.sqrt(s);
+}
+
+const copyActivity = (a: LayerActivity): LayerActivity =>
+  ({ forward: { ...a.forward }, backward: { ...a.backward }, update: { ...a.update } });
+
+/**
+ * What the report shows beyond `summary.json`, from a trained network: conductance histograms (`start`
+ * from {@link conductanceHistograms} taken before training, `end` now) and each analog layer's forward
+ * read error on `batch`. The batch is propagated through the network (inference mode), so each layer is
+ * measured on the input it really sees. The reads go through the non-idealities, which may draw from
+ * their random streams, so call it after training; the activity counters are restored afterwards.
+ */
+export function collectRunDiagnostics(net: Sequential, options: { readonly start: Record<string, Histogram>; readonly batch: Matrix; readonly bins?: number }): RunDiagnostics {
+  const end = conductanceHistograms(net, options.bins);
+  const conductances: ConductanceFile = {};
+  for (const [name, h] of Object.entries(end)) conductances[name] = { start: options.start[name] ?? h, end: h };
+
+  const reference = new ReferenceBackend();
+  const saved = analogLayers(net).map((l) => [l, copyActivity(l.crossbar.activity)] as const);
+  const readError: ReadErrorFile = {};
+  let x = options.batch;
+  try {
+    for (const layer of net.layers) {
+      if (layer instanceof AnalogLinearLayer) {
+        const w = layer.crossbar.weights();
+        const ideal = new Matrix(x.rows, w.cols);
+        reference.gemm(x, w, ideal);
+        const read = layer.crossbar.forward(x);
+        const diff = new Matrix(read.rows, read.cols);
+        for (let k = 0; k < diff.data.length; k++) diff.data[k] = read.data[k]! - ideal.data[k]!;
+        const norm = frobenius(ideal);
+        readError[layer.name] = { relativeError: norm > 0 ? frobenius(diff) / norm : 0, batch: x.rows };
+      }
+      x = layer.forward(x, false);
+    }
+  } finally {
+    for (const [layer, activity] of saved) {
+      for (const phase of ['forward', 'backward', 'update'] as const) Object.assign(layer.crossbar.activity[phase], activity[phase]);
+    }
+  }
+  return { conductances, readError };
+}
+
+/** Writes `conductances.json` and `read-error.json` into a run directory, where `txsim report` finds them. */
+export function writeRunDiagnostics(dir: string, diagnostics: RunDiagnostics): void {
+  writeFileAtomic(join(dir, CONDUCTANCES_FILE), `${JSON.stringify(diagnostics.conductances)}\n`);
+  writeFileAtomic(join(dir, READ_ERROR_FILE), `${JSON.stringify(diagnostics.readError, null, 2)}\n`);
+}

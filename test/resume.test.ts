@@ -1,0 +1,106 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WALL_TIME_FIELDS, type Checkpoint, type RunSummary } from '@txsim/cli';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT, requireBuild, tempDir, txsim } from './cli.js';
+
+const EXAMPLE = join(ROOT, 'examples/mlp-mnist-txsim.yaml');
+const RUN = ['--epochs', '3', '--train-limit', '640', '--test-limit', '200', '--no-progress'];
+
+const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
+
+function simulated(summary: RunSummary): Partial<RunSummary> {
+  const out: Record<string, unknown> = { ...summary };
+  for (const field of WALL_TIME_FIELDS) delete out[field];
+  return out;
+}
+
+function checkpointEpoch(dir: string): number {
+  try {
+    return readJson<Checkpoint>(join(dir, 'checkpoint.json')).epoch;
+  } catch {
+    return -1; // not written yet
+  }
+}
+
+/**
+ * Starts `txsim train` and, once the checkpoint of epoch 1 is on disk (so epoch 2 is running), sends
+ * `signal`; resolves to the exit code and stderr.
+ */
+function trainAndSignal(dir: string, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'train', EXAMPLE, ...RUN, '--out', dir], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    const poll = setInterval(() => {
+      if (checkpointEpoch(dir) >= 1) {
+        clearInterval(poll);
+        child.kill(signal);
+      }
+    }, 5);
+    child.on('error', reject);
+    child.on('close', (code, sig) => {
+      clearInterval(poll);
+      resolve({ code, signal: sig, stderr });
+    });
+  });
+}
+
+describe('txsim train checkpoints and --resume', () => {
+  beforeAll(requireBuild);
+
+  it('resumes after SIGKILL and after Ctrl-C to the summary of an uninterrupted run', async () => {
+    const tmp = tempDir('resume');
+    const full = join(tmp, 'full');
+    const killed = join(tmp, 'killed');
+    const interrupted = join(tmp, 'interrupted');
+    const [done, kill, int] = await Promise.all([
+      txsim(['train', EXAMPLE, ...RUN, '--out', full]),
+      trainAndSignal(killed, 'SIGKILL'),
+      trainAndSignal(interrupted, 'SIGINT'),
+    ]);
+    expect(done.code, done.stderr).toBe(0);
+    expect(readdirSync(full).sort()).toEqual([
+      'checkpoint-3.bin', 'checkpoint.json', 'conductances-start.json', 'conductances.json', 'environment.json',
+      'metrics.jsonl', 'read-error.json', 'spec.resolved.json', 'summary.json',
+    ]);
+    expect(readJson<Record<string, unknown>>(join(full, 'environment.json'))).toMatchObject({ node: process.version, platform: `${process.platform}-${process.arch}`, seed: 1 });
+    const reference = readJson<RunSummary>(join(full, 'summary.json'));
+    expect(reference).toMatchObject({ status: 'completed', epochs: 3 });
+    expect(reference.testAccuracy).toHaveLength(3);
+
+    expect(kill.signal).toBe('SIGKILL');
+    expect(existsSync(join(killed, 'summary.json'))).toBe(false);
+    expect(int.code, int.stderr).toBe(130);
+    expect(int.stderr).toContain(`resume with: txsim train --resume ${interrupted}`);
+    expect(checkpointEpoch(interrupted)).toBeGreaterThanOrEqual(1);
+    expect(existsSync(join(interrupted, 'summary.json'))).toBe(false);
+
+    for (const dir of [killed, interrupted]) {
+      const from = checkpointEpoch(dir);
+      expect(from).toBeGreaterThanOrEqual(1);
+      expect(from).toBeLessThan(3);
+      const r = await txsim(['train', '--resume', dir, '--no-progress']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`resuming ${dir} after epoch ${from}/3`);
+      expect(r.stdout.trimEnd().split('\n').at(-1)).toBe(dir);
+      expect(simulated(readJson<RunSummary>(join(dir, 'summary.json')))).toEqual(simulated(reference));
+      expect(readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l).epoch)).toEqual([1, 2, 3]);
+      expect(readJson<{ resumes: unknown[] }>(join(dir, 'environment.json')).resumes).toHaveLength(1);
+      expect(readdirSync(dir).filter((f) => f.endsWith('.bin'))).toEqual(['checkpoint-3.bin']);
+      // The end-of-run diagnostics see the same conductances and read error as the uninterrupted run.
+      for (const file of ['conductances.json', 'read-error.json']) expect(readJson(join(dir, file))).toEqual(readJson(join(full, file)));
+    }
+  });
+
+  it('refuses --resume with a spec or overrides, and a directory without a checkpoint', async () => {
+    const tmp = tempDir('resume-bad');
+    const withSpec = await txsim(['train', EXAMPLE, '--resume', tmp]);
+    expect(withSpec.code).toBe(1);
+    expect(withSpec.stderr).toContain('--resume continues a run exactly as it was started; it takes no spec');
+    const empty = await txsim(['train', '--resume', tmp]);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain('has no checkpoint.json');
+  });
+});
