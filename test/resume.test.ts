@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WALL_TIME_FIELDS, type Checkpoint, type RunSummary } from '@txsim/cli';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -102,5 +102,24 @@ describe('txsim train checkpoints and --resume', () => {
     const empty = await txsim(['train', '--resume', tmp]);
     expect(empty.code).toBe(1);
     expect(empty.stderr).toContain('has no checkpoint.json');
+  });
+});
+
+describe('a diverging run', () => {
+  beforeAll(requireBuild);
+
+  it('stops with a clear message, non-zero exit, and keeps what it wrote', async () => {
+    const tmp = tempDir('diverge');
+    const spec = join(tmp, 'diverge.yaml');
+    // A learning rate this large overflows the float32 weights within a few steps: the loss becomes NaN.
+    writeFileSync(spec, 'model: { hidden: [32] }\ntraining: { epochs: 2, learningRate: 1.0e+38 }\n');
+    const dir = join(tmp, 'run');
+    const r = await txsim(['train', spec, '--train-limit', '256', '--test-limit', '64', '--no-progress', '--out', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/training diverged: loss is (NaN|Infinity|-Infinity) at epoch 1, batch \d+/);
+    expect(r.stderr).toContain('summary.json (status "diverged")');
+    expect(readJson<RunSummary>(join(dir, 'summary.json'))).toMatchObject({ status: 'diverged' });
+    expect(existsSync(join(dir, 'checkpoint.json'))).toBe(true);
+    expect(existsSync(join(dir, 'spec.resolved.json'))).toBe(true);
   });
 });

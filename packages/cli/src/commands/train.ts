@@ -53,6 +53,8 @@ function environment(backend: string, seed: number | string, startedAt: Date) {
     platform: `${process.platform}-${process.arch}`,
     cpu: cpus()[0]?.model ?? 'unknown',
     cpus: cpus().length,
+    // The WASM and reference kernels run on the main thread only.
+    threads: 1,
     backend,
     seed,
     startedAt: startedAt.toISOString(),
