@@ -1,5 +1,6 @@
-import { addRowVector, Matrix, sumColumns, type ComputeBackend, type LayerActivity, type TiledCrossbar } from '@txsim/core';
+import { addRowVector, type ComputeBackend, type LayerActivity, type Matrix, type TiledCrossbar } from '@txsim/core';
 import type { Layer, LayerState } from './layer.js';
+import { LinearGradients } from './linear-gradients.js';
 
 /**
  * A linear layer whose weights live on crossbar tiles: forward (x·W) and backward (δ·Wᵀ) are array
@@ -9,32 +10,27 @@ import type { Layer, LayerState } from './layer.js';
  */
 export class AnalogLinearLayer implements Layer {
   readonly kind = 'analog' as const;
-  private input: Matrix | undefined;
-  private readonly gradW: Matrix;
-  private readonly gradB: Float32Array;
+  private readonly grads: LinearGradients;
 
-  constructor(readonly name: string, readonly crossbar: TiledCrossbar, readonly bias: Float32Array, private readonly backend: ComputeBackend) {
-    this.gradW = new Matrix(crossbar.geometry.rows, crossbar.geometry.cols);
-    this.gradB = new Float32Array(bias.length);
+  constructor(readonly name: string, readonly crossbar: TiledCrossbar, readonly bias: Float32Array, backend: ComputeBackend) {
+    this.grads = new LinearGradients(name, crossbar.geometry.rows, crossbar.geometry.cols, backend);
   }
 
   forward(x: Matrix, training: boolean): Matrix {
     const y = this.crossbar.forward(x);
     addRowVector(y, this.bias);
-    this.input = training ? x : undefined;
+    this.grads.keep(x, training);
     return y;
   }
 
   backward(dy: Matrix, needInput: boolean): Matrix | null {
-    if (!this.input) throw new Error(`${this.name}: backward without a training forward`);
-    this.backend.gemm(this.input, dy, this.gradW, { transA: true });
-    sumColumns(dy, this.gradB);
+    this.grads.compute(dy);
     return needInput ? this.crossbar.backward(dy) : null;
   }
 
   update(learningRate: number): void {
-    this.crossbar.update(this.gradW, learningRate);
-    for (let k = 0; k < this.bias.length; k++) this.bias[k]! -= learningRate * this.gradB[k]!;
+    this.crossbar.update(this.grads.weights, learningRate);
+    this.grads.stepBias(this.bias, learningRate);
   }
 
   activity(): LayerActivity {

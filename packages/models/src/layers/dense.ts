@@ -1,30 +1,26 @@
-import { addRowVector, Matrix, sumColumns, type ComputeBackend } from '@txsim/core';
+import { addRowVector, Matrix, type ComputeBackend } from '@txsim/core';
 import type { Layer, LayerState } from './layer.js';
+import { LinearGradients } from './linear-gradients.js';
 
 /** A plain float32 linear layer y = x·W + b: the digital reference every crossbar layer is compared with. */
 export class DenseLayer implements Layer {
   readonly kind = 'digital' as const;
-  private input: Matrix | undefined;
-  private readonly gradW: Matrix;
-  private readonly gradB: Float32Array;
+  private readonly grads: LinearGradients;
 
   constructor(readonly name: string, readonly weights: Matrix, readonly bias: Float32Array, private readonly backend: ComputeBackend) {
-    this.gradW = new Matrix(weights.rows, weights.cols);
-    this.gradB = new Float32Array(bias.length);
+    this.grads = new LinearGradients(name, weights.rows, weights.cols, backend);
   }
 
   forward(x: Matrix, training: boolean): Matrix {
     const y = new Matrix(x.rows, this.weights.cols);
     this.backend.gemm(x, this.weights, y);
     addRowVector(y, this.bias);
-    this.input = training ? x : undefined;
+    this.grads.keep(x, training);
     return y;
   }
 
   backward(dy: Matrix, needInput: boolean): Matrix | null {
-    if (!this.input) throw new Error(`${this.name}: backward without a training forward`);
-    this.backend.gemm(this.input, dy, this.gradW, { transA: true });
-    sumColumns(dy, this.gradB);
+    this.grads.compute(dy);
     if (!needInput) return null;
     const dx = new Matrix(dy.rows, this.weights.rows);
     this.backend.gemm(dy, this.weights, dx, { transB: true });
@@ -33,9 +29,9 @@ export class DenseLayer implements Layer {
 
   update(learningRate: number): void {
     const w = this.weights.data;
-    const g = this.gradW.data;
+    const g = this.grads.weights.data;
     for (let k = 0; k < w.length; k++) w[k]! -= learningRate * g[k]!;
-    for (let k = 0; k < this.bias.length; k++) this.bias[k]! -= learningRate * this.gradB[k]!;
+    this.grads.stepBias(this.bias, learningRate);
   }
 
   state(): LayerState {

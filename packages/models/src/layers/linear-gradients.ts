@@ -1,0 +1,33 @@
+import { Matrix, sumColumns, type ComputeBackend } from '@txsim/core';
+
+/**
+ * What every linear layer, digital or analog, keeps for its update: the batch input of the last
+ * training forward, and from it the weight gradient xᵀ·δ (formed digitally — TxSim's update
+ * abstraction for analog layers) and the bias gradient.
+ */
+export class LinearGradients {
+  readonly weights: Matrix;
+  readonly bias: Float32Array;
+  private input: Matrix | undefined;
+
+  constructor(private readonly layer: string, inputs: number, outputs: number, private readonly backend: ComputeBackend) {
+    this.weights = new Matrix(inputs, outputs);
+    this.bias = new Float32Array(outputs);
+  }
+
+  /** Keeps the input of a training forward; forgets it for inference. */
+  keep(x: Matrix, training: boolean): void {
+    this.input = training ? x : undefined;
+  }
+
+  compute(dy: Matrix): void {
+    if (!this.input) throw new Error(`${this.layer}: backward without a training forward`);
+    this.backend.gemm(this.input, dy, this.weights, { transA: true });
+    sumColumns(dy, this.bias);
+  }
+
+  /** b ← b − η·∇b (biases stay digital in every layer). */
+  stepBias(bias: Float32Array, learningRate: number): void {
+    for (let k = 0; k < bias.length; k++) bias[k]! -= learningRate * this.bias[k]!;
+  }
+}
