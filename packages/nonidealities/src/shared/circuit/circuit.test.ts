@@ -352,17 +352,4 @@ describe('I–V models', () => {
   });
 });
 
-describe('speed', () => {
-  it('solves a 64 × 64 tile exactly in tens of milliseconds', () => {
-    // ~50 ms alone on a 2-core machine; best of three, with headroom for parallel test files.
-    const g = conductances('speed', 64 * 64);
-    exactEffectiveConductance(g, 64, 64, WIRES, 'forward'); // warm-up (JIT)
-    let best = Infinity;
-    for (let k = 0; k < 3; k++) {
-      const t0 = performance.now();
-      exactEffectiveConductance(g, 64, 64, WIRES, 'forward');
-      best = Math.min(best, performance.now() - t0);
-    }
-    expect(best).toBeLessThan(150);
-  });
-});
+// Speed is measured, not asserted: `txsim circuit error` prints each model's time beside its error.
