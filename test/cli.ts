@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '@txsim/cli';
+import { main, WALL_TIME_FIELDS, type RunSummary } from '@txsim/cli';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = join(ROOT, 'packages/cli/bin/txsim.js');
@@ -47,4 +47,13 @@ export async function txsimInProcess(args: readonly string[]): Promise<CliResult
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `txsim-${prefix}-`));
+}
+
+export const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
+
+/** A run summary without the fields that depend on the machine's speed or the clock. */
+export function simulated(summary: RunSummary): Partial<RunSummary> {
+  const out: Record<string, unknown> = { ...summary };
+  for (const field of WALL_TIME_FIELDS) delete out[field];
+  return out;
 }

@@ -1,20 +1,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WALL_TIME_FIELDS, type Checkpoint, type RunSummary } from '@txsim/cli';
+import type { Checkpoint, RunSummary } from '@txsim/cli';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT, requireBuild, tempDir, txsim } from './cli.js';
+import { BIN, ROOT, requireBuild, tempDir, txsim, readJson, simulated } from './cli.js';
 
 const EXAMPLE = join(ROOT, 'examples/mlp-mnist-txsim.yaml');
 const RUN = ['--epochs', '3', '--train-limit', '640', '--test-limit', '200', '--no-progress'];
-
-const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
-
-function simulated(summary: RunSummary): Partial<RunSummary> {
-  const out: Record<string, unknown> = { ...summary };
-  for (const field of WALL_TIME_FIELDS) delete out[field];
-  return out;
-}
 
 function checkpointEpoch(dir: string): number {
   try {

@@ -1,20 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WALL_TIME_FIELDS, type RunSummary } from '@txsim/cli';
+import type { RunSummary } from '@txsim/cli';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, requireBuild, tempDir, txsim } from './cli.js';
+import { ROOT, requireBuild, tempDir, txsim, readJson, simulated } from './cli.js';
 
 const EXAMPLE = join(ROOT, 'examples/mlp-mnist-txsim.yaml');
 const SMALL = ['--epochs', '1', '--train-limit', '512', '--test-limit', '256', '--no-progress'];
-
-const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
-
-/** The summary without the fields that depend on the machine's speed or the clock. */
-function simulated(summary: RunSummary): Partial<RunSummary> {
-  const out: Record<string, unknown> = { ...summary };
-  for (const field of WALL_TIME_FIELDS) delete out[field];
-  return out;
-}
 
 async function train(dir: string, ...extra: string[]) {
   const r = await txsim(['train', EXAMPLE, ...SMALL, '--out', dir, ...extra]);
