@@ -16,9 +16,10 @@ export const txsimUpdate = defineUpdateRule({
     references: ['Roy et al., TxSim, IEEE TVLSI 29(4), 2021, §III-B (Scale_Layer-k).'],
   },
   create: (_ctx, p) => ({
-    delta(grad, learningRate, scale, dst) {
-      const f = -learningRate * scale * p.gain;
-      for (let k = 0; k < grad.length; k++) dst[k] = f * grad[k]!;
+    update({ grad, learningRate, siemensPerWeight }, { want }) {
+      const f = -learningRate * siemensPerWeight * p.gain;
+      for (let k = 0; k < grad.length; k++) want[k] = f * grad[k]!;
+      return 'analog';
     },
   }),
 });

@@ -96,14 +96,45 @@ export interface NonidealityHooks extends SnapshotHooks {
   readonly directional?: boolean;
 }
 
-/** The device slot: conductance range, how the stored state reads, and how it responds to a change. */
+/** Which device array of the pair a device hook is working on (each polarity is its own set of physical devices). */
+export interface DeviceContext {
+  readonly polarity: Polarity;
+}
+
+/**
+ * The device slot: conductance range, how the stored state reads, and how it responds to a change —
+ * an analog conductance change (`respond`) or a number of programming pulses (`pulse`).
+ *
+ * Devices with per-device parameters (device-to-device variation) draw them at `create` for both
+ * polarities from the plugin's stream; every hook says which polarity it works on.
+ */
 export interface DeviceModel extends SnapshotHooks {
   readonly gmin: number;
   readonly gmax: number;
-  /** Read phases: the conductance a stored state reads as (e.g. the nearest programmable level). */
-  read?(src: Float64Array, dst: Float64Array): void;
-  /** Update phase: the state after applying change `delta` to state `g`; the tile clips to [gmin, gmax] after it. */
-  respond?(g: Float64Array, delta: Float64Array, dst: Float64Array): void;
+  /**
+   * Nominal conductance change of one pulse on one device (siemens). Pulse update rules size their
+   * trains with it; devices that leave it out are treated as having 1000 pulse steps over their range.
+   */
+  readonly pulseStep?: number;
+  /** True if the device keeps each cell within its own bounds: the tile then skips its [gmin, gmax] clip. */
+  readonly clipsItself?: boolean;
+  /** Read phases: the conductance a stored state reads as (e.g. the nearest programmable level, or with write noise). */
+  read?(src: Float64Array, dst: Float64Array, ctx: DeviceContext): void;
+  /**
+   * Update phase, analog requests: the state after applying change `delta` to state `g`. A pulsed
+   * device treats `delta` as delta/pulseStep (fractional) pulses through its own response.
+   */
+  respond?(g: Float64Array, delta: Float64Array, dst: Float64Array, ctx: UpdateContext): void;
+  /**
+   * Update phase, pulse requests: the state after `up[k]` potentiating and `down[k]` depressing pulses
+   * on cell k (non-negative integers; interleaved when both are non-zero). Devices without it get
+   * (up − down)·pulseStep through `respond` or as a plain change.
+   */
+  pulse?(g: Float64Array, up: Float32Array, down: Float32Array, dst: Float64Array, ctx: UpdateContext): void;
+  /** After every update step (once per mini-batch), in place: decay, diffusion and other side processes. */
+  settle?(g: Float64Array, ctx: DeviceContext): void;
+  /** Explicit reset (aihwkit's reset_weights): writes each device's reset state into `g`, in place. */
+  reset?(g: Float64Array, ctx: DeviceContext): void;
 }
 
 /** The DAC slot: digital inputs of one block (batch × lines) to drive voltages. */
@@ -122,13 +153,37 @@ export interface AdcModel extends SnapshotHooks {
   convert(src: Float32Array, dst: Float32Array, ctx: ReadContext): void;
 }
 
-/** The update-rule slot: from the digital weight gradient to the differential conductance change wanted. */
-export interface UpdateRuleModel extends SnapshotHooks {
+/** What an update rule sees of one training step of one layer. */
+export interface UpdateInputs {
+  /** The padded weight gradient ∇W = xᵀ·δ (paddedRows × paddedCols; rows = layer inputs). */
+  readonly grad: Float32Array;
+  /** The batch input x (batch × rows) and output error δ (batch × cols) the gradient was formed from. */
+  readonly x: Matrix;
+  readonly d: Matrix;
+  readonly learningRate: number;
+  /** Siemens of differential conductance (G+ − G−) per unit of weight. */
+  readonly siemensPerWeight: number;
+  /** Nominal conductance change of one pulse on one device (the device's `pulseStep`). */
+  readonly pulseStep: number;
+  readonly geometry: TileGeometry;
+}
+
+/** Buffers an update rule writes its request into (each paddedRows × paddedCols; contents undefined on entry). */
+export interface UpdateTargets {
+  /** For 'analog': the wanted Δ(G+ − G−) per cell, in siemens. */
+  readonly want: Float64Array;
   /**
-   * `grad` is the padded weight gradient (paddedRows × paddedCols); `scale` converts weight to
-   * differential conductance (siemens per weight unit). Writes the wanted Δ(G+ − G−) into `dst`.
+   * For 'pulses': per cell, coincidences that raise the weight (G+ potentiated, G− depressed) and
+   * that lower it (G+ depressed, G− potentiated). Non-negative integers.
    */
-  delta(grad: Float32Array, learningRate: number, scale: number, dst: Float64Array): void;
+  readonly up: Float32Array;
+  readonly down: Float32Array;
+}
+
+/** The update-rule slot: from a training step to a conductance change or pulse counts per cell. */
+export interface UpdateRuleModel extends SnapshotHooks {
+  /** Fills `out.want` (returns 'analog') or `out.up`/`out.down` (returns 'pulses'). */
+  update(inputs: UpdateInputs, out: UpdateTargets): 'analog' | 'pulses';
 }
 
 export interface HooksByKind {

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { Matrix } from '../matrix/matrix.js';
 import { metaOf, neutralParams, type ParamSchema } from '../plugin/params.js';
-import type { AnyPlugin, NonidealityHooks, Phase, Plugin, PluginKind, SnapshotHooks } from '../plugin/types.js';
+import type { AnyPlugin, DeviceModel, NonidealityHooks, Phase, Plugin, PluginKind, SnapshotHooks } from '../plugin/types.js';
 import { Rng } from '../random/rng.js';
 import { pluginContext, randomConductances, randomMatrix, readContext, TEST_GEOMETRY, updateContext } from './fixtures.js';
 
@@ -201,17 +201,29 @@ function slotChecks(plugin: AnyPlugin, api: TestApi) {
         inst.amplify!(src, dst, { ...rctx, width: x.cols, groupWidth: x.cols });
         return { src, dst };
       case 'update-rule': {
-        const out = new Float64Array(src.length).fill(NaN);
-        inst.delta!(src, 0.1, 2, out);
-        return { src, dst: out };
+        // x (6 × tileRows) and δ (6 × tileRows) of a square layer; the gradient is xᵀ·δ.
+        const n = x.cols;
+        const geometry = { rows: n, cols: n, tileRows: n, tileCols: n, gridRows: 1, gridCols: 1, paddedRows: n, paddedCols: n };
+        const d = randomMatrix(x.rows, n, 'slot/d');
+        const grad = new Float32Array(n * n);
+        for (let b = 0; b < x.rows; b++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) grad[i * n + j]! += x.data[b * n + i]! * d.data[b * n + j]!;
+        const out = { want: new Float64Array(n * n).fill(NaN), up: new Float32Array(n * n).fill(NaN), down: new Float32Array(n * n).fill(NaN) };
+        const kind = (inst.update as unknown as (i: unknown, o: unknown) => string)(
+          { grad, x: new Matrix(x.rows, n, src), d, learningRate: 0.1, siemensPerWeight: 1e-6, pulseStep: 1e-8, geometry }, out);
+        expect(['analog', 'pulses']).toContain(kind);
+        if (kind === 'pulses') {
+          for (const c of [...out.up, ...out.down]) expect(Number.isInteger(c) && c >= 0, `pulse counts are non-negative integers, got ${c}`).toBe(true);
+          return { src, dst: Float32Array.from(out.up, (u, k) => u - out.down[k]!) };
+        }
+        return { src, dst: out.want };
       }
       default: {
         const g = randomConductances('dev/g');
         const out = new Float64Array(g.length).fill(NaN);
-        const dev = inst as unknown as { gmin: number; gmax: number; read?: (a: Float64Array, b: Float64Array) => void };
+        const dev = inst as unknown as DeviceModel;
         expect(dev.gmax).toBeGreaterThan(dev.gmin);
         expect(dev.gmin).toBeGreaterThanOrEqual(0);
-        if (dev.read) dev.read(g, out);
+        if (dev.read) dev.read(g, out, { polarity: 'plus' });
         else out.set(g);
         return { src: g, dst: out };
       }
@@ -228,12 +240,54 @@ function slotChecks(plugin: AnyPlugin, api: TestApi) {
 
   snapshotCheck(plugin, api, defaults, (hooks, round) => call(hooks, randomMatrix(6, TEST_GEOMETRY.tileRows, `slot/x/${round}`)).dst);
 
+  if (plugin.meta.kind === 'device') deviceUpdateChecks(plugin as Plugin<'device'>, api, defaults);
+
   if (['dac', 'adc', 'sense-amp'].includes(plugin.meta.kind)) {
     api.it('passes values through with neutral parameters', () => {
       const { src, dst } = run(neutral);
       expect(maxRel(dst, src)).toBeLessThan(1e-6);
     });
   }
+}
+
+/**
+ * What every device's update hooks must do: no pulses (or a zero change) leave the state alone;
+ * potentiating pulses never lower the mean conductance and depressing pulses never raise it; the
+ * result stays finite and, unless the device clips itself, within [gmin, gmax] after the tile's clip.
+ */
+function deviceUpdateChecks(plugin: Plugin<'device'>, api: TestApi, params: object) {
+  const { expect } = api;
+  const dev = plugin.create(pluginContext('upd'), params as never);
+  if (!dev.pulse && !dev.respond) return;
+  const mid = (dev.gmin + dev.gmax) / 2;
+  const n = TEST_GEOMETRY.paddedRows * TEST_GEOMETRY.paddedCols;
+  const g = new Float64Array(n).fill(mid);
+  const ctx = updateContext(g);
+  const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length;
+  api.it('leaves the state alone without pulses and moves it the right way with them', () => {
+    const out = new Float64Array(n).fill(NaN);
+    const step = dev.pulseStep ?? (dev.gmax - dev.gmin) / 1000;
+    if (dev.pulse) {
+      const zero = new Float32Array(n);
+      dev.pulse(g, zero, zero, out, ctx);
+      expect(maxRel(out, g)).toBeLessThan(1e-12);
+      const five = new Float32Array(n).fill(5);
+      dev.pulse(g, five, zero, out, ctx);
+      expect(out.every(Number.isFinite)).toBe(true);
+      expect(mean(out)).toBeGreaterThan(mid);
+      dev.pulse(g, zero, five, out, ctx);
+      expect(mean(out)).toBeLessThan(mid);
+    }
+    if (dev.respond) {
+      dev.respond(g, new Float64Array(n), out, ctx);
+      expect(maxRel(out, g)).toBeLessThan(1e-12);
+      dev.respond(g, new Float64Array(n).fill(5 * step), out, ctx);
+      expect(out.every(Number.isFinite)).toBe(true);
+      expect(mean(out)).toBeGreaterThan(mid);
+      dev.respond(g, new Float64Array(n).fill(-5 * step), out, ctx);
+      expect(mean(out)).toBeLessThan(mid);
+    }
+  });
 }
 
 /**

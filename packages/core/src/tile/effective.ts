@@ -91,7 +91,7 @@ export class EffectiveCache {
       flip ^= 1;
     };
     const { device } = this.components;
-    if (device.read) step((a, b) => device.read!(a, b));
+    if (device.read) step((a, b) => device.read!(a, b, { polarity }));
     for (const e of hooks) step((a, b) => e.hooks.conductance!(a, b, { direction, polarity }));
     return src;
   }

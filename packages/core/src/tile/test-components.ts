@@ -29,8 +29,9 @@ export const testAdc = defineAdc({
 export const testUpdate = defineUpdateRule({
   meta: { name: 'test-update', description: 'Plain SGD in conductance units.', phases: ['update'], params: params({}) },
   create: () => ({
-    delta(grad, lr, scale, dst) {
-      for (let k = 0; k < grad.length; k++) dst[k] = -lr * scale * grad[k]!;
+    update({ grad, learningRate, siemensPerWeight }, { want }) {
+      for (let k = 0; k < grad.length; k++) want[k] = -learningRate * siemensPerWeight * grad[k]!;
+      return 'analog';
     },
   }),
 });

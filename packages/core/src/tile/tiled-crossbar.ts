@@ -138,14 +138,31 @@ export class TiledCrossbar {
     return readLayer('backward', delta, this.geometry, this.components, this.effective.get('backward'), this.backend, this.scratch, this.activity.backward, 1 / this.siemensPerWeight);
   }
 
-  /** Applies W ← W − lr·grad through the update rule, the device and the update non-idealities. */
-  update(grad: Matrix, learningRate: number): void {
+  /**
+   * Applies W ← W − lr·grad through the update rule, the device and the update non-idealities.
+   * `x` (batch × rows) and `d` (batch × cols) are the input and error the gradient was formed from
+   * (grad = xᵀ·d); pulse-train update rules work from them rather than from the gradient.
+   */
+  update(grad: Matrix, learningRate: number, x: Matrix, d: Matrix): void {
     const { rows, cols, paddedRows, paddedCols } = this.geometry;
     assertShape(grad, rows, cols, `${this.name}.update`);
+    if (x.cols !== rows || d.cols !== cols || x.rows !== d.rows) {
+      throw new RangeError(`${this.name}.update: x is ${x.rows}×${x.cols} and d is ${d.rows}×${d.cols}; expected batch×${rows} and batch×${cols}`);
+    }
     const padded = this.scratch.float32('grad', paddedRows * paddedCols);
     padded.fill(0);
     for (let i = 0; i < rows; i++) padded.set(grad.data.subarray(i * cols, (i + 1) * cols), i * paddedCols);
-    updateConductances(padded, learningRate, this.siemensPerWeight, this.state, this.components, this.scratch, this.activity.update);
+    const step = { grad: padded, x, d, learningRate, siemensPerWeight: this.siemensPerWeight, geometry: this.geometry };
+    updateConductances(step, this.state, this.components, this.scratch, this.activity.update);
+    this.effective.invalidate();
+  }
+
+  /** Resets every device through the device's `reset` (aihwkit's reset_weights); an error if it has none. */
+  resetDevices(): void {
+    const { device } = this.components;
+    if (!device.reset) throw new Error(`${this.name}: the device has no reset model`);
+    device.reset(this.state.plus, { polarity: 'plus' });
+    device.reset(this.state.minus, { polarity: 'minus' });
     this.effective.invalidate();
   }
 }

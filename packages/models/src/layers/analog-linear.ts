@@ -29,7 +29,8 @@ export class AnalogLinearLayer implements Layer {
   }
 
   update(learningRate: number): void {
-    this.crossbar.update(this.grads.weights, learningRate);
+    const { x, d } = this.grads.operands();
+    this.crossbar.update(this.grads.weights, learningRate, x, d);
     this.grads.stepBias(this.bias, learningRate);
   }
 

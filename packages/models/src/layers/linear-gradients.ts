@@ -9,6 +9,7 @@ export class LinearGradients {
   readonly weights: Matrix;
   readonly bias: Float32Array;
   private input: Matrix | undefined;
+  private error: Matrix | undefined;
 
   constructor(private readonly layer: string, inputs: number, outputs: number, private readonly backend: ComputeBackend) {
     this.weights = new Matrix(inputs, outputs);
@@ -24,6 +25,13 @@ export class LinearGradients {
     if (!this.input) throw new Error(`${this.layer}: backward without a training forward`);
     this.backend.gemm(this.input, dy, this.weights, { transA: true });
     sumColumns(dy, this.bias);
+    this.error = dy;
+  }
+
+  /** The batch input and output error of the last gradient (grad = xᵀ·δ), for pulse-train updates. */
+  operands(): { x: Matrix; d: Matrix } {
+    if (!this.input || !this.error) throw new Error(`${this.layer}: update without a backward`);
+    return { x: this.input, d: this.error };
   }
 
   /** b ← b − η·∇b (biases stay digital in every layer). */
