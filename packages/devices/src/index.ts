@@ -6,11 +6,19 @@ import { ideal } from './ideal.js';
 import { levels } from './levels.js';
 import { senseAmp } from './sense-amp.js';
 import { txsimUpdate } from './txsim-update.js';
+import { measuredPlugins } from './measured/index.js';
+import { pulsedPlugins } from './pulsed/index.js';
+import { rulesPlugins } from './rules/index.js';
 
 export { adc, dac, ideal, levels, senseAmp, txsimUpdate };
 
 /** Every device, converter and update-rule plugin of this package. */
-export const devicePlugins: readonly AnyPlugin[] = [ideal, levels, dac, senseAmp, adc, txsimUpdate] as unknown as AnyPlugin[];
+export const devicePlugins: readonly AnyPlugin[] = [
+  ...([ideal, levels, dac, senseAmp, adc, txsimUpdate] as unknown as AnyPlugin[]),
+  ...pulsedPlugins,
+  ...measuredPlugins,
+  ...rulesPlugins,
+];
 
 export function registerDevices(container: DependencyContainer): void {
   registerPlugins(container, devicePlugins);

@@ -1,0 +1,4 @@
+import type { AnyPlugin } from '@txsim/core';
+
+/** The plugins of this folder, registered by the package index. */
+export const measuredPlugins: readonly AnyPlugin[] = [];
