@@ -12,6 +12,7 @@ import {
   type DependencyContainer,
 } from '@txsim/core';
 import { registerDevices } from '@txsim/devices';
+import { NativeBackend, nativeAvailable, nativeUnavailableReason } from '@txsim/native';
 import { registerNonidealities } from '@txsim/nonidealities';
 
 /**
@@ -20,12 +21,13 @@ import { registerNonidealities } from '@txsim/nonidealities';
  * still override a service in its own child without touching this one.
  */
 
-export type BackendChoice = 'wasm' | 'reference';
+/** auto: the native kernel when it built at install, else WASM; each falls back to the next with a warning. */
+export type BackendChoice = 'auto' | 'native' | 'wasm' | 'reference';
 
 export interface RunContainerOptions {
   /** Master seed every random stream is forked from. */
   readonly seed: number | string;
-  /** 'wasm' falls back to the reference backend, with a warning, when the kernels are unavailable. */
+  /** 'native' falls back to 'wasm' and 'wasm' to the reference backend, with a warning, when unavailable. */
   readonly backend: BackendChoice;
   /** Where the fallback warning goes; default: stderr. */
   readonly warn?: (message: string) => void;
@@ -41,9 +43,17 @@ export function createPluginContainer(parent: DependencyContainer = rootContaine
   return c;
 }
 
-/** The requested compute backend, or the reference backend when the WASM build cannot be loaded. */
+/**
+ * The requested compute backend. `auto` takes the native kernel when it built at install and WASM
+ * otherwise, silently (both are fast); an explicit `native` that is missing falls back to WASM, and
+ * WASM that cannot load falls back to the reference backend, each with a warning.
+ */
 export function createBackend(choice: BackendChoice, warn: (message: string) => void = warnOnStderr): ComputeBackend {
   if (choice === 'reference') return new ReferenceBackend();
+  if (choice === 'native' || choice === 'auto') {
+    if (nativeAvailable()) return new NativeBackend();
+    if (choice === 'native') warn(`warning: native kernel unavailable (${nativeUnavailableReason()}); using the WASM kernel`);
+  }
   try {
     return createWasmBackend();
   } catch (e) {

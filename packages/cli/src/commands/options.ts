@@ -16,5 +16,5 @@ export function withSpecOverrides(command: Command): Command {
     .option('--seed <n>', 'override the master seed', numberOrText)
     .option('--train-limit <n>', 'use only the first n training examples (data.trainLimit)', numberOrText)
     .option('--test-limit <n>', 'use only the first n test examples (data.testLimit)', numberOrText)
-    .option('--backend <name>', 'override the compute backend: wasm or reference');
+    .option('--backend <name>', 'override the compute backend: auto (native if built, else wasm), native, wasm or reference');
 }

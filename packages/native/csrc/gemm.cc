@@ -1,0 +1,204 @@
+// A self-contained single-precision GEMM for txsim: BLIS-style cache blocking with packed panels and
+// a 6×16 register-blocked micro-kernel written with GCC/Clang vector extensions, so the compiler emits
+// AVX2/FMA (or NEON) for the machine it is built on. No BLAS is linked.
+//
+// Determinism: each element of C is accumulated over k in the same order (KC blocks in sequence)
+// whatever the thread count, because threads split the columns of C, never the k dimension.
+#include <node_api.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+namespace {
+
+typedef float v8 __attribute__((vector_size(32), aligned(4)));
+
+constexpr int MR = 6;
+constexpr int NR = 16;
+constexpr int KC = 256;
+constexpr int MC = 120;   // multiple of MR; an A block of MC×KC floats (120 KiB) stays in L2
+constexpr int NC = 1024;  // multiple of NR
+
+// Broadcast written element by element: `v8{} + x` lets some compilers drop the real broadcast.
+inline v8 splat(float x) { return v8{x, x, x, x, x, x, x, x}; }
+
+// op(X)(row, col) for a row-major matrix stored either as is or transposed.
+struct Operand {
+  const float* data;
+  int ld;
+  bool trans;
+  inline float at(int row, int col) const { return trans ? data[(size_t)col * ld + row] : data[(size_t)row * ld + col]; }
+};
+
+// MR-row panels of op(A)[i0:i0+mc, p0:p0+kc], k-major inside a panel, zero-padded to MR rows.
+void packA(const Operand& a, int i0, int mc, int p0, int kc, float* out) {
+  for (int ir = 0; ir < mc; ir += MR) {
+    const int mr = std::min(MR, mc - ir);
+    for (int k = 0; k < kc; k++) {
+      for (int r = 0; r < MR; r++) out[r] = r < mr ? a.at(i0 + ir + r, p0 + k) : 0.0f;
+      out += MR;
+    }
+  }
+}
+
+// NR-column panels of op(B)[p0:p0+kc, j0:j0+nc], k-major inside a panel, zero-padded to NR columns.
+void packB(const Operand& b, int p0, int kc, int j0, int nc, float* out) {
+  for (int jr = 0; jr < nc; jr += NR) {
+    const int nr = std::min(NR, nc - jr);
+    if (!b.trans && nr == NR) {
+      for (int k = 0; k < kc; k++) {
+        std::memcpy(out, b.data + (size_t)(p0 + k) * b.ld + j0 + jr, NR * sizeof(float));
+        out += NR;
+      }
+      continue;
+    }
+    for (int k = 0; k < kc; k++) {
+      for (int c = 0; c < NR; c++) out[c] = c < nr ? b.at(p0 + k, j0 + jr + c) : 0.0f;
+      out += NR;
+    }
+  }
+}
+
+// acc (MR×NR) = packed A panel · packed B panel over kc.
+inline void kernel(int kc, const float* __restrict ap, const float* __restrict bp, float* __restrict acc) {
+  v8 c00 = splat(0), c01 = splat(0), c10 = splat(0), c11 = splat(0), c20 = splat(0), c21 = splat(0);
+  v8 c30 = splat(0), c31 = splat(0), c40 = splat(0), c41 = splat(0), c50 = splat(0), c51 = splat(0);
+  for (int k = 0; k < kc; k++) {
+    // v8 is declared aligned(4), so these are plain unaligned vector loads.
+    const v8 b0 = *reinterpret_cast<const v8*>(bp);
+    const v8 b1 = *reinterpret_cast<const v8*>(bp + 8);
+    v8 a = splat(ap[0]); c00 += a * b0; c01 += a * b1;
+    a = splat(ap[1]); c10 += a * b0; c11 += a * b1;
+    a = splat(ap[2]); c20 += a * b0; c21 += a * b1;
+    a = splat(ap[3]); c30 += a * b0; c31 += a * b1;
+    a = splat(ap[4]); c40 += a * b0; c41 += a * b1;
+    a = splat(ap[5]); c50 += a * b0; c51 += a * b1;
+    ap += MR;
+    bp += NR;
+  }
+  const v8 rows[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+  std::memcpy(acc, rows, sizeof(rows));
+}
+
+struct Problem {
+  Operand a, b;
+  float* c;
+  int m, n, k;
+  float alpha, beta;
+};
+
+// Columns [j0, j1) of C: beta-scale them, then add alpha·op(A)·op(B) block by block.
+void gemmColumns(const Problem& p, int j0, int j1) {
+  for (int i = 0; i < p.m; i++) {
+    float* row = p.c + (size_t)i * p.n;
+    if (p.beta == 0.0f) std::fill(row + j0, row + j1, 0.0f);
+    else if (p.beta != 1.0f) for (int j = j0; j < j1; j++) row[j] *= p.beta;
+  }
+  if (p.k == 0 || p.alpha == 0.0f) return;
+  std::vector<float> apack((size_t)MC * KC), bpack((size_t)KC * (NC + NR));
+  alignas(32) float acc[MR * NR];
+  for (int jc = j0; jc < j1; jc += NC) {
+    const int nc = std::min(NC, j1 - jc);
+    for (int pc = 0; pc < p.k; pc += KC) {
+      const int kc = std::min(KC, p.k - pc);
+      packB(p.b, pc, kc, jc, nc, bpack.data());
+      for (int ic = 0; ic < p.m; ic += MC) {
+        const int mc = std::min(MC, p.m - ic);
+        packA(p.a, ic, mc, pc, kc, apack.data());
+        for (int jr = 0; jr < nc; jr += NR) {
+          const int nr = std::min(NR, nc - jr);
+          const float* bp = bpack.data() + (size_t)jr * kc;
+          for (int ir = 0; ir < mc; ir += MR) {
+            const int mr = std::min(MR, mc - ir);
+            kernel(kc, apack.data() + (size_t)ir * kc, bp, acc);
+            const v8 alpha = splat(p.alpha);
+            for (int r = 0; r < mr; r++) {
+              float* crow = p.c + (size_t)(ic + ir + r) * p.n + jc + jr;
+              const float* arow = acc + r * NR;
+              if (nr == NR) {
+                *reinterpret_cast<v8*>(crow) += alpha * *reinterpret_cast<const v8*>(arow);
+                *reinterpret_cast<v8*>(crow + 8) += alpha * *reinterpret_cast<const v8*>(arow + 8);
+              } else {
+                for (int c = 0; c < nr; c++) crow[c] += p.alpha * arow[c];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+void gemm(const Problem& p, int threads) {
+  // Below ~4 MFLOP a thread start costs more than it saves.
+  const double flops = 2.0 * p.m * p.n * (double)p.k;
+  const int panels = (p.n + NR - 1) / NR;
+  int t = std::max(1, std::min({threads, panels, flops < 4e6 ? 1 : threads}));
+  if (t == 1) {
+    gemmColumns(p, 0, p.n);
+    return;
+  }
+  std::vector<std::thread> pool;
+  const int per = (panels + t - 1) / t;
+  for (int w = 1; w < t; w++) {
+    const int j0 = std::min(p.n, w * per * NR), j1 = std::min(p.n, (w + 1) * per * NR);
+    if (j0 < j1) pool.emplace_back(gemmColumns, std::cref(p), j0, j1);
+  }
+  gemmColumns(p, 0, std::min(p.n, per * NR));
+  for (auto& th : pool) th.join();
+}
+
+napi_value fail(napi_env env, const char* message) {
+  napi_throw_error(env, nullptr, message);
+  return nullptr;
+}
+
+bool floats(napi_env env, napi_value v, float** data, size_t* length) {
+  napi_typedarray_type type;
+  void* ptr;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, v, &type, length, &ptr, &buffer, &offset) != napi_ok || type != napi_float32_array) return false;
+  *data = static_cast<float*>(ptr);
+  return true;
+}
+
+// gemm(a, b, c, m, n, k, transA, transB, alpha, beta, threads)
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value args[11];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  if (argc != 11) return fail(env, "gemm expects 11 arguments");
+  float *a, *b, *c;
+  size_t la, lb, lc;
+  if (!floats(env, args[0], &a, &la) || !floats(env, args[1], &b, &lb) || !floats(env, args[2], &c, &lc)) return fail(env, "gemm: a, b and c must be Float32Arrays");
+  int32_t m, n, k, threads;
+  bool ta, tb;
+  double alpha, beta;
+  napi_get_value_int32(env, args[3], &m);
+  napi_get_value_int32(env, args[4], &n);
+  napi_get_value_int32(env, args[5], &k);
+  napi_get_value_bool(env, args[6], &ta);
+  napi_get_value_bool(env, args[7], &tb);
+  napi_get_value_double(env, args[8], &alpha);
+  napi_get_value_double(env, args[9], &beta);
+  napi_get_value_int32(env, args[10], &threads);
+  if (m < 0 || n < 0 || k < 0 || la < (size_t)m * k || lb < (size_t)k * n || lc < (size_t)m * n) return fail(env, "gemm: array too short for its shape");
+  Problem p{{a, ta ? m : k, ta}, {b, tb ? k : n, tb}, c, m, n, k, (float)alpha, (float)beta};
+  gemm(p, threads);
+  return nullptr;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  napi_value fn;
+  napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, nullptr, &fn);
+  napi_set_named_property(env, exports, "gemm", fn);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
