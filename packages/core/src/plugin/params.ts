@@ -97,6 +97,25 @@ export function flag(o: { description: string; default: boolean; neutral?: boole
   return finish(z.boolean().default(o.default), { description: o.description, unit: '1', neutral: o.neutral });
 }
 
+/** A list of dimensionless reals (e.g. the nodes of a measured response curve). */
+export function realList(o: { description: string; default: readonly number[]; minLength?: number; neutral?: readonly number[] }) {
+  const s = z.array(z.number({ error: (i) => `expected a number, got ${JSON.stringify(i.input)}` }).finite())
+    .min(o.minLength ?? 0, { error: `expected at least ${o.minLength ?? 0} numbers` });
+  return finish(s.default([...o.default]), { description: o.description, unit: '1', neutral: o.neutral });
+}
+
+/**
+ * A string (a file path, a name). `check` returns why a value is refused, or undefined: it runs when
+ * the spec is resolved, so a bad value (say, an unreadable data file) is reported with its spec path.
+ */
+export function text(o: { description: string; default: string; check?: (value: string) => string | undefined }) {
+  const s = z.string({ error: (i) => `expected a string, got ${JSON.stringify(i.input)}` }).superRefine((v, ctx) => {
+    const why = o.check?.(v);
+    if (why !== undefined) ctx.addIssue({ code: 'custom', message: why });
+  });
+  return finish(s.default(o.default), { description: o.description, unit: '1' });
+}
+
 /** A plugin's whole parameter object; unknown fields are rejected. */
 export function params<T extends z.ZodRawShape>(shape: T) {
   return z.strictObject(shape);

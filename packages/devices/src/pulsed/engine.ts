@@ -1,0 +1,182 @@
+import type { DeviceModel, PluginContext, Polarity, Rng } from '@txsim/core';
+import { sampleHidden, type Batch, type PulsedHidden, type UpdateKernel } from './hidden.js';
+import type { PulsedParams } from './pulsed-base.js';
+
+/** What a pulsed device file supplies: its extra per-device arrays and its update-once. */
+export interface PulsedModel<H extends PulsedHidden> {
+  /** Adds the device's own per-device arrays to the shared ones (drawn right after them, per polarity). */
+  extend(rng: Rng, base: PulsedHidden): H;
+  readonly kernel: UpdateKernel<H>;
+}
+
+interface WriteNoiseState {
+  plus: number[];
+  minus: number[];
+}
+
+/**
+ * The device hooks shared by every aihwkit pulsed device: per-device arrays for both polarities (each
+ * polarity is its own set of physical devices), pulse trains applied one pulse index at a time over the
+ * whole array, analog requests as one fractional update-once, write noise, decay, diffusion and reset.
+ *
+ * State is kept in conductance by the tile and converted to weight units cell by cell:
+ * w = wMin + (g − gmin)/s with s = (gmax − gmin)/(wMax − wMin) siemens per weight unit.
+ */
+export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: PulsedParams, model: PulsedModel<H>): DeviceModel {
+  const { rng } = ctx;
+  const n = ctx.geometry.paddedRows * ctx.geometry.paddedCols;
+  const hidden = {} as Record<Polarity, H>;
+  for (const polarity of ['plus', 'minus'] as const) hidden[polarity] = model.extend(rng, sampleHidden(rng, p, n));
+
+  const s = (p.gmax - p.gmin) / (p.wMax - p.wMin);
+  const invS = 1 / s;
+  const toW = (g: number) => p.wMin + (g - p.gmin) * invS;
+  const toG = (w: number) => p.gmin + (w - p.wMin) * s;
+  const noisy = p.dwMinStd > 0;
+  // Write noise lives in siemens: what reads add to the stored (persistent) conductance.
+  const writeStd = p.writeNoiseStd * p.dwMin * s;
+  const offsets: Record<Polarity, Float64Array> | undefined = writeStd > 0 ? { plus: new Float64Array(n), minus: new Float64Array(n) } : undefined;
+
+  const w = new Float64Array(n);
+  const touched = new Int32Array(n);
+  const batch: Batch = { idx: new Int32Array(n), sgn: new Int8Array(n), n: new Float64Array(n), xi: new Float64Array(n), count: 0 };
+
+  /** Loads cell k's weight, clipped to its own bounds as aihwkit clips weights when they are set. */
+  const load = (g: Float64Array, h: H, k: number) => {
+    const v = toW(g[k]!);
+    w[k] = v < h.bmin[k]! ? h.bmin[k]! : v > h.bmax[k]! ? h.bmax[k]! : v;
+  };
+
+  /** Writes the touched cells back as conductances and redraws their write noise. */
+  const store = (dst: Float64Array, polarity: Polarity, count: number) => {
+    for (let i = 0; i < count; i++) {
+      const k = touched[i]!;
+      dst[k] = toG(w[k]!);
+    }
+    if (offsets) {
+      const off = offsets[polarity];
+      for (let i = 0; i < count; i++) off[touched[i]!] = writeStd * rng.normal();
+    }
+  };
+
+  /** Redraws the write noise of every cell (after processes that move every device). */
+  const redrawAll = (polarity: Polarity) => {
+    if (offsets) rng.fillNormal(offsets[polarity], 0, writeStd);
+  };
+
+  const device: DeviceModel = {
+    gmin: p.gmin,
+    gmax: p.gmax,
+    pulseStep: p.dwMin * s,
+    clipsItself: true,
+
+    pulse(g, up, down, dst, { polarity }) {
+      dst.set(g);
+      const h = hidden[polarity];
+      const { idx, sgn, xi } = batch;
+      let count = 0;
+      for (let k = 0; k < n; k++) {
+        if (up[k]! + down[k]! > 0) {
+          idx[count] = k;
+          touched[count++] = k;
+          load(g, h, k);
+        }
+      }
+      const total = count;
+      batch.n.fill(1, 0, total);
+      // Pulse index t: every cell with more than t pulses gets its t-th one. Up and down pulses alternate
+      // (up first) while both remain, then the rest come in one direction.
+      for (let t = 0; count > 0; t++) {
+        for (let i = 0; i < count; i++) {
+          const k = idx[i]!;
+          const u = up[k]!;
+          const d = down[k]!;
+          sgn[i] = t < 2 * Math.min(u, d) ? (t & 1 ? -1 : 1) : u > d ? 1 : -1;
+          xi[i] = noisy ? rng.normal() : 0;
+        }
+        batch.count = count;
+        model.kernel(w, h, batch);
+        let kept = 0;
+        for (let i = 0; i < count; i++) {
+          const k = idx[i]!;
+          if (up[k]! + down[k]! > t + 1) idx[kept++] = k;
+        }
+        count = kept;
+      }
+      store(dst, polarity, total);
+    },
+
+    // An analog request of delta siemens is |delta|/pulseStep (fractional) pulses in one direction, applied
+    // as ONE update-once at the present state: the mean step scales by that count and the cycle-to-cycle
+    // noise by its square root (the spread of a sum of independent pulses). The device's non-linearity is
+    // thus evaluated once per request, not per pulse.
+    respond(g, delta, dst, { polarity }) {
+      dst.set(g);
+      const h = hidden[polarity];
+      const { idx, sgn, xi } = batch;
+      const pulseStep = p.dwMin * s;
+      let count = 0;
+      for (let k = 0; k < n; k++) {
+        const dk = delta[k]!;
+        if (dk === 0) continue;
+        const m = Math.abs(dk) / pulseStep;
+        idx[count] = k;
+        touched[count] = k;
+        sgn[count] = dk > 0 ? 1 : -1;
+        batch.n[count] = m;
+        xi[count++] = noisy ? Math.sqrt(m) * rng.normal() : 0;
+        load(g, h, k);
+      }
+      batch.count = count;
+      if (count > 0) model.kernel(w, h, batch);
+      store(dst, polarity, count);
+    },
+
+    settle(g, { polarity }) {
+      const decays = p.lifetime > 0;
+      const diffuses = p.diffusion !== 0;
+      if (!decays && !diffuses) return;
+      const h = hidden[polarity];
+      for (let k = 0; k < n; k++) {
+        let v = toW(g[k]!);
+        if (decays) v = (v - h.resetBias[k]!) * h.retention[k]! + h.resetBias[k]!;
+        if (diffuses) v += h.diffusion[k]! * rng.normal();
+        g[k] = toG(v < h.bmin[k]! ? h.bmin[k]! : v > h.bmax[k]! ? h.bmax[k]! : v);
+      }
+      redrawAll(polarity);
+    },
+
+    reset(g, { polarity }) {
+      const h = hidden[polarity];
+      for (let k = 0; k < n; k++) {
+        const v = h.resetBias[k]! + (p.resetStd > 0 ? p.resetStd * rng.normal() : 0);
+        g[k] = toG(v < h.bmin[k]! ? h.bmin[k]! : v > h.bmax[k]! ? h.bmax[k]! : v);
+      }
+      redrawAll(polarity);
+    },
+  };
+
+  if (!offsets) return device;
+  return {
+    ...device,
+    read(src, dst, { polarity }) {
+      const off = offsets[polarity];
+      for (let k = 0; k < src.length; k++) dst[k] = src[k]! + off[k]!;
+    },
+    // The per-device arrays are redrawn identically from the plugin's stream at create (which runs before
+    // the tile restores the stream's position); only the write-noise draws change during training.
+    snapshot: (): WriteNoiseState => ({ plus: Array.from(offsets.plus), minus: Array.from(offsets.minus) }),
+    restore(state) {
+      const saved = state as WriteNoiseState;
+      offsets.plus.set(saved.plus);
+      offsets.minus.set(saved.minus);
+    },
+  };
+}
+
+/** The hidden arrays of a device instance, for tests: the same draws `pulsedDevice` makes at create. */
+export function drawHidden<H extends PulsedHidden>(rng: Rng, p: PulsedParams, n: number, model: PulsedModel<H>): Record<Polarity, H> {
+  const plus = model.extend(rng, sampleHidden(rng, p, n));
+  const minus = model.extend(rng, sampleHidden(rng, p, n));
+  return { plus, minus };
+}
