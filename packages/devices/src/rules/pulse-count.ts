@@ -1,0 +1,52 @@
+import { choice, defineUpdateRule, integer, params } from '@txsim/core';
+
+/**
+ * NeuroSim's update: each cell's wanted weight change Δw = −η·∇W becomes a whole number of pulses,
+ * n = round(|Δw|·siemensPerWeight / (2·pulseStep)) — one pulse on each device of the pair changes
+ * G+ − G− by 2·pulseStep — raising the weight when Δw > 0 and lowering it otherwise. DNN+NeuroSim
+ * V2.0 rounds to the nearest count (`torch.round(gradient/2·numLevel)` in its QG); the stochastic
+ * option rounds up with probability equal to the fraction, so the expected count is exact.
+ */
+export const pulseCount = defineUpdateRule({
+  meta: {
+    name: 'pulse-count',
+    description: 'Each cell gets the rounded number of pulses that best matches its SGD weight change (NeuroSim, XBTorch).',
+    phases: ['update'],
+    params: params({
+      rounding: choice(['nearest', 'stochastic'] as const, {
+        description: 'nearest: round half away from zero (NeuroSim); stochastic: floor(n + u), u uniform in [0, 1).',
+        default: 'nearest',
+      }),
+      maxPulses: integer({ description: 'Most pulses per cell and step; 0: no cap.', default: 0, neutral: 0, min: 0 }),
+    }),
+    references: [
+      'Peng, Huang, Luo, Yu, DNN+NeuroSim V2.0, IEEE TCAD 40(11), 2021: ΔP = round(η·g/2·P_max) (utee/wage_quantizer.py).',
+      'Chen, Peng, Yu, NeuroSim: A Circuit-Level Macro Model for Benchmarking Neuro-Inspired Architectures in Online Learning, IEEE TCAD 37(12), 2018.',
+    ],
+  },
+  create: (ctx, p) => {
+    let u = new Float64Array(0);
+    const cap = p.maxPulses > 0 ? p.maxPulses : Infinity;
+    return {
+      update({ grad, learningRate, siemensPerWeight, pulseStep }, { up, down }) {
+        const n = grad.length;
+        // Pulses per unit of −∇W: η · (siemens per weight) / (siemens per pulse pair).
+        const f = (-learningRate * siemensPerWeight) / (2 * pulseStep);
+        const stochastic = p.rounding === 'stochastic';
+        if (stochastic) {
+          if (u.length < n) u = new Float64Array(n);
+          ctx.rng.fillUniform(u.subarray(0, n));
+        }
+        for (let k = 0; k < n; k++) {
+          const want = f * grad[k]!;
+          const a = Math.abs(want);
+          let count = stochastic ? Math.floor(a + u[k]!) : Math.round(a);
+          if (count > cap) count = cap;
+          up[k] = want > 0 ? count : 0;
+          down[k] = want > 0 ? 0 : count;
+        }
+        return 'pulses';
+      },
+    };
+  },
+});
