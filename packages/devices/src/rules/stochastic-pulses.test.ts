@@ -9,7 +9,7 @@ const PULSE_STEP = 1e-8;
 const SPW = 1e-6;
 const DW_MIN = (2 * PULSE_STEP) / SPW; // 0.02
 
-interface Opts { bitLength?: number; updateManagement?: boolean; blManagement?: boolean; umGradScale?: number; granularity?: number }
+interface Opts { bitLength?: number; updateManagement?: boolean; blManagement?: boolean; umGradScale?: number; granularity?: number; counting?: 'exact' | 'sampled' }
 
 function rule(opts: Opts, seed: string, geometry: TileGeometry): UpdateRuleModel {
   const p = stochasticPulses.meta.params.parse(opts);
@@ -26,7 +26,7 @@ function run(r: UpdateRuleModel, x: Matrix, d: Matrix, eta: number, geometry: Ti
 }
 
 /** aihwkit's train scales per sample, peers.md §c.2 steps 2–4, written out here independently. */
-function c2(xRow: number[], dRow: number[], eta: number, dwMin: number, o: Required<Omit<Opts, 'granularity'>>) {
+function c2(xRow: number[], dRow: number[], eta: number, dwMin: number, o: Required<Omit<Opts, 'granularity' | 'counting'>>) {
   const xMax = Math.max(...xRow.map(Math.abs));
   const dMax = Math.max(...dRow.map(Math.abs));
   if (xMax === 0 || dMax === 0) return { bl: 0, A: 0, B: 0 };
@@ -104,6 +104,46 @@ describe('stochastic-pulses', () => {
       }
     }
     expect(clipped).toBe(!mode.updateManagement && !!mode.blManagement);
+  });
+
+  it.each(modes)('sampled counting draws Poisson counts with the c.2 expectation per cell and sign (%o)', (mode) => {
+    const r = rule({ ...mode, counting: 'sampled' }, 'sampled', g);
+    const reps = 3000;
+    const n = g.paddedRows * g.paddedCols;
+    const sum = { up: new Float64Array(n), down: new Float64Array(n) };
+    const sq = { up: new Float64Array(n), down: new Float64Array(n) };
+    for (let t = 0; t < reps; t++) {
+      const out = run(r, x, d, eta, g);
+      for (let k = 0; k < n; k++) {
+        for (const dir of ['up', 'down'] as const) {
+          sum[dir][k]! += out[dir][k]!;
+          sq[dir][k]! += out[dir][k]! ** 2;
+        }
+      }
+    }
+    const xs = rowsOf(x);
+    const ds = rowsOf(d);
+    const o = full(mode);
+    for (let i = 0; i < 5; i++) {
+      for (let j = 0; j < 4; j++) {
+        const want = { up: 0, down: 0 };
+        for (let b = 0; b < 2; b++) {
+          const { bl, A, B } = c2(xs[b]!, ds[b]!, eta, DW_MIN, o);
+          const q = Math.min(1, B * Math.abs(xs[b]![i]!)) * Math.min(1, A * Math.abs(ds[b]![j]!));
+          if (xs[b]![i]! * ds[b]![j]! > 0) want.down += bl * q;
+          else want.up += bl * q;
+        }
+        for (const dir of ['up', 'down'] as const) {
+          const k = i * g.paddedCols + j;
+          const mean = sum[dir][k]! / reps;
+          // Poisson: variance = mean, so the standard error of the mean is sqrt(λ/reps).
+          expect(Math.abs(mean - want[dir]), `${dir} at (${i}, ${j})`).toBeLessThanOrEqual(5 * Math.sqrt(want[dir] / reps) + 1e-12);
+          if (want[dir] > 0.5) expect(sq[dir][k]! / reps - mean * mean).toBeCloseTo(want[dir], 0);
+        }
+      }
+    }
+    // Padding cells and the zero input (x column 4 of sample 1) never fire.
+    expect(sum.up[5 * g.paddedCols] ?? 0).toBe(0);
   });
 
   it('clips the δ side under update management when k exceeds the bit length (expected counts per c.2)', () => {

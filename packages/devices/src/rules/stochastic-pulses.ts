@@ -1,4 +1,4 @@
-import { defineUpdateRule, flag, integer, Matrix, params, quantity, real } from '@txsim/core';
+import { choice, defineUpdateRule, flag, integer, Matrix, params, quantity, real, type ComputeBackend, type Rng } from '@txsim/core';
 
 /** Float32 elements per train buffer; samples are processed in chunks so the trains stay within it. */
 const TRAIN_BUDGET = 1 << 21;
@@ -18,6 +18,12 @@ const TRAIN_BUDGET = 1 << 21;
  * fire) give down − up, magnitude trains (1 on a fire) give down + up. Random draws, per chunk of
  * samples: one uniform per (active slot, row) — (Σ_b BL_b) × rows, row-major, samples in order — then
  * one per (active slot, column).
+ *
+ * `counting: sampled` is the fast approximation: per cell, the up and down coincidence counts of the
+ * whole batch are drawn from Poisson distributions with their exact expected values (two GEMMs over
+ * the batch, not the batch·BL slots). A cell's count is a sum of many rare coincidences, so Poisson is
+ * its law in the limit (Le Cam); what is lost is the correlation between cells that share a line's
+ * fire within a slot, and the variance reduction where p·q approaches 1.
  */
 export const stochasticPulses = defineUpdateRule({
   meta: {
@@ -29,6 +35,10 @@ export const stochasticPulses = defineUpdateRule({
       updateManagement: flag({ description: 'Balance the x and δ trains so their largest values fire alike, clipping δ when BL is exceeded (aihwkit update_management).', default: true }),
       blManagement: flag({ description: 'Shorten BL to ceil(η·max|x|·max|δ|/dw_min) per sample when that is below bitLength (aihwkit update_bl_management).', default: true }),
       umGradScale: real({ description: 'Scale α of max|δ| in update and BL management (aihwkit um_grad_scale).', default: 1, min: 0, exclusiveMin: true }),
+      counting: choice(['exact', 'sampled'], {
+        description: 'exact: real trains, coincidences counted by GEMM over every slot; sampled: Poisson counts with the exact expectation (fast).',
+        default: 'exact',
+      }),
       granularity: quantity('S', { description: 'Conductance step of one pulse on one device that sizes the trains; dw_min = 2·granularity/siemensPerWeight. 0: the device pulse step.', default: 0, min: 0 }),
     }),
     references: [
@@ -48,12 +58,17 @@ export const stochasticPulses = defineUpdateRule({
       return buffers;
     };
 
+    const sampled = new SampledBuffers();
     return {
       update({ x, d, learningRate, siemensPerWeight, pulseStep, geometry }, { up, down }) {
         const { rows, cols, paddedRows, paddedCols } = geometry;
         const batch = x.rows;
         const dwMin = (2 * (p.granularity || pulseStep)) / siemensPerWeight;
         const scales = trainScales(x, d, learningRate, dwMin, p);
+        if (p.counting === 'sampled') {
+          sampleCounts(x, d, scales, geometry, ctx.backend, ctx.rng, sampled, up, down);
+          return 'pulses';
+        }
         const maxRows = Math.max(p.bitLength, Math.floor(TRAIN_BUDGET / (paddedRows + paddedCols)));
         const S = new Matrix(paddedRows, paddedCols, up); // down − up, until the final pass
         const M = new Matrix(paddedRows, paddedCols, down); // down + up
@@ -162,4 +177,108 @@ function fillTrains(values: Float32Array, lines: number, width: number, b0: numb
       }
     }
   }
+}
+
+/** Reused buffers of the sampled mode. */
+class SampledBuffers {
+  private readonly store = new Map<string, Float32Array | Float64Array>();
+  f32(key: string, n: number): Float32Array {
+    let a = this.store.get(key) as Float32Array | undefined;
+    if (!a || a.length !== n) this.store.set(key, (a = new Float32Array(n)));
+    return a;
+  }
+  f64(key: string, n: number): Float64Array {
+    let a = this.store.get(key) as Float64Array | undefined;
+    if (!a || a.length !== n) this.store.set(key, (a = new Float64Array(n)));
+    return a;
+  }
+}
+
+/**
+ * Expected coincidences per cell from two GEMMs over the batch — signed probabilities give
+ * E[down] − E[up], magnitudes E[down] + E[up], with each sample's BL_b folded into the x side — then
+ * one Poisson draw per cell and direction.
+ */
+function sampleCounts(
+  x: Matrix, d: Matrix, scales: { bl: Int32Array; bx: Float64Array; ad: Float64Array },
+  geometry: { rows: number; cols: number; paddedRows: number; paddedCols: number },
+  backend: ComputeBackend, rng: Rng, buf: SampledBuffers, up: Float32Array, down: Float32Array,
+): void {
+  const { rows, cols, paddedRows, paddedCols } = geometry;
+  const batch = x.rows;
+  const ps = buf.f32('ps', batch * paddedRows);
+  const pm = buf.f32('pm', batch * paddedRows);
+  const qs = buf.f32('qs', batch * paddedCols);
+  const qm = buf.f32('qm', batch * paddedCols);
+  probabilities(x.data, rows, paddedRows, batch, scales.bx, scales.bl, ps, pm);
+  probabilities(d.data, cols, paddedCols, batch, scales.ad, null, qs, qm);
+  const S = new Matrix(paddedRows, paddedCols, up);
+  const M = new Matrix(paddedRows, paddedCols, down);
+  backend.gemm(new Matrix(batch, paddedRows, ps), new Matrix(batch, paddedCols, qs), S, { transA: true });
+  backend.gemm(new Matrix(batch, paddedRows, pm), new Matrix(batch, paddedCols, qm), M, { transA: true });
+  const n = up.length;
+  const u = buf.f64('u', 2 * n);
+  rng.fillUniform(u);
+  for (let k = 0; k < n; k++) {
+    const s = S.data[k]!;
+    const m = M.data[k]!;
+    // Rounding in the GEMM can leave a tiny negative expectation; a count cannot be negative.
+    up[k] = poisson(Math.max(0, (m - s) / 2), u[2 * k]!);
+    down[k] = poisson(Math.max(0, (m + s) / 2), u[2 * k + 1]!);
+  }
+}
+
+/** Per sample row: fire probabilities min(1, scale_b·|v|) (times BL_b when given), signed and not; padding 0. */
+function probabilities(values: Float32Array, lines: number, width: number, batch: number, scale: Float64Array,
+  bl: Int32Array | null, signed: Float32Array, mag: Float32Array): void {
+  signed.fill(0);
+  mag.fill(0);
+  for (let b = 0; b < batch; b++) {
+    const s = scale[b]!;
+    const slots = bl ? bl[b]! : 1;
+    if (slots === 0 || s === 0) continue;
+    for (let i = 0; i < lines; i++) {
+      const v = values[b * lines + i]!;
+      const p = Math.min(1, s * Math.abs(v)) * slots;
+      mag[b * width + i] = p;
+      signed[b * width + i] = v > 0 ? p : v < 0 ? -p : 0;
+    }
+  }
+}
+
+/** One Poisson(λ) draw from one uniform: inversion below λ = 30, a rounded normal quantile above. */
+function poisson(lambda: number, u: number): number {
+  if (lambda === 0) return 0;
+  if (lambda < 30) {
+    let k = 0;
+    let p = Math.exp(-lambda);
+    let f = p;
+    while (u > f && k < 1000) {
+      k++;
+      p *= lambda / k;
+      f += p;
+    }
+    return k;
+  }
+  // Large means: normal approximation through the inverse CDF of the same uniform.
+  return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * inverseNormal(u)));
+}
+
+/** Acklam's rational approximation of the standard normal quantile (relative error < 1.2e-9). */
+function inverseNormal(p: number): number {
+  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const dd = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+  const lo = 0.02425;
+  if (p <= 0) return -8;
+  if (p >= 1) return 8;
+  if (p < lo) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    return (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((dd[0]! * q + dd[1]!) * q + dd[2]!) * q + dd[3]!) * q + 1);
+  }
+  if (p > 1 - lo) return -inverseNormal(1 - p);
+  const q = p - 0.5;
+  const r = q * q;
+  return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
 }
