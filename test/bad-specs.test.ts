@@ -52,6 +52,9 @@ const CASES: ReadonlyArray<{ file: string; paths: string[]; says: string[] }> = 
   { file: 'empty.json', paths: ['(root)'], says: ['empty'] },
   { file: 'malformed-indent.yaml', paths: ['line 3, column 11'], says: ['YAML syntax error'] },
   { file: 'unknown-layer-small-model.yaml', paths: ['layers.fc3'], says: ['no layer named "fc3"', 'fc1, fc2'] },
+  { file: 'data-dir-missing.yaml', paths: ['data.dir'], says: ['no-such-fashion-mnist does not exist', 'apt install dataset-fashion-mnist'] },
+  { file: 'data-dir-required.yaml', paths: ['data.dir'], says: ['the cifar10 data set needs a directory'] },
+  { file: 'calibrate-zero-batches.yaml', paths: ['crossbar.mapping.calibrate.batches'], says: ['must be > 0'] },
 ];
 
 const spec = (file: string) => join(ROOT, 'test/bad-specs', file);

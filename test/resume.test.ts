@@ -54,7 +54,7 @@ describe('txsim train checkpoints and --resume', () => {
     ]);
     expect(done.code, done.stderr).toBe(0);
     expect(readdirSync(full).sort()).toEqual([
-      'checkpoint-3.bin', 'checkpoint.json', 'conductances-start.json', 'conductances.json', 'environment.json',
+      'calibration.json', 'checkpoint-3.bin', 'checkpoint.json', 'conductances-start.json', 'conductances.json', 'environment.json',
       'metrics.jsonl', 'read-error.json', 'spec.resolved.json', 'summary.json',
     ]);
     expect(readJson<Record<string, unknown>>(join(full, 'environment.json'))).toMatchObject({ node: process.version, platform: `${process.platform}-${process.arch}`, seed: 1 });

@@ -31,7 +31,7 @@ describe('txsim train', () => {
 
     const dir = join(tmp, 'a');
     expect(readdirSync(dir).sort()).toEqual([
-      'checkpoint-1.bin', 'checkpoint.json', 'conductances-start.json', 'conductances.json', 'environment.json',
+      'calibration.json', 'checkpoint-1.bin', 'checkpoint.json', 'conductances-start.json', 'conductances.json', 'environment.json',
       'metrics.jsonl', 'read-error.json', 'spec.resolved.json', 'summary.json',
     ]);
     // Diagnostics for the report: per crossbar layer, conductance histograms before/after and the read error.

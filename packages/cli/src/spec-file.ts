@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { applyPresets, resolveSpec, SpecError, type DependencyContainer, type ResolvedSpec, type SpecIssue } from '@txsim/core';
 import { parseDocument } from 'yaml';
+import { withDataDir } from './data-dir.js';
 import { presetMap, readPresets } from './presets.js';
 
 /**
@@ -161,7 +162,7 @@ export function loadSpec(file: string, container: DependencyContainer, options: 
   try {
     const resolved = resolveSpec(raw, container, file, { presets });
     // --digital drops the crossbars after the presets are applied, so a preset cannot bring them back.
-    return options.digital ? resolveSpec(dropCrossbars(applyPresets(raw, presets, [])), container, file) : resolved;
+    return withDataDir(options.digital ? resolveSpec(dropCrossbars(applyPresets(raw, presets, [])), container, file) : resolved, file);
   } catch (e) {
     throw e instanceof SpecError ? refine(e, overrides, file) : e;
   }
