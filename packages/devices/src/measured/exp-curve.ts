@@ -1,0 +1,116 @@
+/**
+ * NeuroSim's exponential pulse response, vectorised over a device array.
+ *
+ * Along one curve the conductance after x pulses from the bottom of the range is
+ *   G(x) = gmin + R·(1 − e^(−x/A))/(1 − e^(−P/A)),   R = gmax − gmin, x ∈ [0, P],
+ * i.e. NeuroSim's B(1 − e^(−x/A)) + Gmin with B = R/(1 − e^(−P/A)). NeuroSim applies n pulses by
+ * inverting the curve (x from G), adding n and evaluating again. With u = (G − gmin)/R, k = 1/A and
+ * E = e^(−kP) − 1 that round trip is an affine map of u:
+ *   u' = u + (e^(−kn) − 1)·(u + 1/E),
+ * so no logarithm is needed, one pulse costs a multiply-add with per-curve constants, and expm1
+ * keeps nearly linear curves (|A| ≫ P) exact. Clamping x to [0, P] is clamping u to [0, 1] (G rises
+ * with x on every curve, convex ones with A < 0 included).
+ */
+export interface CurveSet {
+  /** Per device (or one shared value, length 1): 1/A of the potentiation (LTP) curve, per pulse. */
+  readonly kUp: Float64Array;
+  /** 1/(e^(−kUp·pUp) − 1). */
+  readonly invEUp: Float64Array;
+  /** e^(−kUp) − 1: one potentiating pulse. */
+  readonly mUp: Float64Array;
+  readonly kDown: Float64Array;
+  readonly invEDown: Float64Array;
+  /** e^(+kDown) − 1: one depressing pulse (one step back along the LTD curve). */
+  readonly mDown: Float64Array;
+}
+
+export interface CurveShape {
+  readonly gmin: number;
+  readonly gmax: number;
+  /** Pulses that sweep the LTP curve over the whole range (NeuroSim's maxNumLevelLTP). */
+  readonly pUp: number;
+  readonly pDown: number;
+}
+
+/** A curve set from per-device normalised A values (A/P, signed); one value → shared by every device. */
+export function curveSet(aUp: Float64Array, aDown: Float64Array, shape: CurveShape): CurveSet {
+  const kUp = aUp.map((a) => 1 / (a * shape.pUp));
+  const kDown = aDown.map((a) => 1 / (a * shape.pDown));
+  return {
+    kUp, invEUp: kUp.map((k) => 1 / Math.expm1(-k * shape.pUp)), mUp: kUp.map((k) => Math.expm1(-k)),
+    kDown, invEDown: kDown.map((k) => 1 / Math.expm1(-k * shape.pDown)), mDown: kDown.map((k) => Math.expm1(k)),
+  };
+}
+
+/**
+ * dst[k] = the state of cell k after up[k] potentiating and down[k] depressing pulses, interleaved
+ * (one up, one down, … for min(up, down) pairs, then the remaining pulses of the larger count) — on
+ * non-linear, asymmetric curves an up/down pair does not cancel, so the order matters. Counts may be
+ * fractional (`respond`). Each pulse moves the position along the curve of its direction, clamped to
+ * [0, P]; states start from `g` wherever they are (off-curve after noise, like NeuroSim).
+ */
+export function applyPulses(g: Float64Array, up: ArrayLike<number>, down: ArrayLike<number>, dst: Float64Array, c: CurveSet, s: CurveShape): void {
+  const { gmin } = s;
+  const range = s.gmax - gmin;
+  const inv = 1 / range;
+  const shared = c.kUp.length === 1;
+  for (let k = 0; k < g.length; k++) {
+    let nu = up[k]!;
+    let nd = down[k]!;
+    if (nu === 0 && nd === 0) {
+      dst[k] = g[k]!;
+      continue;
+    }
+    const d = shared ? 0 : k;
+    const eu = c.invEUp[d]!;
+    const ed = c.invEDown[d]!;
+    let u = (g[k]! - gmin) * inv;
+    u = u < 0 ? 0 : u > 1 ? 1 : u;
+    const pairs = nu < nd ? Math.floor(nu) : Math.floor(nd);
+    if (pairs > 0) {
+      const mu = c.mUp[d]!;
+      const md = c.mDown[d]!;
+      for (let j = 0; j < pairs; j++) {
+        u += mu * (u + eu);
+        if (u > 1) u = 1;
+        u += md * (u + ed);
+        if (u < 0) u = 0;
+      }
+      nu -= pairs;
+      nd -= pairs;
+    }
+    if (nu > 0) {
+      u += Math.expm1(-c.kUp[d]! * nu) * (u + eu);
+      if (u > 1) u = 1;
+    }
+    if (nd > 0) {
+      u += Math.expm1(c.kDown[d]! * nd) * (u + ed);
+      if (u < 0) u = 0;
+    }
+    dst[k] = gmin + range * u;
+  }
+}
+
+/** The number of cells that get at least one pulse: how many noise draws a write needs. */
+export function pulsedCells(up: ArrayLike<number>, down: ArrayLike<number>): number {
+  let n = 0;
+  for (let k = 0; k < up.length; k++) if (up[k]! + down[k]! !== 0) n++;
+  return n;
+}
+
+/**
+ * NeuroSim's cycle-to-cycle noise: σ·R·√(pulses) per write, added once after the pulses (`Cell.cpp:
+ * RealDevice::Write`), then the state is kept within [gmin, gmax]. The pulses of cell k are
+ * up[k] + down[k]; `xi` holds one standard normal draw per pulsed cell, in cell order (cells without
+ * pulses draw nothing and keep their state).
+ */
+export function addWriteNoise(dst: Float64Array, up: ArrayLike<number>, down: ArrayLike<number>, xi: Float64Array, sigma: number, s: CurveShape): void {
+  const scale = sigma * (s.gmax - s.gmin);
+  let i = 0;
+  for (let k = 0; k < dst.length; k++) {
+    const n = up[k]! + down[k]!;
+    if (n === 0) continue;
+    const v = dst[k]! + scale * Math.sqrt(n) * xi[i++]!;
+    dst[k] = v < s.gmin ? s.gmin : v > s.gmax ? s.gmax : v;
+  }
+}

@@ -1,0 +1,92 @@
+import { defineDevice, params, real, text } from '@txsim/core';
+import { loadLut, lutProblem } from './lut-file.js';
+import { pulsedCells } from './exp-curve.js';
+import { lutPulses } from './lut-kernel.js';
+
+/**
+ * A device driven by measured data: the mean conductance change of one potentiating and of one
+ * depressing pulse as a function of the present conductance, read from a CSV table and interpolated
+ * linearly in G (the "jump table" of Burr et al., CrossSim's DG_LOOKUP, aihwkit's PiecewiseStep).
+ * Cycle-to-cycle noise comes from the table's measured spread (sd_up, sd_down); a table of several
+ * measured devices gives device-to-device variation by assigning each cell one of them at random,
+ * as CrossSim's multi-LUT mode does. Format and the CrossSim mapping: docs/devices-measured.md.
+ */
+export const lookupTable = defineDevice({
+  meta: {
+    name: 'lookup-table',
+    description: 'A device whose per-pulse conductance change, mean and spread, is interpolated from a measured table.',
+    phases: ['update'],
+    params: params({
+      file: text({
+        description: 'CSV table g,dg_up,dg_down[,sd_up,sd_down][,device] in siemens (relative paths from the working directory; empty: the bundled NeuroSim Ag:a-Si table).',
+        default: '',
+        check: lutProblem,
+      }),
+      noiseScale: real({ description: 'Factor on the measured per-pulse spread (1: as measured, 0: mean response only).', default: 1, min: 0, neutral: 0 }),
+    }),
+    references: [
+      'G. W. Burr et al., Experimental demonstration and tolerancing of a large-scale neural network (165 000 synapses) using phase-change memory as the synaptic weight element, IEEE TED 62(11), 2015 — conductance-dependent jump tables.',
+      'CrossSim v2.0 (github.com/sandialabs/cross-sim), DG_LOOKUP update model with single or multiple measured lookup tables.',
+    ],
+  },
+  create: (ctx, p) => {
+    const lut = loadLut(p.file);
+    const cells = ctx.geometry.paddedRows * ctx.geometry.paddedCols;
+    const many = lut.devices.length > 1;
+    // One measured device per cell and polarity, drawn at create (d2d); none needed for a single device.
+    const pick = () => {
+      const a = new Uint16Array(many ? cells : 0);
+      if (many) {
+        const u = ctx.rng.fillUniform(new Float64Array(cells)) as Float64Array;
+        for (let k = 0; k < cells; k++) a[k] = Math.min(Math.floor(u[k]! * lut.devices.length), lut.devices.length - 1);
+      }
+      return a;
+    };
+    const assign = { plus: pick(), minus: pick() };
+    let gmin = Infinity;
+    let gmax = -Infinity;
+    let dgSum = 0;
+    for (let d = 0; d < lut.devices.length; d++) {
+      gmin = Math.min(gmin, lut.g[lut.offsets[d]!]!);
+      gmax = Math.max(gmax, lut.g[lut.offsets[d + 1]! - 1]!);
+    }
+    for (const v of lut.dgUp) dgSum += v;
+    const noisy = p.noiseScale > 0 && (lut.sdUp.some((v) => v > 0) || lut.sdDown.some((v) => v > 0));
+    let xi: Float64Array | undefined;
+    let upN: Float64Array | undefined;
+    let downN: Float64Array | undefined;
+    // The nominal step: the table's mean potentiating change (what pulse update rules size trains with).
+    const step = dgSum / lut.dgUp.length > 0 ? dgSum / lut.dgUp.length : (gmax - gmin) / 1000;
+    // One draw per written cell, in cell order: sparse updates cost little noise.
+    const draws = (up: ArrayLike<number>, down: ArrayLike<number>) => {
+      if (!noisy) return undefined;
+      if (xi?.length !== up.length) xi = new Float64Array(up.length);
+      ctx.rng.fillNormal(xi.subarray(0, pulsedCells(up, down)));
+      return xi;
+    };
+    return {
+      gmin,
+      gmax,
+      pulseStep: step,
+      clipsItself: true,
+      pulse(g, up, down, dst, { polarity }) {
+        lutPulses(g, up, down, dst, lut, assign[polarity], draws(up, down), p.noiseScale);
+      },
+      // An analog request is delta/pulseStep pulses, the last one fractional.
+      respond(g, delta, dst, { polarity }) {
+        if (upN?.length !== g.length) {
+          upN = new Float64Array(g.length);
+          downN = new Float64Array(g.length);
+        }
+        const un = upN;
+        const dn = downN!;
+        for (let k = 0; k < g.length; k++) {
+          const n = delta[k]! / step;
+          un[k] = n > 0 ? n : 0;
+          dn[k] = n < 0 ? -n : 0;
+        }
+        lutPulses(g, un, dn, dst, lut, assign[polarity], draws(un, dn), p.noiseScale);
+      },
+    };
+  },
+});
