@@ -6,6 +6,7 @@ export * from './matrix/wasm-backend.js';
 export * from './matrix/ops.js';
 export * from './random/rng.js';
 export * from './random/rng-factory.js';
+export * from './kernels/index.js';
 export * from './units/units.js';
 export * from './plugin/types.js';
 export * from './plugin/params.js';

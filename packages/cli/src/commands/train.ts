@@ -2,13 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { BACKEND, CLOCK, RngFactory, Trainer, tileGeometry, type EpochMetrics, type ResolvedSpec, type TrainingReporter } from '@txsim/core';
-import { buildNetwork, loadMnist } from '@txsim/models';
+import { BACKEND, CLOCK, dataShape, RngFactory, Trainer, tileGeometry, type EpochMetrics, type ResolvedSpec, type TrainingReporter } from '@txsim/core';
+import { buildNetwork, loadDataset } from '@txsim/models';
 import type { Command } from 'commander';
 import { createPluginContainer, createRunContainer } from '../composition.js';
 import type { CliIo } from '../io.js';
 import { EpochLineReporter } from '../reporters/epoch-lines.js';
 import { ProgressReporter } from '../reporters/progress.js';
+import { CALIBRATION_FILE, calibrationRecord, nativeScales, recordedScales, withWMax } from '../calibration.js';
 import { CHECKPOINT_FILE, readCheckpoint, restoreCheckpoint, writeCheckpoint, type Checkpoint } from '../checkpoint.js';
 import { collectRunDiagnostics, conductanceHistograms, writeRunDiagnostics, type Histogram } from '../report/index.js';
 import { checkRunDir, defaultRunDir, RunDir, type LayerSummary, type RunSummary } from '../run-dir.js';
@@ -62,7 +63,7 @@ function environment(backend: string, seed: number | string, startedAt: Date) {
 }
 
 /**
- * `txsim train`: validate (before any data is read), load MNIST, build the network, train with
+ * `txsim train`: validate (before any data is read), load the data set, build the network, train with
  * per-epoch lines on stdout, and record the run directory, with a checkpoint after every epoch.
  * `flags.resume` continues a run directory from its checkpoint instead. Returns the run directory.
  */
@@ -91,12 +92,20 @@ export async function train(file: string | undefined, flags: TrainFlags, io: Cli
   const rngs = run.resolve(RngFactory);
   const startedAt = new Date();
   const t0 = clock.now();
-  const data = loadMnist({ trainLimit: spec.data.trainLimit, testLimit: spec.data.testLimit });
-  const net = buildNetwork(run, resolved);
+  const data = loadDataset(spec.data, spec.seed);
+  // Native-run weight scales are measured once, when a run starts; a resumed run reads them back.
+  const native = checkpoint ? recordedScales(outDir, resolved) : await nativeScales(run, resolved, data.train, data.test);
+  if (!checkpoint) {
+    for (const [layer, n] of native) {
+      io.stderr.write(`${layer}: wMax ${n.wMax.toPrecision(4)} = ${n.headroom} × max|W| ${n.maxAbs.toPrecision(4)} after ${n.batches} batches of a digital run\n`);
+    }
+  }
+  const net = buildNetwork(run, withWMax(resolved, native));
   const backend = run.resolve(BACKEND).name;
   const epochs = spec.training.epochs;
   const analog = net.layers.filter((l) => l.kind === 'analog').length;
-  io.stderr.write(`${spec.name}: ${[784, ...spec.model.hidden, 10].join('-')} ${spec.model.activation} MLP, `
+  const shape = dataShape(spec.data);
+  io.stderr.write(`${spec.name}: ${[shape.channels * shape.height * shape.width, ...spec.model.hidden, shape.classes].join('-')} ${spec.model.activation} MLP, `
     + `${analog}/${resolved.layers.length} layers on crossbars, ${data.train.labels.length} training / ${data.test.labels.length} test examples, `
     + `backend ${backend}, seed ${spec.seed}\n`);
 
@@ -110,11 +119,13 @@ export async function train(file: string | undefined, flags: TrainFlags, io: Cli
     const previous = JSON.parse(readFileSync(join(outDir, 'environment.json'), 'utf8')) as { resumes?: unknown[] };
     dir.writeJson('environment.json', { ...previous, resumes: [...(previous.resumes ?? []), { ...env, fromEpoch: checkpoint.epoch }] });
     io.stderr.write(`resuming ${outDir} after epoch ${checkpoint.epoch}/${epochs}\n`);
+    if (analog) dir.writeJson(CALIBRATION_FILE, calibrationRecord(resolved, net, native));
   } else {
     dir = RunDir.create(outDir);
     dir.writeSpec(spec);
     dir.writeJson('environment.json', env);
     if (analog) dir.writeJson(CONDUCTANCES_START_FILE, conductanceHistograms(net));
+    if (analog) dir.writeJson(CALIBRATION_FILE, calibrationRecord(resolved, net, native));
     writeCheckpoint(outDir, 0, runInfo, [], net, rngs);
   }
 
@@ -125,6 +136,8 @@ export async function train(file: string | undefined, flags: TrainFlags, io: Cli
       completed.push(m);
       dir.appendMetrics(m);
       writeCheckpoint(outDir, m.epoch, runInfo, completed, net, rngs);
+      // ADC full scales are calibrated during the first reads; each epoch records them as they stand.
+      if (analog) dir.writeJson(CALIBRATION_FILE, calibrationRecord(resolved, net, native));
     },
   };
   // The bar clears itself before the line printer writes the epoch's line.

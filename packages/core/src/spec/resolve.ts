@@ -1,4 +1,3 @@
-import { dataShape } from './data-shape.js';
 import type { z } from 'zod';
 import type { DependencyContainer } from '../di.js';
 import { listPlugins, parsePluginParams, UnknownPluginError, findPlugin } from '../plugin/registry.js';
@@ -6,6 +5,7 @@ import type { Phase, PluginKind, ReadDirection } from '../plugin/types.js';
 import { fromZod, formatPath, SpecError, type SpecIssue } from './errors.js';
 import { checkCrossbarMemory } from './memory.js';
 import { deepMerge, hasPath } from './merge.js';
+import { modelLayers, type ConvShape } from './model-layers.js';
 import { applyPresets, type PresetMap } from './presets.js';
 import { crossbarSchema, specSchema, type CrossbarSpec, type ParsedSpec, type PluginRef } from './schema.js';
 
@@ -25,7 +25,7 @@ export interface ResolvedPeripherals {
 export interface ResolvedCrossbar {
   readonly tile: { readonly rows: number; readonly cols: number };
   readonly device: ResolvedPlugin;
-  readonly mapping: { readonly wMax?: number; readonly autoScale: number };
+  readonly mapping: CrossbarSpec['mapping'];
   readonly read: Readonly<Record<ReadDirection, ResolvedPeripherals>>;
   readonly updateRule: ResolvedPlugin;
   readonly nonidealities: readonly ResolvedPlugin[];
@@ -35,6 +35,8 @@ export interface LayerPlan {
   readonly name: string;
   readonly inputs: number;
   readonly outputs: number;
+  /** A convolution's geometry (its weights are inputs = channels·kernel² × outputs = outChannels). */
+  readonly conv?: ConvShape;
   /** null: the layer trains in plain digital arithmetic. */
   readonly crossbar: ResolvedCrossbar | null;
 }
@@ -42,13 +44,6 @@ export interface LayerPlan {
 export interface ResolvedSpec {
   readonly spec: ParsedSpec;
   readonly layers: readonly LayerPlan[];
-}
-
-/** Layer names and sizes of the model a spec describes (inputs and classes from its data set). */
-export function modelLayers(spec: ParsedSpec): Array<{ name: string; inputs: number; outputs: number }> {
-  const shape = dataShape(spec.data);
-  const sizes = [shape.channels * shape.height * shape.width, ...spec.model.hidden, shape.classes];
-  return sizes.slice(1).map((outputs, i) => ({ name: `fc${i + 1}`, inputs: sizes[i]!, outputs }));
 }
 
 const SLOT_KIND: Record<string, PluginKind> = { device: 'device', dac: 'dac', senseAmp: 'sense-amp', adc: 'adc', updateRule: 'update-rule' };
@@ -121,7 +116,13 @@ export function resolveSpec(raw: unknown, container: DependencyContainer, source
     throw new SpecError(issues, source);
   }
   const { preset: _applied, ...spec } = top.data;
-  const layers = modelLayers(spec);
+  let layers;
+  try {
+    layers = modelLayers(spec);
+  } catch (e) {
+    if (e instanceof SpecError) throw new SpecError(e.issues, source);
+    throw e;
+  }
   const base = spec.crossbar ? resolveCrossbar(container, spec.crossbar, ['crossbar'], issues) : undefined;
 
   for (const name of Object.keys(spec.layers)) {
@@ -174,6 +175,7 @@ export function pluginNames(container: DependencyContainer, kind: PluginKind): s
 }
 
 // Re-exported here so the package index (owned elsewhere) needs no new lines.
+export { modelLayers, type ConvShape, type PlannedLayer } from './model-layers.js';
 export { applyPresets, type PresetMap } from './presets.js';
 export { checkCrossbarMemory, CROSSBAR_MEMORY_BUDGET } from './memory.js';
 export { specJsonSchema, type JsonSchemaObject } from './json-schema.js';

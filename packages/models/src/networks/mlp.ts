@@ -3,7 +3,10 @@ import { ReluLayer, SigmoidLayer } from '../layers/activations.js';
 import { AnalogLinearLayer } from '../layers/analog-linear.js';
 import { DenseLayer } from '../layers/dense.js';
 import type { Layer } from '../layers/layer.js';
+import { buildLenet5 } from './lenet5.js';
+import { buildResnet20 } from './resnet20.js';
 import { Sequential } from './sequential.js';
+import { buildVgg } from './vgg.js';
 
 /**
  * Glorot-uniform weights from the layer's own stream: a digital and a crossbar run with the same seed
@@ -16,8 +19,17 @@ export function initialWeights(rngs: RngFactory, plan: Pick<LayerPlan, 'name' | 
   return w;
 }
 
-/** The MLP of a resolved spec: each linear layer analog or digital as planned, activations between. */
+/** The network of a resolved spec (model.type), each conv and linear layer analog or digital as planned. */
 export function buildNetwork(container: DependencyContainer, resolved: ResolvedSpec): Sequential {
+  const type = resolved.spec.model.type;
+  if (type === 'lenet5') return buildLenet5(container, resolved);
+  if (type === 'vgg') return buildVgg(container, resolved);
+  if (type === 'resnet20') return buildResnet20(container, resolved);
+  return buildMlp(container, resolved);
+}
+
+/** The MLP: each linear layer analog or digital as planned, activations between. */
+function buildMlp(container: DependencyContainer, resolved: ResolvedSpec): Sequential {
   const backend = container.resolve(BACKEND);
   const rngs = container.resolve(RngFactory);
   const layers: Layer[] = [];

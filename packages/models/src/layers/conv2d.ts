@@ -1,0 +1,51 @@
+import { Matrix, type ComputeBackend, type ConvShape } from '@txsim/core';
+import { ConvFrame } from './conv-frame.js';
+import type { Layer, LayerState } from './layer.js';
+
+/**
+ * A float32 2-D convolution with stride and zero padding, as one matrix product over im2col patches:
+ * the digital reference of AnalogConv2dLayer. Weights are (C·k·k) × outC, the bias one value per
+ * output channel; inputs and outputs are images in C·H·W order, one per row.
+ */
+export class Conv2dLayer implements Layer {
+  readonly kind = 'digital' as const;
+  readonly frame: ConvFrame;
+
+  constructor(readonly name: string, shape: ConvShape, readonly weights: Matrix, readonly bias: Float32Array, private readonly backend: ComputeBackend) {
+    this.frame = new ConvFrame(name, shape, backend);
+    if (weights.rows !== this.frame.patchSize || weights.cols !== shape.outChannels || bias.length !== shape.outChannels) {
+      throw new RangeError(`${name}: weights ${weights.rows}×${weights.cols} and ${bias.length} biases do not fit a ${shape.channels}→${shape.outChannels} ${shape.kernel}×${shape.kernel} conv`);
+    }
+  }
+
+  forward(x: Matrix, training: boolean): Matrix {
+    const p = this.frame.patches(x, training);
+    const rows = new Matrix(p.rows, this.weights.cols);
+    this.backend.gemm(p, this.weights, rows);
+    return this.frame.images(rows, this.bias);
+  }
+
+  backward(dy: Matrix, needInput: boolean): Matrix | null {
+    const d = this.frame.gradients(dy);
+    if (!needInput) return null;
+    const dp = new Matrix(d.rows, this.weights.rows);
+    this.backend.gemm(d, this.weights, dp, { transB: true });
+    return this.frame.inputGradient(dp);
+  }
+
+  update(learningRate: number): void {
+    const w = this.weights.data;
+    const g = this.frame.weightGrad.data;
+    for (let k = 0; k < w.length; k++) w[k]! -= learningRate * g[k]!;
+    this.frame.stepBias(this.bias, learningRate);
+  }
+
+  state(): LayerState {
+    return { weights: this.weights.data.slice(), bias: this.bias.slice() };
+  }
+
+  restore(state: LayerState): void {
+    this.weights.data.set(state.weights!);
+    this.bias.set(state.bias!);
+  }
+}
