@@ -105,7 +105,10 @@ export async function train(file: string | undefined, flags: TrainFlags, io: Cli
   const epochs = spec.training.epochs;
   const analog = net.layers.filter((l) => l.kind === 'analog').length;
   const shape = dataShape(spec.data);
-  io.stderr.write(`${spec.name}: ${[shape.channels * shape.height * shape.width, ...spec.model.hidden, shape.classes].join('-')} ${spec.model.activation} MLP, `
+  const model = spec.model.type === 'mlp'
+    ? `${[shape.channels * shape.height * shape.width, ...spec.model.hidden, shape.classes].join('-')} ${spec.model.activation} MLP`
+    : `${spec.model.type} on ${shape.channels}×${shape.height}×${shape.width} inputs, ${shape.classes} classes`;
+  io.stderr.write(`${spec.name}: ${model}, `
     + `${analog}/${resolved.layers.length} layers on crossbars, ${data.train.labels.length} training / ${data.test.labels.length} test examples, `
     + `backend ${backend}, seed ${spec.seed}\n`);
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Matrix, ReferenceBackend, type LayerActivity } from '@txsim/core';
-import { AnalogLinearLayer, type Sequential } from '@txsim/models';
+import { AnalogConv2dLayer, AnalogLinearLayer, type Sequential } from '@txsim/models';
 import { writeFileAtomic } from '../run-dir.js';
 
 /** Counts per bin; `edges` has one more entry than `counts`. */
@@ -30,7 +30,8 @@ export interface RunDiagnostics {
 export const CONDUCTANCES_FILE = 'conductances.json';
 export const READ_ERROR_FILE = 'read-error.json';
 
-const analogLayers = (net: Sequential) => net.layers.filter((l): l is AnalogLinearLayer => l instanceof AnalogLinearLayer);
+type AnalogLayer = AnalogLinearLayer | AnalogConv2dLayer;
+const analogLayers = (net: Sequential) => net.layers.filter((l): l is AnalogLayer => l instanceof AnalogLinearLayer || l instanceof AnalogConv2dLayer);
 
 /**
  * Histograms of every analog layer's conductances (G+ and G− pooled, padding cells left out) over the
@@ -81,22 +82,35 @@ export function collectRunDiagnostics(net: Sequential, options: { readonly start
   const reference = new ReferenceBackend();
   const saved = analogLayers(net).map((l) => [l, copyActivity(l.crossbar.activity)] as const);
   const readError: ReadErrorFile = {};
-  let x = options.batch;
+  // Capture each analog layer's input during one inference pass of the whole network (residual blocks
+  // included), then compare its crossbar read with x·W on the stored weights.
+  const inputs = new Map<AnalogLayer, Matrix>();
+  const originals = saved.map(([layer]) => [layer, layer.forward] as const);
   try {
-    for (const layer of net.layers) {
-      if (layer instanceof AnalogLinearLayer) {
-        const w = layer.crossbar.weights();
-        const ideal = new Matrix(x.rows, w.cols);
-        reference.gemm(x, w, ideal);
-        const read = layer.crossbar.forward(x);
-        const diff = new Matrix(read.rows, read.cols);
-        for (let k = 0; k < diff.data.length; k++) diff.data[k] = read.data[k]! - ideal.data[k]!;
-        const norm = frobenius(ideal);
-        readError[layer.name] = { relativeError: norm > 0 ? frobenius(diff) / norm : 0, batch: x.rows };
-      }
-      x = layer.forward(x, false);
+    for (const [layer, forward] of originals) {
+      layer.forward = (x: Matrix, training: boolean) => {
+        if (!inputs.has(layer)) inputs.set(layer, x.clone());
+        return forward.call(layer, x, training);
+      };
+    }
+    net.forward(options.batch, false);
+    for (const [layer] of originals) {
+      for (const [l, forward] of originals) l.forward = forward;
+      const x = inputs.get(layer);
+      if (!x) continue;
+      // A convolution's crossbar sees the patches of its input.
+      const rows = layer instanceof AnalogConv2dLayer ? layer.frame.patches(x, false) : x;
+      const w = layer.crossbar.weights();
+      const ideal = new Matrix(rows.rows, w.cols);
+      reference.gemm(rows, w, ideal);
+      const read = layer.crossbar.forward(rows);
+      const diff = new Matrix(read.rows, read.cols);
+      for (let k = 0; k < diff.data.length; k++) diff.data[k] = read.data[k]! - ideal.data[k]!;
+      const norm = frobenius(ideal);
+      readError[layer.name] = { relativeError: norm > 0 ? frobenius(diff) / norm : 0, batch: rows.rows };
     }
   } finally {
+    for (const [layer, forward] of originals) layer.forward = forward;
     for (const [layer, activity] of saved) {
       for (const phase of ['forward', 'backward', 'update'] as const) Object.assign(layer.crossbar.activity[phase], activity[phase]);
     }
