@@ -3,12 +3,19 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
+// The element-wise kernels (issue 7 part C) build separately; importing runs that script first.
+import './build-wasm-elementwise.mjs';
 
 const root = new URL('../packages/core/', import.meta.url);
 const source = fileURLToPath(new URL('assembly/gemm.ts', root));
 const outDir = fileURLToPath(new URL('build/', root));
 
-const common = ['-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--use', 'abort='];
+// The memory is imported and shared so worker threads can run the same module on the same operands; the
+// maximum (in 64 KiB pages, 4 GiB) is what wasm32 can address, and a shared memory must declare one.
+const common = [
+  '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--use', 'abort=',
+  '--importMemory', '--sharedMemory', '--maximumMemory', '65536', '--enable', 'threads',
+];
 const targets = [
   { out: `${outDir}gemm-simd.wasm`, flags: common },
   { out: `${outDir}gemm-relaxed.wasm`, flags: [...common, '--enable', 'relaxed-simd'] },

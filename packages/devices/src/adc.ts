@@ -1,4 +1,4 @@
-import { defineAdc, integer, params, quantity, real } from '@txsim/core';
+import { defineAdc, integer, kernels, params, quantity, real } from '@txsim/core';
 
 /**
  * A signed ADC per tile output group. Its full scale is either given, or calibrated per tile from
@@ -22,6 +22,7 @@ export const adc = defineAdc({
     const levels = p.bits === 0 ? 0 : Math.max(1, 2 ** (p.bits - 1) - 1);
     // Per block (tile row forward, tile column backward) and group (tile within the block).
     const observed = new Map<number, { reads: number; max: Float64Array }>();
+    let steps = new Float64Array(0);
     return {
       snapshot: () => [...observed].map(([block, cal]) => ({ block, reads: cal.reads, max: Array.from(cal.max) })),
       restore(state) {
@@ -53,23 +54,10 @@ export const adc = defineAdc({
           }
           cal.reads++;
         }
-        for (let g = 0; g < groups; g++) {
-          const full = p.fullScale || cal.max[g]!;
-          const step = full / levels;
-          const inv = step === 0 ? 0 : 1 / step;
-          const j0 = g * ctx.groupWidth;
-          const j1 = Math.min(ctx.width, j0 + ctx.groupWidth);
-          for (let b = 0; b < ctx.batch; b++) {
-            for (let j = b * ctx.width + j0, end = b * ctx.width + j1; j < end; j++) {
-              const r = src[j]! * inv;
-              // Round half away from zero (Math.round rounds −2.5 to −2; the fix-up branch is almost never
-              // taken, unlike a branch on the sign), then clip to the converter's ±levels codes.
-              let q = Math.round(r);
-              if (q - r === 0.5 && r < 0) q -= 1;
-              dst[j] = (q > levels ? levels : q < -levels ? -levels : q) * step;
-            }
-          }
-        }
+        if (steps.length !== groups) steps = new Float64Array(groups);
+        for (let g = 0; g < groups; g++) steps[g] = (p.fullScale || cal.max[g]!) / levels;
+        // Codes round half away from zero and clip to the converter's ±levels.
+        kernels.adc(src, dst, ctx.batch, ctx.width, ctx.groupWidth, steps, levels);
       },
     };
   },

@@ -1,4 +1,4 @@
-import { choice, defineDac, integer, params, quantity, real } from '@txsim/core';
+import { choice, defineDac, integer, kernels, params, quantity, real } from '@txsim/core';
 
 /**
  * A signed DAC. With `abs-max` scaling each input vector is first divided by its largest magnitude
@@ -20,34 +20,9 @@ export const dac = defineDac({
   create: (_ctx, p) => {
     const levels = p.bits === 0 ? 0 : Math.max(1, 2 ** (p.bits - 1) - 1);
     return {
+      // Rounds half away from zero so positive and negative inputs quantise symmetrically.
       convert(src, dst, batch, lines, scales) {
-        for (let b = 0; b < batch; b++) {
-          const row = b * lines;
-          let full = p.range;
-          if (p.scaling === 'abs-max') {
-            full = 0;
-            for (let i = 0; i < lines; i++) full = Math.max(full, Math.abs(src[row + i]!));
-          }
-          if (full === 0) {
-            dst.fill(0, row, row + lines);
-            scales[b] = 0;
-            continue;
-          }
-          const toUnit = 1 / full;
-          for (let i = 0; i < lines; i++) {
-            let u = src[row + i]! * toUnit;
-            u = u > 1 ? 1 : u < -1 ? -1 : u;
-            if (levels) {
-              // Round half away from zero so positive and negative inputs quantise symmetrically.
-              const r = u * levels;
-              let q = Math.round(r);
-              if (q - r === 0.5 && r < 0) q -= 1;
-              u = q / levels;
-            }
-            dst[row + i] = u * p.vRead;
-          }
-          scales[b] = full / p.vRead;
-        }
+        kernels.dac(src, dst, batch, lines, scales, p.scaling === 'abs-max', p.range, levels, p.vRead);
       },
     };
   },

@@ -1,4 +1,4 @@
-import { defineDevice, integer, params, quantity } from '@txsim/core';
+import { defineDevice, integer, kernels, params, quantity } from '@txsim/core';
 
 /**
  * A resistive device programmable to a limited number of evenly spaced conductance levels between
@@ -28,12 +28,8 @@ export const levels = defineDevice({
       gmin,
       gmax,
       read(src, dst) {
-        const inv = 1 / step;
-        for (let k = 0; k < src.length; k++) {
-          // Stored states stay within [gmin, gmax] (the tile clips), so +0.5 and truncation round to nearest.
-          const level = Math.floor((src[k]! - gmin) * inv + 0.5);
-          dst[k] = gmin + (level < 0 ? 0 : level > steps ? steps : level) * step;
-        }
+        // Stored states stay within [gmin, gmax] (the tile clips), so floor(x + 0.5) rounds to the nearest level.
+        kernels.levels(src, dst, gmin, step, steps);
       },
     };
   },

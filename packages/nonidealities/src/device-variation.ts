@@ -1,4 +1,4 @@
-import { choice, defineNonideality, params, real } from '@txsim/core';
+import { choice, defineNonideality, kernels, params, real } from '@txsim/core';
 
 /**
  * Device-to-device (process) variation: every device of the layer, each of the differential pair
@@ -30,7 +30,7 @@ export const deviceVariation = defineNonideality({
   create: (ctx, p) => {
     const n = ctx.geometry.paddedRows * ctx.geometry.paddedCols;
     const draw = (): Float64Array => {
-      const f = new Float64Array(n);
+      const f = kernels.float64(n);
       if (p.distribution === 'lognormal') {
         const s = Math.sqrt(Math.log1p(p.sigma * p.sigma));
         for (let k = 0; k < n; k++) f[k] = Math.exp(s * ctx.rng.normal() - 0.5 * s * s);
@@ -43,8 +43,7 @@ export const deviceVariation = defineNonideality({
     const factors = { plus: draw(), minus: draw() };
     return {
       conductance(src, dst, c) {
-        const f = factors[c.polarity];
-        for (let k = 0; k < src.length; k++) dst[k] = src[k]! * f[k]!;
+        kernels.multiply(src, factors[c.polarity], dst);
       },
     };
   },

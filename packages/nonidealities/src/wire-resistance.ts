@@ -1,4 +1,4 @@
-import { defineNonideality, params, type TileGeometry } from '@txsim/core';
+import { defineNonideality, kernels, params, type TileGeometry } from '@txsim/core';
 import { wireParamFields } from './shared/wire-params.js';
 
 /**
@@ -31,11 +31,8 @@ export const wireResistance = defineNonideality({
     const series = seriesResistance(ctx.geometry, p.rRow, p.rCol, p.rSource + p.rSink);
     return {
       conductance(src, dst) {
-        for (let k = 0; k < src.length; k++) {
-          const g = src[k]!;
-          // g/(1 + g·r) is 1/(1/g + r) without dividing by g, so an empty (G = 0) cell stays 0.
-          dst[k] = g > 0 ? g / (1 + g * series[k]!) : g;
-        }
+        // g/(1 + g·r) is 1/(1/g + r) without dividing by g, so an empty (G = 0) cell stays 0.
+        kernels.series(src, series, dst);
       },
     };
   },
@@ -44,7 +41,7 @@ export const wireResistance = defineNonideality({
 /** The series resistance of every cell of the padded layer, laid out like the conductance arrays. */
 function seriesResistance(geo: TileGeometry, rRow: number, rCol: number, rEnds: number): Float64Array {
   const { paddedRows, paddedCols, tileRows, tileCols } = geo;
-  const r = new Float64Array(paddedRows * paddedCols);
+  const r = kernels.float64(paddedRows * paddedCols);
   for (let i = 0; i < paddedRows; i++) {
     const column = (tileRows - (i % tileRows)) * rCol + rEnds;
     for (let j = 0; j < paddedCols; j++) r[i * paddedCols + j] = column + ((j % tileCols) + 1) * rRow;

@@ -1,4 +1,4 @@
-import { defineNonideality, params, real } from '@txsim/core';
+import { defineNonideality, kernels, NormalStream, params, real, type NormalStreamState } from '@txsim/core';
 
 /**
  * Cycle-to-cycle write noise: each programmed change lands with a Gaussian error whose standard
@@ -13,7 +13,8 @@ import { defineNonideality, params, real } from '@txsim/core';
  * its size, inside the "up to 300 % of a characteristic update" CrossSim (Agarwal et al.) found
  * trainable, and consistent with TxSim's sweep.
  *
- * A cell with ΔG = 0 receives no pulse, so it gets no noise.
+ * A cell with ΔG = 0 receives no pulse, so it gets no noise. ξ comes from the plugin's own SIMD normal
+ * stream (seeded from its Rng; its state is this plugin's snapshot), one draw per cell.
  */
 export const writeNoise = defineNonideality({
   meta: {
@@ -35,13 +36,13 @@ export const writeNoise = defineNonideality({
   },
   create: (ctx, p) => {
     const scale = p.gamma / 100;
+    const normals = new NormalStream(ctx.rng);
     return {
+      snapshot: () => normals.snapshot(),
+      restore: (state) => normals.restore(state as NormalStreamState),
       delta(src, dst, u) {
-        const range = u.gmax - u.gmin;
-        for (let c = 0; c < src.length; c++) {
-          const d = src[c]!;
-          dst[c] = d === 0 || scale === 0 ? d : d + scale * Math.sqrt(range * Math.abs(d)) * ctx.rng.normal();
-        }
+        if (scale === 0) dst.set(src);
+        else kernels.writeNoise(normals, src, dst, scale, u.gmax - u.gmin);
       },
     };
   },

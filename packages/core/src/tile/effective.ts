@@ -1,3 +1,4 @@
+import { kernels } from '../kernels/elementwise.js';
 import { Matrix } from '../matrix/matrix.js';
 import type { Polarity, ReadDirection, TileGeometry } from '../plugin/types.js';
 import type { CrossbarComponents } from './components.js';
@@ -51,13 +52,13 @@ export class EffectiveCache {
     const { paddedRows: R, paddedCols: C } = this.geometry;
     const transposed = direction === 'backward';
     const diff = this.matrix(`${direction}/diff`, transposed);
-    combine(diff.data, plus, minus, R, C, transposed, false);
+    kernels.combine(diff.data, plus, minus, R, C, transposed, false);
     let squaredDone = false;
     return {
       diff,
       squared: () => {
         const sq = this.matrix(`${direction}/squared`, transposed);
-        if (!squaredDone) combine(sq.data, plus, minus, R, C, transposed, true);
+        if (!squaredDone) kernels.combine(sq.data, plus, minus, R, C, transposed, true);
         squaredDone = true;
         return sq;
       },
@@ -72,7 +73,7 @@ export class EffectiveCache {
     let m = this.matrices.get(key);
     if (!m) {
       const { paddedRows: R, paddedCols: C } = this.geometry;
-      this.matrices.set(key, (m = transposed ? new Matrix(C, R) : new Matrix(R, C)));
+      this.matrices.set(key, (m = transposed ? new Matrix(C, R, kernels.float32(R * C)) : new Matrix(R, C, kernels.float32(R * C))));
     }
     return m;
   }
@@ -100,25 +101,8 @@ export class EffectiveCache {
 
   private buffers(key: string, n: number): [Float64Array, Float64Array] {
     let w = this.work.get(key);
-    if (!w) this.work.set(key, (w = [new Float64Array(n), new Float64Array(n)]));
+    // In the kernels' memory, so the device read, conductance hooks and combine run on them without copies.
+    if (!w) this.work.set(key, (w = [kernels.float64(n), kernels.float64(n)]));
     return w;
-  }
-}
-
-/** Writes G+ − G− (or G+² + G−²) into `out`, transposed for backward reads so each tile column block is contiguous. */
-function combine(out: Float32Array, plus: Float64Array, minus: Float64Array, R: number, C: number, transposed: boolean, squared: boolean): void {
-  const n = R * C;
-  if (!transposed && !squared) {
-    for (let k = 0; k < n; k++) out[k] = plus[k]! - minus[k]!;
-  } else if (!transposed) {
-    for (let k = 0; k < n; k++) out[k] = plus[k]! * plus[k]! + minus[k]! * minus[k]!;
-  } else {
-    for (let i = 0; i < R; i++) {
-      for (let j = 0; j < C; j++) {
-        const p = plus[i * C + j]!;
-        const m = minus[i * C + j]!;
-        out[j * R + i] = squared ? p * p + m * m : p - m;
-      }
-    }
   }
 }

@@ -1,3 +1,4 @@
+import { kernels } from '../kernels/elementwise.js';
 import type { ComputeBackend } from '../matrix/backend.js';
 import { Matrix } from '../matrix/matrix.js';
 import type { ReadContext, ReadDirection, TileGeometry } from '../plugin/types.js';
@@ -53,10 +54,13 @@ export function readLayer(
     const start = block * lines;
     const used = Math.min(lines, inWidth - start);
     // Gather this block's slice of the inputs; padded lines are driven at zero.
-    digital.fill(0);
+    // A plain loop: a subarray view per row would allocate batch × blocks objects per read.
+    if (used < lines) digital.fill(0);
     const x = input.data;
     for (let b = 0; b < batch; b++) {
-      digital.set(x.subarray(b * inWidth + start, b * inWidth + start + used), b * lines);
+      const from = b * inWidth + start;
+      const to = b * lines;
+      for (let i = 0; i < used; i++) digital[to + i] = x[from + i]!;
     }
     dac.convert(digital, vA, batch, lines, scales);
     let voltages = new Matrix(batch, lines, vA);
@@ -79,11 +83,7 @@ export function readLayer(
     }
     senseAmp.amplify(iA, iB, ctx);
     adc.convert(iB, iA, ctx);
-    for (let b = 0; b < batch; b++) {
-      const s = scales[b]!;
-      const row = b * width;
-      for (let j = 0; j < width; j++) acc[row + j]! += iA[row + j]! * s;
-    }
+    kernels.accumulate(acc, iA, scales, batch, width);
   }
 
   const tilesPerBlock = forward ? geometry.gridCols : geometry.gridRows;
@@ -93,8 +93,6 @@ export function readLayer(
   counts.cellReads += 2 * batch * geometry.paddedRows * geometry.paddedCols;
 
   const out = new Matrix(batch, outWidth);
-  for (let b = 0; b < batch; b++) {
-    for (let j = 0; j < outWidth; j++) out.data[b * outWidth + j] = acc[b * width + j]! * weightPerSiemens;
-  }
+  kernels.narrow(acc, out.data, batch, width, outWidth, weightPerSiemens);
   return out;
 }

@@ -1,6 +1,9 @@
+import { kernels } from '../kernels/elementwise.js';
+
 /**
  * Reusable work buffers, grown on demand: the read and update pipelines run every step on the same
- * shapes, so allocating per call would only feed the garbage collector.
+ * shapes, so allocating per call would only feed the garbage collector. They live in the element-wise
+ * kernels' memory, so the kernels work on them in place (no copies); the map keeps each block alive.
  */
 export class Scratch {
   private readonly f32 = new Map<string, Float32Array>();
@@ -8,13 +11,13 @@ export class Scratch {
 
   float32(key: string, n: number): Float32Array {
     let buf = this.f32.get(key);
-    if (!buf || buf.length < n) this.f32.set(key, (buf = new Float32Array(n)));
+    if (!buf || buf.length < n) this.f32.set(key, (buf = kernels.float32(n)));
     return buf.subarray(0, n);
   }
 
   float64(key: string, n: number): Float64Array {
     let buf = this.f64.get(key);
-    if (!buf || buf.length < n) this.f64.set(key, (buf = new Float64Array(n)));
+    if (!buf || buf.length < n) this.f64.set(key, (buf = kernels.float64(n)));
     return buf.subarray(0, n);
   }
 }

@@ -1,4 +1,5 @@
 import type { ComputeBackend } from '../matrix/backend.js';
+import { kernels } from '../kernels/elementwise.js';
 import { assertShape, Matrix } from '../matrix/matrix.js';
 import type { Polarity, SnapshotHooks, TileGeometry } from '../plugin/types.js';
 import type { CrossbarComponents } from './components.js';
@@ -42,7 +43,8 @@ export class TiledCrossbar {
     if (!(device.gmax > device.gmin)) throw new RangeError(`${name}: device gmax (${device.gmax}) must exceed gmin (${device.gmin})`);
     this.siemensPerWeight = (device.gmax - device.gmin) / wMax;
     const n = geometry.paddedRows * geometry.paddedCols;
-    this.state = { plus: new Float64Array(n), minus: new Float64Array(n) };
+    // In the element-wise kernels' memory, so update and read kernels use the stored state without copies.
+    this.state = { plus: kernels.float64(n), minus: kernels.float64(n) };
     this.effective = new EffectiveCache(geometry, components, () => this.state);
     this.program(initialWeights);
   }

@@ -1,3 +1,4 @@
+import { kernels } from '../kernels/elementwise.js';
 import type { Matrix } from '../matrix/matrix.js';
 import type { Polarity, TileGeometry, UpdateContext, UpdateInputs } from '../plugin/types.js';
 import type { ActivityCounts } from './counters.js';
@@ -51,7 +52,7 @@ export function updateConductances(
     counts.updatePulses += 2 * (sum(up) + sum(down));
     if (!device.pulse) pulsesToChange(up, down, pulseStep, want);
   } else {
-    counts.updatePulses += 2 * countNonzero(want);
+    counts.updatePulses += 2 * kernels.countNonzero(want);
   }
 
   for (const polarity of ['plus', 'minus'] as const) {
@@ -71,11 +72,11 @@ export function updateConductances(
       const factor = kind === 'pulses' ? (polarity === 'plus' ? 1 : -1) : half;
       if (!deltaHooks.length && !afterHooks.length && !device.respond && !device.settle && clips) {
         // Nothing to intercept: one fused pass instead of scale, add and clip (this is memory-bound).
-        stepInPlace(g, want, factor, device.gmin, device.gmax);
+        kernels.stepClip(g, want, factor, device.gmin, device.gmax);
         continue;
       }
       let delta = work[0];
-      scaleInto(want, factor, delta);
+      kernels.scale(want, factor, delta);
       for (const e of deltaHooks) {
         const dst = delta === work[0] ? work[1] : work[0];
         e.hooks.delta!(delta, dst, ctx);
@@ -86,7 +87,9 @@ export function updateConductances(
         device.respond(g, delta, result, ctx);
         if (clips) clip(result, device.gmin, device.gmax);
       } else if (clips) {
-        addClipped(g, delta, result, device.gmin, device.gmax);
+        // Without after hooks the clipped sum can go straight into the stored state (saves a copy).
+        if (!afterHooks.length) result = g;
+        kernels.addClip(g, delta, result, device.gmin, device.gmax);
       } else {
         for (let k = 0; k < n; k++) result[k] = g[k]! + delta[k]!;
       }
@@ -96,7 +99,7 @@ export function updateConductances(
       e.hooks.after!(result, dst, ctx);
       result = dst;
     }
-    g.set(result);
+    if (result !== g) g.set(result);
     device.settle?.(g, { polarity });
   }
 }
@@ -111,34 +114,10 @@ function sum(a: Float32Array): number {
   return s;
 }
 
-function countNonzero(a: Float64Array): number {
-  let c = 0;
-  for (let k = 0; k < a.length; k++) if (a[k] !== 0) c++;
-  return c;
-}
-
-function scaleInto(src: Float64Array, f: number, dst: Float64Array): void {
-  for (let k = 0; k < src.length; k++) dst[k] = f * src[k]!;
-}
-
-function addClipped(a: Float64Array, b: Float64Array, dst: Float64Array, lo: number, hi: number): void {
-  for (let k = 0; k < a.length; k++) {
-    const v = a[k]! + b[k]!;
-    dst[k] = v < lo ? lo : v > hi ? hi : v;
-  }
-}
-
 function clip(a: Float64Array, lo: number, hi: number): void {
   for (let k = 0; k < a.length; k++) {
     const v = a[k]!;
     if (v < lo) a[k] = lo;
     else if (v > hi) a[k] = hi;
-  }
-}
-
-function stepInPlace(g: Float64Array, want: Float64Array, f: number, lo: number, hi: number): void {
-  for (let k = 0; k < g.length; k++) {
-    const v = g[k]! + f * want[k]!;
-    g[k] = v < lo ? lo : v > hi ? hi : v;
   }
 }

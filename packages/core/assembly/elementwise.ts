@@ -1,0 +1,486 @@
+// Element-wise crossbar kernels (WASM SIMD128): the per-cell work of reads and updates (write noise, update
+// non-linearity, add + clip, level quantisation, DAC/ADC codes, G+ − G−) and a 4-lane xoshiro128** normal
+// generator. Float64 data stays f64 (f64x2); only the normals are generated in f32.
+// All addresses are byte offsets into the (imported, shared) memory; JS owns everything above arenaBase().
+// Kernels store exactly n elements (tails go through a lane store or the 64-byte temp below the arena), so
+// operands may be any views into the memory; they may *load* up to 64 bytes past an operand, which the JS
+// allocator keeps inside the memory.
+
+@inline function base(): usize {
+  return (__heap_base + 63) & ~(63 as usize);
+}
+
+/** 64 bytes of temp space for partial vectors, then the JS arena. */
+export function arenaBase(): usize {
+  return base() + 64;
+}
+
+// ---- 4-lane xoshiro128** + Box–Muller -------------------------------------------------------------------
+// State: 16 u32 words at `state`, word-major (s0 of lanes 0–3, then s1, s2, s3), so one v128 load gives one
+// state word of all four lanes. Each round steps every lane twice: the first word gives u1 ∈ (0, 1] (24 bits),
+// the second the angle: 2 bits pick the quadrant, 24 bits the offset within it. The 8 normals of a round are
+// r·x of lanes 0–3 followed by r·y of lanes 0–3. A call of n normals runs ceil(n/8) rounds.
+
+const TWO_M24: f32 = 5.9604644775390625e-8; // 2^-24
+const HALF_PI: f32 = 1.5707963267948966;
+const LN2: f32 = 0.6931471805599453;
+const SQRT2: f32 = 1.4142135623730951;
+
+let s0: v128 = i32x4.splat(0);
+let s1: v128 = i32x4.splat(0);
+let s2: v128 = i32x4.splat(0);
+let s3: v128 = i32x4.splat(0);
+
+@inline function rotl(x: v128, k: i32): v128 {
+  return v128.or(i32x4.shl(x, k), i32x4.shr_u(x, 32 - k));
+}
+
+/** One xoshiro128** step of all four lanes: returns the output words and advances s0–s3. */
+@inline function nextWords(): v128 {
+  const result = i32x4.mul(rotl(i32x4.mul(s1, i32x4.splat(5)), 7), i32x4.splat(9));
+  const t = i32x4.shl(s1, 9);
+  s2 = v128.xor(s2, s0);
+  s3 = v128.xor(s3, s1);
+  s1 = v128.xor(s1, s2);
+  s0 = v128.xor(s0, s3);
+  s2 = v128.xor(s2, t);
+  s3 = rotl(s3, 11);
+  return result;
+}
+
+@inline function loadState(state: usize): void {
+  s0 = v128.load(state, 0);
+  s1 = v128.load(state, 16);
+  s2 = v128.load(state, 32);
+  s3 = v128.load(state, 48);
+}
+
+@inline function storeState(state: usize): void {
+  v128.store(state, s0, 0);
+  v128.store(state, s1, 16);
+  v128.store(state, s2, 32);
+  v128.store(state, s3, 48);
+}
+
+/** ln(x) for x in (0, 1] (f32x4): exponent split, mantissa in [√½, √2), atanh series to s⁹ (error < 3e-9 relative). */
+@inline function logf4(x: v128): v128 {
+  const bits = x;
+  let e = i32x4.sub(i32x4.shr_u(bits, 23), i32x4.splat(127));
+  let m = v128.or(v128.and(bits, i32x4.splat(0x007fffff)), i32x4.splat(0x3f800000));
+  const big = f32x4.gt(m, f32x4.splat(SQRT2));
+  m = v128.bitselect(f32x4.mul(m, f32x4.splat(0.5)), m, big);
+  e = i32x4.sub(e, big); // a true mask is −1, so this adds 1 where m was halved
+  const s = f32x4.div(f32x4.sub(m, f32x4.splat(1)), f32x4.add(m, f32x4.splat(1)));
+  const z = f32x4.mul(s, s);
+  let p = f32x4.add(f32x4.splat(1.0 / 7.0), f32x4.mul(z, f32x4.splat(1.0 / 9.0)));
+  p = f32x4.add(f32x4.splat(1.0 / 5.0), f32x4.mul(z, p));
+  p = f32x4.add(f32x4.splat(1.0 / 3.0), f32x4.mul(z, p));
+  p = f32x4.add(f32x4.splat(1), f32x4.mul(z, p));
+  const lnm = f32x4.mul(f32x4.mul(f32x4.splat(2), s), p);
+  return f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(e), f32x4.splat(LN2)), lnm);
+}
+
+/** r·y of the last round (a round returns r·x). */
+let lastY: v128 = f32x4.splat(0);
+
+@inline function round(): v128 {
+  const wa = nextWords();
+  const wb = nextWords();
+  const u1 = f32x4.mul(f32x4.convert_i32x4_u(i32x4.add(i32x4.shr_u(wa, 8), i32x4.splat(1))), f32x4.splat(TWO_M24));
+  const r = f32x4.sqrt(f32x4.mul(f32x4.splat(-2), logf4(u1)));
+  // Angle a ∈ [−π/4, π/4) within the quadrant; the rotation by the quadrant is exact (swaps and signs).
+  const f = f32x4.mul(f32x4.convert_i32x4_u(v128.and(wb, i32x4.splat(0x00ffffff))), f32x4.splat(TWO_M24));
+  const a = f32x4.mul(f32x4.sub(f, f32x4.splat(0.5)), f32x4.splat(HALF_PI));
+  const a2 = f32x4.mul(a, a);
+  // Taylor series on |a| ≤ π/4: sin to a⁹ (error < 2e-9), cos to a⁸ (error < 3e-8).
+  let sp = f32x4.sub(f32x4.splat(1.0 / 120.0), f32x4.mul(a2, f32x4.sub(f32x4.splat(1.0 / 5040.0), f32x4.mul(a2, f32x4.splat(1.0 / 362880.0)))));
+  sp = f32x4.sub(f32x4.splat(1.0 / 6.0), f32x4.mul(a2, sp));
+  const sn = f32x4.mul(a, f32x4.sub(f32x4.splat(1), f32x4.mul(a2, sp)));
+  let cp = f32x4.sub(f32x4.splat(1.0 / 720.0), f32x4.mul(a2, f32x4.splat(1.0 / 40320.0)));
+  cp = f32x4.sub(f32x4.splat(1.0 / 24.0), f32x4.mul(a2, cp));
+  cp = f32x4.sub(f32x4.splat(0.5), f32x4.mul(a2, cp));
+  const cs = f32x4.sub(f32x4.splat(1), f32x4.mul(a2, cp));
+  const q = i32x4.shr_u(wb, 30);
+  const odd = i32x4.ne(v128.and(q, i32x4.splat(1)), i32x4.splat(0));
+  const sign = i32x4.shl(i32x4.shr_u(q, 1), 31);
+  // Odd quadrants: (x, y) = (−sin, cos); then quadrants 2 and 3 negate both.
+  const x = v128.xor(v128.bitselect(f32x4.neg(sn), cs, odd), sign);
+  const y = v128.xor(v128.bitselect(cs, sn, odd), sign);
+  lastY = f32x4.mul(r, y);
+  return f32x4.mul(r, x);
+}
+
+/** n standard normals (f32) into `out`, advancing the state at `state`. */
+export function normalsF32(state: usize, out: usize, n: i32): void {
+  loadState(state);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const x = round();
+    v128.store(out, x, 0);
+    v128.store(out, lastY, 16);
+    out += 32;
+  }
+  if (i < n) {
+    const x = round();
+    v128.store(base(), x, 0);
+    v128.store(base(), lastY, 16);
+    memory.copy(out, base(), ((n - i) as usize) << 2);
+  }
+  storeState(state);
+}
+
+/** n normals with the given mean and standard deviation (f64) into `out`. */
+export function fillNormal(state: usize, out: usize, n: i32, mean: f64, std: f64): void {
+  loadState(state);
+  const m = f64x2.splat(mean);
+  const sd = f64x2.splat(std);
+  for (let i = 0; i < n; i += 8) {
+    const x = round();
+    const y = lastY;
+    const o = i + 8 <= n ? out : base();
+    v128.store(o, f64x2.add(m, f64x2.mul(sd, f64x2.promote_low_f32x4(x))), 0);
+    v128.store(o, f64x2.add(m, f64x2.mul(sd, f64x2.promote_low_f32x4(i32x4.shuffle(x, x, 2, 3, 0, 1)))), 16);
+    v128.store(o, f64x2.add(m, f64x2.mul(sd, f64x2.promote_low_f32x4(y))), 32);
+    v128.store(o, f64x2.add(m, f64x2.mul(sd, f64x2.promote_low_f32x4(i32x4.shuffle(y, y, 2, 3, 0, 1)))), 48);
+    if (o != out) memory.copy(out, o, ((n - i) as usize) << 3);
+    out += 64;
+  }
+  storeState(state);
+}
+
+/** Write noise: out = d = 0 ? d : d + scale·√(range·|d|)·ξ, one normal per cell (zero cells too, discarded). */
+export function writeNoise(state: usize, d: usize, out: usize, n: i32, scale: f64, range: f64): void {
+  loadState(state);
+  const sc = f64x2.splat(scale);
+  const rg = f64x2.splat(range);
+  const zero = f64x2.splat(0);
+  for (let i = 0; i < n; i += 8) {
+    const x = round();
+    const y = lastY;
+    const o = i + 8 <= n ? out : base();
+    noisy2(d, o, 0, sc, rg, zero, f64x2.promote_low_f32x4(x));
+    noisy2(d, o, 16, sc, rg, zero, f64x2.promote_low_f32x4(i32x4.shuffle(x, x, 2, 3, 0, 1)));
+    noisy2(d, o, 32, sc, rg, zero, f64x2.promote_low_f32x4(y));
+    noisy2(d, o, 48, sc, rg, zero, f64x2.promote_low_f32x4(i32x4.shuffle(y, y, 2, 3, 0, 1)));
+    if (o != out) memory.copy(out, o, ((n - i) as usize) << 3);
+    d += 64;
+    out += 64;
+  }
+  storeState(state);
+}
+
+@inline function noisy2(d: usize, o: usize, off: usize, sc: v128, rg: v128, zero: v128, xi: v128): void {
+  const v = v128.load(d + off);
+  const noisy = f64x2.add(v, f64x2.mul(f64x2.mul(sc, f64x2.sqrt(f64x2.mul(rg, f64x2.abs(v)))), xi));
+  v128.store(o + off, v128.bitselect(v, noisy, f64x2.eq(v, zero)));
+}
+
+/** Stores a whole f64x2, or only lane 0 when one element is left. */
+@inline function st2(p: usize, v: v128, left: i32): void {
+  if (left >= 2) v128.store(p, v);
+  else v128.store64_lane(p, v, 0);
+}
+
+// ---- Update -----------------------------------------------------------------------------------------------
+
+/** out = f·src. */
+export function scale(src: usize, out: usize, n: i32, f: f64): void {
+  const fv = f64x2.splat(f);
+  for (let i = 0; i < n; i += 2) {
+    st2(out, f64x2.mul(fv, v128.load(src)), n - i);
+    src += 16;
+    out += 16;
+  }
+}
+
+/** out = clip(g + d, lo, hi); NaN-compatible with `v < lo ? lo : v > hi ? hi : v`. */
+export function addClip(g: usize, d: usize, out: usize, n: i32, lo: f64, hi: f64): void {
+  const l = f64x2.splat(lo);
+  const h = f64x2.splat(hi);
+  for (let i = 0; i < n; i += 2) {
+    const v = f64x2.add(v128.load(g), v128.load(d));
+    st2(out, f64x2.pmin(f64x2.pmax(v, l), h), n - i);
+    g += 16;
+    d += 16;
+    out += 16;
+  }
+}
+
+/** g = clip(g + f·want, lo, hi), in place. */
+export function stepClip(g: usize, want: usize, n: i32, f: f64, lo: f64, hi: f64): void {
+  const fv = f64x2.splat(f);
+  const l = f64x2.splat(lo);
+  const h = f64x2.splat(hi);
+  for (let i = 0; i < n; i += 2) {
+    const v = f64x2.add(v128.load(g), f64x2.mul(fv, v128.load(want)));
+    st2(g, f64x2.pmin(f64x2.pmax(v, l), h), n - i);
+    g += 16;
+    want += 16;
+  }
+}
+
+/**
+ * Update non-linearity (TxSim Eq. 1, CrossSim's asymmetric model): out = (d > 0 ? gmin + w0 − g : gmax − w0 − g)
+ * · (1 − e^(−k·|d|)), 0 where d = 0. 1 − e^(−x) is the x⁴ Taylor polynomial below 1e-3; a vector with a
+ * larger x falls back to expm1 per lane.
+ */
+export function updateNonlinearity(d: usize, g: usize, out: usize, n: i32, gmin: f64, gmax: f64, w0: f64, k: f64): void {
+  const up = f64x2.splat(gmin + w0);
+  const down = f64x2.splat(gmax - w0);
+  const kv = f64x2.splat(k);
+  const zero = f64x2.splat(0);
+  const small = f64x2.splat(1e-3);
+  for (let i = 0; i < n; i += 2) {
+    const dv = v128.load(d);
+    const gv = v128.load(g);
+    const pos = f64x2.gt(dv, zero);
+    const x = f64x2.mul(kv, f64x2.abs(dv));
+    let ome: v128;
+    if (v128.any_true(f64x2.ge(x, small))) {
+      ome = f64x2.splat(oneMinusExp(f64x2.extract_lane(x, 0)));
+      ome = f64x2.replace_lane(ome, 1, oneMinusExp(f64x2.extract_lane(x, 1)));
+    } else {
+      let p = f64x2.sub(f64x2.splat(1.0 / 6.0), f64x2.mul(x, f64x2.splat(1.0 / 24.0)));
+      p = f64x2.sub(f64x2.splat(0.5), f64x2.mul(x, p));
+      ome = f64x2.mul(x, f64x2.sub(f64x2.splat(1), f64x2.mul(x, p)));
+    }
+    const room = f64x2.sub(v128.bitselect(up, down, pos), gv);
+    st2(out, v128.and(f64x2.mul(room, ome), f64x2.ne(dv, zero)), n - i);
+    d += 16;
+    g += 16;
+    out += 16;
+  }
+}
+
+@inline function oneMinusExp(x: f64): f64 {
+  if (x < 1e-3) return x * (1 - x * (0.5 - x * (1.0 / 6.0 - x * (1.0 / 24.0))));
+  return -Math.expm1(-x);
+}
+
+// ---- Effective conductance --------------------------------------------------------------------------------
+
+/** Nearest of `steps + 1` levels gmin + l·step: l = clamp(floor((g − gmin)·inv + 0.5), 0, steps). */
+export function levels(src: usize, out: usize, n: i32, gmin: f64, step: f64, inv: f64, steps: f64): void {
+  const lo = f64x2.splat(gmin);
+  const st = f64x2.splat(step);
+  const iv = f64x2.splat(inv);
+  const top = f64x2.splat(steps);
+  const zero = f64x2.splat(0);
+  const half = f64x2.splat(0.5);
+  for (let i = 0; i < n; i += 2) {
+    const l = f64x2.floor(f64x2.add(f64x2.mul(f64x2.sub(v128.load(src), lo), iv), half));
+    const c = f64x2.pmin(f64x2.pmax(l, zero), top);
+    st2(out, f64x2.add(lo, f64x2.mul(c, st)), n - i);
+    src += 16;
+    out += 16;
+  }
+}
+
+/** out = src·f (per-device factors). */
+export function multiply(src: usize, f: usize, out: usize, n: i32): void {
+  for (let i = 0; i < n; i += 2) {
+    st2(out, f64x2.mul(v128.load(src), v128.load(f)), n - i);
+    src += 16;
+    f += 16;
+    out += 16;
+  }
+}
+
+/** Series resistance: out = g > 0 ? g / (1 + g·r) : g. */
+export function series(src: usize, r: usize, out: usize, n: i32): void {
+  const one = f64x2.splat(1);
+  const zero = f64x2.splat(0);
+  for (let i = 0; i < n; i += 2) {
+    const g = v128.load(src);
+    const e = f64x2.div(g, f64x2.add(one, f64x2.mul(g, v128.load(r))));
+    st2(out, v128.bitselect(e, g, f64x2.gt(g, zero)), n - i);
+    src += 16;
+    r += 16;
+    out += 16;
+  }
+}
+
+/** out (f32, R×C or its transpose C×R) = plus − minus, or plus² + minus² when `squared`. */
+export function combine(plus: usize, minus: usize, out: usize, rows: i32, cols: i32, transposed: bool, squared: bool): void {
+  if (!transposed) {
+    const n = rows * cols;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const p0 = v128.load(plus), p1 = v128.load(plus, 16);
+      const m0 = v128.load(minus), m1 = v128.load(minus, 16);
+      const a = squared ? f64x2.add(f64x2.mul(p0, p0), f64x2.mul(m0, m0)) : f64x2.sub(p0, m0);
+      const b = squared ? f64x2.add(f64x2.mul(p1, p1), f64x2.mul(m1, m1)) : f64x2.sub(p1, m1);
+      v128.store(out, i32x4.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5));
+      plus += 32;
+      minus += 32;
+      out += 16;
+    }
+    for (; i < n; i++) {
+      const p = load<f64>(plus);
+      const m = load<f64>(minus);
+      store<f32>(out, <f32>(squared ? p * p + m * m : p - m));
+      plus += 8;
+      minus += 8;
+      out += 4;
+    }
+    return;
+  }
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const k = ((i * cols + j) as usize) << 3;
+      const p = load<f64>(plus + k);
+      const m = load<f64>(minus + k);
+      store<f32>(out + (((j * rows + i) as usize) << 2), <f32>(squared ? p * p + m * m : p - m));
+    }
+  }
+}
+
+// ---- Converters -------------------------------------------------------------------------------------------
+
+/** Round half away from zero, exactly like `q = Math.round(r); if (q − r === 0.5 && r < 0) q −= 1`. */
+@inline function roundAway(r: v128): v128 {
+  const t = f64x2.trunc(r);
+  const frac = f64x2.abs(f64x2.sub(r, t)); // exact
+  const away = f64x2.add(t, v128.or(v128.and(r, f64x2.splat(-0.0)), f64x2.splat(1)));
+  // Keeps trunc's −0 where nothing is added, as Math.round(−0.3) is −0.
+  return v128.bitselect(away, t, f64x2.ge(frac, f64x2.splat(0.5)));
+}
+
+/**
+ * Signed DAC codes of one batch (rows of `lines` f32 values): u = clamp(x / full, ±1), quantised to ±levels
+ * codes (0 = unquantised), times vRead. `full` per row is the row's max |x| (absMax) or `range`; scales[b] gets
+ * full / vRead (0 for an all-zero row, whose voltages are 0). `lines` must be a multiple of 4 (the caller falls
+ * back to its own loop otherwise).
+ */
+export function dac(src: usize, dst: usize, scales: usize, batch: i32, lines: i32, absMax: bool, range: f64, levels: f64, vRead: f64): void {
+  const lv = f64x2.splat(levels);
+  const vr = f64x2.splat(vRead);
+  const one = f64x2.splat(1);
+  const mone = f64x2.splat(-1);
+  for (let b = 0; b < batch; b++) {
+    const row = src + (((b * lines) as usize) << 2);
+    const orow = dst + (((b * lines) as usize) << 2);
+    let full = range;
+    if (absMax) {
+      let mx = f32x4.splat(0);
+      let i = 0;
+      for (; i + 4 <= lines; i += 4) mx = f32x4.max(mx, f32x4.abs(v128.load(row + ((i as usize) << 2))));
+      let m: f32 = max(max(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)), max(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)));
+      for (; i < lines; i++) m = max(m, abs(load<f32>(row + ((i as usize) << 2))));
+      full = <f64>m;
+    }
+    if (full == 0) {
+      for (let i = 0; i < lines; i++) store<f32>(orow + ((i as usize) << 2), 0);
+      store<f32>(scales + ((b as usize) << 2), 0);
+      continue;
+    }
+    const toUnit = f64x2.splat(1 / full);
+    for (let i = 0; i < lines; i += 4) {
+      const v = v128.load(row + ((i as usize) << 2));
+      const a = dacLanes(f64x2.promote_low_f32x4(v), toUnit, one, mone, lv, vr, levels != 0);
+      const c = dacLanes(f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)), toUnit, one, mone, lv, vr, levels != 0);
+      v128.store(orow + ((i as usize) << 2), i32x4.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(c), 0, 1, 4, 5));
+    }
+    store<f32>(scales + ((b as usize) << 2), <f32>(full / vRead));
+  }
+}
+
+@inline function dacLanes(x: v128, toUnit: v128, one: v128, mone: v128, lv: v128, vr: v128, quantise: bool): v128 {
+  let u = f64x2.mul(x, toUnit);
+  u = f64x2.pmax(f64x2.pmin(u, one), mone);
+  if (quantise) u = f64x2.div(roundAway(f64x2.mul(u, lv)), lv);
+  return f64x2.mul(u, vr);
+}
+
+/**
+ * Signed ADC codes of a batch × width block: group g (tile) of `groupWidth` columns has its own step;
+ * dst = clamp(roundAway(src·inv[g]), ±levels)·step[g]. `steps` and `invs` are f64 arrays of the groups.
+ */
+export function adc(src: usize, dst: usize, batch: i32, width: i32, groupWidth: i32, steps: usize, invs: usize, levels: f64): void {
+  const hi = f64x2.splat(levels);
+  const lo = f64x2.splat(-levels);
+  const groups = (width + groupWidth - 1) / groupWidth;
+  for (let g = 0; g < groups; g++) {
+    const st = f64x2.splat(load<f64>(steps + ((g as usize) << 3)));
+    const iv = f64x2.splat(load<f64>(invs + ((g as usize) << 3)));
+    const j0 = g * groupWidth;
+    const j1 = min(width, j0 + groupWidth);
+    for (let b = 0; b < batch; b++) {
+      let j = b * width + j0;
+      const end = b * width + j1;
+      for (; j + 4 <= end; j += 4) {
+        const p = src + ((j as usize) << 2);
+        const v = v128.load(p);
+        const a = adcLanes(f64x2.promote_low_f32x4(v), iv, st, lo, hi);
+        const c = adcLanes(f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)), iv, st, lo, hi);
+        v128.store(dst + ((j as usize) << 2), i32x4.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(c), 0, 1, 4, 5));
+      }
+      for (; j < end; j++) {
+        const a = adcLanes(f64x2.splat(<f64>load<f32>(src + ((j as usize) << 2))), iv, st, lo, hi);
+        store<f32>(dst + ((j as usize) << 2), <f32>f64x2.extract_lane(a, 0));
+      }
+    }
+  }
+}
+
+@inline function adcLanes(x: v128, iv: v128, st: v128, lo: v128, hi: v128): v128 {
+  const q = roundAway(f64x2.mul(x, iv));
+  return f64x2.mul(f64x2.pmax(f64x2.pmin(q, hi), lo), st);
+}
+
+// ---- Read accumulation --------------------------------------------------------------------------------------
+
+/** acc[b, j] += cur[b, j]·scales[b] (f32 operands, exact product in f64) over a batch × width block. */
+export function accumulate(acc: usize, cur: usize, scales: usize, batch: i32, width: i32): void {
+  for (let b = 0; b < batch; b++) {
+    const s = f64x2.splat(<f64>load<f32>(scales + ((b as usize) << 2)));
+    let j = 0;
+    for (; j + 4 <= width; j += 4) {
+      const v = v128.load(cur);
+      v128.store(acc, f64x2.add(v128.load(acc), f64x2.mul(f64x2.promote_low_f32x4(v), s)));
+      v128.store(acc, f64x2.add(v128.load(acc, 16), f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)), s)), 16);
+      acc += 32;
+      cur += 16;
+    }
+    for (; j < width; j++) {
+      store<f64>(acc, load<f64>(acc) + <f64>load<f32>(cur) * f64x2.extract_lane(s, 0));
+      acc += 8;
+      cur += 4;
+    }
+  }
+}
+
+/** out[b, j] = f32(acc[b, j]·f) for j < outWidth, from rows of `width` (≥ outWidth) accumulators. */
+export function narrow(acc: usize, out: usize, batch: i32, width: i32, outWidth: i32, f: f64): void {
+  const fv = f64x2.splat(f);
+  for (let b = 0; b < batch; b++) {
+    let a = acc + (((b * width) as usize) << 3);
+    let o = out + (((b * outWidth) as usize) << 2);
+    let j = 0;
+    for (; j + 4 <= outWidth; j += 4) {
+      const x = f32x4.demote_f64x2_zero(f64x2.mul(v128.load(a), fv));
+      const y = f32x4.demote_f64x2_zero(f64x2.mul(v128.load(a, 16), fv));
+      v128.store(o, i32x4.shuffle(x, y, 0, 1, 4, 5));
+      a += 32;
+      o += 16;
+    }
+    for (; j < outWidth; j++) {
+      store<f32>(o, <f32>(load<f64>(a) * f));
+      a += 8;
+      o += 4;
+    }
+  }
+}
+
+/** Number of non-zero elements (update pulse counts). */
+export function countNonzero(src: usize, n: i32): i32 {
+  const zero = f64x2.splat(0);
+  let cnt = i64x2.splat(0);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    cnt = i64x2.sub(cnt, f64x2.ne(v128.load(src), zero));
+    src += 16;
+  }
+  if (i < n) cnt = i64x2.sub(cnt, f64x2.ne(v128.load64_zero(src), zero));
+  return <i32>(i64x2.extract_lane(cnt, 0) + i64x2.extract_lane(cnt, 1));
+}

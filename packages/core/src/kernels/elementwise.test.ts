@@ -1,0 +1,299 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../random/rng.js';
+import { kernels, reference } from './elementwise.js';
+import { NormalStream } from './normal-stream.js';
+import { elementwiseModule } from './wasm.js';
+
+const wasm = elementwiseModule();
+// Odd sizes exercise every tail (f64x2 pairs, rounds of 8 normals, f32x4 groups).
+const SIZES = [1, 2, 7, 9, 1001, 4099];
+
+function uniform(n: number, seed: string, lo = -1, hi = 1): Float64Array {
+  return new Rng(seed).fillUniform(new Float64Array(n), lo, hi) as Float64Array;
+}
+
+function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!) / Math.max(Math.abs(b[i]!), 1e-300);
+    if (a[i] !== b[i]) worst = Math.max(worst, d);
+  }
+  return worst;
+}
+
+/** Runs `f` on plain (staged) arrays and on arrays that live in the module's memory. */
+function bothLayouts(f: (alloc: (n: number) => Float64Array) => void): void {
+  f((k) => new Float64Array(k));
+  f((k) => kernels.float64(k));
+}
+
+describe.skipIf(!wasm)('element-wise WASM kernels against the TypeScript loops', () => {
+  const gmin = 1e-6;
+  const gmax = 1e-5;
+
+  it('scale, add + clip and step + clip agree to rounding', () => {
+    for (const n of SIZES) {
+      bothLayouts((alloc) => {
+        const g = alloc(n);
+        g.set(uniform(n, `g${n}`, gmin, gmax));
+        const d = alloc(n);
+        d.set(uniform(n, `d${n}`, -3e-6, 3e-6));
+        const out = alloc(n);
+        const ref = new Float64Array(n);
+        kernels.scale(d, -0.5, out);
+        reference.scale(d, -0.5, ref);
+        expect(maxRelDiff(out, ref)).toBeLessThanOrEqual(1e-12);
+        kernels.addClip(g, d, out, gmin, gmax);
+        reference.addClip(g, d, ref, gmin, gmax);
+        expect(maxRelDiff(out, ref)).toBeLessThanOrEqual(1e-12);
+        const g2 = Float64Array.from(g);
+        kernels.stepClip(g, d, 0.5, gmin, gmax);
+        reference.stepClip(g2, d, 0.5, gmin, gmax);
+        expect(maxRelDiff(g, g2)).toBeLessThanOrEqual(1e-12);
+      });
+    }
+  });
+
+  it('update non-linearity agrees to rounding, on both the Taylor and the expm1 branch', () => {
+    for (const n of SIZES) {
+      for (const v of [0.01, 5]) {
+        const range = gmax - gmin;
+        const w0 = range / -Math.expm1(-v);
+        const d = uniform(n, `nl${n}`, -2e-6, 2e-6);
+        if (n > 3) d[3] = 0;
+        const g = uniform(n, `ng${n}`, gmin, gmax);
+        const out = kernels.float64(n);
+        const ref = new Float64Array(n);
+        kernels.updateNonlinearity(d, g, out, gmin, gmax, w0, v / range);
+        reference.updateNonlinearity(d, g, ref, gmin, gmax, w0, v / range);
+        expect(maxRelDiff(out, ref)).toBeLessThanOrEqual(1e-12);
+        if (n > 3) expect(out[3]).toBe(0);
+      }
+    }
+  });
+
+  it('level quantisation is exact', () => {
+    const steps = 255;
+    const step = (gmax - gmin) / steps;
+    for (const n of SIZES) {
+      const src = uniform(n, `lv${n}`, gmin, gmax);
+      src[0] = gmin;
+      if (n > 1) src[1] = gmax;
+      const out = new Float64Array(n);
+      const ref = new Float64Array(n);
+      kernels.levels(src, out, gmin, step, steps);
+      reference.levels(src, ref, gmin, step, steps);
+      expect(Array.from(out)).toEqual(Array.from(ref));
+    }
+  });
+
+  it('per-device factors and series resistance agree to rounding, zero conductance stays 0', () => {
+    for (const n of SIZES) {
+      const g = uniform(n, `sg${n}`, 0, gmax);
+      g[0] = 0;
+      const f = uniform(n, `sf${n}`, 0.5, 1.5);
+      const r = uniform(n, `sr${n}`, 10, 1000);
+      const out = new Float64Array(n);
+      const ref = new Float64Array(n);
+      kernels.multiply(g, f, out);
+      reference.multiply(g, f, ref);
+      expect(maxRelDiff(out, ref)).toBeLessThanOrEqual(1e-12);
+      kernels.series(g, r, out);
+      reference.series(g, r, ref);
+      expect(maxRelDiff(out, ref)).toBeLessThanOrEqual(1e-12);
+      expect(out[0]).toBe(0);
+    }
+  });
+
+  it('combine (G+ − G−, G+² + G−², either layout) equals the f32 rounding of the f64 result', () => {
+    for (const [R, C] of [[3, 5], [64, 64], [7, 1]] as const) {
+      const p = uniform(R * C, `cp${R}`, gmin, gmax);
+      const m = uniform(R * C, `cm${R}`, gmin, gmax);
+      for (const transposed of [false, true]) {
+        for (const squared of [false, true]) {
+          const out = new Float32Array(R * C);
+          const ref = new Float32Array(R * C);
+          kernels.combine(out, p, m, R, C, transposed, squared);
+          reference.combine(ref, p, m, R, C, transposed, squared);
+          expect(Array.from(out)).toEqual(Array.from(ref));
+        }
+      }
+    }
+  });
+
+  it('DAC codes and scales are exact, including ties and all-zero rows', () => {
+    const batch = 5;
+    const lines = 12;
+    const src = Float32Array.from(uniform(batch * lines, 'dac', -2, 2));
+    src.fill(0, 2 * lines, 3 * lines); // an all-zero row
+    src[0] = 2; // row 0 full scale; then exact ties ±k.5 codes at 2 levels per sign
+    src[1] = 0.5;
+    src[2] = -0.5;
+    for (const [absMax, levels] of [[true, 127], [false, 127], [true, 0], [true, 2]] as const) {
+      const a = new Float32Array(batch * lines);
+      const b = new Float32Array(batch * lines);
+      const sa = new Float32Array(batch);
+      const sb = new Float32Array(batch);
+      kernels.dac(src, a, batch, lines, sa, absMax, 1.5, levels, 0.2);
+      reference.dac(src, b, batch, lines, sb, absMax, 1.5, levels, 0.2);
+      expect(Array.from(a)).toEqual(Array.from(b));
+      expect(Array.from(sa)).toEqual(Array.from(sb));
+    }
+  });
+
+  it('ADC codes are exact per group, including partial groups, ties and a zero step', () => {
+    const batch = 3;
+    const width = 11;
+    const groupWidth = 4;
+    const src = Float32Array.from(uniform(batch * width, 'adc', -1, 1));
+    const steps = Float64Array.from([0.25, 0.01, 0]);
+    src[0] = 0.375; // 1.5 steps: a tie
+    src[1] = -0.375;
+    const a = new Float32Array(batch * width);
+    const b = new Float32Array(batch * width);
+    kernels.adc(src, a, batch, width, groupWidth, steps, 3);
+    reference.adc(src, b, batch, width, groupWidth, steps, 3);
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(a[0]).toBe(0.5);
+    expect(a[1]).toBe(-0.5);
+  });
+
+  it('read accumulation and narrowing to f32 are exact', () => {
+    const [batch, width, outWidth] = [3, 11, 9];
+    const cur = Float32Array.from(uniform(batch * width, 'acc/i', -1e-5, 1e-5));
+    const scales = Float32Array.from(uniform(batch, 'acc/s', 0, 50));
+    const acc = uniform(batch * width, 'acc/a', -1e-4, 1e-4);
+    const ref = Float64Array.from(acc);
+    kernels.accumulate(acc, cur, scales, batch, width);
+    reference.accumulate(ref, cur, scales, batch, width);
+    expect(Array.from(acc)).toEqual(Array.from(ref));
+    const out = new Float32Array(batch * outWidth);
+    const want = new Float32Array(batch * outWidth);
+    kernels.narrow(acc, out, batch, width, outWidth, 1234.5);
+    reference.narrow(acc, want, batch, width, outWidth, 1234.5);
+    expect(Array.from(out)).toEqual(Array.from(want));
+  });
+
+  it('counts non-zero elements, including the tail and negative zero', () => {
+    for (const n of SIZES) {
+      const a = uniform(n, `nz${n}`);
+      for (let k = 0; k < n; k += 3) a[k] = k % 2 ? -0 : 0;
+      let expected = 0;
+      for (let k = 0; k < n; k++) if (k % 3 !== 0) expected++;
+      expect(kernels.countNonzero(a)).toBe(expected);
+    }
+  });
+
+  it('never writes past an operand living inside a larger block', () => {
+    const big = kernels.float64(64);
+    big.fill(-7);
+    const dst = big.subarray(5, 12); // 7 elements, unaligned
+    const src = uniform(7, 'tail', -1e-6, 1e-6);
+    kernels.scale(src, 2, dst);
+    kernels.writeNoise(new NormalStream(new Rng('tail')), src, dst, 0.05, 9e-6);
+    expect(Array.from(big.subarray(0, 5))).toEqual([-7, -7, -7, -7, -7]);
+    expect(Array.from(big.subarray(12))).toEqual(new Array(52).fill(-7));
+  });
+});
+
+describe('NormalStream (4-lane xoshiro128** + Box–Muller)', () => {
+  it('draws standard normals: moments and a Kolmogorov–Smirnov bound on 1e6 samples', () => {
+    const n = 1_000_000;
+    const z = new NormalStream(new Rng('moments')).fill(new Float64Array(n));
+    let m1 = 0;
+    for (const v of z) m1 += v;
+    m1 /= n;
+    let m2 = 0;
+    let m3 = 0;
+    let m4 = 0;
+    for (const v of z) {
+      const d = v - m1;
+      m2 += d * d;
+      m3 += d * d * d;
+      m4 += d * d * d * d;
+    }
+    m2 /= n;
+    const skew = m3 / n / m2 ** 1.5;
+    const kurt = m4 / n / (m2 * m2);
+    // Standard errors: 1/√n = 0.001 (mean), √(2/n) = 0.0014 (variance), √(6/n) = 0.0024, √(24/n) = 0.0049.
+    expect(Math.abs(m1)).toBeLessThan(0.005);
+    expect(Math.abs(m2 - 1)).toBeLessThan(0.007);
+    expect(Math.abs(skew)).toBeLessThan(0.012);
+    expect(Math.abs(kurt - 3)).toBeLessThan(0.025);
+    const sorted = Float64Array.from(z).sort();
+    let dmax = 0;
+    for (let i = 0; i < n; i += 1) {
+      const cdf = normalCdf(sorted[i]!);
+      dmax = Math.max(dmax, Math.abs(cdf - i / n), Math.abs(cdf - (i + 1) / n));
+    }
+    // 1 % critical value of the one-sample KS statistic: 1.63/√n.
+    expect(dmax).toBeLessThan(1.63 / Math.sqrt(n));
+  });
+
+  it('pairs lanes and draws independently: neighbouring and same-round samples are uncorrelated', () => {
+    const n = 400_000;
+    const z = new NormalStream(new Rng('corr')).fill(new Float64Array(n));
+    for (const lag of [1, 4, 8]) {
+      let c = 0;
+      for (let i = 0; i + lag < n; i++) c += z[i]! * z[i + lag]!;
+      expect(Math.abs(c / (n - lag))).toBeLessThan(5 / Math.sqrt(n));
+    }
+  });
+
+  it('is reproducible from its Rng, and different seeds give different streams', () => {
+    const a = new NormalStream(new Rng('seed')).fill(new Float64Array(100));
+    const b = new NormalStream(new Rng('seed')).fill(new Float64Array(100));
+    const c = new NormalStream(new Rng('other')).fill(new Float64Array(100));
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(Array.from(a)).not.toEqual(Array.from(c));
+  });
+
+  it('consumes whole rounds of 8 per call, so a call after fill(5) continues at sample 8', () => {
+    const whole = new NormalStream(new Rng('rounds')).fill(new Float64Array(16));
+    const s = new NormalStream(new Rng('rounds'));
+    s.fill(new Float64Array(5));
+    expect(Array.from(s.fill(new Float64Array(8)))).toEqual(Array.from(whole.subarray(8)));
+  });
+
+  it('continues identically after a JSON snapshot is restored into a fresh stream', () => {
+    const a = new NormalStream(new Rng('snap'));
+    a.fill(new Float64Array(37));
+    const saved = JSON.parse(JSON.stringify(a.snapshot())) as ReturnType<NormalStream['snapshot']>;
+    const b = new NormalStream(new Rng('unrelated'));
+    b.restore(saved);
+    expect(Array.from(b.fill(new Float64Array(50)))).toEqual(Array.from(a.fill(new Float64Array(50))));
+  });
+
+  it.skipIf(!wasm)('the WASM f32 transform matches the f64 Math.log/sin/cos transform of the same integer stream', () => {
+    const n = 100_000;
+    const z = new NormalStream(new Rng('ref')).fill(new Float64Array(n));
+    const r = new Float64Array(n);
+    new NormalStream(new Rng('ref')).referenceNormals(r);
+    let worst = 0;
+    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(z[i]! - r[i]!) / Math.max(1, Math.abs(r[i]!)));
+    expect(worst).toBeLessThan(2e-6);
+  });
+
+  it.skipIf(!wasm)('write noise: the kernel equals d + scale·√(range·|d|)·ξ with the reference ξ, and leaves d = 0 alone', () => {
+    const n = 1003;
+    const d = uniform(n, 'wn', -1e-6, 1e-6);
+    d[10] = 0;
+    const out = new Float64Array(n);
+    kernels.writeNoise(new NormalStream(new Rng('wn')), d, out, 0.05, 9e-6);
+    const xi = new Float64Array(1008);
+    new NormalStream(new Rng('wn')).referenceNormals(xi);
+    for (let c = 0; c < n; c++) {
+      const expected = d[c] === 0 ? 0 : d[c]! + 0.05 * Math.sqrt(9e-6 * Math.abs(d[c]!)) * xi[c]!;
+      expect(Math.abs(out[c]! - expected)).toBeLessThanOrEqual(2e-6 * Math.abs(expected - d[c]!) + 1e-21);
+    }
+    expect(out[10]).toBe(0);
+  });
+});
+
+/** Φ(x) through erfc by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7, far below the KS bound). */
+function normalCdf(x: number): number {
+  const t = 1 / (1 + 0.3275911 * (Math.abs(x) / Math.SQRT2));
+  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const erfc = poly * Math.exp(-(x * x) / 2);
+  return x >= 0 ? 1 - erfc / 2 : erfc / 2;
+}

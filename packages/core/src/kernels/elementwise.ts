@@ -1,0 +1,295 @@
+import { NormalStream, roundUp8 } from './normal-stream.js';
+import { elementwiseModule } from './wasm.js';
+
+/**
+ * Fused element-wise loops of the crossbar pipeline. Each runs in the WASM SIMD module when it is available
+ * (operands copied in and out with set(), into reused memory) and otherwise as the TypeScript loop in
+ * `reference`, which is also what the tests compare the WASM kernels with. Deterministic kernels agree with
+ * their reference to floating-point rounding (the quantisers exactly); random ones draw from a NormalStream.
+ */
+export const kernels = {
+  /** dst = src = 0 ? src : src + scale·√(range·|src|)·ξ (write noise, one ξ per cell). */
+  writeNoise(stream: NormalStream, src: Float64Array, dst: Float64Array, scale: number, range: number): void {
+    const m = elementwiseModule()?.begin();
+    if (!m) return reference.writeNoise(stream, src, dst, scale, range);
+    m.api.writeNoise(m.inout(stream.state), m.in(src), m.out(dst), src.length, scale, range);
+    m.end();
+  },
+
+  /** dst = f·src. */
+  scale(src: Float64Array, f: number, dst: Float64Array): void {
+    const m = elementwiseModule()?.begin();
+    if (!m) return reference.scale(src, f, dst);
+    m.api.scale(m.in(src), m.out(dst), src.length, f);
+    m.end();
+  },
+
+  /** dst = clip(g + d, lo, hi). */
+  addClip(g: Float64Array, d: Float64Array, dst: Float64Array, lo: number, hi: number): void {
+    const m = elementwiseModule()?.begin();
+    if (!m) return reference.addClip(g, d, dst, lo, hi);
+    m.api.addClip(m.in(g), m.in(d), m.out(dst), g.length, lo, hi);
+    m.end();
+  },
+
+  /** g = clip(g + f·want, lo, hi), in place. */
+  stepClip(g: Float64Array, want: Float64Array, f: number, lo: number, hi: number): void {
+    const m = elementwiseModule()?.begin();
+    if (!m) return reference.stepClip(g, want, f, lo, hi);
+    m.api.stepClip(m.inout(g), m.in(want), g.length, f, lo, hi);
+    m.end();
+  },
+
+  /** Asymmetric update non-linearity: see reference.updateNonlinearity. */
+  updateNonlinearity(d: Float64Array, g: Float64Array, dst: Float64Array, gmin: number, gmax: number, w0: number, k: number): void {
+    const m = elementwiseModule()?.begin();
+    if (!m) return reference.updateNonlinearity(d, g, dst, gmin, gmax, w0, k);
+    m.api.updateNonlinearity(m.in(d), m.in(g), m.out(dst), d.length, gmin, gmax, w0, k);
+    m.end();
+  },
+
+  /** Nearest of steps + 1 levels gmin + l·step (stored states within [gmin, gmax]). */
+  levels(src: Float64Array, dst: Float64Array, gmin: number, step: number, steps: number): void {
+    const m = elementwiseModule()?.begin();
+    if (!m) return reference.levels(src, dst, gmin, step, steps);
+    m.api.levels(m.in(src), m.out(dst), src.length, gmin, step, 1 / step, steps);
+    m.end();
+  },
+
+  /** dst = src·f. */
+  multiply(src: Float64Array, f: Float64Array, dst: Float64Array): void {
+    const m = elementwiseModule()?.begin();
+    if (!m) return reference.multiply(src, f, dst);
+    m.api.multiply(m.in(src), m.in(f), m.out(dst), src.length);
+    m.end();
+  },
+
+  /** dst = g > 0 ? g/(1 + g·r) : g (a resistance r in series with each conductance). */
+  series(src: Float64Array, r: Float64Array, dst: Float64Array): void {
+    const m = elementwiseModule()?.begin();
+    if (!m) return reference.series(src, r, dst);
+    m.api.series(m.in(src), m.in(r), m.out(dst), src.length);
+    m.end();
+  },
+
+  /** out = plus − minus (or plus² + minus²), R×C, or transposed to C×R. */
+  combine(out: Float32Array, plus: Float64Array, minus: Float64Array, R: number, C: number, transposed: boolean, squared: boolean): void {
+    const m = elementwiseModule()?.begin();
+    if (!m) return reference.combine(out, plus, minus, R, C, transposed, squared);
+    m.api.combine(m.in(plus), m.in(minus), m.out(out), R, C, transposed ? 1 : 0, squared ? 1 : 0);
+    m.end();
+  },
+
+  /** Signed DAC of batch rows of `lines` inputs; see reference.dac. */
+  dac(src: Float32Array, dst: Float32Array, batch: number, lines: number, scales: Float32Array, absMax: boolean, range: number, levels: number, vRead: number): void {
+    const m = lines % 4 === 0 ? elementwiseModule()?.begin() : undefined;
+    if (!m) return reference.dac(src, dst, batch, lines, scales, absMax, range, levels, vRead);
+    const n = batch * lines;
+    const a = m.in(src.length === n ? src : src.subarray(0, n));
+    m.api.dac(a, m.out(dst.length === n ? dst : dst.subarray(0, n)), m.out(scales.length === batch ? scales : scales.subarray(0, batch)), batch, lines, absMax ? 1 : 0, range, levels, vRead);
+    m.end();
+  },
+
+  /** Signed ADC codes per group of `groupWidth` columns with per-group step; see reference.adc. */
+  adc(src: Float32Array, dst: Float32Array, batch: number, width: number, groupWidth: number, steps: Float64Array, levels: number): void {
+    const m = elementwiseModule()?.begin();
+    if (!m) return reference.adc(src, dst, batch, width, groupWidth, steps, levels);
+    const n = batch * width;
+    if (invs.length !== steps.length) invs = new Float64Array(steps.length);
+    for (let g = 0; g < steps.length; g++) invs[g] = steps[g] === 0 ? 0 : 1 / steps[g]!;
+    const a = m.in(src.length === n ? src : src.subarray(0, n));
+    m.api.adc(a, m.out(dst.length === n ? dst : dst.subarray(0, n)), batch, width, groupWidth, m.in(steps), m.in(invs), levels);
+    m.end();
+  },
+
+  /** The number of non-zero elements. */
+  countNonzero(src: Float64Array): number {
+    const m = elementwiseModule()?.begin();
+    if (!m) return reference.countNonzero(src);
+    return m.api.countNonzero(m.in(src), src.length);
+  },
+
+  /** acc[b, j] += cur[b, j]·scales[b] over batch rows of `width` (a read's digital sum of one block). */
+  accumulate(acc: Float64Array, cur: Float32Array, scales: Float32Array, batch: number, width: number): void {
+    const m = elementwiseModule()?.begin();
+    if (!m) return reference.accumulate(acc, cur, scales, batch, width);
+    m.api.accumulate(m.inout(acc), m.in(cur), m.in(scales), batch, width);
+    m.end();
+  },
+
+  /** out[b, j] = acc[b, j]·f for the first outWidth of each row of `width` accumulators (to f32). */
+  narrow(acc: Float64Array, out: Float32Array, batch: number, width: number, outWidth: number, f: number): void {
+    const m = elementwiseModule()?.begin();
+    if (!m) return reference.narrow(acc, out, batch, width, outWidth, f);
+    m.api.narrow(m.in(acc), m.out(out), batch, width, outWidth, f);
+    m.end();
+  },
+
+  /** A Float64Array the kernels use in place (in WASM memory when available); keep the returned view alive while in use. */
+  float64(n: number): Float64Array {
+    return elementwiseModule()?.float64(n) ?? new Float64Array(n);
+  },
+
+  /** A Float32Array the kernels use in place; see float64. */
+  float32(n: number): Float32Array {
+    return elementwiseModule()?.float32(n) ?? new Float32Array(n);
+  },
+};
+
+/** 1/step per ADC group, reused across calls. */
+let invs = new Float64Array(0);
+
+/** The TypeScript loops: the fallback without WASM SIMD and the reference in tests. */
+export const reference = {
+  writeNoise(stream: NormalStream, src: Float64Array, dst: Float64Array, scale: number, range: number): void {
+    const z = new Float64Array(roundUp8(src.length));
+    stream.referenceNormals(z);
+    for (let c = 0; c < src.length; c++) {
+      const d = src[c]!;
+      dst[c] = d === 0 ? d : d + scale * Math.sqrt(range * Math.abs(d)) * z[c]!;
+    }
+  },
+
+  scale(src: Float64Array, f: number, dst: Float64Array): void {
+    for (let k = 0; k < src.length; k++) dst[k] = f * src[k]!;
+  },
+
+  addClip(g: Float64Array, d: Float64Array, dst: Float64Array, lo: number, hi: number): void {
+    for (let k = 0; k < g.length; k++) {
+      const v = g[k]! + d[k]!;
+      dst[k] = v < lo ? lo : v > hi ? hi : v;
+    }
+  },
+
+  stepClip(g: Float64Array, want: Float64Array, f: number, lo: number, hi: number): void {
+    for (let k = 0; k < g.length; k++) {
+      const v = g[k]! + f * want[k]!;
+      g[k] = v < lo ? lo : v > hi ? hi : v;
+    }
+  },
+
+  /** d > 0: (gmin + w0 − g)·(1 − e^(−k·d)); d < 0: (gmax − w0 − g)·(1 − e^(k·d)); d = 0: 0. */
+  updateNonlinearity(d: Float64Array, g: Float64Array, dst: Float64Array, gmin: number, gmax: number, w0: number, k: number): void {
+    for (let c = 0; c < d.length; c++) {
+      const v = d[c]!;
+      if (v > 0) dst[c] = (gmin + w0 - g[c]!) * oneMinusExp(k * v);
+      else if (v < 0) dst[c] = (gmax - w0 - g[c]!) * oneMinusExp(-k * v);
+      else dst[c] = 0;
+    }
+  },
+
+  levels(src: Float64Array, dst: Float64Array, gmin: number, step: number, steps: number): void {
+    const inv = 1 / step;
+    for (let k = 0; k < src.length; k++) {
+      // Stored states stay within [gmin, gmax] (the tile clips), so +0.5 and truncation round to nearest.
+      const level = Math.floor((src[k]! - gmin) * inv + 0.5);
+      dst[k] = gmin + (level < 0 ? 0 : level > steps ? steps : level) * step;
+    }
+  },
+
+  multiply(src: Float64Array, f: Float64Array, dst: Float64Array): void {
+    for (let k = 0; k < src.length; k++) dst[k] = src[k]! * f[k]!;
+  },
+
+  series(src: Float64Array, r: Float64Array, dst: Float64Array): void {
+    for (let k = 0; k < src.length; k++) {
+      const g = src[k]!;
+      // g/(1 + g·r) is 1/(1/g + r) without dividing by g, so an empty (G = 0) cell stays 0.
+      dst[k] = g > 0 ? g / (1 + g * r[k]!) : g;
+    }
+  },
+
+  combine(out: Float32Array, plus: Float64Array, minus: Float64Array, R: number, C: number, transposed: boolean, squared: boolean): void {
+    for (let i = 0; i < R; i++) {
+      for (let j = 0; j < C; j++) {
+        const p = plus[i * C + j]!;
+        const m = minus[i * C + j]!;
+        out[transposed ? j * R + i : i * C + j] = squared ? p * p + m * m : p - m;
+      }
+    }
+  },
+
+  /**
+   * full = max |x| of the row (absMax) or `range`; u = clamp(x/full, ±1), rounded half away from zero to
+   * ±levels codes (levels 0: unquantised); dst = u·vRead, scales[b] = full/vRead (0 for an all-zero row).
+   */
+  dac(src: Float32Array, dst: Float32Array, batch: number, lines: number, scales: Float32Array, absMax: boolean, range: number, levels: number, vRead: number): void {
+    for (let b = 0; b < batch; b++) {
+      const row = b * lines;
+      let full = range;
+      if (absMax) {
+        full = 0;
+        for (let i = 0; i < lines; i++) full = Math.max(full, Math.abs(src[row + i]!));
+      }
+      if (full === 0) {
+        dst.fill(0, row, row + lines);
+        scales[b] = 0;
+        continue;
+      }
+      const toUnit = 1 / full;
+      for (let i = 0; i < lines; i++) {
+        let u = src[row + i]! * toUnit;
+        u = u > 1 ? 1 : u < -1 ? -1 : u;
+        if (levels) u = roundAway(u * levels) / levels;
+        dst[row + i] = u * vRead;
+      }
+      scales[b] = full / vRead;
+    }
+  },
+
+  /** dst = clamp(roundAway(src/step_g), ±levels)·step_g, per group g of `groupWidth` columns (step 0 gives 0). */
+  adc(src: Float32Array, dst: Float32Array, batch: number, width: number, groupWidth: number, steps: Float64Array, levels: number): void {
+    const groups = Math.ceil(width / groupWidth);
+    for (let g = 0; g < groups; g++) {
+      const step = steps[g]!;
+      const inv = step === 0 ? 0 : 1 / step;
+      const j0 = g * groupWidth;
+      const j1 = Math.min(width, j0 + groupWidth);
+      for (let b = 0; b < batch; b++) {
+        for (let j = b * width + j0, end = b * width + j1; j < end; j++) {
+          const q = roundAway(src[j]! * inv);
+          dst[j] = (q > levels ? levels : q < -levels ? -levels : q) * step;
+        }
+      }
+    }
+  },
+
+  countNonzero(src: Float64Array): number {
+    let c = 0;
+    for (let k = 0; k < src.length; k++) if (src[k] !== 0) c++;
+    return c;
+  },
+
+  accumulate(acc: Float64Array, cur: Float32Array, scales: Float32Array, batch: number, width: number): void {
+    for (let b = 0; b < batch; b++) {
+      const s = scales[b]!;
+      const row = b * width;
+      for (let j = 0; j < width; j++) acc[row + j]! += cur[row + j]! * s;
+    }
+  },
+
+  narrow(acc: Float64Array, out: Float32Array, batch: number, width: number, outWidth: number, f: number): void {
+    for (let b = 0; b < batch; b++) {
+      for (let j = 0; j < outWidth; j++) out[b * outWidth + j] = acc[b * width + j]! * f;
+    }
+  },
+};
+
+/** Round half away from zero (Math.round rounds −2.5 to −2; the fix-up is almost never taken). */
+function roundAway(r: number): number {
+  let q = Math.round(r);
+  if (q - r === 0.5 && r < 0) q -= 1;
+  return q;
+}
+
+/**
+ * 1 − e^(−x) for x ≥ 0. Training steps are tiny against the range (x ~ 1e-5 at v = 0.01), where the
+ * Taylor series to x⁴ is exact to double precision (next term x⁵/120 < 1e-17·x) and several times
+ * cheaper than Math.expm1 in this per-cell loop.
+ */
+function oneMinusExp(x: number): number {
+  if (x < 1e-3) return x * (1 - x * (0.5 - x * (1 / 6 - x * (1 / 24))));
+  return -Math.expm1(-x);
+}
+
+export { NormalStream };

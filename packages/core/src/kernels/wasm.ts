@@ -1,0 +1,224 @@
+import { existsSync, readFileSync } from 'node:fs';
+
+// Both src/kernels/ (vitest) and dist/kernels/ (compiled) sit two levels below the package root.
+const URL_SIMD = new URL('../../build/elementwise-simd.wasm', import.meta.url);
+const PAGE = 65536;
+const ALIGN = 64;
+const MAX_PAGES = 65536; // wasm32: 4 GiB, reserved but not committed
+
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: unknown };
+  validate(bytes: Uint8Array): boolean;
+}
+
+/** The exports of packages/core/assembly/elementwise.ts; every address is a byte offset into `memory`. */
+export interface ElementwiseExports {
+  readonly memory: WasmMemory;
+  arenaBase(): number;
+  normalsF32(state: number, out: number, n: number): void;
+  fillNormal(state: number, out: number, n: number, mean: number, std: number): void;
+  writeNoise(state: number, d: number, out: number, n: number, scale: number, range: number): void;
+  scale(src: number, out: number, n: number, f: number): void;
+  addClip(g: number, d: number, out: number, n: number, lo: number, hi: number): void;
+  stepClip(g: number, want: number, n: number, f: number, lo: number, hi: number): void;
+  updateNonlinearity(d: number, g: number, out: number, n: number, gmin: number, gmax: number, w0: number, k: number): void;
+  levels(src: number, out: number, n: number, gmin: number, step: number, inv: number, steps: number): void;
+  multiply(src: number, f: number, out: number, n: number): void;
+  series(src: number, r: number, out: number, n: number): void;
+  combine(plus: number, minus: number, out: number, rows: number, cols: number, transposed: number, squared: number): void;
+  dac(src: number, dst: number, scales: number, batch: number, lines: number, absMax: number, range: number, levels: number, vRead: number): void;
+  adc(src: number, dst: number, batch: number, width: number, groupWidth: number, steps: number, invs: number, levels: number): void;
+  countNonzero(src: number, n: number): number;
+  accumulate(acc: number, cur: number, scales: number, batch: number, width: number): void;
+  narrow(acc: number, out: number, batch: number, width: number, outWidth: number, f: number): void;
+}
+
+type Typed = Float64Array | Float32Array | Uint32Array;
+
+interface Block {
+  readonly off: number;
+  readonly bytes: number;
+}
+
+/**
+ * The one instance of the element-wise module in this process. Its memory is shared, so growing it leaves every
+ * existing view valid: arrays allocated here with `float64()`/`float32()` are *resident* and kernels use them
+ * in place; any other operand is staged (copied in with `set()`, results copied back). Resident blocks return
+ * to a free list (by size) when the view `float64()`/`float32()` returned is garbage-collected, so its owner
+ * must keep that view (subarrays alone do not keep the block).
+ */
+export class ElementwiseModule {
+  readonly api: ElementwiseExports;
+  readonly #memory: WasmMemory;
+  #top: number;
+  readonly #free = new Map<number, number[]>();
+  readonly #buffers = new Set<ArrayBufferLike>();
+  readonly #registry = new FinalizationRegistry<Block>((b) => this.#release(b));
+  #f64!: Float64Array;
+  #f32!: Float32Array;
+  #u32!: Uint32Array;
+  readonly #views = new Map<number, Typed>();
+  // Staging for non-resident operands: one block, bump-allocated per call and replaced when too small.
+  #stage: Block = { off: 0, bytes: 0 };
+  #stageUsed = 0;
+  #retired: Block[] = [];
+  readonly #pending: Array<[number, Typed]> = [];
+
+  constructor(bytes: Uint8Array) {
+    const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+    this.#memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+    this.api = new wasm.Instance(new wasm.Module(bytes), { env: { memory: this.#memory } }).exports as ElementwiseExports;
+    this.#top = this.api.arenaBase();
+    this.#refresh();
+  }
+
+  /** A Float64Array of n elements in module memory (zeroed). */
+  float64(n: number): Float64Array {
+    const b = this.#block(n * 8);
+    const v = new Float64Array(this.#memory.buffer, b.off, n);
+    this.#registry.register(v, b);
+    return v;
+  }
+
+  /** A Float32Array of n elements in module memory (zeroed). */
+  float32(n: number): Float32Array {
+    const b = this.#block(n * 4);
+    const v = new Float32Array(this.#memory.buffer, b.off, n);
+    this.#registry.register(v, b);
+    return v;
+  }
+
+  /** True if `a` lives in module memory (kernels then use it in place). */
+  resident(a: Typed): boolean {
+    return this.#buffers.has(a.buffer);
+  }
+
+  /** Starts a call: staged operands of the previous call are dropped. */
+  begin(): this {
+    this.#stageUsed = 0;
+    for (const b of this.#retired) this.#release(b);
+    this.#retired.length = 0;
+    return this;
+  }
+
+  /** The address of an input operand, staging a copy when it is not resident. */
+  in(a: Typed): number {
+    if (this.resident(a)) return a.byteOffset;
+    const off = this.#staged(a.byteLength);
+    this.#heap(a).set(a as never, off / a.BYTES_PER_ELEMENT);
+    return off;
+  }
+
+  /** The address of an output operand; a staged one is copied back by `end()`. */
+  out(a: Typed): number {
+    if (this.resident(a)) return a.byteOffset;
+    const off = this.#staged(a.byteLength);
+    this.#pending.push([off, a]);
+    return off;
+  }
+
+  /** An operand read and written in place. */
+  inout(a: Typed): number {
+    if (this.resident(a)) return a.byteOffset;
+    const off = this.in(a);
+    this.#pending.push([off, a]);
+    return off;
+  }
+
+  /** Copies staged outputs back. */
+  end(): void {
+    for (const [off, a] of this.#pending) a.set(this.#view(off, a) as never);
+    this.#pending.length = 0;
+  }
+
+  #staged(bytes: number): number {
+    const need = this.#stageUsed + pad(bytes);
+    if (need > this.#stage.bytes) {
+      // Earlier operands of this call still sit in the old block, so it is released only at the next begin().
+      if (this.#stage.bytes) this.#retired.push(this.#stage);
+      this.#stage = this.#block(Math.max(need, 2 * this.#stage.bytes));
+      this.#stageUsed = 0;
+    }
+    const off = this.#stage.off + this.#stageUsed;
+    this.#stageUsed += pad(bytes);
+    return off;
+  }
+
+  #block(bytes: number): Block {
+    const size = pad(bytes);
+    const reuse = this.#free.get(size)?.pop();
+    if (reuse !== undefined) {
+      new Uint8Array(this.#memory.buffer, reuse, size).fill(0);
+      return { off: reuse, bytes: size };
+    }
+    const off = this.#top;
+    this.#top += size;
+    // Kernels may load (never store) up to 64 bytes past an operand: keep that inside the memory.
+    const have = this.#memory.buffer.byteLength;
+    if (this.#top + ALIGN > have) {
+      this.#memory.grow(Math.ceil((this.#top + ALIGN - have) / PAGE));
+      this.#refresh();
+    }
+    return { off, bytes: size };
+  }
+
+  #release(b: Block): void {
+    let list = this.#free.get(b.bytes);
+    if (!list) this.#free.set(b.bytes, (list = []));
+    list.push(b.off);
+  }
+
+  #heap(like: Typed): Typed {
+    return like instanceof Float64Array ? this.#f64 : like instanceof Float32Array ? this.#f32 : this.#u32;
+  }
+
+  // Staged-output views are cached by address, length and type so steady-state calls allocate nothing.
+  #view(off: number, like: Typed): Typed {
+    const tag = like instanceof Float64Array ? 0 : like instanceof Float32Array ? 1 : 2;
+    const key = (off * 4 + tag) * 2 ** 24 + like.length;
+    let v = this.#views.get(key);
+    if (!v) {
+      if (this.#views.size >= 256) this.#views.clear();
+      const start = off / like.BYTES_PER_ELEMENT;
+      v = this.#heap(like).subarray(start, start + like.length);
+      this.#views.set(key, v);
+    }
+    return v;
+  }
+
+  #refresh(): void {
+    const buf = this.#memory.buffer;
+    this.#buffers.add(buf);
+    this.#f64 = new Float64Array(buf);
+    this.#f32 = new Float32Array(buf);
+    this.#u32 = new Uint32Array(buf);
+    this.#views.clear();
+  }
+}
+
+function pad(bytes: number): number {
+  return Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+}
+
+let instance: ElementwiseModule | null | undefined;
+
+/**
+ * The element-wise module, or null where it cannot run: the build is missing (`pnpm build` compiles it), the
+ * runtime lacks WebAssembly SIMD, or TXSIM_KERNELS=ts asks for the TypeScript loops.
+ */
+export function elementwiseModule(): ElementwiseModule | null {
+  if (instance !== undefined) return instance;
+  instance = null;
+  const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+  if (process.env.TXSIM_KERNELS === 'ts' || !wasm || !existsSync(URL_SIMD)) return instance;
+  const bytes = readFileSync(URL_SIMD);
+  if (!wasm.validate(bytes)) return instance;
+  instance = new ElementwiseModule(bytes);
+  return instance;
+}
