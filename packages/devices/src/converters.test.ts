@@ -81,7 +81,7 @@ describe('sense-amp and txsim-update', () => {
     const u = txsimUpdate.create(pluginContext(), txsimUpdate.meta.params.parse({ gain: 2 }));
     const out = new Float64Array(2);
     const geometry = { rows: 1, cols: 2, tileRows: 1, tileCols: 2, gridRows: 1, gridCols: 1, paddedRows: 1, paddedCols: 2 };
-    const inputs = { grad: Float32Array.from([1, -0.5]), x: new Matrix(1, 1), d: new Matrix(1, 2), learningRate: 0.1, siemensPerWeight: 1e-6, pulseStep: 1e-8, geometry };
+    const inputs = { grad: Float32Array.from([1, -0.5]), x: new Matrix(1, 1), d: new Matrix(1, 2), learningRate: 0.1, siemensPerWeight: 1e-6, pulseStep: 1e-8, coincidenceStep: 2e-8, geometry };
     expect(u.update(inputs, { want: out, up: new Float32Array(2), down: new Float32Array(2) })).toBe('analog');
     expect(out[0]).toBeCloseTo(-2e-7, 20);
     expect(out[1]).toBeCloseTo(1e-7, 20);

@@ -55,6 +55,8 @@ export interface ReadContext {
 export interface ConductanceContext {
   readonly direction: ReadDirection;
   readonly polarity: Polarity;
+  /** Devices sensed per slice (`DeviceModel.slices`): which slice array this is, most significant first. */
+  readonly slice?: number;
 }
 
 export interface UpdateContext {
@@ -135,22 +137,47 @@ export interface DeviceModel extends SnapshotHooks {
   settle?(g: Float64Array, ctx: DeviceContext): void;
   /** Explicit reset (aihwkit's reset_weights): writes each device's reset state into `g`, in place. */
   reset?(g: Float64Array, ctx: DeviceContext): void;
+  /** Bit-sliced devices whose slices are sensed and converted separately (absent: reads see `read` only). */
+  readonly slices?: DeviceSlices;
+}
+
+/**
+ * A weight stored as `count` cells per device of the pair, each its own crossbar array read through its
+ * own ADC groups; the digital shift-and-add of the slice outputs gives the weight.
+ */
+export interface DeviceSlices {
+  readonly count: number;
+  /** Digital weight of each slice's output, most significant first: Σ weights[s]·slice_s reads as `read` does. */
+  readonly weights: readonly number[];
+  /** Read phases: the conductance each slice's cell reads as for stored state `src` (dst[s] per slice). */
+  read(src: Float64Array, dst: readonly Float64Array[], ctx: DeviceContext): void;
 }
 
 /** The DAC slot: digital inputs of one block (batch × lines) to drive voltages. */
 export interface DacModel extends SnapshotHooks {
-  /** Writes voltages to `dst` and, per batch row, the digital value of one volt to `scales`. */
+  /**
+   * Writes voltages to `dst` and, per batch row, the digital value of one volt to `scales`. A streaming DAC
+   * writes `passes`·batch rows, pass-major (pass p drives rows p·batch … p·batch + batch − 1).
+   */
   convert(src: Float32Array, dst: Float32Array, batch: number, lines: number, scales: Float32Array): void;
+  /** Voltage passes per input vector (bit streams, sign passes); absent: 1. Each is read and converted separately. */
+  readonly passes?: number;
+  /** With `passes`: the digital weight of each pass's output in the shift-and-add (signs included). */
+  readonly passWeights?: readonly number[];
 }
 
 /** The sense-amplifier slot: sensed currents to what the ADC digitises (per read, element-wise). */
 export interface SenseAmpModel extends SnapshotHooks {
   amplify(src: Float32Array, dst: Float32Array, ctx: ReadContext): void;
+  /** True if `amplify` is the identity: reads whose outputs are only summed digitally may then be merged. */
+  readonly exact?: boolean;
 }
 
 /** The ADC slot: digitises one block's sensed values (batch × width), one converter group per tile. */
 export interface AdcModel extends SnapshotHooks {
   convert(src: Float32Array, dst: Float32Array, ctx: ReadContext): void;
+  /** True if `convert` is the identity (unquantised): reads whose outputs are only summed digitally may then be merged. */
+  readonly exact?: boolean;
 }
 
 /** What an update rule sees of one training step of one layer. */
@@ -165,6 +192,12 @@ export interface UpdateInputs {
   readonly siemensPerWeight: number;
   /** Nominal conductance change of one pulse on one device (the device's `pulseStep`). */
   readonly pulseStep: number;
+  /**
+   * Change of G+ − G− one raising coincidence makes: 2·pulseStep when both devices of the pair move
+   * (mid-range mapping), pulseStep when only one does (sign-split mapping). Pulse rules size their
+   * counts with it.
+   */
+  readonly coincidenceStep: number;
   readonly geometry: TileGeometry;
 }
 

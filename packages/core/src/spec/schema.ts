@@ -35,6 +35,11 @@ export const crossbarSchema = z.strictObject({
      */
     autoScale: z.number().positive({ error: 'must be > 0' }).default(10),
     /**
+     * mid-range: both devices of the pair sit at mid-range for w = 0 and move oppositely; sign-split:
+     * TxSim's positive and negative arrays, the device of the weight's sign above gmin, the other at gmin.
+     */
+    scheme: z.enum(['mid-range', 'sign-split']).default('mid-range'),
+    /**
      * TxSim's Scale_Layer-k from W_max of a native run: wMax = headroom × max|W| after `batches`
      * minibatches of a digital run with the same seed and data. An explicit wMax wins over it.
      */
@@ -47,7 +52,7 @@ export const crossbarSchema = z.strictObject({
        */
       headroom: z.number().positive({ error: 'must be > 0' }).default(2),
     }).optional(),
-  }).default({ autoScale: 10 }),
+  }).default({ autoScale: 10, scheme: 'mid-range' }),
   dac: slotSchema.default({ name: 'dac', params: {} }),
   senseAmp: slotSchema.default({ name: 'sense-amp', params: {} }),
   adc: slotSchema.default({ name: 'adc', params: {} }),

@@ -209,7 +209,7 @@ function slotChecks(plugin: AnyPlugin, api: TestApi) {
         for (let b = 0; b < x.rows; b++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) grad[i * n + j]! += x.data[b * n + i]! * d.data[b * n + j]!;
         const out = { want: new Float64Array(n * n).fill(NaN), up: new Float32Array(n * n).fill(NaN), down: new Float32Array(n * n).fill(NaN) };
         const kind = (inst.update as unknown as (i: unknown, o: unknown) => string)(
-          { grad, x: new Matrix(x.rows, n, src), d, learningRate: 0.1, siemensPerWeight: 1e-6, pulseStep: 1e-8, geometry }, out);
+          { grad, x: new Matrix(x.rows, n, src), d, learningRate: 0.1, siemensPerWeight: 1e-6, pulseStep: 1e-8, coincidenceStep: 2e-8, geometry }, out);
         expect(['analog', 'pulses']).toContain(kind);
         if (kind === 'pulses') {
           for (const c of [...out.up, ...out.down]) expect(Number.isInteger(c) && c >= 0, `pulse counts are non-negative integers, got ${c}`).toBe(true);

@@ -2,6 +2,13 @@ import type {
   AdcModel, DacModel, DeviceModel, NonidealityHooks, Phase, ReadDirection, SenseAmpModel, UpdateRuleModel,
 } from '../plugin/types.js';
 
+/**
+ * mid-range: G± = gmid ± w·s/2, every update moves both devices by half. sign-split (TxSim's positive
+ * and negative arrays): G+ = gmin + max(w, 0)·s, G− = gmin + max(−w, 0)·s, an update moves the device
+ * of the weight's sign, handing over to the other one when the weight crosses zero.
+ */
+export type MappingScheme = 'mid-range' | 'sign-split';
+
 /** The converters of one read direction. */
 export interface ReadPeripherals {
   readonly dac: DacModel;
@@ -24,4 +31,6 @@ export interface CrossbarComponents {
   readonly stack: readonly StackEntry[];
   /** Largest |weight| representable: the full differential range gmax − gmin maps to it. */
   readonly wMax: number;
+  /** How weights sit on the pair: around mid-range (both devices move) or sign-split (one device above gmin). */
+  readonly scheme: MappingScheme;
 }

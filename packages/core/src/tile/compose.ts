@@ -53,6 +53,7 @@ export function buildCrossbar(container: DependencyContainer, plan: LayerPlan, i
     read: { forward: peripherals('forward'), backward: peripherals('backward') },
     stack,
     wMax,
+    scheme: cb.mapping.scheme ?? 'mid-range',
   };
   return new TiledCrossbar(plan.name, geometry, components, backend, initialWeights);
 }

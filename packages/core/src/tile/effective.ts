@@ -1,14 +1,33 @@
 import { kernels } from '../kernels/elementwise.js';
 import { Matrix } from '../matrix/matrix.js';
-import type { Polarity, ReadDirection, TileGeometry } from '../plugin/types.js';
+import type { ConductanceContext, Polarity, ReadDirection, TileGeometry } from '../plugin/types.js';
 import type { CrossbarComponents } from './components.js';
 
 /** Effective conductances seen by reads in one direction. */
 export interface EffectiveConductance {
-  /** G+ − G− after every conductance hook: paddedRows × paddedCols forward, its transpose backward. */
+  /**
+   * G+ − G− after every conductance hook: paddedRows × paddedCols forward, its transpose backward. Read per
+   * slice, the slices' arrays sit side by side along the output (slice-major): paddedRows × slices·paddedCols.
+   */
   readonly diff: Matrix;
   /** G+² + G−² in the same layout, computed on first use (read-noise models need it). */
   squared(): Matrix;
+  /** Present when each slice is sensed separately: the shift-and-add weight of each slice's outputs. */
+  readonly sliceWeights?: readonly number[];
+}
+
+/**
+ * Whether a device's slices must be read separately in this direction: only when something between the
+ * array and the digital sum is not linear and exact (an ADC, a sense amplifier, an output hook) or a
+ * conductance hook could treat each slice's cells differently. Otherwise Σ_s w_s·(v·G_s) = v·Σ_s w_s·G_s,
+ * and one read of the combined conductance is exactly equal and `slices` times cheaper.
+ */
+export function readsPerSlice(components: CrossbarComponents, direction: ReadDirection): boolean {
+  const { device, read, stack } = components;
+  if (!device.slices || device.slices.count < 2) return false;
+  const { adc, senseAmp } = read[direction];
+  const hooked = stack.some((e) => (e.hooks.output || e.hooks.conductance) && e.phases.has(direction));
+  return !(adc.exact && senseAmp.exact) || hooked;
 }
 
 /**
@@ -18,7 +37,8 @@ export interface EffectiveConductance {
  */
 export class EffectiveCache {
   private readonly cache = new Map<ReadDirection, EffectiveConductance>();
-  private pair: { key: string; plus: Float64Array; minus: Float64Array } | undefined;
+  /** The read conductance of each polarity after the hooks: one array, or one per slice. */
+  private pair: { key: string; plus: Float64Array[]; minus: Float64Array[] } | undefined;
 
   constructor(
     private readonly geometry: TileGeometry,
@@ -44,36 +64,56 @@ export class EffectiveCache {
   private build(direction: ReadDirection): EffectiveConductance {
     const hooks = this.hooksFor(direction);
     const directional = hooks.some((e) => e.hooks.directional);
-    const key = directional ? direction : hooks.map((e) => e.name).join('|');
+    const sliced = readsPerSlice(this.components, direction);
+    const key = (sliced ? 'sliced:' : '') + (directional ? direction : hooks.map((e) => e.name).join('|'));
     if (!this.pair || this.pair.key !== key) {
-      this.pair = { key, plus: this.apply(key, 'plus', direction, hooks), minus: this.apply(key, 'minus', direction, hooks) };
+      const pair = (polarity: Polarity) => sliced ? this.applySliced(key, polarity, direction, hooks) : [this.apply(key, polarity, direction, hooks)];
+      this.pair = { key, plus: pair('plus'), minus: pair('minus') };
     }
     const { plus, minus } = this.pair;
-    const { paddedRows: R, paddedCols: C } = this.geometry;
     const transposed = direction === 'backward';
-    const diff = this.matrix(`${direction}/diff`, transposed);
-    kernels.combine(diff.data, plus, minus, R, C, transposed, false);
+    const diff = this.matrix(`${direction}/diff`, transposed, plus.length);
+    this.combine(diff, plus, minus, transposed, false);
     let squaredDone = false;
     return {
       diff,
       squared: () => {
-        const sq = this.matrix(`${direction}/squared`, transposed);
-        if (!squaredDone) kernels.combine(sq.data, plus, minus, R, C, transposed, true);
+        const sq = this.matrix(`${direction}/squared`, transposed, plus.length);
+        if (!squaredDone) this.combine(sq, plus, minus, transposed, true);
         squaredDone = true;
         return sq;
       },
+      ...(sliced ? { sliceWeights: this.components.device.slices!.weights } : {}),
     };
+  }
+
+  /** Combines each slice's pair and places it at its slice offset along the output dimension. */
+  private combine(out: Matrix, plus: Float64Array[], minus: Float64Array[], transposed: boolean, squared: boolean): void {
+    const { paddedRows: R, paddedCols: C } = this.geometry;
+    if (plus.length === 1) {
+      kernels.combine(out.data, plus[0]!, minus[0]!, R, C, transposed, squared);
+      return;
+    }
+    const one = this.matrix(`slice/${transposed}/${squared}`, transposed, 1).data;
+    const n = transposed ? C : R;
+    const m = transposed ? R : C;
+    const stride = m * plus.length;
+    plus.forEach((p, s) => {
+      kernels.combine(one, p, minus[s]!, R, C, transposed, squared);
+      for (let i = 0; i < n; i++) out.data.set(one.subarray(i * m, (i + 1) * m), i * stride + s * m);
+    });
   }
 
   // Output matrices are reused across rebuilds: a rebuild follows every update step, and a fresh
   // layer-sized allocation each time mostly feeds the garbage collector.
   private readonly matrices = new Map<string, Matrix>();
 
-  private matrix(key: string, transposed: boolean): Matrix {
+  private matrix(key: string, transposed: boolean, slices: number): Matrix {
     let m = this.matrices.get(key);
-    if (!m) {
-      const { paddedRows: R, paddedCols: C } = this.geometry;
-      this.matrices.set(key, (m = transposed ? new Matrix(C, R, kernels.float32(R * C)) : new Matrix(R, C, kernels.float32(R * C))));
+    const { paddedRows: R, paddedCols: C } = this.geometry;
+    if (!m || m.data.length !== R * C * slices) {
+      const data = kernels.float32(R * C * slices);
+      this.matrices.set(key, (m = transposed ? new Matrix(C, R * slices, data) : new Matrix(R, C * slices, data)));
     }
     return m;
   }
@@ -83,7 +123,27 @@ export class EffectiveCache {
     // every update step); the stored state itself is only read. Directional stacks get their own
     // buffers per direction, so one direction's rebuild never overwrites the other's result.
     const work = this.buffers(`${key}/${polarity}`, this.state()[polarity].length);
-    let src = this.state()[polarity];
+    const { device } = this.components;
+    const read = device.read ? (a: Float64Array, b: Float64Array) => device.read!(a, b, { polarity }) : undefined;
+    return this.hooked(this.state()[polarity], work, hooks, read, { direction, polarity });
+  }
+
+  /**
+   * Each slice is its own array of physical devices: the device reads the stored state as slice digits,
+   * then the conductance hooks see each slice array as they would a whole layer's array.
+   */
+  private applySliced(key: string, polarity: Polarity, direction: ReadDirection, hooks: ReturnType<EffectiveCache['hooksFor']>): Float64Array[] {
+    const n = this.state()[polarity].length;
+    const slices = this.components.device.slices!;
+    const digits = Array.from({ length: slices.count }, (_, s) => this.buffers(`${key}/${polarity}/digits`, n, s)[0]);
+    slices.read(this.state()[polarity], digits, { polarity });
+    return digits.map((d, s) => this.hooked(d, this.buffers(`${key}/${polarity}/${s}`, n), hooks, undefined, { direction, polarity, slice: s }));
+  }
+
+  private hooked(
+    src: Float64Array, work: [Float64Array, Float64Array], hooks: ReturnType<EffectiveCache['hooksFor']>,
+    first: ((from: Float64Array, to: Float64Array) => void) | undefined, ctx: ConductanceContext,
+  ): Float64Array {
     let flip = 0;
     const step = (run: (from: Float64Array, to: Float64Array) => void) => {
       const dst = work[flip]!;
@@ -91,15 +151,15 @@ export class EffectiveCache {
       src = dst;
       flip ^= 1;
     };
-    const { device } = this.components;
-    if (device.read) step((a, b) => device.read!(a, b, { polarity }));
-    for (const e of hooks) step((a, b) => e.hooks.conductance!(a, b, { direction, polarity }));
+    if (first) step(first);
+    for (const e of hooks) step((a, b) => e.hooks.conductance!(a, b, ctx));
     return src;
   }
 
   private readonly work = new Map<string, [Float64Array, Float64Array]>();
 
-  private buffers(key: string, n: number): [Float64Array, Float64Array] {
+  private buffers(key: string, n: number, index = 0): [Float64Array, Float64Array] {
+    if (index) key = `${key}#${index}`;
     let w = this.work.get(key);
     // In the kernels' memory, so the device read, conductance hooks and combine run on them without copies.
     if (!w) this.work.set(key, (w = [kernels.float64(n), kernels.float64(n)]));

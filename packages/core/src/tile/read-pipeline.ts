@@ -1,4 +1,5 @@
 import { kernels } from '../kernels/elementwise.js';
+import { mergePasses, shiftAdd } from '../kernels/shift-add.js';
 import type { ComputeBackend } from '../matrix/backend.js';
 import { Matrix } from '../matrix/matrix.js';
 import type { ReadContext, ReadDirection, TileGeometry } from '../plugin/types.js';
@@ -6,6 +7,17 @@ import type { ActivityCounts } from './counters.js';
 import type { CrossbarComponents } from './components.js';
 import type { EffectiveConductance } from './effective.js';
 import type { Scratch } from './scratch.js';
+
+/** How a read lays out its passes; the default is what a simulation should use. */
+export interface ReadOptions {
+  /**
+   * Stack a streaming DAC's passes along the batch so each block is one GEMM of (passes·batch) × lines
+   * (default). false reads pass by pass, one GEMM each: the reference the stacked read is tested and timed
+   * against. They agree exactly unless a plugin's state depends on how rows are grouped into reads (an ADC
+   * still calibrating counts each pass as a read).
+   */
+  readonly stacked?: boolean;
+}
 
 /**
  * One read of a whole layer in one direction. The stage order is fixed here:
@@ -15,6 +27,14 @@ import type { Scratch } from './scratch.js';
  * slice, so one GEMM (batch × tileRows)·(tileRows × paddedCols) evaluates the whole tile row while each
  * tile keeps its own converters (the ADC sees one group of tileCols outputs per tile). Backward reads
  * do the same over tile columns on the transposed conductance.
+ *
+ * Converted partial outputs are combined by shift-and-add in the digital sum: a streaming DAC's passes
+ * (bit streams, sign passes) are stacked along the batch, and a device sensed per slice has its slice
+ * arrays side by side along the output, so each block stays one GEMM of (passes·batch) × lines ×
+ * (slices·width) with the ADC applied to every pass and slice group. When nothing between the array and
+ * the digital sum is lossy or non-linear, the passes are merged into one drive (and the effective
+ * conductance combines the slices): exactly equal and cheaper. Activity counts always count every pass
+ * and slice, as the hardware would run them.
  */
 export function readLayer(
   direction: ReadDirection,
@@ -26,6 +46,7 @@ export function readLayer(
   scratch: Scratch,
   counts: ActivityCounts,
   weightPerSiemens: number,
+  options: ReadOptions = {},
 ): Matrix {
   const forward = direction === 'forward';
   const batch = input.rows;
@@ -41,13 +62,28 @@ export function readLayer(
   const inputHooks = components.stack.filter((e) => e.hooks.input && e.phases.has(direction));
   const outputHooks = components.stack.filter((e) => e.hooks.output && e.phases.has(direction));
 
+  const passes = dac.passes ?? 1;
+  const passWeights = dac.passWeights ?? [1];
+  if (passWeights.length !== passes) throw new RangeError(`${direction} read: the DAC gives ${passWeights.length} pass weights for ${passes} passes`);
+  const sliceWeights = eff.sliceWeights ?? [1];
+  const sensed = width * sliceWeights.length;
+  // Passes only sum linearly into the output when every later stage is exact and unhooked.
+  const merge = passes > 1 && !!adc.exact && !!senseAmp.exact && !inputHooks.length && !outputHooks.length;
+  const stacked = options.stacked ?? true;
+  // Rows of one GEMM, and the passes each covers.
+  const runs: Array<{ first: number; count: number }> = merge ? [{ first: 0, count: 1 }]
+    : stacked ? [{ first: 0, count: passes }] : Array.from({ length: passes }, (_, p) => ({ first: p, count: 1 }));
+  const runRows = (merge ? 1 : runs[0]!.count) * batch;
+
   const acc = scratch.float64('acc', batch * width);
   acc.fill(0);
   const digital = scratch.float32('digital', batch * lines);
-  let vA = scratch.float32('vA', batch * lines);
-  let vB = scratch.float32('vB', batch * lines);
-  let iA = scratch.float32('iA', batch * width);
-  let iB = scratch.float32('iB', batch * width);
+  const driven = scratch.float32('driven', passes * batch * lines);
+  const merged = merge ? scratch.float32('merged', batch * lines) : driven;
+  let vA = scratch.float32('vA', runRows * lines);
+  let vB = scratch.float32('vB', runRows * lines);
+  let iA = scratch.float32('iA', runRows * sensed);
+  let iB = scratch.float32('iB', runRows * sensed);
   const scales = scratch.float32('scales', batch);
 
   for (let block = 0; block < blocks; block++) {
@@ -62,35 +98,48 @@ export function readLayer(
       const to = b * lines;
       for (let i = 0; i < used; i++) digital[to + i] = x[from + i]!;
     }
-    dac.convert(digital, vA, batch, lines, scales);
-    let voltages = new Matrix(batch, lines, vA);
-    const ctx: ReadContext = {
-      direction, block, batch, width, groupWidth,
-      get voltages() {
-        return voltages;
-      },
-      squaredConductance: () => eff.squared().rowSlice(start, start + lines),
-    };
-    for (const e of inputHooks) {
-      e.hooks.input!(vA, vB, ctx);
-      [vA, vB] = [vB, vA];
-      voltages = new Matrix(batch, lines, vA);
+    dac.convert(digital, driven, batch, lines, scales);
+    if (merge) mergePasses(driven, merged, batch, lines, passWeights);
+    const conductance = eff.diff.rowSlice(start, start + lines);
+
+    for (const run of runs) {
+      const rows = merge ? batch : run.count * batch;
+      // The DAC's rows of this run, pass-major; the hooks ping-pong between the two work buffers.
+      let vIn = merge ? merged : driven.subarray(run.first * batch * lines, (run.first + run.count) * batch * lines);
+      let voltages = new Matrix(rows, lines, vIn);
+      const ctx: ReadContext = {
+        direction, block, batch: rows, width: sensed, groupWidth,
+        get voltages() {
+          return voltages;
+        },
+        squaredConductance: () => eff.squared().rowSlice(start, start + lines),
+      };
+      for (const e of inputHooks) {
+        e.hooks.input!(vIn, vA, ctx);
+        vIn = vA;
+        [vA, vB] = [vB, vA];
+        voltages = new Matrix(rows, lines, vIn);
+      }
+      backend.gemm(voltages, conductance, new Matrix(rows, sensed, iA));
+      for (const e of outputHooks) {
+        e.hooks.output!(iA, iB, ctx);
+        [iA, iB] = [iB, iA];
+      }
+      senseAmp.amplify(iA, iB, ctx);
+      adc.convert(iB, iA, ctx);
+      const weights = merge ? [1] : passWeights.slice(run.first, run.first + run.count);
+      shiftAdd(acc, iA, scales, batch, width, weights, sliceWeights);
     }
-    backend.gemm(voltages, eff.diff.rowSlice(start, start + lines), new Matrix(batch, width, iA));
-    for (const e of outputHooks) {
-      e.hooks.output!(iA, iB, ctx);
-      [iA, iB] = [iB, iA];
-    }
-    senseAmp.amplify(iA, iB, ctx);
-    adc.convert(iB, iA, ctx);
-    kernels.accumulate(acc, iA, scales, batch, width);
   }
 
-  const tilesPerBlock = forward ? geometry.gridCols : geometry.gridRows;
-  counts.tileReads += batch * blocks * tilesPerBlock;
-  counts.dacConversions += batch * blocks * lines * tilesPerBlock;
-  counts.adcConversions += batch * blocks * width;
-  counts.cellReads += 2 * batch * geometry.paddedRows * geometry.paddedCols;
+  // Each slice is its own array with its own drivers and converters, like one more tile of the block.
+  const slices = components.device.slices?.count ?? 1;
+  const arrays = (forward ? geometry.gridCols : geometry.gridRows) * slices;
+  const vectors = batch * passes;
+  counts.tileReads += vectors * blocks * arrays;
+  counts.dacConversions += vectors * blocks * lines * arrays;
+  counts.adcConversions += vectors * blocks * width * slices;
+  counts.cellReads += 2 * vectors * slices * geometry.paddedRows * geometry.paddedCols;
 
   const out = new Matrix(batch, outWidth);
   kernels.narrow(acc, out.data, batch, width, outWidth, weightPerSiemens);

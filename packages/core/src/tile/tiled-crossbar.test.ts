@@ -19,7 +19,7 @@ const geometry = tileGeometry(20, 13, 8, 5); // 3×3 grid, both dimensions padde
 function components(stack: StackEntry[] = [], wMax = 4): CrossbarComponents {
   const ctx = pluginContext();
   const read = () => ({ dac: testDac.create(ctx, {}), senseAmp: testSenseAmp.create(ctx, {}), adc: testAdc.create(ctx, {}) });
-  return { device: testDevice.create(ctx, {}), updateRule: testUpdate.create(ctx, {}), read: { forward: read(), backward: read() }, stack, wMax };
+  return { device: testDevice.create(ctx, {}), updateRule: testUpdate.create(ctx, {}), read: { forward: read(), backward: read() }, stack, wMax, scheme: 'mid-range' };
 }
 
 function product(a: Matrix, b: Matrix, transB = false): Matrix {
@@ -192,5 +192,85 @@ describe('TiledCrossbar snapshots', () => {
   it('refuses plugin state that no plugin of the crossbar can restore', () => {
     const b = build(new RngFactory(3));
     expect(() => b.restoreState({ activity: b.activity, plugins: { 'forward/adc': { x: 1 } } })).toThrow(/cannot restore/);
+  });
+});
+
+describe('TiledCrossbar with the sign-split mapping', () => {
+  const w = randomMatrix(20, 13, 'w');
+  const split = (over: Partial<CrossbarComponents> = {}): CrossbarComponents => ({ ...components(), scheme: 'sign-split', ...over });
+  const { paddedCols } = geometry;
+  const cellsAtFloor = (xb: TiledCrossbar) => {
+    const plus = xb.conductances('plus');
+    const minus = xb.conductances('minus');
+    let ok = 0;
+    for (let k = 0; k < plus.length; k++) if (plus[k] === 0 || minus[k] === 0) ok++;
+    return ok / plus.length;
+  };
+
+  it('programs each weight on the device of its sign, the other at gmin, and reads x·W', () => {
+    const xb = new TiledCrossbar('fc', geometry, split(), backend, w);
+    const plus = xb.conductances('plus');
+    const minus = xb.conductances('minus');
+    const s = xb.siemensPerWeight;
+    for (let i = 0; i < 20; i++) {
+      for (let j = 0; j < 13; j++) {
+        const v = w.data[i * 13 + j]!;
+        expect(plus[i * paddedCols + j]).toBeCloseTo(Math.max(v, 0) * s, 12);
+        expect(minus[i * paddedCols + j]).toBeCloseTo(Math.max(-v, 0) * s, 12);
+      }
+    }
+    const x = randomMatrix(6, 20, 'x');
+    expect(maxAbsDiff(xb.forward(x), product(x, w))).toBeLessThan(1e-5);
+  });
+
+  it('applies W ← W − η·∇W exactly, handing weights across zero from one device to the other', () => {
+    const xb = new TiledCrossbar('fc', geometry, split(), backend, w);
+    // A gradient large enough to flip the sign of many weights.
+    const grad = randomMatrix(20, 13, 'g', -10, 10);
+    xb.update(grad, 0.2, ...NO_OPERANDS);
+    const expected = w.clone();
+    let flipped = 0;
+    expected.data.forEach((v, k) => {
+      expected.data[k] = v - 0.2 * grad.data[k]!;
+      if (Math.sign(expected.data[k]!) !== Math.sign(v)) flipped++;
+    });
+    expect(flipped).toBeGreaterThan(20);
+    expect(maxAbsDiff(xb.weights(), expected)).toBeLessThan(1e-6);
+    // The invariant of the mapping survives: one device of every pair stays at gmin.
+    expect(cellsAtFloor(xb)).toBe(1);
+  });
+
+  it('routes pulses to the device of the weight sign (a pulse device sees only its own cells)', () => {
+    const seen: Record<string, number> = { 'plus/up': 0, 'plus/down': 0, 'minus/up': 0, 'minus/down': 0 };
+    const step = 0.01;
+    const base = components();
+    const device = {
+      ...base.device,
+      pulseStep: step,
+      pulse(g: Float64Array, up: Float32Array, down: Float32Array, dst: Float64Array, ctx: { polarity: string }) {
+        for (let k = 0; k < g.length; k++) {
+          seen[`${ctx.polarity}/up`]! += up[k]!;
+          seen[`${ctx.polarity}/down`]! += down[k]!;
+          dst[k] = Math.max(0, g[k]! + (up[k]! - down[k]!) * step);
+        }
+      },
+    };
+    // Every cell gets 3 raising coincidences.
+    const rule = { update: (_: unknown, out: { up: Float32Array; down: Float32Array }) => (out.up.fill(0).fill(3, 0), out.down.fill(0), 'pulses' as const) };
+    const xb = new TiledCrossbar('fc', geometry, split({ device, updateRule: rule }), backend, w);
+    const before = xb.weights();
+    xb.update(new Matrix(20, 13), 0.1, ...NO_OPERANDS);
+    const after = xb.weights();
+    // Raising pulses potentiate G+ of positive (and padding, zero) weights and depress G− of negative ones.
+    const negatives = before.data.filter((v) => v < 0).length;
+    expect(seen['minus/down']).toBe(3 * negatives);
+    expect(seen['plus/down']).toBe(0);
+    expect(seen['minus/up']).toBe(0);
+    for (let k = 0; k < before.data.length; k++) {
+      const v = before.data[k]!;
+      const moved = (3 * step) / xb.siemensPerWeight;
+      // A negative weight can rise at most to zero within one step (its G− floors at gmin).
+      expect(after.data[k]).toBeCloseTo(v >= 0 ? v + moved : Math.min(0, v + moved), 6);
+    }
   });
 });

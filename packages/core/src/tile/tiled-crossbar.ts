@@ -17,10 +17,10 @@ export interface CrossbarState {
 }
 
 /**
- * A layer's weight matrix held as conductances on a grid of crossbar tiles. Weight w maps to a
- * differential pair around the middle of the device range, G± = gmid ± w·s/2, with
- * s = (gmax − gmin)/wMax siemens per weight unit, so |w| ≤ wMax fits and both devices can move
- * either way. The stored state is the device's high-precision ("ideal") conductance; reads see it
+ * A layer's weight matrix held as conductances on a grid of crossbar tiles, as a differential pair
+ * with s = (gmax − gmin)/wMax siemens per weight unit, so |w| ≤ wMax fits. The mid-range mapping puts
+ * w at G± = gmid ± w·s/2 (both devices can move either way); the sign-split mapping (TxSim's positive
+ * and negative arrays) at G+ = gmin + max(w, 0)·s, G− = gmin + max(−w, 0)·s. The stored state is the device's high-precision ("ideal") conductance; reads see it
  * through the device's read model and the non-ideality stack.
  */
 export class TiledCrossbar {
@@ -54,16 +54,23 @@ export class TiledCrossbar {
     const { rows, cols, paddedCols } = this.geometry;
     assertShape(weights, rows, cols, `${this.name}.program`);
     const { gmin, gmax } = this.components.device;
-    const mid = (gmin + gmax) / 2;
-    const s = this.siemensPerWeight / 2;
     const wMax = this.components.wMax;
-    this.state.plus.fill(mid);
-    this.state.minus.fill(mid);
+    const split = this.components.scheme === 'sign-split';
+    const base = split ? gmin : (gmin + gmax) / 2;
+    const s = split ? this.siemensPerWeight : this.siemensPerWeight / 2;
+    this.state.plus.fill(base);
+    this.state.minus.fill(base);
     for (let i = 0; i < rows; i++) {
       for (let j = 0; j < cols; j++) {
         const w = Math.max(-wMax, Math.min(wMax, weights.data[i * cols + j]!));
-        this.state.plus[i * paddedCols + j] = mid + w * s;
-        this.state.minus[i * paddedCols + j] = mid - w * s;
+        const k = i * paddedCols + j;
+        if (split) {
+          this.state.plus[k] = base + Math.max(w, 0) * s;
+          this.state.minus[k] = base + Math.max(-w, 0) * s;
+        } else {
+          this.state.plus[k] = base + w * s;
+          this.state.minus[k] = base - w * s;
+        }
       }
     }
     this.effective.invalidate();

@@ -26,6 +26,11 @@ export interface UpdateStep {
  * reverse for every lowering one. A device that models pulses itself gets the counts (its own
  * non-linearity and noise replace the delta hooks); any other device gets (up − down)·pulseStep as
  * a change through the delta hooks.
+ *
+ * Under the sign-split mapping each cell's request goes to the device of the weight's sign instead:
+ * an analog change Δ on weight v = G+ − G− asks G+ for max(v + Δ, 0) − max(v, 0) and G− for
+ * max(−v − Δ, 0) − max(−v, 0) (a change across zero hands over between the devices), and pulses go
+ * to the device of v's sign (raising coincidences potentiate G+ where v ≥ 0, depress G− where v < 0).
  */
 export function updateConductances(
   step: UpdateStep,
@@ -37,10 +42,11 @@ export function updateConductances(
   const n = step.grad.length;
   const { device } = components;
   const pulseStep = device.pulseStep ?? (device.gmax - device.gmin) / 1000;
+  const split = components.scheme === 'sign-split';
   const want = scratch.float64('want', n);
   const up = scratch.float32('up', n);
   const down = scratch.float32('down', n);
-  const inputs: UpdateInputs = { ...step, pulseStep };
+  const inputs: UpdateInputs = { ...step, pulseStep, coincidenceStep: split ? pulseStep : 2 * pulseStep };
   const kind = components.updateRule.update(inputs, { want, up, down });
 
   const deltaHooks = components.stack.filter((e) => e.hooks.delta && e.phases.has('update'));
@@ -48,12 +54,15 @@ export function updateConductances(
   const work = [scratch.float64('w0', n), scratch.float64('w1', n)] as const;
   const clips = !device.clipsItself;
 
+  const devicesPerChange = split ? 1 : 2;
   if (kind === 'pulses') {
-    counts.updatePulses += 2 * (sum(up) + sum(down));
-    if (!device.pulse) pulsesToChange(up, down, pulseStep, want);
+    counts.updatePulses += devicesPerChange * (sum(up) + sum(down));
+    if (!device.pulse) pulsesToChange(up, down, split ? pulseStep : 2 * pulseStep, want);
   } else {
-    counts.updatePulses += 2 * kernels.countNonzero(want);
+    counts.updatePulses += devicesPerChange * kernels.countNonzero(want);
   }
+  // Per-device requests of the sign-split mapping (G− changes and pulses already mirrored).
+  const routed = split ? route(kind === 'pulses' && !!device.pulse, state, want, up, down, scratch) : undefined;
 
   for (const polarity of ['plus', 'minus'] as const) {
     const g = state[polarity];
@@ -61,22 +70,23 @@ export function updateConductances(
     let result: Float64Array;
     if (kind === 'pulses' && device.pulse) {
       result = work[0];
+      if (routed) device.pulse(g, routed.up[polarity], routed.down[polarity], result, ctx);
       // G− sees the request mirrored: a raising coincidence depresses it.
-      if (polarity === 'plus') device.pulse(g, up, down, result, ctx);
+      else if (polarity === 'plus') device.pulse(g, up, down, result, ctx);
       else device.pulse(g, down, up, result, ctx);
       if (clips) clip(result, device.gmin, device.gmax);
     } else {
-      const half = polarity === 'plus' ? 0.5 : -0.5;
-      // With pulses on a device that only knows conductance changes, each device moves a full step
-      // per coincidence (the pair's differential change is 2·pulseStep).
-      const factor = kind === 'pulses' ? (polarity === 'plus' ? 1 : -1) : half;
+      // Mid-range: each device takes half of the differential change (pulses on a device that only
+      // knows conductance changes were turned into want above). Sign-split: each its routed change.
+      const source = routed ? routed.change[polarity] : want;
+      const factor = routed ? 1 : polarity === 'plus' ? 0.5 : -0.5;
       if (!deltaHooks.length && !afterHooks.length && !device.respond && !device.settle && clips) {
         // Nothing to intercept: one fused pass instead of scale, add and clip (this is memory-bound).
-        kernels.stepClip(g, want, factor, device.gmin, device.gmax);
+        kernels.stepClip(g, source, factor, device.gmin, device.gmax);
         continue;
       }
       let delta = work[0];
-      kernels.scale(want, factor, delta);
+      kernels.scale(source, factor, delta);
       for (const e of deltaHooks) {
         const dst = delta === work[0] ? work[1] : work[0];
         e.hooks.delta!(delta, dst, ctx);
@@ -102,6 +112,43 @@ export function updateConductances(
     if (result !== g) g.set(result);
     device.settle?.(g, { polarity });
   }
+}
+
+interface Routed {
+  readonly change: Record<Polarity, Float64Array>;
+  readonly up: Record<Polarity, Float32Array>;
+  readonly down: Record<Polarity, Float32Array>;
+}
+
+/** Splits a request between the devices of a sign-split pair by the sign of each weight. */
+function route(pulses: boolean, state: Record<Polarity, Float64Array>, want: Float64Array, up: Float32Array, down: Float32Array, scratch: Scratch): Routed {
+  const n = want.length;
+  const plus = state.plus;
+  const minus = state.minus;
+  if (!pulses) {
+    const cp = scratch.float64('route+', n);
+    const cm = scratch.float64('route-', n);
+    for (let k = 0; k < n; k++) {
+      const v = plus[k]! - minus[k]!;
+      const next = v + want[k]!;
+      cp[k] = (next > 0 ? next : 0) - (v > 0 ? v : 0);
+      cm[k] = (next < 0 ? -next : 0) - (v < 0 ? -v : 0);
+    }
+    return { change: { plus: cp, minus: cm }, up: { plus: up, minus: up }, down: { plus: down, minus: down } };
+  }
+  const upP = scratch.float32('route-up+', n);
+  const downP = scratch.float32('route-down+', n);
+  const upM = scratch.float32('route-up-', n);
+  const downM = scratch.float32('route-down-', n);
+  for (let k = 0; k < n; k++) {
+    const v = plus[k]! - minus[k]!;
+    // v = 0: raising pulses potentiate G+, lowering ones potentiate G−; neither device is depressed.
+    upP[k] = v >= 0 ? up[k]! : 0;
+    downP[k] = v > 0 ? down[k]! : 0;
+    upM[k] = v <= 0 ? down[k]! : 0;
+    downM[k] = v < 0 ? up[k]! : 0;
+  }
+  return { change: { plus: want, minus: want }, up: { plus: upP, minus: upM }, down: { plus: downP, minus: downM } };
 }
 
 function pulsesToChange(up: Float32Array, down: Float32Array, pulseStep: number, dst: Float64Array): void {

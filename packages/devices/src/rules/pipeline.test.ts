@@ -22,6 +22,7 @@ function crossbar(rule: UpdateRuleModel): TiledCrossbar {
     read: { forward: peripherals, backward: peripherals },
     stack: [],
     wMax: 1,
+    scheme: 'mid-range',
   };
   return new TiledCrossbar('fc', geometry, components, new ReferenceBackend(), new Matrix(7, 5));
 }

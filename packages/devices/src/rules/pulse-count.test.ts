@@ -17,7 +17,7 @@ function apply(r: UpdateRuleModel, grad: Float32Array, eta = ETA, siemensPerWeig
   const out = { want: new Float64Array(N), up: new Float32Array(N).fill(NaN), down: new Float32Array(N).fill(NaN) };
   const x = new Matrix(1, G.rows);
   const d = new Matrix(1, G.cols);
-  expect(r.update({ grad, x, d, learningRate: eta, siemensPerWeight, pulseStep, geometry: G }, out)).toBe('pulses');
+  expect(r.update({ grad, x, d, learningRate: eta, siemensPerWeight, pulseStep, coincidenceStep: 2 * pulseStep, geometry: G }, out)).toBe('pulses');
   return out;
 }
 

@@ -2,8 +2,8 @@ import { choice, defineUpdateRule, integer, params } from '@txsim/core';
 
 /**
  * NeuroSim's update: each cell's wanted weight change Δw = −η·∇W becomes a whole number of pulses,
- * n = round(|Δw|·siemensPerWeight / (2·pulseStep)) — one pulse on each device of the pair changes
- * G+ − G− by 2·pulseStep — raising the weight when Δw > 0 and lowering it otherwise. DNN+NeuroSim
+ * n = round(|Δw|·siemensPerWeight / coincidenceStep) — one pulse on each device of a mid-range pair changes
+ * G+ − G− by 2·pulseStep, on the one device of a sign-split pair by pulseStep — raising the weight when Δw > 0 and lowering it otherwise. DNN+NeuroSim
  * V2.0 rounds to the nearest count (`torch.round(gradient/2·numLevel)` in its QG); the stochastic
  * option rounds up with probability equal to the fraction, so the expected count is exact.
  */
@@ -28,10 +28,10 @@ export const pulseCount = defineUpdateRule({
     let u = new Float64Array(0);
     const cap = p.maxPulses > 0 ? p.maxPulses : Infinity;
     return {
-      update({ grad, learningRate, siemensPerWeight, pulseStep }, { up, down }) {
+      update({ grad, learningRate, siemensPerWeight, coincidenceStep }, { up, down }) {
         const n = grad.length;
         // Pulses per unit of −∇W: η · (siemens per weight) / (siemens per pulse pair).
-        const f = (-learningRate * siemensPerWeight) / (2 * pulseStep);
+        const f = (-learningRate * siemensPerWeight) / coincidenceStep;
         const stochastic = p.rounding === 'stochastic';
         if (stochastic) {
           if (u.length < n) u = new Float64Array(n);

@@ -20,7 +20,7 @@ function run(r: UpdateRuleModel, x: Matrix, d: Matrix, eta: number, geometry: Ti
   const n = geometry.paddedRows * geometry.paddedCols;
   const out = { want: new Float64Array(n), up: new Float32Array(n).fill(NaN), down: new Float32Array(n).fill(NaN) };
   const grad = new Float32Array(n); // unused by this rule
-  const kind = r.update({ grad, x, d, learningRate: eta, siemensPerWeight: SPW, pulseStep: PULSE_STEP, geometry }, out);
+  const kind = r.update({ grad, x, d, learningRate: eta, siemensPerWeight: SPW, pulseStep: PULSE_STEP, coincidenceStep: 2 * PULSE_STEP, geometry }, out);
   expect(kind).toBe('pulses');
   return out;
 }

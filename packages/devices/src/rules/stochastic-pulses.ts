@@ -60,10 +60,11 @@ export const stochasticPulses = defineUpdateRule({
 
     const sampled = new SampledBuffers();
     return {
-      update({ x, d, learningRate, siemensPerWeight, pulseStep, geometry }, { up, down }) {
+      update({ x, d, learningRate, siemensPerWeight, pulseStep, coincidenceStep, geometry }, { up, down }) {
         const { rows, cols, paddedRows, paddedCols } = geometry;
         const batch = x.rows;
-        const dwMin = (2 * (p.granularity || pulseStep)) / siemensPerWeight;
+        // One coincidence changes G+ − G− by coincidenceStep (granularity rescales the device's pulse step).
+        const dwMin = ((p.granularity ? p.granularity / pulseStep : 1) * coincidenceStep) / siemensPerWeight;
         const scales = trainScales(x, d, learningRate, dwMin, p);
         if (p.counting === 'sampled') {
           sampleCounts(x, d, scales, geometry, ctx.backend, ctx.rng, sampled, up, down);
