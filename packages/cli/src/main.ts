@@ -2,8 +2,11 @@ import { createRequire } from 'node:module';
 import { SpecError } from '@txsim/core';
 import { Command, CommanderError } from 'commander';
 import { addCircuitCommand } from './commands/circuit.js';
+import { addFitCommand } from './commands/fit.js';
+import { addDeviceCommand } from './commands/device.js';
 import { addPluginsCommand } from './commands/plugins.js';
 import { addSpecCommand } from './commands/spec.js';
+import { addSweepCommand } from './commands/sweep.js';
 import { addReportCommand } from './commands/report.js';
 import { addTrainCommand } from './commands/train.js';
 import { addValidateCommand } from './commands/validate.js';
@@ -33,6 +36,9 @@ export async function main(argv: readonly string[] = process.argv, io: CliIo = p
   addCircuitCommand(program, io);
   addSpecCommand(program, io);
   addReportCommand(program, io);
+  addFitCommand(program, io);
+  addDeviceCommand(program, io);
+  addSweepCommand(program, io, (code) => (exitCode = code));
 
   try {
     await program.parseAsync(argv as string[], { from: 'node' });

@@ -10,6 +10,8 @@ export interface LineSeries {
   /** SVG stroke-dasharray, e.g. "6 4" for a dashed line. */
   readonly dash?: string;
   readonly points: readonly (readonly [number, number])[];
+  /** Error-bar half-lengths, one per point (drawn as ± whiskers); omitted: no error bars. */
+  readonly errors?: readonly number[];
 }
 
 export interface BarSeries {
@@ -111,20 +113,33 @@ function chart(frame: Frame, xTicks: readonly { at: number; text: string }[], yT
 }
 
 /** Lines through (x, y) points, one per series, with a marker at each point. */
-export function linePlot(frame: Frame & { readonly series: readonly LineSeries[]; readonly yDomain?: readonly [number, number] }): string {
+export function linePlot(frame: Frame & {
+  readonly series: readonly LineSeries[];
+  readonly yDomain?: readonly [number, number];
+  /** Fixed x ticks (position, text), e.g. for categories or a log axis the caller has transformed; default: round values. */
+  readonly xTicks?: readonly (readonly [number, string])[];
+}): string {
   const all = frame.series.flatMap((s) => s.points);
-  const [xa, xb] = extent(all.map((p) => p[0]));
-  const [ya, yb] = frame.yDomain ?? extent(all.map((p) => p[1]));
-  const xs = niceTicks(xa, xb, Math.min(8, Math.max(1, Math.round(xb - xa))));
+  const [xa, xb] = extent([...all.map((p) => p[0]), ...(frame.xTicks ?? []).map((t) => t[0])]);
+  const whiskers = frame.series.flatMap((s) => s.points.flatMap((p, i) => [p[1] - (s.errors?.[i] ?? 0), p[1] + (s.errors?.[i] ?? 0)]));
+  const [ya, yb] = frame.yDomain ?? extent(whiskers);
+  const xs = frame.xTicks ? frame.xTicks.map((t) => t[0]) : niceTicks(xa, xb, Math.min(8, Math.max(1, Math.round(xb - xa))));
+  const xText = frame.xTicks ? frame.xTicks.map((t) => t[1]) : xs.map(formatTick);
   const ys = niceTicks(ya, yb);
   const x = linear(xa, xb, M.left + 10, W - M.right - 10);
   const y = linear(Math.min(ya, ys[0]!), Math.max(yb, ys.at(-1)!), M.top + PLOT_H, M.top);
   const body = frame.series.map((s) => {
     const d = s.points.map((p, i) => `${i ? 'L' : 'M'}${num(x(p[0]))},${num(y(p[1]))}`).join(' ');
     const dots = s.points.map((p) => `<circle cx="${num(x(p[0]))}" cy="${num(y(p[1]))}" r="3" fill="${s.color}"/>`).join('');
-    return `<g class="series" data-label="${esc(s.label)}"><path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>${dots}</g>`;
+    const bars = (s.errors ?? []).map((e, i) => {
+      const p = s.points[i];
+      if (!p || !(e > 0)) return '';
+      const [cx, lo, hi] = [num(x(p[0])), num(y(p[1] - e)), num(y(p[1] + e))];
+      return `<path class="error-bar" d="M${cx},${lo} L${cx},${hi} M${num(x(p[0]) - 4)},${lo} L${num(x(p[0]) + 4)},${lo} M${num(x(p[0]) - 4)},${hi} L${num(x(p[0]) + 4)},${hi}" stroke="${s.color}" stroke-width="1.2" fill="none"/>`;
+    }).join('');
+    return `<g class="series" data-label="${esc(s.label)}"><path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>${dots}${bars}</g>`;
   }).join('\n');
-  return chart(frame, xs.map((t) => ({ at: x(t), text: formatTick(t) })), ys.map((t) => ({ at: y(t), text: formatTick(t) })), body, frame.series);
+  return chart(frame, xs.map((t, i) => ({ at: x(t), text: xText[i]! })), ys.map((t) => ({ at: y(t), text: formatTick(t) })), body, frame.series);
 }
 
 /** Grouped bars: one group per entry of `groups`, one bar per series; `log` uses a log₁₀ value axis. */

@@ -1,0 +1,99 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SpecError } from '@txsim/core';
+import { describe, expect, it } from 'vitest';
+import { createPluginContainer } from '../composition.js';
+import { parseParam } from './grid.js';
+import { planSweep } from './plan.js';
+import { checkSweepDir, readPlan, runState, specFile, SweepLock, writePlan } from './store.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'txsim-sweep-plan-'));
+
+function specWith(text: string): string {
+  const file = join(tmp(), 'base.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+const BASE = 'name: base\nseed: 4\nmodel: { hidden: [16] }\npreset: txsim-agsi-reram\ntraining: { epochs: 1 }\n';
+const plan = (file: string, flags: string[], seeds = 1) => planSweep(file, flags.map(parseParam), seeds, {}, createPluginContainer());
+
+describe('planSweep', () => {
+  it('writes each run a self-contained spec: presets applied, the point values and the seed set', () => {
+    const p = plan(specWith(BASE), ['crossbar.nonidealities.write-noise.gamma=1,10', 'crossbar.device.rmax=500 kohm'], 2);
+    expect(p.manifest.points.map((x) => x.id)).toEqual(['gamma=1_rmax=500kohm', 'gamma=10_rmax=500kohm']);
+    expect(p.manifest.points[1]!.runs).toEqual([{ id: 'gamma=10_rmax=500kohm_seed=4', seed: 4 }, { id: 'gamma=10_rmax=500kohm_seed=5', seed: 5 }]);
+    // Numbers in SI, read back from the resolved spec: 500 kohm = 5e5 ohm.
+    expect(p.manifest.points[1]!.numeric).toEqual([10, 5e5]);
+    const spec = p.specs.get('gamma=10_rmax=500kohm_seed=5') as { seed: number; preset?: unknown; crossbar: { device: { params: Record<string, unknown> }; nonidealities: Array<{ name: string; params: Record<string, unknown> }> } };
+    expect(spec.seed).toBe(5);
+    expect(spec.preset).toBeUndefined();
+    expect(spec.crossbar.device.params).toEqual({ rmin: '100 kohm', rmax: '500 kohm', bits: 2, slices: 4 });
+    expect(spec.crossbar.nonidealities.map((n) => n.name)).toEqual(['device-variation', 'wire-resistance', 'update-nonlinearity', 'write-noise']);
+    expect(spec.crossbar.nonidealities[3]!.params).toEqual({ gamma: 10 });
+  });
+
+  it('sets whole objects given as YAML flow mappings, e.g. square tiles', () => {
+    const p = plan(specWith(BASE), ['crossbar.tile={rows: 32, cols: 32},{rows: 128, cols: 128}']);
+    expect(p.manifest.points.map((x) => x.id)).toEqual(['tile=rows32-cols32', 'tile=rows128-cols128']);
+    expect(p.manifest.points[1]!.numeric).toEqual([null]);
+    expect((p.specs.get('tile=rows128-cols128_seed=4') as { crossbar: { tile: unknown } }).crossbar.tile).toEqual({ rows: 128, cols: 128 });
+  });
+
+  it('validates every point before anything runs and names the path and the points', () => {
+    const file = specWith(BASE);
+    const err = (flags: string[]) => {
+      try {
+        plan(file, flags);
+      } catch (e) {
+        expect(e).toBeInstanceOf(SpecError);
+        return (e as SpecError).message;
+      }
+      throw new Error('no error');
+    };
+    expect(err(['crossbar.nonidealities.write-noise.gamma=1,-2'])).toMatch(/crossbar\.nonidealities\[3\]\.params\.gamma: .*\[at gamma=-2\]/);
+    expect(err(['training.learningRat=1'])).toMatch(/training\.learningRat: unknown field \(did you mean "learningRate"\?\)/);
+    expect(err(['crossbar.nonidealities.read-noise.sigma=0.1'])).toMatch(/crossbar\.nonidealities\.read-noise\.sigma: crossbar\.nonidealities has no entry named "read-noise"/);
+    expect(() => plan(file, ['seed=1,2'], 2)).toThrow(/--param seed and --seeds/);
+    expect(() => plan(file, ['preset=ideal-crossbar'])).toThrow(/presets are applied before the values are set/);
+  });
+});
+
+describe('sweep directory', () => {
+  it('accepts a grid that only adds points, and refuses one that changes or drops runs', () => {
+    const file = specWith(BASE);
+    const dir = join(tmp(), 'sweep');
+    writePlan(dir, plan(file, ['training.learningRate=0.5,1']));
+    expect(readFileSync(specFile(dir, 'learningRate=0.5_seed=4'), 'utf8')).toContain('"learningRate": 0.5');
+    writePlan(dir, plan(file, ['training.learningRate=0.5,1,2'], 2));
+    expect(readPlan(dir).manifest.points.flatMap((p) => p.runs.map((r) => r.id))).toHaveLength(6);
+    expect(() => writePlan(dir, plan(file, ['training.learningRate=0.5']))).toThrow(/run learningRate=1_seed=4 is not in the new grid/);
+    expect(() => writePlan(dir, plan(file, ['training.batchSize=32']))).toThrow(/holds a sweep over training\.learningRate, not training\.batchSize/);
+    writeFileSync(file, BASE.replace('hidden: [16]', 'hidden: [8]'));
+    expect(() => writePlan(dir, plan(file, ['training.learningRate=0.5,1,2'], 2))).toThrow(/would get a different spec/);
+  });
+
+  it('refuses a non-empty directory that is not a sweep, and a directory a live sweep holds', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'notes.txt'), 'x');
+    expect(() => checkSweepDir(dir)).toThrow(/holds no sweep\.json/);
+    const held = join(tmp(), 's');
+    const lock = new SweepLock(held);
+    lock.add(process.ppid); // a process that is certainly alive
+    expect(() => new SweepLock(held)).toThrow(new RegExp(`in use by process ${process.ppid}`));
+    lock.release();
+    expect(() => new SweepLock(held).release()).not.toThrow();
+  });
+
+  it('classifies runs: a directory without checkpoint is cleared to start afresh', () => {
+    const dir = tmp();
+    const run = (id: string) => join(dir, 'runs', id);
+    for (const id of ['done', 'ckpt', 'empty']) mkdirSync(run(id), { recursive: true });
+    writeFileSync(join(run('done'), 'summary.json'), JSON.stringify({ status: 'completed', testAccuracy: [0.5] }));
+    writeFileSync(join(run('ckpt'), 'checkpoint.json'), '{}');
+    writeFileSync(join(run('empty'), 'spec.resolved.json'), '{}');
+    expect(['done', 'ckpt', 'empty', 'absent'].map((id) => runState(dir, id))).toEqual(['completed', 'resume', 'start', 'start']);
+    expect(existsSync(run('empty'))).toBe(false);
+  });
+});

@@ -1,0 +1,115 @@
+import { applyPresets, resolveSpec, SpecError, type DependencyContainer, type SpecIssue } from '@txsim/core';
+import { presetMap, readPresets } from '../presets.js';
+import { applyOverrides, readSpecFile, type SpecOverrides } from '../spec-file.js';
+import { expandGrid, paramKeys, runId, seedList, type SweepParam } from './grid.js';
+import { getPath, ParamPathError, setPath } from './param-path.js';
+
+/** `sweep.json`: the grid of a sweep directory, enough to resume it without the original command. */
+export interface SweepManifest {
+  readonly version: 1;
+  /** The base spec file as given on the command line. */
+  readonly spec: string;
+  readonly params: ReadonlyArray<{ readonly path: string; readonly values: readonly string[] }>;
+  readonly seeds: readonly number[];
+  readonly points: readonly ManifestPoint[];
+}
+
+export interface ManifestPoint {
+  readonly id: string;
+  /** One value per param, as typed. */
+  readonly values: readonly string[];
+  /** The value in SI units where the resolved spec holds a number there, else null (for plotting). */
+  readonly numeric: readonly (number | null)[];
+  readonly runs: ReadonlyArray<{ readonly id: string; readonly seed: number }>;
+}
+
+/** A validated sweep: the manifest, and the self-contained spec of every run (presets applied), by run id. */
+export interface SweepPlan {
+  readonly manifest: SweepManifest;
+  readonly specs: ReadonlyMap<string, Record<string, unknown>>;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Expands the grid and validates the spec of every grid point before anything runs; throws one
+ * SpecError listing every problem with its path (and which points have it, when not all do).
+ * Each run's spec is the base spec with its presets applied, the point's values set, and `seed` set.
+ */
+export function planSweep(file: string, params: readonly SweepParam[], seeds: number, overrides: SpecOverrides, container: DependencyContainer): SweepPlan {
+  if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`--seeds must be a whole number ≥ 1, got ${seeds}`);
+  const paths = params.map((p) => p.path);
+  const dup = paths.find((p, i) => paths.indexOf(p) !== i);
+  if (dup) throw new Error(`--param ${dup} is given twice; list all its values in one --param`);
+  const preset = paths.find((p) => /^preset(\.|\[|$)/.test(p));
+  if (preset) throw new Error(`--param ${preset}: presets are applied before the values are set; sweep a field of the preset instead, or run one sweep per spec file`);
+  if (seeds > 1 && paths.includes('seed')) throw new Error('--param seed and --seeds both set the seed; use one of them');
+
+  const raw = applyOverrides(readSpecFile(file), overrides);
+  const issues: SpecIssue[] = [];
+  const base = applyPresets(raw, isObject(raw) && 'preset' in raw ? presetMap(readPresets()) : {}, issues);
+  if (issues.length) throw new SpecError(issues, file);
+  // A spec that is not a mapping at all is reported by the ordinary validation.
+  if (!isObject(base)) resolveSpec(base, container, file);
+  const baseSpec = base as Record<string, unknown>;
+  const firstSeed = Number.isInteger(baseSpec.seed) ? (baseSpec.seed as number) : 1;
+
+  const keys = paramKeys(params);
+  const grid = expandGrid(params);
+  const found = new Map<string, { issue: SpecIssue; at: string[] }>();
+  const note = (issue: SpecIssue, at: string) => {
+    const key = `${issue.path}\u0000${issue.message}`;
+    const entry = found.get(key) ?? { issue, at: [] };
+    entry.at.push(at);
+    found.set(key, entry);
+  };
+  const specs = new Map<string, Record<string, unknown>>();
+  const points: ManifestPoint[] = [];
+  for (const point of grid) {
+    const label = point.choice.map((v, i) => `${keys[i]}=${params[i]!.texts[v]}`).join(', ') || 'the spec as written';
+    const spec = structuredClone(baseSpec);
+    const addresses: Array<Array<string | number> | undefined> = [];
+    let pathFailed = false;
+    params.forEach((p, i) => {
+      try {
+        addresses.push(setPath(spec, p.path, structuredClone(p.values[point.choice[i]!])));
+      } catch (e) {
+        if (!(e instanceof ParamPathError)) throw e;
+        note({ path: p.path, message: e.message }, label);
+        addresses.push(undefined);
+        pathFailed = true;
+      }
+    });
+    if (pathFailed) continue;
+    const pointSeed = Number.isInteger(spec.seed) ? (spec.seed as number) : firstSeed;
+    let numeric: (number | null)[] = params.map(() => null);
+    try {
+      const resolved = resolveSpec(spec, container, file);
+      numeric = addresses.map((a) => {
+        const v = a && getPath(resolved.spec, a);
+        return typeof v === 'number' && Number.isFinite(v) ? v : null;
+      });
+    } catch (e) {
+      if (!(e instanceof SpecError)) throw e;
+      for (const issue of e.issues) note(issue, label);
+      continue;
+    }
+    const runs = seedList(pointSeed, seeds).map((seed) => {
+      const id = runId(point, seed);
+      specs.set(id, { ...spec, seed });
+      return { id, seed };
+    });
+    points.push({ id: point.id, values: point.choice.map((v, i) => params[i]!.texts[v]!), numeric, runs });
+  }
+  if (found.size) {
+    const all = grid.length;
+    throw new SpecError([...found.values()].map(({ issue, at }) => ({
+      path: issue.path,
+      message: at.length === all || all === 1 ? issue.message : `${issue.message} [at ${at.join('; ')}]`,
+    })), `${file} (sweep of ${all} point${all === 1 ? '' : 's'})`);
+  }
+  return {
+    manifest: { version: 1, spec: file, params: params.map((p) => ({ path: p.path, values: p.texts })), seeds: seedList(firstSeed, seeds), points },
+    specs,
+  };
+}
