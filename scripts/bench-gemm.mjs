@@ -1,5 +1,7 @@
 // GEMM throughput of the compiled backends (run `pnpm build` first).
-//   node scripts/bench-gemm.mjs [MxKxN ...] [--wall]
+//   node scripts/bench-gemm.mjs [MxKxN ...] [--wall] [--threads N] [--json]
+// Each WASM build is measured on 1 thread and on N threads (default: TXSIM_THREADS, else every core).
+import { availableParallelism, loadavg } from 'node:os';
 import { realpathSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -7,10 +9,10 @@ import { pathToFileURL } from 'node:url';
 /** [M, K, N]: MLP layer (batch 64 × 784 → 256), smaller layers, a large batched layer, and the classic cube. */
 export const DEFAULT_SHAPES = [
   [64, 784, 256],
-  [64, 256, 128],
-  [64, 128, 10],
+  [784, 64, 256],
+  [64, 256, 784],
+  [64, 64, 256],
   [256, 1024, 1024],
-  [128, 128, 128],
 ];
 // Plain TS runs at ~1 GFLOP/s, so bigger shapes would take minutes and say nothing new.
 const REFERENCE_MAX_FLOP = 2 * 64 * 784 * 256;
@@ -26,16 +28,17 @@ async function loadCore() {
   } catch {
     // fall through
   }
-  const [{ Matrix }, { ReferenceBackend }, { createWasmBackend }] = await Promise.all([
+  const [{ Matrix }, { ReferenceBackend }, { createWasmBackend, defaultThreads }] = await Promise.all([
     import('../packages/core/dist/matrix/matrix.js'),
     import('../packages/core/dist/matrix/reference-backend.js'),
     import('../packages/core/dist/matrix/wasm-backend.js'),
   ]);
-  return { Matrix, ReferenceBackend, createWasmBackend };
+  return { Matrix, ReferenceBackend, createWasmBackend, defaultThreads };
 }
 
-// CPU time by default: the build machines are shared, and for a single-threaded kernel process CPU time
-// ignores preemption by other tenants while matching wall time on a quiet machine.
+// CPU time by default for 1 thread: the build machines are shared, and for a single-threaded kernel process CPU
+// time ignores preemption by other tenants while matching wall time on a quiet machine. Several threads can
+// only be timed by the wall clock (process CPU time adds the threads up), so those rows need a quiet machine.
 const clocks = {
   cpu: () => {
     const { user, system } = process.cpuUsage();
@@ -65,17 +68,29 @@ function timeCall(fn, now, samples) {
 }
 
 /**
- * Measures every kernel on every shape. Returns `{ kernel, shape: 'MxKxN', threads: 1, gflops }` rows.
- * `clock` is 'cpu' (process CPU time, default) or 'wall'.
+ * Measures every kernel on every shape. Returns `{ kernel, shape: 'MxKxN', threads, gflops, clock }` rows: the
+ * reference on 1 thread, each WASM build on 1 thread and on `threads` threads (when more than 1).
+ * `clock` is 'cpu' (process CPU time, default; multi-thread rows always use 'wall') or 'wall'.
  */
-export async function benchGemm({ shapes = DEFAULT_SHAPES, log = () => {}, samples = 5, clock = 'cpu' } = {}) {
-  const { Matrix, ReferenceBackend, createWasmBackend } = await loadCore();
-  const now = clocks[clock];
-  if (!now) throw new Error(`benchGemm: unknown clock ${clock}`);
-  const kernels = [new ReferenceBackend(), createWasmBackend({ relaxed: false })];
-  const relaxed = createWasmBackend({ relaxed: true });
-  if (relaxed.name === 'wasm-relaxed-simd') kernels.push(relaxed);
+export async function benchGemm({ shapes = DEFAULT_SHAPES, log = () => {}, samples = 5, clock = 'cpu', threads } = {}) {
+  const { Matrix, ReferenceBackend, createWasmBackend, defaultThreads } = await loadCore();
+  const all = threads ?? (defaultThreads ? defaultThreads() : availableParallelism());
+  if (!clocks[clock]) throw new Error(`benchGemm: unknown clock ${clock}`);
+  const kernels = [{ be: new ReferenceBackend(), threads: 1 }];
+  const builds = [createWasmBackend({ relaxed: false, threads: 1 })];
+  const relaxed = createWasmBackend({ relaxed: true, threads: 1 });
+  if (relaxed.name === 'wasm-relaxed-simd') builds.push(relaxed);
   else log('relaxed SIMD is not available in this runtime; skipping wasm-relaxed-simd');
+  for (const be of builds) {
+    kernels.push({ be, threads: 1 });
+    if (all > 1) {
+      const multi = createWasmBackend({ relaxed: be.name === 'wasm-relaxed-simd', threads: all });
+      // Workers boot in the background; timing before they are up would measure one thread.
+      const active = multi.waitForThreads();
+      if (active < all) log(`${be.name}: only ${active} of ${all} threads started`);
+      kernels.push({ be: multi, threads: active });
+    }
+  }
 
   const random = (rows, cols) => new Matrix(rows, cols, Float32Array.from({ length: rows * cols }, () => Math.random() * 2 - 1));
   const rows = [];
@@ -85,43 +100,59 @@ export async function benchGemm({ shapes = DEFAULT_SHAPES, log = () => {}, sampl
     const a = random(m, k);
     const b = random(k, n);
     const c = new Matrix(m, n);
-    for (const be of kernels) {
+    for (const { be, threads: t } of kernels) {
       if (be.name === 'reference' && flop > REFERENCE_MAX_FLOP) continue;
-      const t = timeCall(() => be.gemm(a, b, c), now, samples);
-      const gflops = flop / t / 1e9;
-      rows.push({ kernel: be.name, shape, threads: 1, gflops });
-      log(`${be.name.padEnd(18)} ${shape.padEnd(14)} ${gflops.toFixed(2)} GFLOP/s`);
+      const used = t > 1 ? 'wall' : clock;
+      const sec = timeCall(() => be.gemm(a, b, c), clocks[used], samples);
+      const gflops = flop / sec / 1e9;
+      rows.push({ kernel: be.name, shape, threads: t, gflops, clock: used });
+      log(`${be.name.padEnd(18)} ${String(t).padStart(2)} thr ${shape.padEnd(14)} ${gflops.toFixed(2)} GFLOP/s (${used})`);
     }
   }
+  for (const { be } of kernels) be.dispose?.();
   return rows;
 }
 
-function printTable(rows) {
-  const kernels = [...new Set(rows.map((r) => r.kernel))];
+/**
+ * A warning when other processes keep the cores busy (1-minute load average above half the cores): the
+ * wall-clock multi-thread figures then measure the competition more than the kernel. Empty when quiet.
+ */
+export function busyNote() {
+  const load = loadavg()[0];
+  const cores = availableParallelism();
+  return load > cores / 2
+    ? `note: load average ${load.toFixed(1)} on ${cores} cores; multi-thread (wall-clock) figures are not representative`
+    : '';
+}
+
+/** Column label of a row: kernel name, plus the thread count when it is above 1. */
+export const columnOf = (r) => (r.threads > 1 ? `${r.kernel} ×${r.threads}` : r.kernel);
+
+/** The rows as a text table: one line per shape, one column per kernel and thread count. */
+export function formatTable(rows) {
+  const columns = [...new Set(rows.map(columnOf))];
   const shapes = [...new Set(rows.map((r) => r.shape))];
-  const get = (kernel, shape) => rows.find((r) => r.kernel === kernel && r.shape === shape)?.gflops;
-  const wasm = kernels.filter((k) => k !== 'reference');
-  const header = ['shape (MxKxN)', ...kernels, ...wasm.map((k) => `${k}/ref`)];
-  const body = shapes.map((shape) => {
-    const ref = get('reference', shape);
-    return [
-      shape,
-      ...kernels.map((k) => get(k, shape)?.toFixed(1) ?? '–'),
-      ...wasm.map((k) => (ref ? `${(get(k, shape) / ref).toFixed(1)}×` : '–')),
-    ];
-  });
+  const get = (col, shape) => rows.find((r) => columnOf(r) === col && r.shape === shape)?.gflops;
+  const header = ['shape (MxKxN)', ...columns];
+  const body = shapes.map((shape) => [shape, ...columns.map((col) => get(col, shape)?.toFixed(1) ?? '–')]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
-  console.log(`GEMM GFLOP/s, 1 thread\n${line(header)}\n${body.map(line).join('\n')}`);
+  return `${line(header)}\n${body.map(line).join('\n')}`;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   const args = process.argv.slice(2);
   const shapes = args.filter((a) => /^\d+x\d+x\d+$/.test(a)).map((a) => a.split('x').map(Number));
+  const t = args.indexOf('--threads');
   const rows = await benchGemm({
     shapes: shapes.length > 0 ? shapes : DEFAULT_SHAPES,
     clock: args.includes('--wall') ? 'wall' : 'cpu',
+    threads: t >= 0 ? Number(args[t + 1]) : undefined,
     log: (msg) => process.stderr.write(`${msg}\n`),
   });
-  printTable(rows);
+  if (args.includes('--json')) for (const r of rows) console.log(JSON.stringify({ kind: 'gemm', ...r }));
+  else {
+    console.log(`GEMM GFLOP/s (1 thread: ${args.includes('--wall') ? 'wall' : 'CPU'} time; more threads: wall time)\n${formatTable(rows)}`);
+    if (busyNote()) console.log(busyNote());
+  }
 }

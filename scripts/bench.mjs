@@ -1,10 +1,11 @@
 // `pnpm bench`: speed figures measured side by side in one run, never part of the tests.
-//   node scripts/bench.mjs [--json] [--train-limit N] [--reps N] [--no-gemm]
-// 1. GEMM GFLOP/s of each kernel on the MLP's shapes (reference TypeScript vs WASM SIMD builds).
+//   node scripts/bench.mjs [--json] [--train-limit N] [--reps N] [--threads N] [--no-gemm]
+// 1. GEMM GFLOP/s of each kernel on the MLP's training shapes: reference TypeScript, and each WASM SIMD build
+//    on 1 thread and on every thread (TXSIM_THREADS or the core count; --threads N overrides).
 // 2. Training time of the examples on the same kernels: plain digital, ideal crossbar, TxSim crossbar,
 //    as medians over interleaved repetitions, and their ratios to digital training.
 import { performance } from 'node:perf_hooks';
-import { benchGemm } from './bench-gemm.mjs';
+import { benchGemm, busyNote, formatTable } from './bench-gemm.mjs';
 import { Trainer } from '../packages/core/dist/index.js';
 import { buildNetwork, loadMnist } from '../packages/models/dist/index.js';
 import { createPluginContainer, createRunContainer, loadSpec } from '../packages/cli/dist/index.js';
@@ -22,16 +23,13 @@ const say = (text) => (json ? undefined : console.log(text));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 if (!args.includes('--no-gemm')) {
-  // Forward, weight-gradient and backward shapes of the 784-256-128-10 MLP at batch 64, and one tile row.
+  // Forward (X·W), backward (dY·Wᵀ) and weight-gradient (Xᵀ·dY) shapes of the 784-256-…-10 MLP at batch 64,
+  // a small hidden layer, and one large batched layer.
   const shapes = [[64, 784, 256], [784, 64, 256], [64, 256, 784], [64, 256, 128], [64, 64, 256], [256, 1024, 1024]];
-  const rows = await benchGemm({ shapes });
-  say('GEMM GFLOP/s, 1 thread (median of CPU-time samples)');
-  for (const shape of new Set(rows.map((r) => r.shape))) {
-    const of = (k) => rows.find((r) => r.shape === shape && r.kernel === k)?.gflops;
-    const ref = of('reference');
-    const cells = ['reference', 'wasm-simd', 'wasm-relaxed-simd'].map((k) => (of(k) === undefined ? '—' : of(k).toFixed(1)).padStart(18));
-    say(`  ${shape.padEnd(14)}${cells.join('')}${ref ? `   wasm/reference ${(Math.max(of('wasm-simd') ?? 0, of('wasm-relaxed-simd') ?? 0) / ref).toFixed(0)}×` : ''}`);
-  }
+  const rows = await benchGemm({ shapes, threads: args.includes('--threads') ? option('--threads', undefined) : undefined });
+  say('GEMM GFLOP/s (1 thread: median of CPU-time samples; ×N threads: median of wall-time samples)');
+  say(formatTable(rows).replace(/^/gm, '  '));
+  if (busyNote()) say(`  ${busyNote()}`);
   for (const r of rows) emit({ kind: 'gemm', ...r });
 }
 

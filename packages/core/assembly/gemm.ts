@@ -2,12 +2,26 @@
 //
 // One source, two builds: ASC_FEATURE_RELAXED_SIMD is a compile-time constant, so the relaxed build uses
 // f32x4.relaxed_madd (a fused FMA on x86-with-FMA and arm64, ~20 % faster) and the baseline build uses mul+add.
-// All addresses are byte offsets into the exported memory; JS owns everything above arenaBase().
+// The memory is imported and shared: worker threads instantiate the same module on it, and each thread passes
+// its own scratch region (pack buffers) to sgemm. All addresses are byte offsets into that memory; JS owns
+// everything above arenaBase() and hands out the scratch regions and operand space itself.
+//
+// Summation order: every element of C is the sum over the same K blocks (their sizes depend on k only), each
+// accumulated by the same micro-kernel in k order. Neither M/N blocking nor the rows or columns a thread is
+// given change it, so splitting C between threads gives bit-identical results for any thread count.
 
-// 2×16 is 8 f32x4 accumulators: V8 (Node 20) spills and runs at about half speed with more than 8.
+// 2×16 is 8 f32x4 accumulators. Measured in isolation on the 2-core Zen 3 build VM (Node 20, packed panels in
+// L1/L2, best of interleaved runs): relaxed 2×16 ≈ 40–43 GFLOP/s against a 42–47 register-only FMA ceiling;
+// 4×8 ≈ 35–40, 6×8 ≈ 40–43 with FMA but ≈ 20 with mul+add (its 12 accumulators plus the mul temporary need all
+// 16 xmm registers, and V8 keeps one as scratch), 4×12 ≈ 22 (spills), lane-splat and pre-splatted A no
+// better. Unrolling k by 2 is slower (V8 hoists the second step's loads and spills accumulators), so the loop
+// does one k step per iteration. 2×16 ties 6×8 with FMA and beats it with mul+add, so one tile serves both.
+// The full GEMM reaches ≈ 34–39 (relaxed) and 26–30 (mul+add), best of runs; packing costs ≈ 10 % of that at
+// 64×784×256 and the rest of the gap to the isolated kernel is cache traffic.
 const MR: i32 = 2;
 const NR: i32 = 16;
-// KC keeps a 16-column B micro-panel (16 KiB) in L1; MC·KC of packed A (120 KiB) stays in L2.
+// KC keeps a 16-column B micro-panel (16 KiB) in L1; MC·KC of packed A (120 KiB) stays in L2. KC 192/384 and
+// MC 64/240 measured the same within the noise of the shared VM.
 const KC: i32 = 256;
 const NC: i32 = 512;
 const MC: i32 = 120;
@@ -18,21 +32,20 @@ const STORE: i32 = 0;
 const ACCUM: i32 = 1;
 const SCALE: i32 = 2;
 
-// A fixed arena after the static data instead of an allocator: the buffer sizes are compile-time constants,
-// so nothing here ever needs to allocate or free.
-@inline function packABase(): usize {
+// Each thread's scratch region holds packed A (MC×KC), packed B (KC×NC) and one edge tile, at fixed offsets:
+// the sizes are compile-time constants, so nothing here ever allocates.
+const PACK_B_OFFSET: usize = <usize>(MC * KC * 4);
+const TILE_OFFSET: usize = PACK_B_OFFSET + <usize>(KC * NC * 4);
+const SCRATCH_BYTES: usize = (TILE_OFFSET + <usize>(MR * NR * 4) + 63) & ~(63 as usize);
+
+/** First byte JS may use (for scratch regions and operands); the module keeps nothing in memory above it. */
+export function arenaBase(): usize {
   return (__heap_base + 63) & ~(63 as usize);
 }
-@inline function packBBase(): usize {
-  return packABase() + <usize>(MC * KC * 4);
-}
-@inline function tileBase(): usize {
-  return packBBase() + <usize>(KC * NC * 4);
-}
 
-/** First byte JS may use for operands; everything below belongs to the pack buffers. */
-export function arenaBase(): usize {
-  return (tileBase() + <usize>(MR * NR * 4) + 63) & ~(63 as usize);
+/** Bytes of one thread's scratch region; JS hands each thread its own 64-byte-aligned region. */
+export function scratchBytes(): usize {
+  return SCRATCH_BYTES;
 }
 
 @inline function madd(a: v128, b: v128, c: v128): v128 {
@@ -44,7 +57,9 @@ export function arenaBase(): usize {
 function kernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, mode: i32, beta: f32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
-  for (let p = 0; p < kc; p++) {
+  // One k step per iteration: V8 hoists the loads of an unrolled body and then spills accumulators.
+  const end = bp + (<usize>kc << 6);
+  while (bp < end) {
     const b0 = v128.load(bp, 0), b1 = v128.load(bp, 16), b2 = v128.load(bp, 32), b3 = v128.load(bp, 48);
     const a0 = v128.load32_splat(ap, 0);
     c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
@@ -78,8 +93,7 @@ function kernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, mode: i32, 
 }
 
 /** Copies the valid mr×nr corner of the scratch tile into C (ldc in floats). */
-function mergeEdge(c: usize, ldc: i32, mr: i32, nr: i32, mode: i32, beta: f32): void {
-  const tile = tileBase();
+function mergeEdge(tile: usize, c: usize, ldc: i32, mr: i32, nr: i32, mode: i32, beta: f32): void {
   for (let i = 0; i < mr; i++) {
     for (let j = 0; j < nr; j++) {
       const t = load<f32>(tile + <usize>((i * NR + j) << 2));
@@ -95,9 +109,10 @@ function mergeEdge(c: usize, ldc: i32, mr: i32, nr: i32, mode: i32, beta: f32): 
  * Packs op(A)[ic:ic+mc, pc:pc+kc] into 2-row panels, k-major with the two rows interleaved, scaled by alpha
  * (folding alpha in here costs mc·kc multiplies instead of m·n in every store). A short last panel is zero-padded.
  */
-function packA(transA: bool, a: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32, alpha: f32): void {
+function packA(
+  dst: usize, transA: bool, a: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32, alpha: f32,
+): void {
   const va = f32x4.splat(alpha);
-  let dst = packABase();
   for (let ir = 0; ir < mc; ir += MR) {
     const two = mc - ir >= 2;
     const i = ic + ir;
@@ -138,8 +153,7 @@ function packA(transA: bool, a: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: 
  * Packs op(B)[pc:pc+kc, jc:jc+nc] into 16-column panels, k-major, zero-padding the last panel so the
  * kernel never reads past nc.
  */
-function packB(transB: bool, b: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i32): void {
-  let dst = packBBase();
+function packB(dst: usize, transB: bool, b: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i32): void {
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
     const j = jc + jr;
@@ -202,21 +216,23 @@ function packBTransPanel(b: usize, ldb: i32, pc: i32, j: i32, kc: i32, dst: usiz
   }
 }
 
-function macroKernel(mc: i32, nc: i32, kc: i32, c: usize, ldc: i32, mode: i32, beta: f32): void {
+function macroKernel(scratch: usize, mc: i32, nc: i32, kc: i32, c: usize, ldc: i32, mode: i32, beta: f32): void {
   const ldcBytes = <usize>ldc * 4;
+  const tile = scratch + TILE_OFFSET;
   // jr outside ir: one B micro-panel stays in L1 while the whole packed A block streams from L2.
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
-    const bp = packBBase() + <usize>jr * <usize>kc * 4;
+    const bp = scratch + PACK_B_OFFSET + <usize>jr * <usize>kc * 4;
     for (let ir = 0; ir < mc; ir += MR) {
       const mr = min(MR, mc - ir);
-      const ap = packABase() + <usize>ir * <usize>kc * 4;
+      const ap = scratch + <usize>ir * <usize>kc * 4;
       const cij = c + (<usize>ir * <usize>ldc + <usize>jr) * 4;
       if (mr == MR && nr == NR) {
         kernel(kc, ap, bp, cij, ldcBytes, mode, beta);
       } else {
-        kernel(kc, ap, bp, tileBase(), <usize>NR * 4, STORE, 0);
-        mergeEdge(cij, ldc, mr, nr, mode, beta);
+        // Same kernel and the same final add as a full tile, so edge elements round exactly like inner ones.
+        kernel(kc, ap, bp, tile, <usize>NR * 4, STORE, 0);
+        mergeEdge(tile, cij, ldc, mr, nr, mode, beta);
       }
     }
   }
@@ -224,23 +240,31 @@ function macroKernel(mc: i32, nc: i32, kc: i32, c: usize, ldc: i32, mode: i32, b
 
 /**
  * C ← alpha·op(A)·op(B) + beta·C, row-major, leading dimensions in floats. op(A) is m×k, op(B) is k×n.
- * The caller handles k = 0 (no product, only the beta scaling).
+ * `scratch` is the calling thread's region of scratchBytes() bytes. The caller handles k = 0 (no product,
+ * only the beta scaling).
  */
 export function sgemm(
   transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: f32,
-  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32,
+  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, scratch: usize,
 ): void {
   if (m <= 0 || n <= 0 || k <= 0) return;
+  // Equal K blocks (784 = 4×196, not 3×256 + 16): a short last block would run the kernel for a few k steps
+  // per C load/store. The split depends on k alone, which keeps the summation order independent of m and n.
+  const kBlocks = (k + KC - 1) / KC;
+  const kcStep = (k + kBlocks - 1) / kBlocks;
+  const mBlocks = (m + MC - 1) / MC;
+  const mcStep = ((m + mBlocks - 1) / mBlocks + MR - 1) & ~(MR - 1);
+  const packedB = scratch + PACK_B_OFFSET;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = min(KC, k - pc);
-      packB(transB, b, ldb, pc, jc, kc, nc);
+    for (let pc = 0; pc < k; pc += kcStep) {
+      const kc = min(kcStep, k - pc);
+      packB(packedB, transB, b, ldb, pc, jc, kc, nc);
       const mode = pc > 0 || beta == 1 ? ACCUM : beta == 0 ? STORE : SCALE;
-      for (let ic = 0; ic < m; ic += MC) {
-        const mc = min(MC, m - ic);
-        packA(transA, a, lda, ic, pc, mc, kc, alpha);
-        macroKernel(mc, nc, kc, c + (<usize>ic * <usize>ldc + <usize>jc) * 4, ldc, mode, beta);
+      for (let ic = 0; ic < m; ic += mcStep) {
+        const mc = min(mcStep, m - ic);
+        packA(scratch, transA, a, lda, ic, pc, mc, kc, alpha);
+        macroKernel(scratch, mc, nc, kc, c + (<usize>ic * <usize>ldc + <usize>jc) * 4, ldc, mode, beta);
       }
     }
   }

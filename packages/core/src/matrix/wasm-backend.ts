@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { gemmShape, type ComputeBackend, type GemmOptions } from './backend.js';
+import { GemmWorkers, MAX_CHUNKS, type GemmJob } from './gemm-threads.js';
 import type { Matrix } from './matrix.js';
 
 // Both src/matrix/ (vitest) and dist/matrix/ (compiled) sit two levels below the package root.
@@ -11,16 +13,31 @@ const RELAXED_URL = new URL('../../build/gemm-relaxed.wasm', import.meta.url);
 const PAGE = 65536;
 const MAX_PAGES = 65536; // wasm32: 4 GiB
 const ALIGN = 64; // operands start on a cache line, like the pack buffers
+const MAX_THREADS = 64;
+// Below this many flops (2·m·n·k) a GEMM runs on the calling thread alone. Waking a sleeping worker costs a
+// futex call, each extra chunk repacks the shared operand, and on a busy machine a worker that claimed a chunk
+// and was then preempted holds up the caller for a time slice. On the 2-core build VM under load (wall clock,
+// best of 25), 2 threads ran at 0.5–0.7× of 1 thread from 64×64×128 to 128³ and broke even only by about
+// 64×784×256; kernels.md measured 1.8× at 128³ (4.2 MFLOP) on a quiet machine.
+const PARALLEL_MIN_FLOP = 4_000_000;
+// Columns are split in multiples of the kernel's 16-wide tile, rows in multiples of its 2-row tile times 4,
+// so that each chunk has few edge tiles.
+const COL_UNIT = 16;
+const ROW_UNIT = 8;
+// Chunks per thread: more balance the load when a thread starts late, fewer repack the shared operand less
+// (every column chunk packs all of A, every row chunk all of B).
+const CHUNKS_PER_THREAD = 2;
 
 // @types/node 20 does not declare the WebAssembly global and the project compiles without the DOM lib, so the
 // few members used here are typed locally.
 /** A compiled gemm module, as returned by `new WebAssembly.Module`. */
 export type WasmModule = object & { readonly __wasmModule?: never };
 interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+  readonly buffer: ArrayBufferLike;
   grow(pages: number): number;
 }
 interface WasmApi {
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: object) => { readonly exports: unknown };
   validate(bytes: Uint8Array): boolean;
@@ -28,12 +45,29 @@ interface WasmApi {
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 interface GemmExports {
-  readonly memory: WasmMemory;
   arenaBase(): number;
+  scratchBytes(): number;
   sgemm(
     transA: number, transB: number, m: number, n: number, k: number, alpha: number,
-    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number,
+    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, scratch: number,
   ): void;
+}
+
+export interface WasmBackendOptions {
+  /** Use the relaxed-SIMD FMA build when the runtime supports it; default true. */
+  relaxed?: boolean;
+  /**
+   * Threads one GEMM may use, the calling thread included; default TXSIM_THREADS from the environment, else
+   * os.availableParallelism(). Results are bit-identical for every thread count.
+   */
+  threads?: number;
+}
+
+/** The default thread count: TXSIM_THREADS when it is a positive integer, else the cores Node reports. */
+export function defaultThreads(): number {
+  const env = Number(process.env.TXSIM_THREADS);
+  if (Number.isInteger(env) && env >= 1) return Math.min(env, MAX_THREADS);
+  return Math.min(availableParallelism(), MAX_THREADS);
 }
 
 export type WasmBackendName = 'wasm-simd' | 'wasm-relaxed-simd';
@@ -83,25 +117,83 @@ export function relaxedSimdAvailable(): boolean {
   return ok;
 }
 
+// Workers of a backend nobody references any more are stopped (they would otherwise sleep until exit).
+const orphans = new FinalizationRegistry<GemmWorkers>((workers) => workers.terminate());
+
 /**
  * GEMM on the AssemblyScript SIMD128 kernel (packed BLIS-style, 2×16 register tile). Operands are copied into
- * the module's memory per call; the buffers are reused, so steady-state calls allocate nothing but the first
- * output view of each result size.
+ * the module's shared memory per call; the buffers are reused, so steady-state calls allocate nothing but the
+ * first output view of each result size. Large products are split between the calling thread and worker
+ * threads by rows or by columns of C; the call stays synchronous.
  */
 export class WasmBackend implements ComputeBackend {
   readonly name: WasmBackendName;
+  /** Threads requested (calling thread included); `activeThreads` says how many are working now. */
+  readonly threads: number;
+  readonly #memory: WasmMemory;
   readonly #wasm: GemmExports;
+  /** Per-thread scratch regions (pack buffers) start here: the caller's first, then one per worker. */
+  readonly #scratch: number;
+  readonly #scratchBytes: number;
+  /** Operands (C, then A, then B) start here. */
   readonly #arena: number;
+  readonly #workers: GemmWorkers | undefined;
   #heap: Float32Array;
   /** Views of C's result, keyed by length (C always starts at the arena base, so length identifies the view). */
   readonly #outViews = new Map<number, Float32Array>();
 
-  constructor(module: WasmModule, name: WasmBackendName) {
+  constructor(module: WasmModule, name: WasmBackendName, threads = 1) {
     this.name = name;
-    this.#wasm = new wasm.Instance(module, {}).exports as unknown as GemmExports;
-    this.#arena = this.#wasm.arenaBase();
-    this.#heap = new Float32Array(this.#wasm.memory.buffer);
+    this.threads = Math.max(1, Math.min(MAX_THREADS, Math.floor(threads)));
+    this.#memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+    this.#wasm = new wasm.Instance(module, { env: { memory: this.#memory } }).exports as unknown as GemmExports;
+    this.#scratch = align(this.#wasm.arenaBase());
+    this.#scratchBytes = align(this.#wasm.scratchBytes());
+    this.#arena = this.#scratch + this.threads * this.#scratchBytes;
+    this.#heap = new Float32Array(this.#memory.buffer);
     this.#reserve(this.#arena);
+    let workers: GemmWorkers | undefined;
+    if (this.threads > 1) {
+      try {
+        const regions = Array.from({ length: this.threads - 1 }, (_, i) => this.#scratch + (i + 1) * this.#scratchBytes);
+        workers = new GemmWorkers(module, this.#memory, regions);
+        orphans.register(this, workers, this);
+      } catch {
+        // No worker threads here (or none allowed): run single-threaded, which gives the same results.
+        workers = undefined;
+      }
+    }
+    this.#workers = workers;
+  }
+
+  /** Threads a large GEMM would use right now: 1 plus the workers that have booted. */
+  get activeThreads(): number {
+    return 1 + (this.#workers?.ready ?? 0);
+  }
+
+  /** Chunks of split GEMMs that worker threads (not the calling thread) have computed so far. */
+  get workerChunks(): number {
+    return this.#workers?.workerChunks ?? 0;
+  }
+
+  /**
+   * Blocks until the workers have booted (they start in the background and the first GEMMs run without them),
+   * or `timeoutMs` passes. Returns `activeThreads`. Only benchmarks and tests need this.
+   */
+  waitForThreads(timeoutMs = 10_000): number {
+    this.#workers?.waitReady(timeoutMs);
+    return this.activeThreads;
+  }
+
+  /**
+   * Stops the worker threads; later GEMMs run on the calling thread alone. `createWasmBackend` hands out a
+   * new backend for these options afterwards.
+   */
+  dispose(): void {
+    for (const [key, be] of shared) if (be === this) shared.delete(key);
+    if (!this.#workers) return;
+    orphans.unregister(this);
+    this.#workers.terminate();
   }
 
   gemm(a: Matrix, b: Matrix, c: Matrix, options: GemmOptions = {}): void {
@@ -128,13 +220,34 @@ export class WasmBackend implements ComputeBackend {
     // The stored row stride is cols for both op(X) = X and op(X) = Xᵀ.
     const tA = options.transA ? 1 : 0;
     const tB = options.transB ? 1 : 0;
-    this.#wasm.sgemm(tA, tB, m, n, k, alpha, aOff, a.cols, bOff, b.cols, beta, cOff, n);
+    this.#run({ transA: tA, transB: tB, m, n, k, alpha, a: aOff, lda: a.cols, b: bOff, ldb: b.cols, beta, c: cOff, ldc: n });
     c.data.set(this.#outView(cLen));
   }
 
-  /** Grows memory to hold `bytes`; a grow detaches the old buffer, so every cached view is rebuilt. */
+  /**
+   * Runs one sgemm, cut into chunks shared by the calling thread and the workers when it is large enough. C
+   * is cut into column blocks when it is at least as wide as tall (each chunk then packs all of A, the smaller
+   * operand to repeat) and into row blocks otherwise. The kernel's summation order does not depend on which
+   * rows or columns a call covers, so the result is the same bits for any thread count and any cut.
+   */
+  #run(job: GemmJob): void {
+    const workers = this.#workers;
+    const { m, n, k } = job;
+    const helpers = workers && 2 * m * n * k >= PARALLEL_MIN_FLOP ? workers.ready : 0;
+    const byCols = n >= m;
+    const unit = byCols ? COL_UNIT : ROW_UNIT;
+    const units = Math.ceil((byCols ? n : m) / unit);
+    const chunks = Math.min(units, CHUNKS_PER_THREAD * (1 + helpers), MAX_CHUNKS);
+    if (helpers === 0 || chunks <= 1) {
+      this.#wasm.sgemm(job.transA, job.transB, m, n, k, job.alpha, job.a, job.lda, job.b, job.ldb, job.beta, job.c, job.ldc, this.#scratch);
+      return;
+    }
+    workers!.run(this.#wasm.sgemm, job, { byCols, unit, units, chunks }, this.#scratch);
+  }
+
+  /** Grows memory to hold `bytes`; the old buffer object keeps its old length, so every cached view is rebuilt. */
   #reserve(bytes: number): void {
-    const memory = this.#wasm.memory;
+    const memory = this.#memory;
     const have = memory.buffer.byteLength;
     if (bytes <= have) return;
     const pages = Math.ceil((bytes - have) / PAGE);
@@ -162,12 +275,26 @@ function align(bytes: number): number {
   return Math.ceil(bytes / ALIGN) * ALIGN;
 }
 
+// One backend per build and thread count per thread of JS: a GEMM copies its operands in and its result out
+// within one synchronous call, so callers can share a backend's memory, and a process that sets up many runs
+// (a sweep) keeps one set of worker threads instead of one per run.
+const shared = new Map<string, WasmBackend>();
+
 /**
- * Creates the WASM backend synchronously. `relaxed` (default: whenever the runtime supports it) selects the
- * relaxed-SIMD FMA build; when the runtime rejects it, the baseline build is used and `name` says so.
+ * Returns the WASM backend for these options, created synchronously on first use. `relaxed` (default: whenever
+ * the runtime supports it) selects the relaxed-SIMD FMA build; when the runtime rejects it, the baseline build
+ * is used and `name` says so. `threads` (default `defaultThreads()`) caps the threads one GEMM uses; workers
+ * boot in the background.
  */
-export function createWasmBackend(options: { relaxed?: boolean } = {}): WasmBackend {
-  const wantRelaxed = options.relaxed ?? true;
-  if (wantRelaxed && relaxedSimdAvailable()) return new WasmBackend(loadModule(RELAXED_URL), 'wasm-relaxed-simd');
-  return new WasmBackend(loadModule(SIMD_URL), 'wasm-simd');
+export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend {
+  const relaxed = (options.relaxed ?? true) && relaxedSimdAvailable();
+  const threads = Math.max(1, Math.min(MAX_THREADS, Math.floor(options.threads ?? defaultThreads())));
+  const name: WasmBackendName = relaxed ? 'wasm-relaxed-simd' : 'wasm-simd';
+  const key = `${name}/${threads}`;
+  let be = shared.get(key);
+  if (!be) {
+    be = new WasmBackend(loadModule(relaxed ? RELAXED_URL : SIMD_URL), name, threads);
+    shared.set(key, be);
+  }
+  return be;
 }
