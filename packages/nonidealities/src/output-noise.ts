@@ -1,0 +1,43 @@
+import { defineNonideality, params, real } from '@txsim/core';
+
+/**
+ * Additive output noise (aihwkit's out_noise): every sensed output of every read gets an independent
+ * Gaussian, y ← y + σ_I·ξ, before the sense amplifier and ADC. aihwkit states σ in output units, where
+ * a unit weight driven by a full-scale input gives 1; here one such unit is one device swing driven at
+ * the row's full drive, so σ_I = sigma · (gmax − gmin) · max_i |v_i| for each batch row (per-vector
+ * input scaling makes max |v| the DAC's full-scale voltage for every non-zero input vector).
+ */
+export const outputNoise = defineNonideality({
+  meta: {
+    name: 'output-noise',
+    description: 'Additive Gaussian noise on every sensed output, relative to one device swing at full drive.',
+    phases: ['forward', 'backward'],
+    params: params({
+      sigma: real({ description: 'Standard deviation relative to (gmax − gmin) × the row’s full-scale drive (aihwkit out_noise, default 0.06).', default: 0.06, neutral: 0, min: 0 }),
+    }),
+    references: ['Rasch et al., aihwkit IOParameters out_noise (0.06 by default; 0.1 in PresetIOParameters).'],
+  },
+  create: (ctx, p) => {
+    const swing = ctx.range ? ctx.range.gmax - ctx.range.gmin : 0;
+    let normals = new Float64Array(0);
+    return {
+      output(src, dst, read) {
+        const { batch, width } = read;
+        const v = read.voltages;
+        if (p.sigma === 0 || swing === 0) {
+          dst.set(src.subarray(0, dst.length));
+          return;
+        }
+        if (normals.length < batch * width) normals = new Float64Array(batch * width);
+        ctx.rng.fillNormal(normals.subarray(0, batch * width), 0, 1);
+        for (let b = 0; b < batch; b++) {
+          let drive = 0;
+          for (let i = 0; i < v.cols; i++) drive = Math.max(drive, Math.abs(v.data[b * v.cols + i]!));
+          const s = p.sigma * swing * drive;
+          const row = b * width;
+          for (let j = 0; j < width; j++) dst[row + j] = src[row + j]! + s * normals[row + j]!;
+        }
+      },
+    };
+  },
+});
