@@ -1,6 +1,7 @@
 // GEMM throughput of the compiled backends (run `pnpm build` first).
 //   node scripts/bench-gemm.mjs [MxKxN ...] [--wall] [--threads N] [--json]
 // Each WASM build is measured on 1 thread and on N threads (default: TXSIM_THREADS, else every core).
+import { spawnSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { realpathSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -92,6 +93,17 @@ export async function benchGemm({ shapes = DEFAULT_SHAPES, log = () => {}, sampl
     }
   }
 
+  // The optional native kernel (packages/native), when it built at install.
+  try {
+    const native = await import('../packages/native/dist/index.js');
+    if (native.nativeAvailable()) {
+      kernels.push({ be: new native.NativeBackend({ threads: 1 }), threads: 1 });
+      if (all > 1) kernels.push({ be: new native.NativeBackend({ threads: all }), threads: all });
+    } else log(`native kernel unavailable: ${native.nativeUnavailableReason()}`);
+  } catch (e) {
+    log(`native kernel not loadable: ${e instanceof Error ? e.message : e}`);
+  }
+
   const random = (rows, cols) => new Matrix(rows, cols, Float32Array.from({ length: rows * cols }, () => Math.random() * 2 - 1));
   const rows = [];
   for (const [m, k, n] of shapes) {
@@ -110,6 +122,44 @@ export async function benchGemm({ shapes = DEFAULT_SHAPES, log = () => {}, sampl
     }
   }
   for (const { be } of kernels) be.dispose?.();
+  rows.push(...numpyRows(shapes, all, samples, log));
+  return rows;
+}
+
+/**
+ * numpy's matmul (OpenBLAS on Debian) on the same shapes as an outside reference, 1 thread (process
+ * time) and all threads (wall time); none when python3 or numpy is missing.
+ */
+function numpyRows(shapes, all, samples, log) {
+  const script = `
+import json, sys, time, numpy as np
+shapes, samples, clock = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+timer = time.process_time if clock == 'cpu' else time.perf_counter
+out = []
+for m, k, n in shapes:
+    a = np.random.rand(m, k).astype(np.float32); b = np.random.rand(k, n).astype(np.float32)
+    a @ b
+    best = []
+    for _ in range(samples):
+        reps, t0 = 0, timer()
+        while True:
+            a @ b; reps += 1
+            if timer() - t0 > 0.05: break
+        best.append((timer() - t0) / reps)
+    best.sort()
+    out.append({'shape': f'{m}x{k}x{n}', 'gflops': 2 * m * n * k / best[len(best) // 2] / 1e9})
+print(json.dumps(out))`;
+  const rows = [];
+  for (const threads of all > 1 ? [1, all] : [1]) {
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+    const clock = threads > 1 ? 'wall' : 'cpu';
+    const r = spawnSync('python3', ['-c', script, JSON.stringify(shapes), String(samples), clock], { env, encoding: 'utf8', timeout: 120_000 });
+    if (r.status !== 0) {
+      log(`numpy reference skipped (${(r.stderr || r.error?.message || '').trim().split('\n').pop()})`);
+      return rows;
+    }
+    for (const x of JSON.parse(r.stdout)) rows.push({ kernel: 'numpy', shape: x.shape, threads, gflops: x.gflops, clock });
+  }
   return rows;
 }
 

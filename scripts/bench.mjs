@@ -1,9 +1,11 @@
 // `pnpm bench`: speed figures measured side by side in one run, never part of the tests.
-//   node scripts/bench.mjs [--json] [--train-limit N] [--reps N] [--threads N] [--no-gemm]
+//   node scripts/bench.mjs [--json] [--train-limit N] [--reps N] [--threads N] [--no-gemm] [--backend B] [--cnn]
 // 1. GEMM GFLOP/s of each kernel on the MLP's training shapes: reference TypeScript, and each WASM SIMD build
 //    on 1 thread and on every thread (TXSIM_THREADS or the core count; --threads N overrides).
-// 2. Training time of the examples on the same kernels: plain digital, ideal crossbar, TxSim crossbar,
-//    as medians over interleaved repetitions, and their ratios to digital training.
+// 2. Training time of the examples on the same kernels (--backend, default auto: native if built, else
+//    WASM): plain digital, ideal crossbar, TxSim crossbar, aihwkit's example 3 (exact and sampled pulse
+//    trains), and with --cnn LeNet-5 digital / TxSim, as medians over interleaved repetitions, and their
+//    ratios to digital training of the same network.
 import { performance } from 'node:perf_hooks';
 import { benchGemm, busyNote, formatTable } from './bench-gemm.mjs';
 import { Trainer } from '../packages/core/dist/index.js';
@@ -33,18 +35,33 @@ if (!args.includes('--no-gemm')) {
   for (const r of rows) emit({ kind: 'gemm', ...r });
 }
 
+const backend = (() => {
+  const i = args.indexOf('--backend');
+  return i >= 0 ? args[i + 1] : 'auto';
+})();
 const configs = [
-  { name: 'digital', file: 'examples/mlp-mnist-txsim.yaml', digital: true },
-  { name: 'ideal-crossbar', file: 'examples/mlp-mnist-ideal.yaml', digital: false },
-  { name: 'txsim-crossbar', file: 'examples/mlp-mnist-txsim.yaml', digital: false },
+  { name: 'digital', file: 'examples/mlp-mnist-txsim.yaml', digital: true, baseline: 'digital' },
+  { name: 'ideal-crossbar', file: 'examples/mlp-mnist-ideal.yaml', digital: false, baseline: 'digital' },
+  { name: 'txsim-crossbar', file: 'examples/mlp-mnist-txsim.yaml', digital: false, baseline: 'digital' },
+  { name: 'aihwkit-ex3', file: 'examples/mlp-mnist-aihwkit.yaml', digital: false, baseline: 'digital' },
+  { name: 'aihwkit-ex3-sampled', file: 'examples/mlp-mnist-aihwkit.yaml', digital: false, baseline: 'digital', counting: 'sampled' },
 ];
+if (args.includes('--cnn')) {
+  configs.push(
+    { name: 'lenet5-digital', file: 'examples/txsim/lenet5-mnist-txsim.yaml', digital: true, baseline: 'lenet5-digital' },
+    { name: 'lenet5-txsim', file: 'examples/txsim/lenet5-mnist-txsim.yaml', digital: false, baseline: 'lenet5-digital' },
+  );
+}
 const data = loadMnist({ trainLimit, testLimit: 1 });
 const plugins = createPluginContainer();
 
 /** Seconds to train one pass over `trainLimit` examples (the one-example evaluation is negligible). */
 async function timeEpoch(config) {
   const resolved = loadSpec(config.file, plugins, { digital: config.digital, overrides: { epochs: 1 } });
-  const run = createRunContainer({ seed: resolved.spec.seed, backend: 'wasm' });
+  if (config.counting) {
+    for (const plan of resolved.layers) if (plan.crossbar) plan.crossbar.updateRule.params.counting = config.counting;
+  }
+  const run = createRunContainer({ seed: resolved.spec.seed, backend });
   const net = buildNetwork(run, resolved);
   const { batchSize, learningRate } = resolved.spec.training;
   const t0 = performance.now();
@@ -54,11 +71,11 @@ async function timeEpoch(config) {
 
 const times = Object.fromEntries(configs.map((c) => [c.name, []]));
 for (let r = 0; r < reps; r++) for (const c of configs) times[c.name].push(await timeEpoch(c));
-say(`\nTraining time, ${trainLimit} examples per pass, batch 64, median of ${reps} interleaved runs`);
-const digital = median(times.digital);
+say(`\nTraining time (backend ${backend}), ${trainLimit} examples per pass, batch 64, median of ${reps} interleaved runs`);
 for (const c of configs) {
   const s = median(times[c.name]);
+  const digital = median(times[c.baseline]);
   const perEpoch = (s * 60000) / trainLimit;
-  say(`  ${c.name.padEnd(16)} ${s.toFixed(2).padStart(7)} s   ≈ ${perEpoch.toFixed(1).padStart(6)} s per 60k epoch   ${(s / digital).toFixed(2)}× digital`);
-  emit({ kind: 'epoch', config: c.name, examples: trainLimit, seconds: s, secondsPer60k: perEpoch, ratioToDigital: s / digital });
+  say(`  ${c.name.padEnd(20)} ${s.toFixed(2).padStart(7)} s   ≈ ${perEpoch.toFixed(1).padStart(6)} s per 60k epoch   ${(s / digital).toFixed(2)}× ${c.baseline}`);
+  emit({ kind: 'epoch', config: c.name, backend, examples: trainLimit, seconds: s, secondsPer60k: perEpoch, baseline: c.baseline, ratioToDigital: s / digital });
 }

@@ -70,9 +70,10 @@ export const stochasticPulses = defineUpdateRule({
           sampleCounts(x, d, scales, geometry, ctx.backend, ctx.rng, sampled, up, down);
           return 'pulses';
         }
-        const maxRows = Math.max(p.bitLength, Math.floor(TRAIN_BUDGET / (paddedRows + paddedCols)));
-        const S = new Matrix(paddedRows, paddedCols, up); // down − up, until the final pass
-        const M = new Matrix(paddedRows, paddedCols, down); // down + up
+        // Counting runs on the layer's own rows × cols; the padding of the tile grid never fires.
+        const maxRows = Math.max(p.bitLength, Math.floor(TRAIN_BUDGET / (rows + cols)));
+        const S = new Matrix(rows, cols, sampled.f32('S', rows * cols)); // down − up
+        const M = new Matrix(rows, cols, sampled.f32('M', rows * cols)); // down + up
         let first = true;
         for (let b0 = 0; b0 < batch;) {
           let b1 = b0;
@@ -82,30 +83,30 @@ export const stochasticPulses = defineUpdateRule({
             b0 = b1;
             continue;
           }
-          const buf = need(slots * paddedRows, slots * paddedCols, slots * rows, slots * cols);
+          const buf = need(slots * rows, slots * cols, slots * rows, slots * cols);
           ctx.rng.fillUniform(buf.ux.subarray(0, slots * rows));
           ctx.rng.fillUniform(buf.ud.subarray(0, slots * cols));
-          fillTrains(x.data, rows, paddedRows, b0, b1, scales.bl, scales.bx, buf.ux, buf.xs, buf.xm);
-          fillTrains(d.data, cols, paddedCols, b0, b1, scales.bl, scales.ad, buf.ud, buf.ds, buf.dm);
+          fillTrains(x.data, rows, rows, b0, b1, scales.bl, scales.bx, buf.ux, buf.xs, buf.xm);
+          fillTrains(d.data, cols, cols, b0, b1, scales.bl, scales.ad, buf.ud, buf.ds, buf.dm);
           const beta = first ? 0 : 1;
-          ctx.backend.gemm(new Matrix(slots, paddedRows, buf.xs.subarray(0, slots * paddedRows)),
-            new Matrix(slots, paddedCols, buf.ds.subarray(0, slots * paddedCols)), S, { transA: true, beta });
-          ctx.backend.gemm(new Matrix(slots, paddedRows, buf.xm.subarray(0, slots * paddedRows)),
-            new Matrix(slots, paddedCols, buf.dm.subarray(0, slots * paddedCols)), M, { transA: true, beta });
+          ctx.backend.gemm(new Matrix(slots, rows, buf.xs.subarray(0, slots * rows)),
+            new Matrix(slots, cols, buf.ds.subarray(0, slots * cols)), S, { transA: true, beta });
+          ctx.backend.gemm(new Matrix(slots, rows, buf.xm.subarray(0, slots * rows)),
+            new Matrix(slots, cols, buf.dm.subarray(0, slots * cols)), M, { transA: true, beta });
           first = false;
           b0 = b1;
         }
-        if (first) {
-          up.fill(0);
-          down.fill(0);
-          return 'pulses';
-        }
-        for (let k = 0; k < up.length; k++) {
-          const s = up[k]!;
-          const m = down[k]!;
-          // m and s are integers of equal parity, so the halves are exact.
-          up[k] = (m - s) / 2;
-          down[k] = (m + s) / 2;
+        up.fill(0);
+        down.fill(0);
+        if (first) return 'pulses';
+        for (let i = 0; i < rows; i++) {
+          for (let j = 0; j < cols; j++) {
+            const s = S.data[i * cols + j]!;
+            const m = M.data[i * cols + j]!;
+            // m and s are integers of equal parity, so the halves are exact.
+            up[i * paddedCols + j] = (m - s) / 2;
+            down[i * paddedCols + j] = (m + s) / 2;
+          }
         }
         return 'pulses';
       },
@@ -205,27 +206,31 @@ function sampleCounts(
   geometry: { rows: number; cols: number; paddedRows: number; paddedCols: number },
   backend: ComputeBackend, rng: Rng, buf: SampledBuffers, up: Float32Array, down: Float32Array,
 ): void {
-  const { rows, cols, paddedRows, paddedCols } = geometry;
+  const { rows, cols, paddedCols } = geometry;
   const batch = x.rows;
-  const ps = buf.f32('ps', batch * paddedRows);
-  const pm = buf.f32('pm', batch * paddedRows);
-  const qs = buf.f32('qs', batch * paddedCols);
-  const qm = buf.f32('qm', batch * paddedCols);
-  probabilities(x.data, rows, paddedRows, batch, scales.bx, scales.bl, ps, pm);
-  probabilities(d.data, cols, paddedCols, batch, scales.ad, null, qs, qm);
-  const S = new Matrix(paddedRows, paddedCols, up);
-  const M = new Matrix(paddedRows, paddedCols, down);
-  backend.gemm(new Matrix(batch, paddedRows, ps), new Matrix(batch, paddedCols, qs), S, { transA: true });
-  backend.gemm(new Matrix(batch, paddedRows, pm), new Matrix(batch, paddedCols, qm), M, { transA: true });
-  const n = up.length;
+  const ps = buf.f32('ps', batch * rows);
+  const pm = buf.f32('pm', batch * rows);
+  const qs = buf.f32('qs', batch * cols);
+  const qm = buf.f32('qm', batch * cols);
+  probabilities(x.data, rows, rows, batch, scales.bx, scales.bl, ps, pm);
+  probabilities(d.data, cols, cols, batch, scales.ad, null, qs, qm);
+  // Expectations on the layer's own rows × cols; the padding of the tile grid never fires.
+  const S = new Matrix(rows, cols, buf.f32('S', rows * cols));
+  const M = new Matrix(rows, cols, buf.f32('M', rows * cols));
+  backend.gemm(new Matrix(batch, rows, ps), new Matrix(batch, cols, qs), S, { transA: true });
+  backend.gemm(new Matrix(batch, rows, pm), new Matrix(batch, cols, qm), M, { transA: true });
+  const n = rows * cols;
   const u = buf.f64('u', 2 * n);
   rng.fillUniform(u);
+  up.fill(0);
+  down.fill(0);
   for (let k = 0; k < n; k++) {
     const s = S.data[k]!;
     const m = M.data[k]!;
+    const cell = Math.floor(k / cols) * paddedCols + (k % cols);
     // Rounding in the GEMM can leave a tiny negative expectation; a count cannot be negative.
-    up[k] = poisson(Math.max(0, (m - s) / 2), u[2 * k]!);
-    down[k] = poisson(Math.max(0, (m + s) / 2), u[2 * k + 1]!);
+    up[cell] = poisson(Math.max(0, (m - s) / 2), u[2 * k]!);
+    down[cell] = poisson(Math.max(0, (m + s) / 2), u[2 * k + 1]!);
   }
 }
 
