@@ -24,6 +24,7 @@ export const adc = defineAdc({
     const observed = new Map<number, { reads: number; max: Float64Array }>();
     let steps = new Float64Array(0);
     return {
+      exact: levels === 0,
       snapshot: () => [...observed].map(([block, cal]) => ({ block, reads: cal.reads, max: Array.from(cal.max) })),
       restore(state) {
         observed.clear();

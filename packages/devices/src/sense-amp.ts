@@ -13,6 +13,7 @@ export const senseAmp = defineSenseAmp({
     }),
   },
   create: (ctx, p) => ({
+    exact: p.gain === 1 && p.offset === 0 && p.noise === 0,
     amplify(src, dst) {
       const n = src.length;
       if (p.noise === 0) {

@@ -41,8 +41,9 @@ export interface ReadContext {
   readonly direction: ReadDirection;
   /** Index of the tile row (forward) or tile column (backward) being read. */
   readonly block: number;
+  /** Rows read: the batch, times the DAC's passes when a streaming DAC's passes are stacked. */
   readonly batch: number;
-  /** Width of the sensed output (paddedCols forward, paddedRows backward). */
+  /** Width of the sensed output (paddedCols forward, paddedRows backward; times the slices when read per slice). */
   readonly width: number;
   /** Sensed lines per tile along the output (tileCols forward, tileRows backward): one ADC group. */
   readonly groupWidth: number;

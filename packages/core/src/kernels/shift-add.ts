@@ -1,0 +1,61 @@
+import { kernels } from './elementwise.js';
+
+/**
+ * The digital shift-and-add of one read's separately converted partial outputs:
+ *
+ *   acc[b, j] += scales[b] · Σ_p passWeights[p] · Σ_s sliceWeights[s] · cur[p·batch + b, s·width + j]
+ *
+ * `cur` holds passes·batch rows (pass-major, as a streaming DAC drives them), each row the slices' outputs
+ * side by side. Without slices every pass is the plain accumulate kernel (a pass weight of 1 leaves the
+ * row scales untouched, so reads without streams or slices stay exactly as they were).
+ */
+export function shiftAdd(
+  acc: Float64Array, cur: Float32Array, scales: Float32Array, batch: number, width: number,
+  passWeights: readonly number[], sliceWeights: readonly number[],
+): void {
+  const slices = sliceWeights.length;
+  if (slices === 1) {
+    // One slice: each pass is the accumulate kernel with its weight folded into the row scales.
+    const w = sliceWeights[0]!;
+    if (passScales.length < batch) passScales = kernels.float32(batch);
+    const rowScales = passScales.subarray(0, batch);
+    for (let p = 0; p < passWeights.length; p++) {
+      const f = passWeights[p]! * w;
+      if (f === 1) rowScales.set(scales.subarray(0, batch));
+      else for (let b = 0; b < batch; b++) rowScales[b] = f * scales[b]!;
+      kernels.accumulate(acc, cur.subarray(p * batch * width, (p + 1) * batch * width), rowScales, batch, width);
+    }
+    return;
+  }
+  const stride = slices * width;
+  for (let p = 0; p < passWeights.length; p++) {
+    const wp = passWeights[p]!;
+    for (let b = 0; b < batch; b++) {
+      const row = (p * batch + b) * stride;
+      const out = b * width;
+      const sb = wp * scales[b]!;
+      for (let s = 0; s < slices; s++) {
+        const f = sb * sliceWeights[s]!;
+        if (f === 0) continue;
+        for (let j = 0, k = row + s * width; j < width; j++, k++) acc[out + j]! += cur[k]! * f;
+      }
+    }
+  }
+}
+
+/** dst[b, i] = Σ_p passWeights[p]·src[p·batch + b, i]: a streaming DAC's passes merged into one drive. */
+export function mergePasses(src: Float32Array, dst: Float32Array, batch: number, lines: number, passWeights: readonly number[]): void {
+  const n = batch * lines;
+  if (sum.length < n) sum = new Float64Array(n);
+  sum.fill(0, 0, n);
+  passWeights.forEach((w, p) => {
+    for (let k = 0, q = p * n; k < n; k++, q++) sum[k]! += w * src[q]!;
+  });
+  for (let k = 0; k < n; k++) dst[k] = sum[k]!;
+}
+
+/** mergePasses' float64 sums, reused across reads. */
+let sum = new Float64Array(0);
+
+/** Row scales of one pass, in the kernels' memory. */
+let passScales: Float32Array = new Float32Array(0);

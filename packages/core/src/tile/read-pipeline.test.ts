@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import { Matrix } from '../matrix/matrix.js';
+import { ReferenceBackend } from '../matrix/reference-backend.js';
+import { defineAdc, defineDac, defineDevice, defineSenseAmp } from '../plugin/define.js';
+import { params } from '../plugin/params.js';
+import type { ReadDirection } from '../plugin/types.js';
+import { Rng } from '../random/rng.js';
+import { pluginContext } from '../testing/fixtures.js';
+import type { CrossbarComponents } from './components.js';
+import { emptyActivity, type ActivityCounts } from './counters.js';
+import { EffectiveCache } from './effective.js';
+import { tileGeometry } from './geometry.js';
+import { readLayer } from './read-pipeline.js';
+import { Scratch } from './scratch.js';
+import { testUpdate } from './test-components.js';
+
+// Plain test plugins (core cannot use the devices package): integer inputs in [−7, 7] streamed as three
+// 1-bit passes per sign, a 2-slice device of base-4 digits, and an ADC with a fixed step and no clipping.
+const BITS = 3;
+const PASS_WEIGHTS = [1, 2, 4, -1, -2, -4];
+const SLICE_WEIGHTS = [12 / 15, 3 / 15];
+const STEP = 0.5;
+
+/** Voltage of pass p for integer input x: the (p mod 3)-th bit of |x|, on its sign's passes only. */
+const bit = (x: number, p: number) => ((p < BITS) === (x > 0) && x !== 0 ? (Math.abs(x) >> (p % BITS)) & 1 : 0);
+
+const streamDac = defineDac({
+  meta: { name: 'stream-dac', description: 'Sign-split 1-bit streams of 3-bit integers.', phases: ['forward', 'backward'], params: params({}) },
+  create: () => ({
+    passes: PASS_WEIGHTS.length,
+    passWeights: PASS_WEIGHTS,
+    convert(src, dst, batch, lines, scales) {
+      const n = batch * lines;
+      for (let p = 0; p < PASS_WEIGHTS.length; p++) for (let k = 0; k < n; k++) dst[p * n + k] = bit(src[k]!, p);
+      scales.fill(1);
+    },
+  }),
+});
+
+/** Level ℓ = round(15·g) of a [0, 1] S state, as base-4 digits over two slices each at digit/3 S. */
+const digits = (g: number) => {
+  const level = Math.round(g * 15);
+  return [Math.floor(level / 4) / 3, (level % 4) / 3];
+};
+const slicedDevice = defineDevice({
+  meta: { name: 'sliced-device', description: 'Two base-4 slices on [0, 1] S.', phases: ['forward', 'backward'], params: params({}) },
+  create: () => ({
+    gmin: 0,
+    gmax: 1,
+    read(src, dst) {
+      for (let k = 0; k < src.length; k++) dst[k] = Math.round(src[k]! * 15) / 15;
+    },
+    slices: {
+      count: 2,
+      weights: SLICE_WEIGHTS,
+      read(src, dst) {
+        for (let k = 0; k < src.length; k++) [dst[0]![k], dst[1]![k]] = digits(src[k]!);
+      },
+    },
+  }),
+});
+const identityAmp = defineSenseAmp({
+  meta: { name: 'identity-amp', description: 'Exact sense amplifier.', phases: ['forward', 'backward'], params: params({}) },
+  create: () => ({ exact: true, amplify: (src, dst) => dst.set(src) }),
+});
+const makeAdc = (step: number) => defineAdc({
+  meta: { name: 'step-adc', description: 'Rounds to a fixed step (0: exact).', phases: ['forward', 'backward'], params: params({}) },
+  create: () => ({
+    exact: step === 0,
+    convert(src, dst) {
+      for (let k = 0; k < dst.length; k++) dst[k] = step ? Math.round(src[k]! / step) * step : src[k]!;
+    },
+  }),
+});
+
+const backend = new ReferenceBackend();
+const geometry = tileGeometry(20, 13, 8, 5); // 3×3 grid, both dimensions padded
+const n = geometry.paddedRows * geometry.paddedCols;
+const rng = new Rng('read-pipeline');
+const state = {
+  plus: Float64Array.from({ length: n }, () => Math.floor(rng.next() * 16) / 15),
+  minus: Float64Array.from({ length: n }, () => Math.floor(rng.next() * 16) / 15),
+};
+const integers = (rows: number, cols: number) => {
+  const m = new Matrix(rows, cols);
+  for (let k = 0; k < m.data.length; k++) m.data[k] = Math.floor(rng.next() * 15) - 7;
+  return m;
+};
+
+function setup(step: number) {
+  const ctx = pluginContext();
+  const adc = makeAdc(step);
+  const read = () => ({ dac: streamDac.create(ctx, {}), senseAmp: identityAmp.create(ctx, {}), adc: adc.create(ctx, {}) });
+  const components: CrossbarComponents = {
+    device: slicedDevice.create(ctx, {}), updateRule: testUpdate.create(ctx, {}), read: { forward: read(), backward: read() }, stack: [], wMax: 1, scheme: 'mid-range',
+  };
+  const cache = new EffectiveCache(geometry, components, () => state);
+  const activity = emptyActivity();
+  const scratch = new Scratch();
+  const run = (direction: ReadDirection, input: Matrix, stacked = true) =>
+    readLayer(direction, input, geometry, components, cache.get(direction), backend, scratch, activity[direction], 1, { stacked });
+  return { run, cache, activity };
+}
+
+/** Loops over tile blocks, passes and slices in double precision, quantising each converted output. */
+function reference(direction: ReadDirection, input: Matrix, step: number): number[] {
+  const forward = direction === 'forward';
+  const { paddedCols: C, tileRows, tileCols } = geometry;
+  const lines = forward ? tileRows : tileCols;
+  const outWidth = forward ? geometry.cols : geometry.rows;
+  const out: number[] = [];
+  for (let b = 0; b < input.rows; b++) {
+    for (let o = 0; o < outWidth; o++) {
+      let total = 0;
+      for (let start = 0; start < input.cols; start += lines) {
+        for (let p = 0; p < PASS_WEIGHTS.length; p++) {
+          for (let s = 0; s < 2; s++) {
+            let current = 0;
+            for (let i = start; i < Math.min(start + lines, input.cols); i++) {
+              const cell = forward ? i * C + o : o * C + i;
+              current += bit(input.get(b, i), p) * (digits(state.plus[cell]!)[s]! - digits(state.minus[cell]!)[s]!);
+            }
+            const converted = step ? Math.round(current / step) * step : current;
+            total += PASS_WEIGHTS[p]! * SLICE_WEIGHTS[s]! * converted;
+          }
+        }
+      }
+      out.push(total);
+    }
+  }
+  return out;
+}
+
+/** The ideal product x·W (or δ·Wᵀ) of the combined read conductance. */
+function ideal(direction: ReadDirection, input: Matrix): number[] {
+  const forward = direction === 'forward';
+  const C = geometry.paddedCols;
+  const read = (g: number) => Math.round(g * 15) / 15;
+  const outWidth = forward ? geometry.cols : geometry.rows;
+  const out: number[] = [];
+  for (let b = 0; b < input.rows; b++) {
+    for (let o = 0; o < outWidth; o++) {
+      let sum = 0;
+      for (let i = 0; i < input.cols; i++) {
+        const cell = forward ? i * C + o : o * C + i;
+        sum += input.get(b, i) * (read(state.plus[cell]!) - read(state.minus[cell]!));
+      }
+      out.push(sum);
+    }
+  }
+  return out;
+}
+
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, k) => Math.abs(v - b[k]!)));
+
+describe('read pipeline: input streams and weight slices', () => {
+  const x = integers(6, 20);
+  const d = integers(6, 13);
+
+  it('converts every pass of every slice and shift-adds them, as a per-stream, per-slice loop in the test does', () => {
+    const { run } = setup(STEP);
+    for (const [direction, input] of [['forward', x], ['backward', d]] as const) {
+      const got = run(direction, input);
+      expect(maxDiff(got.data, reference(direction, input, STEP))).toBeLessThan(1e-5);
+      // The finite ADC makes a difference: the converted slices and streams are not the ideal product.
+      expect(maxDiff(got.data, ideal(direction, input))).toBeGreaterThan(0.05);
+    }
+  });
+
+  it('gives the same result stacked in one GEMM as read pass by pass', () => {
+    for (const direction of ['forward', 'backward'] as const) {
+      const input = direction === 'forward' ? x : d;
+      const stacked = setup(STEP).run(direction, input);
+      const looped = setup(STEP).run(direction, input, false);
+      expect(Array.from(stacked.data)).toEqual(Array.from(looped.data));
+    }
+  });
+
+  it('with exact converters merges the passes and slices into one read equal to the ideal product', () => {
+    const { run, cache } = setup(0);
+    expect(cache.get('forward').sliceWeights).toBeUndefined();
+    expect(cache.get('forward').diff.cols).toBe(geometry.paddedCols);
+    for (const [direction, input] of [['forward', x], ['backward', d]] as const) {
+      const got = run(direction, input);
+      expect(maxDiff(got.data, ideal(direction, input))).toBeLessThan(1e-5);
+      expect(maxDiff(got.data, reference(direction, input, 0))).toBeLessThan(1e-5);
+    }
+    const sliced = setup(STEP).cache.get('backward');
+    expect(sliced.sliceWeights).toEqual(SLICE_WEIGHTS);
+    expect(sliced.diff.cols).toBe(2 * geometry.paddedRows);
+  });
+
+  it('counts every pass and slice as its own array read and conversion, merged or not', () => {
+    for (const step of [STEP, 0]) {
+      const { run, activity } = setup(step);
+      run('forward', x);
+      const { gridRows, gridCols, tileRows, paddedRows, paddedCols } = geometry;
+      const vectors = 6 * PASS_WEIGHTS.length * 2; // batch × passes × slices
+      const expected: ActivityCounts = {
+        tileReads: vectors * gridRows * gridCols,
+        dacConversions: vectors * gridRows * gridCols * tileRows,
+        adcConversions: vectors * gridRows * paddedCols,
+        cellReads: 2 * vectors * paddedRows * paddedCols,
+        updatePulses: 0,
+      };
+      expect(activity.forward).toEqual(expected);
+    }
+  });
+});
