@@ -101,7 +101,7 @@ describe('txsim spec --resolved', () => {
     expect(yaml.stdout).toContain('calibrationReads: 10');
     const json = await txsimInProcess(['spec', '--resolved', file, '--json']);
     const spec = JSON.parse(json.stdout) as { crossbar: { device: { params: Record<string, number> } } };
-    expect(spec.crossbar.device.params).toEqual({ rmin: 100e3, rmax: 1e6, bits: 2, slices: 4 });
+    expect(spec.crossbar.device.params).toEqual({ rmin: 100e3, rmax: 1e6, bits: 2, slices: 4, sliceAdc: false });
     // The resolved spec is itself a valid spec that resolves to the same thing.
     const again = loadSpec(writeSpec(json.stdout), createPluginContainer());
     expect(again.spec).toEqual(JSON.parse(json.stdout));

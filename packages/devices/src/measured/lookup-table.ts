@@ -2,6 +2,7 @@ import { defineDevice, params, real, text } from '@txsim/core';
 import { loadLut, lutProblem } from './lut-file.js';
 import { pulsedCells } from './exp-curve.js';
 import { lutPulses } from './lut-kernel.js';
+import { FractionalPulses } from './fractional-pulses.js';
 
 /**
  * A device driven by measured data: the mean conductance change of one potentiating and of one
@@ -53,8 +54,7 @@ export const lookupTable = defineDevice({
     for (const v of lut.dgUp) dgSum += v;
     const noisy = p.noiseScale > 0 && (lut.sdUp.some((v) => v > 0) || lut.sdDown.some((v) => v > 0));
     let xi: Float64Array | undefined;
-    let upN: Float64Array | undefined;
-    let downN: Float64Array | undefined;
+    const fractional = new FractionalPulses();
     // The nominal step: the table's mean potentiating change (what pulse update rules size trains with).
     const step = dgSum / lut.dgUp.length > 0 ? dgSum / lut.dgUp.length : (gmax - gmin) / 1000;
     // One draw per written cell, in cell order: sparse updates cost little noise.
@@ -74,17 +74,7 @@ export const lookupTable = defineDevice({
       },
       // An analog request is delta/pulseStep pulses, the last one fractional.
       respond(g, delta, dst, { polarity }) {
-        if (upN?.length !== g.length) {
-          upN = new Float64Array(g.length);
-          downN = new Float64Array(g.length);
-        }
-        const un = upN;
-        const dn = downN!;
-        for (let k = 0; k < g.length; k++) {
-          const n = delta[k]! / step;
-          un[k] = n > 0 ? n : 0;
-          dn[k] = n < 0 ? -n : 0;
-        }
+        const { up: un, down: dn } = fractional.split(delta, step);
         lutPulses(g, un, dn, dst, lut, assign[polarity], draws(un, dn), p.noiseScale);
       },
     };

@@ -1,6 +1,7 @@
 import { defineDevice, integer, params, quantity, real } from '@txsim/core';
 import { addWriteNoise, applyPulses, curveSet, pulsedCells, type CurveSet, type CurveShape } from './exp-curve.js';
 import { MAX_NONLINEARITY, normalisedA } from './neurosim-table.js';
+import { FractionalPulses } from './fractional-pulses.js';
 
 const label = (what: string, dflt: number) =>
   real({ description: `${what} nonlinearity label (NeuroSim's NL, −9…9; sign sets the curvature, 0 ≈ linear).`, default: dflt, min: -MAX_NONLINEARITY, max: MAX_NONLINEARITY });
@@ -49,8 +50,7 @@ export const neurosim = defineDevice({
     const set = { plus: curves(), minus: curves() };
     const step = (p.gmax - p.gmin) / p.maxLevel;
     let xi: Float64Array | undefined;
-    let upN: Float64Array | undefined;
-    let downN: Float64Array | undefined;
+    const fractional = new FractionalPulses();
     const noise = (dst: Float64Array, up: ArrayLike<number>, down: ArrayLike<number>) => {
       if (p.sigmaC2c === 0) return;
       if (xi?.length !== dst.length) xi = new Float64Array(dst.length);
@@ -70,17 +70,7 @@ export const neurosim = defineDevice({
       // An analog request is delta/pulseStep pulses, fractional: the same curves, position moved by a
       // non-integer amount, and noise σ·R·√|n|.
       respond(g, delta, dst, { polarity }) {
-        if (upN?.length !== g.length) {
-          upN = new Float64Array(g.length);
-          downN = new Float64Array(g.length);
-        }
-        const un = upN;
-        const dn = downN!;
-        for (let k = 0; k < g.length; k++) {
-          const n = delta[k]! / step;
-          un[k] = n > 0 ? n : 0;
-          dn[k] = n < 0 ? -n : 0;
-        }
+        const { up: un, down: dn } = fractional.split(delta, step);
         applyPulses(g, un, dn, dst, set[polarity], shape);
         noise(dst, un, dn);
       },

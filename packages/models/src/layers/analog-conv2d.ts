@@ -1,6 +1,7 @@
 import type { ComputeBackend, ConvShape, LayerActivity, Matrix, TiledCrossbar } from '@txsim/core';
 import { ConvFrame } from './conv-frame.js';
 import type { Layer, LayerState } from './layer.js';
+import { crossbarLayerState, restoreCrossbarLayer } from './crossbar-state.js';
 
 /**
  * A 2-D convolution whose (C·k·k) × outC kernel matrix lives on crossbar tiles, read as a GEMM over
@@ -42,11 +43,10 @@ export class AnalogConv2dLayer implements Layer {
   }
 
   state(): LayerState {
-    return { plus: this.crossbar.conductances('plus'), minus: this.crossbar.conductances('minus'), bias: this.bias.slice() };
+    return crossbarLayerState(this.crossbar, this.bias);
   }
 
   restore(state: LayerState): void {
-    this.crossbar.restore(state.plus as Float64Array, state.minus as Float64Array);
-    this.bias.set(state.bias!);
+    restoreCrossbarLayer(this.crossbar, this.bias, state);
   }
 }

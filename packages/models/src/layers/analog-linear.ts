@@ -1,6 +1,7 @@
 import { addRowVector, type ComputeBackend, type LayerActivity, type Matrix, type TiledCrossbar } from '@txsim/core';
 import type { Layer, LayerState } from './layer.js';
 import { LinearGradients } from './linear-gradients.js';
+import { crossbarLayerState, restoreCrossbarLayer } from './crossbar-state.js';
 
 /**
  * A linear layer whose weights live on crossbar tiles: forward (x·W) and backward (δ·Wᵀ) are array
@@ -39,11 +40,10 @@ export class AnalogLinearLayer implements Layer {
   }
 
   state(): LayerState {
-    return { plus: this.crossbar.conductances('plus'), minus: this.crossbar.conductances('minus'), bias: this.bias.slice() };
+    return crossbarLayerState(this.crossbar, this.bias);
   }
 
   restore(state: LayerState): void {
-    this.crossbar.restore(state.plus as Float64Array, state.minus as Float64Array);
-    this.bias.set(state.bias!);
+    restoreCrossbarLayer(this.crossbar, this.bias, state);
   }
 }

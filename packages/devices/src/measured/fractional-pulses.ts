@@ -1,0 +1,23 @@
+/**
+ * An analog request as fractional pulse counts: a change Δ is Δ/pulseStep potentiating pulses when
+ * positive and −Δ/pulseStep depressing ones when negative. The buffers are reused between calls.
+ */
+export class FractionalPulses {
+  private up = new Float64Array(0);
+  private down = new Float64Array(0);
+
+  split(delta: Float64Array, step: number): { up: Float64Array; down: Float64Array } {
+    if (this.up.length !== delta.length) {
+      this.up = new Float64Array(delta.length);
+      this.down = new Float64Array(delta.length);
+    }
+    const up = this.up;
+    const down = this.down;
+    for (let k = 0; k < delta.length; k++) {
+      const n = delta[k]! / step;
+      up[k] = n > 0 ? n : 0;
+      down[k] = n < 0 ? -n : 0;
+    }
+    return { up, down };
+  }
+}
