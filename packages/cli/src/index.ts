@@ -8,5 +8,6 @@ export { CALIBRATION_FILE, type AdcRecord, type CalibrationRecord, type LayerCal
 export { validate } from './commands/validate.js';
 export { describePlugins, formatPluginDescription, formatPluginList } from './commands/plugins.js';
 export { chooseDevice, deviceCommand, type ChosenDevice, type DeviceFlags } from './commands/device.js';
-export { createDeviceCells, pulseTrajectory, trajectoryCsv, type TrajectoryOptions, type TrajectoryRow } from './device/trajectory.js';
+export { createDeviceCells, pulseTrajectory, trajectoryCsv, type StartState, type TrajectoryOptions, type TrajectoryRow } from './device/trajectory.js';
 export type { CliIo, Output } from './io.js';
+export { PRESETS_DIR, presetMap, readPreset, readPresets, type Preset } from './presets.js';

@@ -39,7 +39,8 @@ export interface ElementwiseExports {
   narrow(acc: number, out: number, batch: number, width: number, outWidth: number, f: number): void;
 }
 
-type Typed = Float64Array | Float32Array | Uint32Array;
+/** The typed arrays the kernels take. */
+export type Typed = Float64Array | Float32Array | Uint32Array;
 
 interface Block {
   readonly off: number;
