@@ -1,3 +1,3 @@
 export { kernels, reference as referenceKernels } from './elementwise.js';
 export { NormalStream, type NormalStreamState } from './normal-stream.js';
-export { elementwiseModule, type ElementwiseExports, type ElementwiseModule, type Typed } from './wasm.js';
+export { elementwiseModule, type ElementwiseExports, type ElementwiseModule, type Typed, type WasmMemory } from './wasm.js';

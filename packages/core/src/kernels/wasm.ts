@@ -6,7 +6,7 @@ const PAGE = 65536;
 const ALIGN = 64;
 const MAX_PAGES = 65536; // wasm32: 4 GiB, reserved but not committed
 
-interface WasmMemory {
+export interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
