@@ -1,4 +1,4 @@
-import { tileGeometry } from '../tile/geometry.js';
+import { fittedTile, tileGeometry } from '../tile/geometry.js';
 import type { SpecIssue } from './errors.js';
 import type { LayerPlan } from './resolve.js';
 
@@ -22,7 +22,9 @@ export function checkCrossbarMemory(plans: readonly LayerPlan[], issues: SpecIss
   for (const plan of plans) {
     if (!plan.crossbar) continue;
     // Weight matrices are stored inputs × outputs on the crossbar (rows = inputs).
-    const g = tileGeometry(plan.inputs, plan.outputs, plan.crossbar.tile.rows, plan.crossbar.tile.cols);
+    const t = plan.crossbar.tile;
+    const size = t.fit ? fittedTile(plan.inputs, plan.outputs, t.rows, t.cols) : t;
+    const g = tileGeometry(plan.inputs, plan.outputs, size.rows, size.cols);
     const bytes = g.paddedRows * g.paddedCols * BYTES_PER_CELL;
     padded += bytes;
     exact += plan.inputs * plan.outputs * BYTES_PER_CELL;

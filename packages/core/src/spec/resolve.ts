@@ -23,7 +23,7 @@ export interface ResolvedPeripherals {
 }
 
 export interface ResolvedCrossbar {
-  readonly tile: { readonly rows: number; readonly cols: number };
+  readonly tile: { readonly rows: number; readonly cols: number; readonly fit?: boolean };
   readonly device: ResolvedPlugin;
   readonly mapping: CrossbarSpec['mapping'];
   readonly read: Readonly<Record<ReadDirection, ResolvedPeripherals>>;

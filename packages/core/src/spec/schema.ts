@@ -24,7 +24,13 @@ export const crossbarSchema = z.strictObject({
   tile: z.strictObject({
     rows: positiveInt('crossbar rows').max(4096, { error: 'must be ≤ 4096 rows' }).default(64),
     cols: positiveInt('crossbar columns').max(4096, { error: 'must be ≤ 4096 columns' }).default(64),
-  }).default({ rows: 64, cols: 64 }),
+    /**
+     * false: every tile is a full rows × cols array (the last ones zero-padded), as in TxSim's array-size
+     * studies. true: rows × cols are the largest array; each layer gets equal tiles no larger than that
+     * with the least padding (aihwkit's max_input_size / max_output_size).
+     */
+    fit: z.boolean().default(false),
+  }).default({ rows: 64, cols: 64, fit: false }),
   device: slotSchema.default({ name: 'ideal', params: {} }),
   mapping: z.strictObject({
     /** Largest |weight| the differential pair represents; by default autoScale × max|initial weight|. */

@@ -6,7 +6,7 @@ import type { Phase, PluginContext, PluginKind, ReadDirection } from '../plugin/
 import { RngFactory } from '../random/rng-factory.js';
 import type { LayerPlan, ResolvedPlugin } from '../spec/resolve.js';
 import type { CrossbarComponents, ReadPeripherals } from './components.js';
-import { tileGeometry } from './geometry.js';
+import { fittedTile, tileGeometry } from './geometry.js';
 import { TiledCrossbar } from './tiled-crossbar.js';
 
 /** The plan of the layer being composed, registered in that layer's child container. */
@@ -25,7 +25,8 @@ export function buildCrossbar(container: DependencyContainer, plan: LayerPlan, i
   scope.register(LAYER_PLAN, { useValue: plan });
   const backend = scope.resolve(BACKEND);
   const rngs = scope.resolve(RngFactory);
-  const geometry = tileGeometry(plan.inputs, plan.outputs, cb.tile.rows, cb.tile.cols);
+  const tile = cb.tile.fit ? fittedTile(plan.inputs, plan.outputs, cb.tile.rows, cb.tile.cols) : cb.tile;
+  const geometry = tileGeometry(plan.inputs, plan.outputs, tile.rows, tile.cols);
   let range: PluginContext['range'];
   const make = <K extends PluginKind>(kind: K, ref: ResolvedPlugin, ...where: Array<string | number>) => {
     const ctx: PluginContext = { layer: plan.name, geometry, backend, range, rng: rngs.stream(plan.name, ...where, ref.name) };

@@ -274,3 +274,20 @@ describe('TiledCrossbar with the sign-split mapping', () => {
     }
   });
 });
+
+describe('fitted tiles', () => {
+  it('covers a layer with equal tiles no larger than the maximum and the least padding', async () => {
+    const { fittedTile } = await import('./geometry.js');
+    expect(fittedTile(784, 256, 512, 512)).toEqual({ rows: 392, cols: 256 });
+    expect(fittedTile(128, 10, 512, 512)).toEqual({ rows: 128, cols: 10 });
+    expect(fittedTile(1000, 1000, 64, 64)).toEqual({ rows: 63, cols: 63 });
+    for (const [n, max] of [[784, 512], [1000, 64], [65, 64], [7, 7], [1, 3]] as const) {
+      const t = fittedTile(n, n, max, max).rows;
+      const tiles = Math.ceil(n / t);
+      expect(t).toBeLessThanOrEqual(max);
+      // As few tiles as full-size ones need, and less than one tile row of padding in all.
+      expect(tiles).toBe(Math.ceil(n / max));
+      expect(tiles * t - n).toBeLessThan(tiles);
+    }
+  });
+});
