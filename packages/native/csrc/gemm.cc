@@ -83,6 +83,23 @@ inline void kernel(int kc, const float* __restrict ap, const float* __restrict b
   std::memcpy(acc, rows, sizeof(rows));
 }
 
+// One A and one B pack buffer per thread, grown on demand and kept for the thread's lifetime.
+float* packBuffer(int which, size_t floats) {
+  struct Buffers {
+    float* data[2] = {nullptr, nullptr};
+    size_t size[2] = {0, 0};
+    ~Buffers() { for (float* d : data) std::free(d); }
+  };
+  thread_local Buffers buffers;
+  if (buffers.size[which] < floats) {
+    std::free(buffers.data[which]);
+    const size_t bytes = ((floats * sizeof(float) + 63) / 64) * 64;
+    buffers.data[which] = static_cast<float*>(std::aligned_alloc(64, bytes));
+    buffers.size[which] = floats;
+  }
+  return buffers.data[which];
+}
+
 struct Problem {
   Operand a, b;
   float* c;
@@ -98,22 +115,25 @@ void gemmColumns(const Problem& p, int j0, int j1) {
     else if (p.beta != 1.0f) for (int j = j0; j < j1; j++) row[j] *= p.beta;
   }
   if (p.k == 0 || p.alpha == 0.0f) return;
-  std::vector<float> apack((size_t)MC * KC), bpack((size_t)KC * (NC + NR));
+  // Pack buffers live as long as the thread: allocating (and zeroing, and page-faulting) a megabyte per
+  // call costs as much as a small GEMM itself. 64-byte aligned so panel loads never split cache lines.
+  float* apack = packBuffer(0, (size_t)MC * KC);
+  float* bpack = packBuffer(1, (size_t)KC * (NC + NR));
   alignas(32) float acc[MR * NR];
   for (int jc = j0; jc < j1; jc += NC) {
     const int nc = std::min(NC, j1 - jc);
     for (int pc = 0; pc < p.k; pc += KC) {
       const int kc = std::min(KC, p.k - pc);
-      packB(p.b, pc, kc, jc, nc, bpack.data());
+      packB(p.b, pc, kc, jc, nc, bpack);
       for (int ic = 0; ic < p.m; ic += MC) {
         const int mc = std::min(MC, p.m - ic);
-        packA(p.a, ic, mc, pc, kc, apack.data());
+        packA(p.a, ic, mc, pc, kc, apack);
         for (int jr = 0; jr < nc; jr += NR) {
           const int nr = std::min(NR, nc - jr);
-          const float* bp = bpack.data() + (size_t)jr * kc;
+          const float* bp = bpack + (size_t)jr * kc;
           for (int ir = 0; ir < mc; ir += MR) {
             const int mr = std::min(MR, mc - ir);
-            kernel(kc, apack.data() + (size_t)ir * kc, bp, acc);
+            kernel(kc, apack + (size_t)ir * kc, bp, acc);
             const v8 alpha = splat(p.alpha);
             for (int r = 0; r < mr; r++) {
               float* crow = p.c + (size_t)(ic + ir + r) * p.n + jc + jr;
