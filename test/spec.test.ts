@@ -155,11 +155,11 @@ describe('presets', () => {
     expect(r.spec).not.toHaveProperty('preset');
     expect(cb.device.name).toBe('ideal');
     expect(cb.nonidealities).toEqual([]);
-    expect(cb.tile).toEqual({ rows: 32, cols: 64 });
+    expect(cb.tile).toEqual({ rows: 32, cols: 64, fit: false });
     expect(cb.adc.params).toMatchObject({ bits: 6, fullScale: 0 });
     expect(cb.dac.params).toMatchObject({ bits: 0, vRead: 0.2 });
-    expect(r.layers[1]!.crossbar!.tile).toEqual({ rows: 32, cols: 16 });
-    expect(r.layers[0]!.crossbar!.tile).toEqual({ rows: 32, cols: 64 });
+    expect(r.layers[1]!.crossbar!.tile).toEqual({ rows: 32, cols: 16, fit: false });
+    expect(r.layers[0]!.crossbar!.tile).toEqual({ rows: 32, cols: 64, fit: false });
   });
 
   it('--digital drops the crossbars a preset brings in', () => {

@@ -41,7 +41,7 @@ describe('resolveSpec', () => {
     const r = resolveSpec({ model: { hidden: [32] }, crossbar }, scope);
     expect(r.layers.map((l) => [l.name, l.inputs, l.outputs])).toEqual([['fc1', 784, 32], ['fc2', 32, 10]]);
     expect(r.layers[0]!.crossbar!.nonidealities[0]!.params.rRow).toBe(2.5);
-    expect(r.layers[0]!.crossbar!.tile).toEqual({ rows: 64, cols: 64 });
+    expect(r.layers[0]!.crossbar!.tile).toEqual({ rows: 64, cols: 64, fit: false });
     expect(r.spec.training.batchSize).toBe(64);
   });
 
@@ -55,7 +55,7 @@ describe('resolveSpec', () => {
       crossbar: { ...crossbar, backward: { adc: 'test-adc' } },
       layers: { fc2: { crossbar: { tile: { rows: 16 }, nonidealities: [] } }, fc1: { digital: false } },
     }, scope);
-    expect(r.layers[1]!.crossbar!.tile).toEqual({ rows: 16, cols: 64 });
+    expect(r.layers[1]!.crossbar!.tile).toEqual({ rows: 16, cols: 64, fit: false });
     expect(r.layers[1]!.crossbar!.nonidealities).toEqual([]);
     expect(r.layers[0]!.crossbar!.nonidealities).toHaveLength(1);
   });
@@ -98,7 +98,7 @@ describe('resolveSpec', () => {
     const presets = { small: { model: { hidden: [16] }, crossbar: { ...crossbar, tile: { rows: 8, cols: 8 } } }, wide: { crossbar: { tile: { cols: 32 } } } };
     const r = resolveSpec({ preset: ['small', 'wide'], crossbar: { tile: { rows: 4 } } }, scope, undefined, { presets });
     expect(r.spec.model.hidden).toEqual([16]);
-    expect(r.spec.crossbar!.tile).toEqual({ rows: 4, cols: 32 });
+    expect(r.spec.crossbar!.tile).toEqual({ rows: 4, cols: 32, fit: false });
     expect(r.spec).not.toHaveProperty('preset');
     expect(issues({ preset: 'smal' })[0]).toEqual({ path: 'preset', message: 'unknown preset "smal"; known presets: none' });
     expect(() => resolveSpec({ preset: ['small', 'smal'] }, scope, undefined, { presets })).toThrow(/preset\[1\]: unknown preset "smal" \(did you mean "small"\?\); known presets: small, wide/);
