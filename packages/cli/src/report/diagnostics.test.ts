@@ -80,4 +80,14 @@ describe('collectRunDiagnostics', () => {
     expect(JSON.parse(readFileSync(join(dir, 'conductances.json'), 'utf8')) as ConductanceFile).toEqual(d.conductances);
     expect(JSON.parse(readFileSync(join(dir, 'read-error.json'), 'utf8')) as ReadErrorFile).toEqual(d.readError);
   });
+
+  it('measures convolution layers on their patches, through an inference pass of the whole network', () => {
+    const { net, batch } = network('txsim/lenet5-mnist-ideal.yaml');
+    const d = collectRunDiagnostics(net, { start: conductanceHistograms(net), batch });
+    expect(Object.keys(d.readError)).toEqual(['conv1', 'conv2', 'fc1', 'fc2', 'fc3']);
+    // conv1 reads every 28×28 output position of each image as a patch row; conv2 the 10×10 of the pooled maps.
+    expect(d.readError.conv1!.batch).toBe(16 * 28 * 28);
+    expect(d.readError.conv2!.batch).toBe(16 * 10 * 10);
+    for (const e of Object.values(d.readError)) expect(e.relativeError).toBeLessThan(1e-5);
+  });
 });
