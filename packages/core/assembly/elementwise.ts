@@ -220,6 +220,26 @@ export function stepClip(g: usize, want: usize, n: i32, f: f64, lo: f64, hi: f64
 }
 
 /**
+ * Sign-split routing of a differential change w on weights v = p − m: the positive device takes
+ * max(v + w, 0) − max(v, 0), the negative one max(−v − w, 0) − max(−v, 0).
+ */
+export function signSplit(p: usize, m: usize, want: usize, outP: usize, outM: usize, n: i32): void {
+  const zero = f64x2.splat(0);
+  for (let i = 0; i < n; i += 2) {
+    const v = f64x2.sub(v128.load(p), v128.load(m));
+    const next = f64x2.add(v, v128.load(want));
+    const left = n - i;
+    st2(outP, f64x2.sub(f64x2.pmax(next, zero), f64x2.pmax(v, zero)), left);
+    st2(outM, f64x2.sub(f64x2.pmax(f64x2.neg(next), zero), f64x2.pmax(f64x2.neg(v), zero)), left);
+    p += 16;
+    m += 16;
+    want += 16;
+    outP += 16;
+    outM += 16;
+  }
+}
+
+/**
  * Update non-linearity (TxSim Eq. 1, CrossSim's asymmetric model): out = (d > 0 ? gmin + w0 − g : gmax − w0 − g)
  * · (1 − e^(−k·|d|)), 0 where d = 0. 1 − e^(−x) is the x⁴ Taylor polynomial below 1e-3; a vector with a
  * larger x falls back to expm1 per lane.

@@ -46,6 +46,17 @@ describe.skipIf(!wasm)('element-wise WASM kernels against the TypeScript loops',
         kernels.addClip(g, d, out, gmin, gmax);
         reference.addClip(g, d, ref, gmin, gmax);
         expect(maxRelDiff(out, ref)).toBeLessThanOrEqual(1e-12);
+        const minus = alloc(n);
+        minus.set(uniform(n, `m${n}`, gmin, gmax));
+        const outM = alloc(n);
+        const refM = new Float64Array(n);
+        kernels.signSplit(g, minus, d, out, outM);
+        reference.signSplit(g, minus, d, ref, refM);
+        // Differences of nearby conductances: compare absolutely, at the scale of the range.
+        for (let k = 0; k < n; k++) {
+          expect(Math.abs(out[k]! - ref[k]!)).toBeLessThanOrEqual(1e-20);
+          expect(Math.abs(outM[k]! - refM[k]!)).toBeLessThanOrEqual(1e-20);
+        }
         const g2 = Float64Array.from(g);
         kernels.stepClip(g, d, 0.5, gmin, gmax);
         reference.stepClip(g2, d, 0.5, gmin, gmax);

@@ -40,6 +40,14 @@ export const kernels = {
     m.end();
   },
 
+  /** Sign-split routing: see reference.signSplit. */
+  signSplit(plus: Float64Array, minus: Float64Array, want: Float64Array, outPlus: Float64Array, outMinus: Float64Array): void {
+    const m = elementwiseModule()?.begin();
+    if (!m) return reference.signSplit(plus, minus, want, outPlus, outMinus);
+    m.api.signSplit(m.in(plus), m.in(minus), m.in(want), m.out(outPlus), m.out(outMinus), want.length);
+    m.end();
+  },
+
   /** Asymmetric update non-linearity: see reference.updateNonlinearity. */
   updateNonlinearity(d: Float64Array, g: Float64Array, dst: Float64Array, gmin: number, gmax: number, w0: number, k: number): void {
     const m = elementwiseModule()?.begin();
@@ -165,6 +173,16 @@ export const reference = {
     for (let k = 0; k < g.length; k++) {
       const v = g[k]! + f * want[k]!;
       g[k] = v < lo ? lo : v > hi ? hi : v;
+    }
+  },
+
+  /** Weights v = plus − minus changed by want: plus takes max(v + w, 0) − max(v, 0), minus max(−v − w, 0) − max(−v, 0). */
+  signSplit(plus: Float64Array, minus: Float64Array, want: Float64Array, outPlus: Float64Array, outMinus: Float64Array): void {
+    for (let k = 0; k < want.length; k++) {
+      const v = plus[k]! - minus[k]!;
+      const next = v + want[k]!;
+      outPlus[k] = (next > 0 ? next : 0) - (v > 0 ? v : 0);
+      outMinus[k] = (next < 0 ? -next : 0) - (v < 0 ? -v : 0);
     }
   },
 

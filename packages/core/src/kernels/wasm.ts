@@ -27,6 +27,7 @@ export interface ElementwiseExports {
   scale(src: number, out: number, n: number, f: number): void;
   addClip(g: number, d: number, out: number, n: number, lo: number, hi: number): void;
   stepClip(g: number, want: number, n: number, f: number, lo: number, hi: number): void;
+  signSplit(p: number, m: number, want: number, outP: number, outM: number, n: number): void;
   updateNonlinearity(d: number, g: number, out: number, n: number, gmin: number, gmax: number, w0: number, k: number): void;
   levels(src: number, out: number, n: number, gmin: number, step: number, inv: number, steps: number): void;
   multiply(src: number, f: number, out: number, n: number): void;

@@ -128,12 +128,7 @@ function route(pulses: boolean, state: Record<Polarity, Float64Array>, want: Flo
   if (!pulses) {
     const cp = scratch.float64('route+', n);
     const cm = scratch.float64('route-', n);
-    for (let k = 0; k < n; k++) {
-      const v = plus[k]! - minus[k]!;
-      const next = v + want[k]!;
-      cp[k] = (next > 0 ? next : 0) - (v > 0 ? v : 0);
-      cm[k] = (next < 0 ? -next : 0) - (v < 0 ? -v : 0);
-    }
+    kernels.signSplit(plus, minus, want, cp, cm);
     return { change: { plus: cp, minus: cm }, up: { plus: up, minus: up }, down: { plus: down, minus: down } };
   }
   const upP = scratch.float32('route-up+', n);
