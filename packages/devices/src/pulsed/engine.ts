@@ -92,8 +92,10 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
           const u = up[k]!;
           const d = down[k]!;
           sgn[i] = t < 2 * Math.min(u, d) ? (t & 1 ? -1 : 1) : u > d ? 1 : -1;
-          xi[i] = noisy ? rng.normal() : 0;
         }
+        // One bulk fill per pulse index: the cells' cycle-to-cycle draws, in cell order.
+        if (noisy) rng.fillNormal(xi.subarray(0, count));
+        else xi.fill(0, 0, count);
         batch.count = count;
         model.kernel(w, h, batch);
         let kept = 0;
