@@ -23,6 +23,7 @@ export * from './tile/counters.js';
 export * from './tile/components.js';
 export * from './tile/effective.js';
 export * from './tile/tiled-crossbar.js';
+export * from './tile/scratch.js';
 export * from './tile/compose.js';
 export * from './train/types.js';
 export * from './train/trainer.js';

@@ -1,4 +1,4 @@
-import { choice, defineUpdateRule, flag, integer, Matrix, params, quantity, real, type ComputeBackend, type Rng } from '@txsim/core';
+import { choice, defineUpdateRule, flag, integer, Matrix, params, quantity, real, Scratch, type ComputeBackend, type Rng } from '@txsim/core';
 
 /** Float32 elements per train buffer; samples are processed in chunks so the trains stay within it. */
 const TRAIN_BUDGET = 1 << 21;
@@ -47,33 +47,23 @@ export const stochasticPulses = defineUpdateRule({
     ],
   },
   create: (ctx, p) => {
-    let buffers: { xs: Float32Array; xm: Float32Array; ds: Float32Array; dm: Float32Array; ux: Float64Array; ud: Float64Array } | undefined;
-    const need = (xLen: number, dLen: number, ux: number, ud: number) => {
-      if (!buffers || buffers.xs.length < xLen || buffers.ds.length < dLen || buffers.ux.length < ux || buffers.ud.length < ud) {
-        buffers = {
-          xs: new Float32Array(xLen), xm: new Float32Array(xLen), ds: new Float32Array(dLen), dm: new Float32Array(dLen),
-          ux: new Float64Array(ux), ud: new Float64Array(ud),
-        };
-      }
-      return buffers;
-    };
-
-    const sampled = new SampledBuffers();
+    // Work buffers reused across steps (the same shapes every step).
+    const scratch = new Scratch();
     return {
       update({ x, d, learningRate, siemensPerWeight, pulseStep, coincidenceStep, geometry }, { up, down }) {
         const { rows, cols, paddedRows, paddedCols } = geometry;
         const batch = x.rows;
         // One coincidence changes G+ − G− by coincidenceStep (granularity rescales the device's pulse step).
         const dwMin = ((p.granularity ? p.granularity / pulseStep : 1) * coincidenceStep) / siemensPerWeight;
-        const scales = trainScales(x, d, learningRate, dwMin, p);
+        const scales = trainScales(x, d, learningRate, dwMin, p, scratch);
         if (p.counting === 'sampled') {
-          sampleCounts(x, d, scales, geometry, ctx.backend, ctx.rng, sampled, up, down);
+          sampleCounts(x, d, scales, geometry, ctx.backend, ctx.rng, scratch, up, down);
           return 'pulses';
         }
         // Counting runs on the layer's own rows × cols; the padding of the tile grid never fires.
         const maxRows = Math.max(p.bitLength, Math.floor(TRAIN_BUDGET / (rows + cols)));
-        const S = new Matrix(rows, cols, sampled.f32('S', rows * cols)); // down − up
-        const M = new Matrix(rows, cols, sampled.f32('M', rows * cols)); // down + up
+        const S = new Matrix(rows, cols, scratch.float32('S', rows * cols)); // down − up
+        const M = new Matrix(rows, cols, scratch.float32('M', rows * cols)); // down + up
         let first = true;
         for (let b0 = 0; b0 < batch;) {
           let b1 = b0;
@@ -83,16 +73,17 @@ export const stochasticPulses = defineUpdateRule({
             b0 = b1;
             continue;
           }
-          const buf = need(slots * rows, slots * cols, slots * rows, slots * cols);
-          ctx.rng.fillUniform(buf.ux.subarray(0, slots * rows));
-          ctx.rng.fillUniform(buf.ud.subarray(0, slots * cols));
-          fillTrains(x.data, rows, rows, b0, b1, scales.bl, scales.bx, buf.ux, buf.xs, buf.xm);
-          fillTrains(d.data, cols, cols, b0, b1, scales.bl, scales.ad, buf.ud, buf.ds, buf.dm);
+          const ux = ctx.rng.fillUniform(scratch.float64('ux', slots * rows)) as Float64Array;
+          const ud = ctx.rng.fillUniform(scratch.float64('ud', slots * cols)) as Float64Array;
+          const xs = scratch.float32('xs', slots * rows);
+          const xm = scratch.float32('xm', slots * rows);
+          const ds = scratch.float32('ds', slots * cols);
+          const dm = scratch.float32('dm', slots * cols);
+          fillTrains(x.data, rows, rows, b0, b1, scales.bl, scales.bx, ux, xs, xm);
+          fillTrains(d.data, cols, cols, b0, b1, scales.bl, scales.ad, ud, ds, dm);
           const beta = first ? 0 : 1;
-          ctx.backend.gemm(new Matrix(slots, rows, buf.xs.subarray(0, slots * rows)),
-            new Matrix(slots, cols, buf.ds.subarray(0, slots * cols)), S, { transA: true, beta });
-          ctx.backend.gemm(new Matrix(slots, rows, buf.xm.subarray(0, slots * rows)),
-            new Matrix(slots, cols, buf.dm.subarray(0, slots * cols)), M, { transA: true, beta });
+          ctx.backend.gemm(new Matrix(slots, rows, xs), new Matrix(slots, cols, ds), S, { transA: true, beta });
+          ctx.backend.gemm(new Matrix(slots, rows, xm), new Matrix(slots, cols, dm), M, { transA: true, beta });
           first = false;
           b0 = b1;
         }
@@ -114,15 +105,23 @@ export const stochasticPulses = defineUpdateRule({
   },
 });
 
+/** Per sample: bit length BL_b (0: no pulses; integer-valued), B_b (x side) and A_b (δ side). */
+interface TrainScales {
+  readonly bl: Float64Array;
+  readonly bx: Float64Array;
+  readonly ad: Float64Array;
+}
+
 /** Per sample: bit length BL_b (0: no pulses), B_b (x side) and A_b (δ side), by aihwkit's rules. */
 function trainScales(
   x: Matrix, d: Matrix, eta: number, dwMin: number,
   p: { bitLength: number; updateManagement: boolean; blManagement: boolean; umGradScale: number },
-): { bl: Int32Array; bx: Float64Array; ad: Float64Array } {
+  scratch: Scratch,
+): TrainScales {
   const batch = x.rows;
-  const bl = new Int32Array(batch);
-  const bx = new Float64Array(batch);
-  const ad = new Float64Array(batch);
+  const bl = scratch.float64('bl', batch).fill(0);
+  const bx = scratch.float64('bx', batch).fill(0);
+  const ad = scratch.float64('ad', batch).fill(0);
   for (let b = 0; b < batch; b++) {
     const xMax = absMax(x.data, b * x.cols, x.cols);
     const dMax = absMax(d.data, b * d.cols, d.cols);
@@ -158,7 +157,7 @@ function absMax(a: Float32Array, start: number, n: number): number {
  * where the slot's uniform is below min(1, scale_b·|v|); `signed` carries sign(v), `mag` carries 1.
  */
 function fillTrains(values: Float32Array, lines: number, width: number, b0: number, b1: number,
-  bl: Int32Array, scale: Float64Array, u: Float64Array, signed: Float32Array, mag: Float32Array): void {
+  bl: Float64Array, scale: Float64Array, u: Float64Array, signed: Float32Array, mag: Float32Array): void {
   let r = 0;
   for (let b = b0; b < b1; b++) {
     const base = b * lines;
@@ -181,62 +180,49 @@ function fillTrains(values: Float32Array, lines: number, width: number, b0: numb
   }
 }
 
-/** Reused buffers of the sampled mode. */
-class SampledBuffers {
-  private readonly store = new Map<string, Float32Array | Float64Array>();
-  f32(key: string, n: number): Float32Array {
-    let a = this.store.get(key) as Float32Array | undefined;
-    if (!a || a.length !== n) this.store.set(key, (a = new Float32Array(n)));
-    return a;
-  }
-  f64(key: string, n: number): Float64Array {
-    let a = this.store.get(key) as Float64Array | undefined;
-    if (!a || a.length !== n) this.store.set(key, (a = new Float64Array(n)));
-    return a;
-  }
-}
-
 /**
  * Expected coincidences per cell from two GEMMs over the batch — signed probabilities give
  * E[down] − E[up], magnitudes E[down] + E[up], with each sample's BL_b folded into the x side — then
  * one Poisson draw per cell and direction.
  */
 function sampleCounts(
-  x: Matrix, d: Matrix, scales: { bl: Int32Array; bx: Float64Array; ad: Float64Array },
+  x: Matrix, d: Matrix, scales: TrainScales,
   geometry: { rows: number; cols: number; paddedRows: number; paddedCols: number },
-  backend: ComputeBackend, rng: Rng, buf: SampledBuffers, up: Float32Array, down: Float32Array,
+  backend: ComputeBackend, rng: Rng, buf: Scratch, up: Float32Array, down: Float32Array,
 ): void {
   const { rows, cols, paddedCols } = geometry;
   const batch = x.rows;
-  const ps = buf.f32('ps', batch * rows);
-  const pm = buf.f32('pm', batch * rows);
-  const qs = buf.f32('qs', batch * cols);
-  const qm = buf.f32('qm', batch * cols);
+  const ps = buf.float32('ps', batch * rows);
+  const pm = buf.float32('pm', batch * rows);
+  const qs = buf.float32('qs', batch * cols);
+  const qm = buf.float32('qm', batch * cols);
   probabilities(x.data, rows, rows, batch, scales.bx, scales.bl, ps, pm);
   probabilities(d.data, cols, cols, batch, scales.ad, null, qs, qm);
   // Expectations on the layer's own rows × cols; the padding of the tile grid never fires.
-  const S = new Matrix(rows, cols, buf.f32('S', rows * cols));
-  const M = new Matrix(rows, cols, buf.f32('M', rows * cols));
+  const S = new Matrix(rows, cols, buf.float32('S', rows * cols));
+  const M = new Matrix(rows, cols, buf.float32('M', rows * cols));
   backend.gemm(new Matrix(batch, rows, ps), new Matrix(batch, cols, qs), S, { transA: true });
   backend.gemm(new Matrix(batch, rows, pm), new Matrix(batch, cols, qm), M, { transA: true });
   const n = rows * cols;
-  const u = buf.f64('u', 2 * n);
+  const u = buf.float64('u', 2 * n);
   rng.fillUniform(u);
   up.fill(0);
   down.fill(0);
-  for (let k = 0; k < n; k++) {
-    const s = S.data[k]!;
-    const m = M.data[k]!;
-    const cell = Math.floor(k / cols) * paddedCols + (k % cols);
-    // Rounding in the GEMM can leave a tiny negative expectation; a count cannot be negative.
-    up[cell] = poisson(Math.max(0, (m - s) / 2), u[2 * k]!);
-    down[cell] = poisson(Math.max(0, (m + s) / 2), u[2 * k + 1]!);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const k = i * cols + j;
+      const s = S.data[k]!;
+      const m = M.data[k]!;
+      // Rounding in the GEMM can leave a tiny negative expectation; a count cannot be negative.
+      up[i * paddedCols + j] = poisson(Math.max(0, (m - s) / 2), u[2 * k]!);
+      down[i * paddedCols + j] = poisson(Math.max(0, (m + s) / 2), u[2 * k + 1]!);
+    }
   }
 }
 
 /** Per sample row: fire probabilities min(1, scale_b·|v|) (times BL_b when given), signed and not; padding 0. */
 function probabilities(values: Float32Array, lines: number, width: number, batch: number, scale: Float64Array,
-  bl: Int32Array | null, signed: Float32Array, mag: Float32Array): void {
+  bl: Float64Array | null, signed: Float32Array, mag: Float32Array): void {
   signed.fill(0);
   mag.fill(0);
   for (let b = 0; b < batch; b++) {
