@@ -46,7 +46,9 @@ export function updateConductances(
   const want = scratch.float64('want', n);
   const up = scratch.float32('up', n);
   const down = scratch.float32('down', n);
-  const inputs: UpdateInputs = { ...step, pulseStep, coincidenceStep: split ? pulseStep : 2 * pulseStep };
+  // One coincidence moves one device under sign-split, both devices of the pair otherwise.
+  const coincidenceStep = split ? pulseStep : 2 * pulseStep;
+  const inputs: UpdateInputs = { ...step, pulseStep, coincidenceStep };
   const kind = components.updateRule.update(inputs, { want, up, down });
 
   const deltaHooks = components.stack.filter((e) => e.hooks.delta && e.phases.has('update'));
@@ -57,7 +59,7 @@ export function updateConductances(
   const devicesPerChange = split ? 1 : 2;
   if (kind === 'pulses') {
     counts.updatePulses += devicesPerChange * (sum(up) + sum(down));
-    if (!device.pulse) pulsesToChange(up, down, split ? pulseStep : 2 * pulseStep, want);
+    if (!device.pulse) pulsesToChange(up, down, coincidenceStep, want);
   } else {
     counts.updatePulses += devicesPerChange * kernels.countNonzero(want);
   }
