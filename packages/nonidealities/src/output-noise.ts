@@ -1,4 +1,4 @@
-import { defineNonideality, params, real } from '@txsim/core';
+import { defineNonideality, kernels, NormalStream, params, real, type NormalStreamState } from '@txsim/core';
 
 /**
  * Additive output noise (aihwkit's out_noise): every sensed output of every read gets an independent
@@ -19,8 +19,12 @@ export const outputNoise = defineNonideality({
   },
   create: (ctx, p) => {
     const swing = ctx.range ? ctx.range.gmax - ctx.range.gmin : 0;
-    let normals = new Float64Array(0);
+    // Every output of every read draws one normal: the plugin's SIMD stream (its state is the snapshot).
+    const stream = new NormalStream(ctx.rng);
+    let normals: Float64Array = new Float64Array(0);
     return {
+      snapshot: () => stream.snapshot(),
+      restore: (state) => stream.restore(state as NormalStreamState),
       output(src, dst, read) {
         const { batch, width } = read;
         const v = read.voltages;
@@ -28,8 +32,8 @@ export const outputNoise = defineNonideality({
           dst.set(src.subarray(0, dst.length));
           return;
         }
-        if (normals.length < batch * width) normals = new Float64Array(batch * width);
-        ctx.rng.fillNormal(normals.subarray(0, batch * width), 0, 1);
+        if (normals.length < batch * width) normals = kernels.float64(batch * width);
+        stream.fill(normals.subarray(0, batch * width));
         for (let b = 0; b < batch; b++) {
           let drive = 0;
           for (let i = 0; i < v.cols; i++) drive = Math.max(drive, Math.abs(v.data[b * v.cols + i]!));

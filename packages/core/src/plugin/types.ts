@@ -66,6 +66,21 @@ export interface UpdateContext {
   readonly conductance: Float64Array;
   readonly gmin: number;
   readonly gmax: number;
+  /**
+   * For pulse requests, when the update rule listed them: every cell that may have a non-zero count, in
+   * ascending order (a superset is allowed; cells outside it have none). A device may visit only these.
+   */
+  readonly active?: ActiveCells;
+}
+
+/**
+ * The cells a pulse request touches, ascending: `idx[0 .. count)`. Pulse updates are usually sparse (a
+ * few thousand of 200k cells per mini-batch), so devices and the tile visit the list, not the array.
+ */
+export interface ActiveCells {
+  readonly idx: Int32Array;
+  /** Number of listed cells; −1 when the rule did not list them. */
+  count: number;
 }
 
 /**
@@ -134,6 +149,12 @@ export interface DeviceModel extends SnapshotHooks {
    * (up − down)·pulseStep through `respond` or as a plain change.
    */
   pulse?(g: Float64Array, up: Float32Array, down: Float32Array, dst: Float64Array, ctx: UpdateContext): void;
+  /**
+   * Set when `pulse` may be called with `dst === g` (updating in place, which spares the tile two
+   * copies of the whole array per update); the conformance suite checks the in-place result equals
+   * the copying one.
+   */
+  readonly pulsesInPlace?: boolean;
   /** After every update step (once per mini-batch), in place: decay, diffusion and other side processes. */
   settle?(g: Float64Array, ctx: DeviceContext): void;
   /** Explicit reset (aihwkit's reset_weights): writes each device's reset state into `g`, in place. */
@@ -212,6 +233,12 @@ export interface UpdateTargets {
    */
   readonly up: Float32Array;
   readonly down: Float32Array;
+  /**
+   * Optional for 'pulses' (absent when the caller wants no list): the rule may list the cells with
+   * non-zero counts here, ascending (`count` is −1 on entry; leave it so when not listing). It spares
+   * every later stage a pass over the whole array.
+   */
+  readonly active?: ActiveCells;
 }
 
 /** The update-rule slot: from a training step to a conductance change or pulse counts per cell. */

@@ -207,12 +207,20 @@ function slotChecks(plugin: AnyPlugin, api: TestApi) {
         const d = randomMatrix(x.rows, n, 'slot/d');
         const grad = new Float32Array(n * n);
         for (let b = 0; b < x.rows; b++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) grad[i * n + j]! += x.data[b * n + i]! * d.data[b * n + j]!;
-        const out = { want: new Float64Array(n * n).fill(NaN), up: new Float32Array(n * n).fill(NaN), down: new Float32Array(n * n).fill(NaN) };
+        const active = { idx: new Int32Array(n * n), count: -1 };
+        const out = { want: new Float64Array(n * n).fill(NaN), up: new Float32Array(n * n).fill(NaN), down: new Float32Array(n * n).fill(NaN), active };
         const kind = (inst.update as unknown as (i: unknown, o: unknown) => string)(
           { grad, x: new Matrix(x.rows, n, src), d, learningRate: 0.1, siemensPerWeight: 1e-6, pulseStep: 1e-8, coincidenceStep: 2e-8, geometry }, out);
         expect(['analog', 'pulses']).toContain(kind);
         if (kind === 'pulses') {
           for (const c of [...out.up, ...out.down]) expect(Number.isInteger(c) && c >= 0, `pulse counts are non-negative integers, got ${c}`).toBe(true);
+          if (active.count >= 0) {
+            // A listed rule lists, ascending, every cell with pulses (it may list more).
+            const listed = Array.from(active.idx.subarray(0, active.count));
+            expect(listed.every((k, i) => i === 0 || k > listed[i - 1]!), 'active cells ascend').toBe(true);
+            const pulsed = [...Array(n * n).keys()].filter((k) => out.up[k]! + out.down[k]! > 0);
+            expect(pulsed.filter((k) => !listed.includes(k)), 'pulsed cells missing from the active list').toEqual([]);
+          }
           return { src, dst: Float32Array.from(out.up, (u, k) => u - out.down[k]!) };
         }
         return { src, dst: out.want };
@@ -278,6 +286,31 @@ function deviceUpdateChecks(plugin: Plugin<'device'>, api: TestApi, params: obje
       dev.pulse(g, zero, five, out, ctx);
       expect(mean(out)).toBeLessThan(mid);
     }
+  });
+  if (dev.pulse) {
+    api.it('gives the same pulse result with a list of the pulsed cells, and in place when it says so', () => {
+      // Sparse counts on every third cell; three instances with the same seed see the same calls.
+      const up = Float32Array.from({ length: n }, (_, k) => (k % 3 ? 0 : 1 + (k % 4)));
+      const down = Float32Array.from({ length: n }, (_, k) => (k % 3 ? 0 : k % 5 === 0 ? 2 : 0));
+      const listed = [...Array(n).keys()].filter((k) => up[k]! + down[k]! > 0);
+      const active = { idx: Int32Array.from(listed), count: listed.length };
+      const make = () => plugin.create(pluginContext('upd/list'), params as never);
+      const plain = new Float64Array(n);
+      make().pulse!(g, up, down, plain, ctx);
+      const viaList = new Float64Array(n);
+      make().pulse!(g, up, down, viaList, { ...ctx, active });
+      expect(Array.from(viaList)).toEqual(Array.from(plain));
+      const inPlaceDev = make();
+      if (inPlaceDev.pulsesInPlace) {
+        const h = Float64Array.from(g);
+        inPlaceDev.pulse!(h, up, down, h, { ...updateContext(h), active });
+        expect(Array.from(h)).toEqual(Array.from(plain));
+      }
+    });
+  }
+  api.it('moves the state the right way with analog requests', () => {
+    const out = new Float64Array(n).fill(NaN);
+    const step = dev.pulseStep ?? (dev.gmax - dev.gmin) / 1000;
     if (dev.respond) {
       dev.respond(g, new Float64Array(n), out, ctx);
       expect(maxRel(out, g)).toBeLessThan(1e-12);

@@ -1,4 +1,5 @@
 import { kernels } from '../kernels/elementwise.js';
+import type { ActiveCells } from '../plugin/types.js';
 
 /**
  * Reusable work buffers, grown on demand: the read and update pipelines run every step on the same
@@ -8,6 +9,7 @@ import { kernels } from '../kernels/elementwise.js';
 export class Scratch {
   private readonly f32 = new Map<string, Float32Array>();
   private readonly f64 = new Map<string, Float64Array>();
+  private readonly lists = new Map<string, ActiveCells>();
 
   float32(key: string, n: number): Float32Array {
     let buf = this.f32.get(key);
@@ -19,5 +21,12 @@ export class Scratch {
     let buf = this.f64.get(key);
     if (!buf || buf.length < n) this.f64.set(key, (buf = kernels.float64(n)));
     return buf.subarray(0, n);
+  }
+
+  /** A cell list of capacity n (plain memory; `count` starts at −1, "not listed", and is kept between calls). */
+  active(n: number, key = 'active'): ActiveCells {
+    let list = this.lists.get(key);
+    if (!list || list.idx.length < n) this.lists.set(key, (list = { idx: new Int32Array(n), count: -1 }));
+    return list;
   }
 }

@@ -1,6 +1,6 @@
 import { kernels } from '../kernels/elementwise.js';
 import type { Matrix } from '../matrix/matrix.js';
-import type { Polarity, TileGeometry, UpdateContext, UpdateInputs } from '../plugin/types.js';
+import type { ActiveCells, Polarity, TileGeometry, UpdateContext, UpdateInputs } from '../plugin/types.js';
 import type { ActivityCounts } from './counters.js';
 import type { CrossbarComponents } from './components.js';
 import type { Scratch } from './scratch.js';
@@ -49,7 +49,10 @@ export function updateConductances(
   // One coincidence moves one device under sign-split, both devices of the pair otherwise.
   const coincidenceStep = split ? pulseStep : 2 * pulseStep;
   const inputs: UpdateInputs = { ...step, pulseStep, coincidenceStep };
-  const kind = components.updateRule.update(inputs, { want, up, down });
+  const active = scratch.active(n);
+  active.count = -1;
+  const kind = components.updateRule.update(inputs, { want, up, down, active });
+  const listed = kind === 'pulses' && active.count >= 0 ? active : undefined;
 
   const deltaHooks = components.stack.filter((e) => e.hooks.delta && e.phases.has('update'));
   const afterHooks = components.stack.filter((e) => e.hooks.after && e.phases.has('update'));
@@ -58,20 +61,21 @@ export function updateConductances(
 
   const devicesPerChange = split ? 1 : 2;
   if (kind === 'pulses') {
-    counts.updatePulses += devicesPerChange * (sum(up) + sum(down));
+    counts.updatePulses += devicesPerChange * (listed ? sumListed(up, down, listed) : sum(up) + sum(down));
     if (!device.pulse) pulsesToChange(up, down, coincidenceStep, want);
   } else {
     counts.updatePulses += devicesPerChange * kernels.countNonzero(want);
   }
   // Per-device requests of the sign-split mapping (G− changes and pulses already mirrored).
-  const routed = split ? route(kind === 'pulses' && !!device.pulse, state, want, up, down, scratch) : undefined;
+  const routed = split ? route(kind === 'pulses' && !!device.pulse, state, want, up, down, scratch, listed) : undefined;
 
   for (const polarity of ['plus', 'minus'] as const) {
     const g = state[polarity];
-    const ctx: UpdateContext = { polarity, conductance: g, gmin: device.gmin, gmax: device.gmax };
+    const ctx: UpdateContext = { polarity, conductance: g, gmin: device.gmin, gmax: device.gmax, active: listed };
     let result: Float64Array;
     if (kind === 'pulses' && device.pulse) {
-      result = work[0];
+      // In place when nothing needs the state before and after side by side (two array copies fewer).
+      result = device.pulsesInPlace && !afterHooks.length ? g : work[0];
       if (routed) device.pulse(g, routed.up[polarity], routed.down[polarity], result, ctx);
       // G− sees the request mirrored: a raising coincidence depresses it.
       else if (polarity === 'plus') device.pulse(g, up, down, result, ctx);
@@ -122,8 +126,12 @@ interface Routed {
   readonly down: Record<Polarity, Float32Array>;
 }
 
-/** Splits a request between the devices of a sign-split pair by the sign of each weight. */
-function route(pulses: boolean, state: Record<Polarity, Float64Array>, want: Float64Array, up: Float32Array, down: Float32Array, scratch: Scratch): Routed {
+/**
+ * Splits a request between the devices of a sign-split pair by the sign of each weight. With a list of
+ * the pulsed cells, only those are routed (the routed arrays are kept zero elsewhere: each call clears
+ * the cells the previous one wrote).
+ */
+function route(pulses: boolean, state: Record<Polarity, Float64Array>, want: Float64Array, up: Float32Array, down: Float32Array, scratch: Scratch, listed?: ActiveCells): Routed {
   const n = want.length;
   const plus = state.plus;
   const minus = state.minus;
@@ -137,19 +145,50 @@ function route(pulses: boolean, state: Record<Polarity, Float64Array>, want: Flo
   const downP = scratch.float32('route-down+', n);
   const upM = scratch.float32('route-up-', n);
   const downM = scratch.float32('route-down-', n);
-  for (let k = 0; k < n; k++) {
+  const routeCell = (k: number) => {
     const v = plus[k]! - minus[k]!;
     // v = 0: raising pulses potentiate G+, lowering ones potentiate G−; neither device is depressed.
     upP[k] = v >= 0 ? up[k]! : 0;
     downP[k] = v > 0 ? down[k]! : 0;
     upM[k] = v <= 0 ? down[k]! : 0;
     downM[k] = v < 0 ? up[k]! : 0;
+  };
+  // The cells the last listed call wrote (the routed buffers are fresh zeros on first use).
+  const last = scratch.active(n, 'route-last');
+  if (listed) {
+    const clear = last.count >= 0 ? last.count : -1;
+    if (clear < 0) {
+      upP.fill(0);
+      downP.fill(0);
+      upM.fill(0);
+      downM.fill(0);
+    } else {
+      for (let i = 0; i < clear; i++) {
+        const k = last.idx[i]!;
+        upP[k] = downP[k] = upM[k] = downM[k] = 0;
+      }
+    }
+    for (let i = 0; i < listed.count; i++) routeCell(listed.idx[i]!);
+    last.idx.set(listed.idx.subarray(0, listed.count));
+    last.count = listed.count;
+  } else {
+    for (let k = 0; k < n; k++) routeCell(k);
+    last.count = -1;
   }
   return { change: { plus: want, minus: want }, up: { plus: upP, minus: upM }, down: { plus: downP, minus: downM } };
 }
 
 function pulsesToChange(up: Float32Array, down: Float32Array, pulseStep: number, dst: Float64Array): void {
   for (let k = 0; k < up.length; k++) dst[k] = (up[k]! - down[k]!) * pulseStep;
+}
+
+function sumListed(up: Float32Array, down: Float32Array, listed: ActiveCells): number {
+  let s = 0;
+  for (let i = 0; i < listed.count; i++) {
+    const k = listed.idx[i]!;
+    s += up[k]! + down[k]!;
+  }
+  return s;
 }
 
 function sum(a: Float32Array): number {

@@ -41,6 +41,40 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
   const touched = new Int32Array(n);
   const batch: Batch = { idx: new Int32Array(n), sgn: new Int8Array(n), n: new Float64Array(n), xi: new Float64Array(n), count: 0 };
 
+  // Dense copies of the touched cells' per-device values: every per-cell array of the device except the
+  // ones only decay, diffusion and reset use (the kernel never reads those). The values never change
+  // after create, so each polarity keeps them interleaved per cell (`packed`, cell k at k·F): gathering a
+  // cell then touches one cache line instead of F.
+  const engineOnly = new Set<string>(['retention', 'diffusion', 'resetBias']);
+  const keys = Object.keys(hidden.plus).filter((key) => !engineOnly.has(key));
+  const F = keys.length;
+  const packed = {} as Record<Polarity, Float64Array>;
+  for (const polarity of ['plus', 'minus'] as const) {
+    const fields = hidden[polarity] as unknown as Record<string, Float64Array>;
+    const a = new Float64Array(n * F);
+    keys.forEach((key, f) => {
+      const from = fields[key]!;
+      for (let k = 0; k < n; k++) a[k * F + f] = from[k]!;
+    });
+    packed[polarity] = a;
+  }
+  let compact = { h: {} as H, fields: [] as Float64Array[], up: new Float32Array(0), down: new Float32Array(0) };
+  const gather = (polarity: Polarity, count: number) => {
+    if (compact.up.length < count) {
+      const size = Math.min(n, Math.max(count, 2 * compact.up.length, 1024));
+      const h: Record<string, Float64Array> = { ...(hidden.plus as unknown as Record<string, Float64Array>) };
+      const fields = keys.map((key) => (h[key] = new Float64Array(size)));
+      compact = { h: h as unknown as H, fields, up: new Float32Array(size), down: new Float32Array(size) };
+    }
+    const a = packed[polarity];
+    const to = compact.fields;
+    for (let i = 0; i < count; i++) {
+      const base = touched[i]! * F;
+      for (let f = 0; f < F; f++) to[f]![i] = a[base + f]!;
+    }
+    return compact;
+  };
+
   /** Loads cell k's weight, clipped to its own bounds as aihwkit clips weights when they are set. */
   const load = (g: Float64Array, h: H, k: number) => {
     const v = toW(g[k]!);
@@ -70,42 +104,60 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
     pulseStep: p.dwMin * s,
     clipsItself: true,
 
-    pulse(g, up, down, dst, { polarity }) {
-      dst.set(g);
-      const h = hidden[polarity];
+    pulsesInPlace: true,
+
+    pulse(g, up, down, dst, { polarity, active }) {
+      if (dst !== g) dst.set(g);
+      // The touched cells are few and scattered over arrays far larger than the cache, so each is
+      // gathered once (weight, counts, the kernel's per-device values) into dense arrays, the pulses run
+      // there, and the weights are scattered back: one cache miss per array and cell, not per pulse.
+      let total = 0;
+      const visit = (k: number) => {
+        if (up[k]! + down[k]! > 0) touched[total++] = k;
+      };
+      // The rule's ascending list when it gave one (the same cells in the same order as the full scan).
+      if (active && active.count >= 0) for (let i = 0; i < active.count; i++) visit(active.idx[i]!);
+      else for (let k = 0; k < n; k++) visit(k);
+      if (total === 0) return;
+      const c = gather(polarity, total);
       const { idx, sgn, xi } = batch;
-      let count = 0;
-      for (let k = 0; k < n; k++) {
-        if (up[k]! + down[k]! > 0) {
-          idx[count] = k;
-          touched[count++] = k;
-          load(g, h, k);
-        }
+      for (let i = 0; i < total; i++) {
+        const k = touched[i]!;
+        const v = toW(g[k]!);
+        // Clipped to the cell's own bounds, as aihwkit clips weights when they are set.
+        w[i] = v < c.h.bmin[i]! ? c.h.bmin[i]! : v > c.h.bmax[i]! ? c.h.bmax[i]! : v;
+        c.up[i] = up[k]!;
+        c.down[i] = down[k]!;
+        idx[i] = i;
       }
-      const total = count;
       batch.n.fill(1, 0, total);
+      let count = total;
       // Pulse index t: every cell with more than t pulses gets its t-th one. Up and down pulses alternate
       // (up first) while both remain, then the rest come in one direction.
       for (let t = 0; count > 0; t++) {
-        for (let i = 0; i < count; i++) {
-          const k = idx[i]!;
-          const u = up[k]!;
-          const d = down[k]!;
-          sgn[i] = t < 2 * Math.min(u, d) ? (t & 1 ? -1 : 1) : u > d ? 1 : -1;
+        for (let j = 0; j < count; j++) {
+          const i = idx[j]!;
+          const u = c.up[i]!;
+          const d = c.down[i]!;
+          sgn[j] = t < 2 * Math.min(u, d) ? (t & 1 ? -1 : 1) : u > d ? 1 : -1;
         }
         // One bulk fill per pulse index: the cells' cycle-to-cycle draws, in cell order.
         if (noisy) rng.fillNormal(xi.subarray(0, count));
         else xi.fill(0, 0, count);
         batch.count = count;
-        model.kernel(w, h, batch);
+        model.kernel(w, c.h, batch);
         let kept = 0;
-        for (let i = 0; i < count; i++) {
-          const k = idx[i]!;
-          if (up[k]! + down[k]! > t + 1) idx[kept++] = k;
+        for (let j = 0; j < count; j++) {
+          const i = idx[j]!;
+          if (c.up[i]! + c.down[i]! > t + 1) idx[kept++] = i;
         }
         count = kept;
       }
-      store(dst, polarity, total);
+      for (let i = 0; i < total; i++) dst[touched[i]!] = toG(w[i]!);
+      if (offsets) {
+        const off = offsets[polarity];
+        for (let i = 0; i < total; i++) off[touched[i]!] = writeStd * rng.normal();
+      }
     },
 
     // An analog request of delta siemens is |delta|/pulseStep (fractional) pulses in one direction, applied

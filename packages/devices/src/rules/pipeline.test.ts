@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Matrix, ReferenceBackend, Rng, TiledCrossbar, tileGeometry, type CrossbarComponents, type UpdateRuleModel } from '@txsim/core';
+import { Matrix, ReferenceBackend, Rng, TiledCrossbar, tileGeometry, type CrossbarComponents, type DeviceModel, type UpdateRuleModel } from '@txsim/core';
 import { pluginContext } from '@txsim/core/testing';
 import { adc } from '../adc.js';
 import { dac } from '../dac.js';
@@ -7,6 +7,7 @@ import { ideal } from '../ideal.js';
 import { senseAmp } from '../sense-amp.js';
 import { pulseCount } from './pulse-count.js';
 import { stochasticPulses } from './stochastic-pulses.js';
+import { constantStep } from '../pulsed/constant-step.js';
 
 // Through the real tile: an ideal device on [0, 10 µS] has the default 1000 steps, pulseStep 10 nS;
 // with wMax = 1, s = 10 µS per weight, so one pulse pair moves a weight by dw_min = 2·10 nS / 10 µS = 0.002.
@@ -77,3 +78,46 @@ describe('pulse rules through the tile', () => {
     expect(Math.sqrt(err / scale)).toBeLessThan(0.1);
   });
 });
+
+describe('listed pulse updates through the tile', () => {
+  // The rule lists the cells it pulses; the tile routes (sign-split) and the device pulses only those,
+  // in place. Hiding the list must not change a thing: the same seeds give the same weights.
+  it.each([
+    ['mid-range', true], ['sign-split', true], ['sign-split', false],
+  ] as const)('give the weights of unlisted ones over many steps (%s; device uses the list: %s)', (scheme, deviceUsesList) => {
+    const run = (listed: boolean) => {
+      const ctx = pluginContext('listed', geometry);
+      const rule = stochasticPulses.create(ctx, stochasticPulses.meta.params.parse({}));
+      const hidden: UpdateRuleModel = { update: (inputs, out) => rule.update(inputs, { want: out.want, up: out.up, down: out.down }) };
+      const peripherals = { dac: dac.create(ctx, dac.meta.params.parse({ bits: 0 })), senseAmp: senseAmp.create(ctx, senseAmp.meta.params.parse({})), adc: adc.create(ctx, adc.meta.params.parse({ bits: 0 })) };
+      const components: CrossbarComponents = {
+        device: withList(constantStep.create(ctx, constantStep.meta.params.parse({ dwMin: 0.02 })), deviceUsesList),
+        updateRule: listed ? rule : hidden,
+        read: { forward: peripherals, backward: peripherals },
+        stack: [],
+        wMax: 1,
+        scheme,
+      };
+      const init = new Matrix(7, 5);
+      new Rng('listed/w').fillUniform(init.data, -0.3, 0.3);
+      const tile = new TiledCrossbar('fc', geometry, components, new ReferenceBackend(), init);
+      const before = Array.from(tile.weights().data);
+      for (let step = 0; step < 12; step++) {
+        const { x, d, grad } = batch(`listed/${step}`, 4);
+        tile.update(grad, 0.05, x, d);
+      }
+      const after = Array.from(tile.weights().data);
+      return { after, moved: after.filter((v, k) => v !== before[k]).length };
+    };
+    const listed = run(true);
+    expect(listed.after).toEqual(run(false).after);
+    expect(listed.moved).toBeGreaterThan(20); // of 35 weights
+
+  });
+});
+
+/** The device as is, or one that scans every cell (sees no list; the tile must then keep the routed counts exact everywhere). */
+function withList(device: DeviceModel, uses: boolean): DeviceModel {
+  if (uses) return device;
+  return { ...device, pulsesInPlace: false, pulse: (g, up, down, dst, ctx) => device.pulse!(g, up, down, dst, { ...ctx, active: undefined }) };
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Matrix, Rng, tileGeometry, type TileGeometry, type UpdateRuleModel } from '@txsim/core';
 import { pluginContext } from '@txsim/core/testing';
+import { Fires } from './coincidences.js';
 import { stochasticPulses } from './stochastic-pulses.js';
 
 // One coincidence = one pulse on each device of the pair: Δ(G+ − G−) = 2·pulseStep, so in weight
@@ -246,7 +247,7 @@ describe('stochastic-pulses', () => {
     }
   });
 
-  it.each([false, true])('counts with GEMMs exactly what a per-slot loop counts from the same bits (blManagement %s)', (blm) => {
+  it.each([false, true])('counts exactly what a per-slot loop counts over the same trains (blManagement %s)', (blm) => {
     const geom = tileGeometry(5, 3, 4, 2); // padded 8 × 4
     const xb = Matrix.from([[0.7, -0.2, 0.4, 0, -0.9], [0, 0, 0, 0, 0], [-0.3, 0.5, 0.1, 0.8, 0.6]]);
     const db = Matrix.from([[0.4, -0.8, 0.1], [0.2, 0.3, 0.4], [-0.6, 0.2, 0.9]]);
@@ -254,27 +255,23 @@ describe('stochastic-pulses', () => {
     const etaN = 0.05;
     const out = run(rule(o, 'naive', geom), xb, db, etaN, geom);
 
-    // The rule draws, for the whole batch: one uniform per (active slot, row), then per (active slot, column).
+    // The rule draws the whole batch as one chunk: the x trains, then the δ trains (coincidences.ts;
+    // their law is tested there). Here: the counts are those of a per-slot loop over the same trains.
     const scales = rowsOf(xb).map((xr, b) => c2(xr, rowsOf(db)[b]!, etaN, DW_MIN, o));
-    const slots = scales.reduce((s, c) => s + c.bl, 0);
     const rng = new Rng('naive');
-    const ux = rng.fillUniform(new Float64Array(slots * 5));
-    const ud = rng.fillUniform(new Float64Array(slots * 3));
+    const bl = Float64Array.from(scales, (c) => c.bl);
+    const fx = new Fires().draw(xb.data, 5, 0, 3, bl, Float64Array.from(scales, (c) => c.B), rng);
+    const fd = new Fires().draw(db.data, 3, 0, 3, bl, Float64Array.from(scales, (c) => c.A), rng);
     const up = new Float32Array(8 * 4);
     const down = new Float32Array(8 * 4);
     let r = 0;
-    for (let b = 0; b < 3; b++) {
-      const { bl, A, B } = scales[b]!;
-      for (let t = 0; t < bl; t++, r++) {
-        for (let i = 0; i < 5; i++) {
-          const xv = xb.get(b, i);
-          if (!(ux[r * 5 + i]! < Math.min(1, B * Math.abs(xv)))) continue;
-          for (let j = 0; j < 3; j++) {
-            const dv = db.get(b, j);
-            if (!(ud[r * 3 + j]! < Math.min(1, A * Math.abs(dv)))) continue;
-            if (xv * dv > 0) down[i * 4 + j]!++;
-            else up[i * 4 + j]!++;
-          }
+    for (; r < fx.slots; r++) {
+      for (let a = fx.start[r]!; a < fx.start[r + 1]!; a++) {
+        for (let c = fd.start[r]!; c < fd.start[r + 1]!; c++) {
+          const i = fx.line[a]!;
+          const j = fd.line[c]!;
+                if (fx.sign[a]! * fd.sign[c]! > 0) down[i * 4 + j]!++;
+          else up[i * 4 + j]!++;
         }
       }
     }

@@ -1,7 +1,13 @@
-import { choice, defineUpdateRule, flag, integer, Matrix, params, quantity, real, Scratch, type ComputeBackend, type Rng } from '@txsim/core';
+import { choice, defineUpdateRule, flag, integer, Matrix, params, quantity, real, Scratch, type ActiveCells, type ComputeBackend, type Rng } from '@txsim/core';
+import { coincidences, Fires, gemmCoincidences, walkCoincidences } from './coincidences.js';
 
 /** Float32 elements per train buffer; samples are processed in chunks so the trains stay within it. */
 const TRAIN_BUDGET = 1 << 21;
+/**
+ * Coincidences are walked one by one when there are fewer than (rows·cols·slots)/SPARSE_FACTOR of them:
+ * the two GEMMs cost 4·rows·cols·slots flops at ~50 GFLOP/s, a walked coincidence ~2 ns here.
+ */
+const SPARSE_FACTOR = 16;
 
 /**
  * aihwkit's stochastic-compressed pulsed update. For every sample of the mini-batch, each row line
@@ -14,10 +20,12 @@ const TRAIN_BUDGET = 1 << 21;
  * the other by `granularity` each (default: the device's pulse step), so
  * dw_min = 2·granularity / siemensPerWeight in weight units.
  *
- * Counting is two GEMMs over the trains stacked as (samples·slots) × lines: signed trains (±1 on a
- * fire) give down − up, magnitude trains (1 on a fire) give down + up. Random draws, per chunk of
- * samples: one uniform per (active slot, row) — (Σ_b BL_b) × rows, row-major, samples in order — then
- * one per (active slot, column).
+ * Counting, per chunk of samples: the trains are drawn as lists of fires per slot (coincidences.ts:
+ * geometric gaps, exact in law, one draw per fire), the x side of the chunk first, then the δ side.
+ * When the chunk's coincidences (Σ_slots rows fired × columns fired) are few, each is added to its cell
+ * directly; otherwise two GEMMs over the trains stacked as (samples·slots) × lines count them. Both give
+ * the same integer counts (tested), so the choice changes only the speed. The rule lists the cells it
+ * pulses for the device (UpdateTargets.active).
  *
  * `counting: sampled` is the fast approximation: per cell, the up and down coincidence counts of the
  * whole batch are drawn from Poisson distributions with their exact expected values (two GEMMs over
@@ -49,22 +57,27 @@ export const stochasticPulses = defineUpdateRule({
   create: (ctx, p) => {
     // Work buffers reused across steps (the same shapes every step).
     const scratch = new Scratch();
+    const fires = { x: new Fires(), d: new Fires() };
     return {
-      update({ x, d, learningRate, siemensPerWeight, pulseStep, coincidenceStep, geometry }, { up, down }) {
+      update({ x, d, learningRate, siemensPerWeight, pulseStep, coincidenceStep, geometry }, { up, down, active }) {
         const { rows, cols, paddedRows, paddedCols } = geometry;
         const batch = x.rows;
         // One coincidence changes G+ − G− by coincidenceStep (granularity rescales the device's pulse step).
         const dwMin = ((p.granularity ? p.granularity / pulseStep : 1) * coincidenceStep) / siemensPerWeight;
         const scales = trainScales(x, d, learningRate, dwMin, p, scratch);
         if (p.counting === 'sampled') {
-          sampleCounts(x, d, scales, geometry, ctx.backend, ctx.rng, scratch, up, down);
+          sampleCounts(x, d, scales, geometry, ctx.backend, ctx.rng, scratch, up, down, active);
           return 'pulses';
         }
         // Counting runs on the layer's own rows × cols; the padding of the tile grid never fires.
         const maxRows = Math.max(p.bitLength, Math.floor(TRAIN_BUDGET / (rows + cols)));
         const S = new Matrix(rows, cols, scratch.float32('S', rows * cols)); // down − up
         const M = new Matrix(rows, cols, scratch.float32('M', rows * cols)); // down + up
-        let first = true;
+        up.fill(0);
+        down.fill(0);
+        const list = active ?? scratch.active(paddedRows * paddedCols, 'listed');
+        list.count = 0;
+        let dense = false;
         for (let b0 = 0; b0 < batch;) {
           let b1 = b0;
           let slots = 0;
@@ -73,31 +86,33 @@ export const stochasticPulses = defineUpdateRule({
             b0 = b1;
             continue;
           }
-          const ux = ctx.rng.fillUniform(scratch.float64('ux', slots * rows)) as Float64Array;
-          const ud = ctx.rng.fillUniform(scratch.float64('ud', slots * cols)) as Float64Array;
-          const xs = scratch.float32('xs', slots * rows);
-          const xm = scratch.float32('xm', slots * rows);
-          const ds = scratch.float32('ds', slots * cols);
-          const dm = scratch.float32('dm', slots * cols);
-          fillTrains(x.data, rows, rows, b0, b1, scales.bl, scales.bx, ux, xs, xm);
-          fillTrains(d.data, cols, cols, b0, b1, scales.bl, scales.ad, ud, ds, dm);
-          const beta = first ? 0 : 1;
-          ctx.backend.gemm(new Matrix(slots, rows, xs), new Matrix(slots, cols, ds), S, { transA: true, beta });
-          ctx.backend.gemm(new Matrix(slots, rows, xm), new Matrix(slots, cols, dm), M, { transA: true, beta });
-          first = false;
+          const xf = fires.x.draw(x.data, rows, b0, b1, scales.bl, scales.bx, ctx.rng);
+          const df = fires.d.draw(d.data, cols, b0, b1, scales.bl, scales.ad, ctx.rng);
+          // Both ways give the same integer counts: walk the coincidences when they are few (pulse
+          // updates usually are: BL management shortens the trains), else two GEMMs over the trains.
+          if (coincidences(xf, df) * SPARSE_FACTOR <= rows * cols * slots) {
+            walkCoincidences(xf, df, paddedCols, up, down, list);
+          } else {
+            gemmCoincidences(xf, df, rows, cols, ctx.backend, scratch, S, M, dense);
+            dense = true;
+          }
           b0 = b1;
         }
-        up.fill(0);
-        down.fill(0);
-        if (first) return 'pulses';
-        for (let i = 0; i < rows; i++) {
-          for (let j = 0; j < cols; j++) {
-            const s = S.data[i * cols + j]!;
-            const m = M.data[i * cols + j]!;
-            // m and s are integers of equal parity, so the halves are exact.
-            up[i * paddedCols + j] = (m - s) / 2;
-            down[i * paddedCols + j] = (m + s) / 2;
+        if (dense) {
+          list.count = 0;
+          for (let i = 0; i < rows; i++) {
+            for (let j = 0; j < cols; j++) {
+              const s = S.data[i * cols + j]!;
+              const m = M.data[i * cols + j]!;
+              const k = i * paddedCols + j;
+              // m and s are integers of equal parity, so the halves are exact.
+              up[k]! += (m - s) / 2;
+              down[k]! += (m + s) / 2;
+              if (up[k]! + down[k]! > 0) list.idx[list.count++] = k;
+            }
           }
+        } else {
+          list.idx.subarray(0, list.count).sort();
         }
         return 'pulses';
       },
@@ -153,34 +168,6 @@ function absMax(a: Float32Array, start: number, n: number): number {
 }
 
 /**
- * Writes the trains of samples [b0, b1): slot rows of `width` lines (the first `lines` live), a fire
- * where the slot's uniform is below min(1, scale_b·|v|); `signed` carries sign(v), `mag` carries 1.
- */
-function fillTrains(values: Float32Array, lines: number, width: number, b0: number, b1: number,
-  bl: Float64Array, scale: Float64Array, u: Float64Array, signed: Float32Array, mag: Float32Array): void {
-  let r = 0;
-  for (let b = b0; b < b1; b++) {
-    const base = b * lines;
-    const s = scale[b]!;
-    for (let t = 0; t < bl[b]!; t++, r++) {
-      const row = r * width;
-      const ur = r * lines;
-      for (let i = 0; i < lines; i++) {
-        const v = values[base + i]!;
-        // u < 1 always, so a probability clipped to 1 always fires.
-        const fire = u[ur + i]! < s * Math.abs(v);
-        mag[row + i] = fire ? 1 : 0;
-        signed[row + i] = fire ? (v > 0 ? 1 : -1) : 0;
-      }
-      if (width > lines) {
-        mag.fill(0, row + lines, row + width);
-        signed.fill(0, row + lines, row + width);
-      }
-    }
-  }
-}
-
-/**
  * Expected coincidences per cell from two GEMMs over the batch — signed probabilities give
  * E[down] − E[up], magnitudes E[down] + E[up], with each sample's BL_b folded into the x side — then
  * one Poisson draw per cell and direction.
@@ -188,7 +175,7 @@ function fillTrains(values: Float32Array, lines: number, width: number, b0: numb
 function sampleCounts(
   x: Matrix, d: Matrix, scales: TrainScales,
   geometry: { rows: number; cols: number; paddedRows: number; paddedCols: number },
-  backend: ComputeBackend, rng: Rng, buf: Scratch, up: Float32Array, down: Float32Array,
+  backend: ComputeBackend, rng: Rng, buf: Scratch, up: Float32Array, down: Float32Array, active?: ActiveCells,
 ): void {
   const { rows, cols, paddedCols } = geometry;
   const batch = x.rows;
@@ -208,16 +195,20 @@ function sampleCounts(
   rng.fillUniform(u);
   up.fill(0);
   down.fill(0);
+  let listed = 0;
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
       const k = i * cols + j;
       const s = S.data[k]!;
       const m = M.data[k]!;
       // Rounding in the GEMM can leave a tiny negative expectation; a count cannot be negative.
-      up[i * paddedCols + j] = poisson(Math.max(0, (m - s) / 2), u[2 * k]!);
-      down[i * paddedCols + j] = poisson(Math.max(0, (m + s) / 2), u[2 * k + 1]!);
+      const c = i * paddedCols + j;
+      up[c] = poisson(Math.max(0, (m - s) / 2), u[2 * k]!);
+      down[c] = poisson(Math.max(0, (m + s) / 2), u[2 * k + 1]!);
+      if (active && up[c]! + down[c]! > 0) active.idx[listed++] = c;
     }
   }
+  if (active) active.count = listed;
 }
 
 /** Per sample row: fire probabilities min(1, scale_b·|v|) (times BL_b when given), signed and not; padding 0. */

@@ -1,0 +1,199 @@
+import { Matrix, type ActiveCells, type ComputeBackend, type Rng, type Scratch } from '@txsim/core';
+
+/** A logarithm costs about this many uniforms; see Fires. */
+const PER_SLOT = 4;
+
+/**
+ * The fires of one side's stochastic trains (rows: layer inputs x; columns: errors δ) for a chunk of
+ * samples, slot by slot: slot r's fired lines are line[start[r] .. start[r+1]), ascending, with their
+ * signs. Sample b owns BL_b consecutive slots; line i of sample b fires in each of them independently
+ * with probability p = min(1, scale_b·|v_bi|).
+ *
+ * A line with p = 0 (a zero pixel, most of MNIST) costs nothing and one with p ≥ 1 fires in every slot
+ * without a draw. Otherwise a long train of rare fires is drawn by geometric skipping: the gap before the
+ * line's next fire is ⌊ln u / ln(1 − p)⌋ slots (u uniform on (0, 1]), exactly the law of independent
+ * Bernoulli(p) slots, at one draw (and one logarithm) per fire plus one. Where that would cost more than
+ * one uniform per slot (BL ≤ PER_SLOT·(1 + BL·p); BL management often makes BL 1) each slot draws
+ * its own uniform and fires below p. Draws come from the rule's stream, sample by sample, line by line.
+ */
+export class Fires {
+  start = new Int32Array(1);
+  line = new Int32Array(0);
+  sign = new Int8Array(0);
+  /** Fires in the order drawn (sample, line, slot); bucketed by slot into `line`/`sign`. */
+  private drawnSlot = new Int32Array(0);
+  private drawnLine = new Int32Array(0);
+  private drawnSign = new Int8Array(0);
+
+  /** Draws the trains of samples [b0, b1) of `values` (batch × lines); returns this. */
+  draw(values: Float32Array, lines: number, b0: number, b1: number, bl: Float64Array, scale: Float64Array, rng: Rng): this {
+    let slots = 0;
+    for (let b = b0; b < b1; b++) slots += bl[b]!;
+    if (this.start.length < slots + 1) this.start = new Int32Array(slots + 1);
+    let fired = 0;
+    let next0 = 0;
+    for (let b = b0; b < b1; b++) {
+      const length = bl[b]!;
+      const s = scale[b]!;
+      // Sample b's slots are r0 .. r0 + length.
+      const r0 = next0;
+      next0 += length;
+      if (length === 0 || s === 0) continue;
+      const base = b * lines;
+      // At most length·lines fires for this sample.
+      this.reserve(fired + length * lines);
+      const { drawnSlot, drawnLine, drawnSign } = this;
+      for (let i = 0; i < lines; i++) {
+        const v = values[base + i]!;
+        const p = s * Math.abs(v);
+        if (!(p > 0)) continue;
+        const sign = v > 0 ? 1 : -1;
+        if (p >= 1) {
+          for (let t = 0; t < length; t++, fired++) {
+            drawnSlot[fired] = r0 + t;
+            drawnLine[fired] = i;
+            drawnSign[fired] = sign;
+          }
+          continue;
+        }
+        if (length <= PER_SLOT * (1 + length * p)) {
+          // Short trains or likely fires: one uniform per slot is cheaper than a logarithm per fire.
+          for (let t = 0; t < length; t++) {
+            if (rng.next() < p) {
+              drawnSlot[fired] = r0 + t;
+              drawnLine[fired] = i;
+              drawnSign[fired++] = sign;
+            }
+          }
+          continue;
+        }
+        const logMiss = Math.log1p(-p);
+        for (let t = gap(rng, logMiss); t < length; t += 1 + gap(rng, logMiss), fired++) {
+          drawnSlot[fired] = r0 + t;
+          drawnLine[fired] = i;
+          drawnSign[fired] = sign;
+        }
+      }
+    }
+    this.bucket(fired, slots);
+    return this;
+  }
+
+  /** Number of slots of the last draw. */
+  get slots(): number {
+    return this.slotCount;
+  }
+
+  private slotCount = 0;
+
+  /** Counting sort of the drawn fires by slot (stable, so each slot's lines stay ascending). */
+  private bucket(fired: number, slots: number): void {
+    this.slotCount = slots;
+    const { start, drawnSlot, drawnLine, drawnSign } = this;
+    if (this.line.length < fired) {
+      this.line = new Int32Array(Math.max(fired, 2 * this.line.length));
+      this.sign = new Int8Array(this.line.length);
+    }
+    start.fill(0, 0, slots + 1);
+    for (let f = 0; f < fired; f++) start[drawnSlot[f]! + 1]!++;
+    for (let r = 0; r < slots; r++) start[r + 1]! += start[r]!;
+    // start[r] is now slot r's first position; `next` walks them while placing.
+    const next = this.nextBuffer(slots);
+    next.set(start.subarray(0, slots));
+    for (let f = 0; f < fired; f++) {
+      const at = next[drawnSlot[f]!]!++;
+      this.line[at] = drawnLine[f]!;
+      this.sign[at] = drawnSign[f]!;
+    }
+  }
+
+  private next = new Int32Array(0);
+
+  private nextBuffer(slots: number): Int32Array {
+    if (this.next.length < slots) this.next = new Int32Array(slots);
+    return this.next;
+  }
+
+  private reserve(n: number): void {
+    if (this.drawnSlot.length >= n) return;
+    const size = Math.max(n, 2 * this.drawnSlot.length, 4096);
+    const grow = <T extends Int32Array | Int8Array>(a: T, make: (m: number) => T): T => {
+      const b = make(size);
+      b.set(a);
+      return b;
+    };
+    this.drawnSlot = grow(this.drawnSlot, (m) => new Int32Array(m));
+    this.drawnLine = grow(this.drawnLine, (m) => new Int32Array(m));
+    this.drawnSign = grow(this.drawnSign, (m) => new Int8Array(m));
+  }
+
+  /** Dense trains (slots × width): `signed` carries sign(v) on a fire, `mag` carries 1. */
+  toTrains(width: number, signed: Float32Array, mag: Float32Array): void {
+    const slots = this.slotCount;
+    signed.fill(0, 0, slots * width);
+    mag.fill(0, 0, slots * width);
+    for (let r = 0; r < slots; r++) {
+      for (let f = this.start[r]!; f < this.start[r + 1]!; f++) {
+        signed[r * width + this.line[f]!] = this.sign[f]!;
+        mag[r * width + this.line[f]!] = 1;
+      }
+    }
+  }
+}
+
+/** Slots before the next fire of a line with ln(1 − p) = logMiss: geometric on {0, 1, …}. */
+function gap(rng: Rng, logMiss: number): number {
+  // 1 − next() lies in (0, 1], so the log is finite.
+  return Math.floor(Math.log(1 - rng.next()) / logMiss);
+}
+
+/** Σ over slots of (rows fired) × (columns fired): the coincidences of a chunk. */
+export function coincidences(x: Fires, d: Fires): number {
+  let total = 0;
+  for (let r = 0; r < x.slots; r++) total += (x.start[r + 1]! - x.start[r]!) * (d.start[r + 1]! - d.start[r]!);
+  return total;
+}
+
+/**
+ * Adds every coincidence of a chunk to the counts of cell (row, col) at row·paddedCols + col: equal
+ * signs lower the weight (down), opposite ones raise it (up). Cells reaching their first count are
+ * appended to `list` (unordered).
+ */
+export function walkCoincidences(x: Fires, d: Fires, paddedCols: number, up: Float32Array, down: Float32Array, list: ActiveCells): void {
+  const { idx } = list;
+  let listed = list.count;
+  for (let r = 0; r < x.slots; r++) {
+    const d0 = d.start[r]!;
+    const d1 = d.start[r + 1]!;
+    if (d0 === d1) continue;
+    for (let a = x.start[r]!; a < x.start[r + 1]!; a++) {
+      const row = x.line[a]! * paddedCols;
+      const sx = x.sign[a]!;
+      for (let c = d0; c < d1; c++) {
+        const k = row + d.line[c]!;
+        if (up[k]! + down[k]! === 0) idx[listed++] = k;
+        if (sx === d.sign[c]!) down[k]!++;
+        else up[k]!++;
+      }
+    }
+  }
+  list.count = listed;
+}
+
+/**
+ * The same counts by two GEMMs over the dense trains (slots × lines): signed trains give down − up,
+ * magnitude trains down + up, accumulated into S and M (rows × cols) when `accumulate`.
+ */
+export function gemmCoincidences(x: Fires, d: Fires, rows: number, cols: number, backend: ComputeBackend, scratch: Scratch,
+  S: Matrix, M: Matrix, accumulate: boolean): void {
+  const slots = x.slots;
+  const xs = scratch.float32('xs', slots * rows);
+  const xm = scratch.float32('xm', slots * rows);
+  const ds = scratch.float32('ds', slots * cols);
+  const dm = scratch.float32('dm', slots * cols);
+  x.toTrains(rows, xs, xm);
+  d.toTrains(cols, ds, dm);
+  const beta = accumulate ? 1 : 0;
+  backend.gemm(new Matrix(slots, rows, xs), new Matrix(slots, cols, ds), S, { transA: true, beta });
+  backend.gemm(new Matrix(slots, rows, xm), new Matrix(slots, cols, dm), M, { transA: true, beta });
+}
