@@ -1,4 +1,4 @@
-import type { DeviceModel, PluginContext, Polarity, Rng } from '@txsim/core';
+import { kernels, NormalStream, type ActiveCells, type DeviceModel, type NormalStreamState, type PluginContext, type Polarity, type Rng } from '@txsim/core';
 import { sampleHidden, type Batch, type PulsedHidden, type UpdateKernel } from './hidden.js';
 import type { PulsedParams } from './pulsed-base.js';
 
@@ -9,9 +9,12 @@ export interface PulsedModel<H extends PulsedHidden> {
   readonly kernel: UpdateKernel<H>;
 }
 
-interface WriteNoiseState {
-  plus: number[];
-  minus: number[];
+interface PulsedState {
+  /** The cycle-to-cycle normal stream. */
+  stream: NormalStreamState;
+  /** Write-noise offsets, when the device has write noise. */
+  plus?: number[];
+  minus?: number[];
 }
 
 /**
@@ -28,6 +31,9 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
   const hidden = {} as Record<Polarity, H>;
   for (const polarity of ['plus', 'minus'] as const) hidden[polarity] = model.extend(rng, sampleHidden(rng, p, n));
 
+  // Cycle-to-cycle draws of pulse trains: the SIMD normal stream, seeded after the per-device arrays.
+  const normals = new NormalStream(rng);
+
   const s = (p.gmax - p.gmin) / (p.wMax - p.wMin);
   const invS = 1 / s;
   const toW = (g: number) => p.wMin + (g - p.gmin) * invS;
@@ -39,7 +45,8 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
 
   const w = new Float64Array(n);
   const touched = new Int32Array(n);
-  const batch: Batch = { idx: new Int32Array(n), sgn: new Int8Array(n), n: new Float64Array(n), xi: new Float64Array(n), count: 0 };
+  // xi lives in the kernels' memory, where the normal stream writes without a copy.
+  const batch: Batch = { idx: new Int32Array(n), sgn: new Int8Array(n), n: new Float64Array(n), xi: kernels.float64(n), count: 0 };
 
   // Dense copies of the touched cells' per-device values: every per-cell array of the device except the
   // ones only decay, diffusion and reset use (the kernel never reads those). The values never change
@@ -111,47 +118,24 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
       // The touched cells are few and scattered over arrays far larger than the cache, so each is
       // gathered once (weight, counts, the kernel's per-device values) into dense arrays, the pulses run
       // there, and the weights are scattered back: one cache miss per array and cell, not per pulse.
-      let total = 0;
-      const visit = (k: number) => {
-        if (up[k]! + down[k]! > 0) touched[total++] = k;
-      };
-      // The rule's ascending list when it gave one (the same cells in the same order as the full scan).
-      if (active && active.count >= 0) for (let i = 0; i < active.count; i++) visit(active.idx[i]!);
-      else for (let k = 0; k < n; k++) visit(k);
+      // (The loops are module functions: small, monomorphic, optimised once.)
+      const total = active && active.count >= 0 ? collectListed(up, down, active, touched) : collectAll(up, down, n, touched);
       if (total === 0) return;
       const c = gather(polarity, total);
       const { idx, sgn, xi } = batch;
-      for (let i = 0; i < total; i++) {
-        const k = touched[i]!;
-        const v = toW(g[k]!);
-        // Clipped to the cell's own bounds, as aihwkit clips weights when they are set.
-        w[i] = v < c.h.bmin[i]! ? c.h.bmin[i]! : v > c.h.bmax[i]! ? c.h.bmax[i]! : v;
-        c.up[i] = up[k]!;
-        c.down[i] = down[k]!;
-        idx[i] = i;
-      }
+      loadCompact(g, up, down, touched, total, c.up, c.down, w, c.h.bmin, c.h.bmax, idx, p.wMin, p.gmin, invS);
       batch.n.fill(1, 0, total);
       let count = total;
       // Pulse index t: every cell with more than t pulses gets its t-th one. Up and down pulses alternate
       // (up first) while both remain, then the rest come in one direction.
       for (let t = 0; count > 0; t++) {
-        for (let j = 0; j < count; j++) {
-          const i = idx[j]!;
-          const u = c.up[i]!;
-          const d = c.down[i]!;
-          sgn[j] = t < 2 * Math.min(u, d) ? (t & 1 ? -1 : 1) : u > d ? 1 : -1;
-        }
+        pulseSigns(t, count, idx, c.up, c.down, sgn);
         // One bulk fill per pulse index: the cells' cycle-to-cycle draws, in cell order.
-        if (noisy) rng.fillNormal(xi.subarray(0, count));
+        if (noisy) normals.fill(xi.subarray(0, count));
         else xi.fill(0, 0, count);
         batch.count = count;
         model.kernel(w, c.h, batch);
-        let kept = 0;
-        for (let j = 0; j < count; j++) {
-          const i = idx[j]!;
-          if (c.up[i]! + c.down[i]! > t + 1) idx[kept++] = i;
-        }
-        count = kept;
+        count = survivors(t, count, idx, c.up, c.down);
       }
       for (let i = 0; i < total; i++) dst[touched[i]!] = toG(w[i]!);
       if (offsets) {
@@ -210,20 +194,27 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
     },
   };
 
-  if (!offsets) return device;
+  // The per-device arrays are redrawn identically from the plugin's stream at create (which runs before
+  // the tile restores the stream's position); the normal stream and write-noise draws change in training.
+  if (!offsets) {
+    return {
+      ...device,
+      snapshot: (): PulsedState => ({ stream: normals.snapshot() }),
+      restore: (state) => normals.restore((state as PulsedState).stream),
+    };
+  }
   return {
     ...device,
     read(src, dst, { polarity }) {
       const off = offsets[polarity];
       for (let k = 0; k < src.length; k++) dst[k] = src[k]! + off[k]!;
     },
-    // The per-device arrays are redrawn identically from the plugin's stream at create (which runs before
-    // the tile restores the stream's position); only the write-noise draws change during training.
-    snapshot: (): WriteNoiseState => ({ plus: Array.from(offsets.plus), minus: Array.from(offsets.minus) }),
+    snapshot: (): PulsedState => ({ stream: normals.snapshot(), plus: Array.from(offsets.plus), minus: Array.from(offsets.minus) }),
     restore(state) {
-      const saved = state as WriteNoiseState;
-      offsets.plus.set(saved.plus);
-      offsets.minus.set(saved.minus);
+      const saved = state as PulsedState;
+      normals.restore(saved.stream);
+      offsets.plus.set(saved.plus!);
+      offsets.minus.set(saved.minus!);
     },
   };
 }
@@ -233,4 +224,56 @@ export function drawHidden<H extends PulsedHidden>(rng: Rng, p: PulsedParams, n:
   const plus = model.extend(rng, sampleHidden(rng, p, n));
   const minus = model.extend(rng, sampleHidden(rng, p, n));
   return { plus, minus };
+}
+
+/** The cells with pulses among a rule's list, in its (ascending) order. */
+function collectListed(up: Float32Array, down: Float32Array, active: ActiveCells, touched: Int32Array): number {
+  let total = 0;
+  const { idx } = active;
+  for (let i = 0; i < active.count; i++) {
+    const k = idx[i]!;
+    if (up[k]! + down[k]! > 0) touched[total++] = k;
+  }
+  return total;
+}
+
+/** The cells with pulses, by a scan of the whole array. */
+function collectAll(up: Float32Array, down: Float32Array, n: number, touched: Int32Array): number {
+  let total = 0;
+  for (let k = 0; k < n; k++) if (up[k]! + down[k]! > 0) touched[total++] = k;
+  return total;
+}
+
+/** Dense weights (clipped to each cell's bounds, as aihwkit clips weights when they are set) and counts. */
+function loadCompact(g: Float64Array, up: Float32Array, down: Float32Array, touched: Int32Array, total: number,
+  cUp: Float32Array, cDown: Float32Array, w: Float64Array, bmin: Float64Array, bmax: Float64Array, idx: Int32Array,
+  wMin: number, gmin: number, invS: number): void {
+  for (let i = 0; i < total; i++) {
+    const k = touched[i]!;
+    const v = wMin + (g[k]! - gmin) * invS;
+    w[i] = v < bmin[i]! ? bmin[i]! : v > bmax[i]! ? bmax[i]! : v;
+    cUp[i] = up[k]!;
+    cDown[i] = down[k]!;
+    idx[i] = i;
+  }
+}
+
+/** The direction of pulse t of each remaining cell: alternating (up first) while both kinds remain. */
+function pulseSigns(t: number, count: number, idx: Int32Array, cUp: Float32Array, cDown: Float32Array, sgn: Int8Array): void {
+  for (let j = 0; j < count; j++) {
+    const i = idx[j]!;
+    const u = cUp[i]!;
+    const d = cDown[i]!;
+    sgn[j] = t < 2 * Math.min(u, d) ? (t & 1 ? -1 : 1) : u > d ? 1 : -1;
+  }
+}
+
+/** Keeps the cells that have a pulse after pulse t; returns how many. */
+function survivors(t: number, count: number, idx: Int32Array, cUp: Float32Array, cDown: Float32Array): number {
+  let kept = 0;
+  for (let j = 0; j < count; j++) {
+    const i = idx[j]!;
+    if (cUp[i]! + cDown[i]! > t + 1) idx[kept++] = i;
+  }
+  return kept;
 }

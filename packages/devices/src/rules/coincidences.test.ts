@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Matrix, ReferenceBackend, Rng, Scratch, type ActiveCells } from '@txsim/core';
-import { coincidences, Fires, gemmCoincidences, walkCoincidences } from './coincidences.js';
+import { coincidences, Fires, gemmCoincidences, sortCells, walkCoincidences } from './coincidences.js';
 
 describe('Fires (stochastic trains by geometric gaps)', () => {
   it('fires each slot independently with probability min(1, scale·|v|): rate, variance and pairs', () => {
@@ -123,5 +123,16 @@ describe('coincidence counting', () => {
         expect([(m - s) / 2, (m + s) / 2]).toEqual([naive.up[i * paddedCols + j], naive.down[i * paddedCols + j]]);
       }
     }
+  });
+});
+
+describe('sortCells', () => {
+  it.each([[0, 10], [1, 10], [7, 8], [5000, 200704], [3000, 1 << 22], [4000, 2048], [300, 2 ** 31 - 1]])('sorts %i cells below %i like a comparison sort', (count, limit) => {
+    const rng = new Rng(`sort/${count}`);
+    const idx = Int32Array.from({ length: count }, () => Math.floor(rng.next() * limit));
+    const want = Array.from(idx).sort((a, b) => a - b);
+    const work = { buf: new Int32Array(0) };
+    sortCells(idx, count, limit, work);
+    expect(Array.from(idx)).toEqual(want);
   });
 });

@@ -197,3 +197,35 @@ export function gemmCoincidences(x: Fires, d: Fires, rows: number, cols: number,
   backend.gemm(new Matrix(slots, rows, xs), new Matrix(slots, cols, ds), S, { transA: true, beta });
   backend.gemm(new Matrix(slots, rows, xm), new Matrix(slots, cols, dm), M, { transA: true, beta });
 }
+
+/**
+ * Sorts idx[0 .. count) ascending (non-negative cell indices below `limit`): a least-significant-digit
+ * radix sort on 11-bit digits, two passes for arrays of up to 4M cells. A few thousand listed cells
+ * sort in a fraction of what a comparison sort takes, and the pulsed devices then visit memory in order.
+ */
+export function sortCells(idx: Int32Array, count: number, limit: number, work: { buf: Int32Array }): void {
+  if (count < 2) return;
+  if (work.buf.length < count) work.buf = new Int32Array(Math.max(count, 2 * work.buf.length));
+  let from = idx;
+  let to = work.buf;
+  const hist = new Int32Array(RADIX);
+  for (let shift = 0; shift < 32 && (shift === 0 || (limit - 1) >>> shift > 0); shift += RADIX_BITS) {
+    hist.fill(0);
+    for (let i = 0; i < count; i++) hist[(from[i]! >>> shift) & RADIX_MASK]!++;
+    for (let b = 0, sum = 0; b < RADIX; b++) {
+      const c = hist[b]!;
+      hist[b] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < count; i++) {
+      const v = from[i]!;
+      to[hist[(v >>> shift) & RADIX_MASK]!++] = v;
+    }
+    [from, to] = [to, from];
+  }
+  if (from !== idx) idx.set(from.subarray(0, count));
+}
+
+const RADIX_BITS = 11;
+const RADIX = 1 << RADIX_BITS;
+const RADIX_MASK = RADIX - 1;

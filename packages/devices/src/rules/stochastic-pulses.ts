@@ -1,5 +1,5 @@
 import { choice, defineUpdateRule, flag, integer, Matrix, params, quantity, real, Scratch, type ActiveCells, type ComputeBackend, type Rng } from '@txsim/core';
-import { coincidences, Fires, gemmCoincidences, walkCoincidences } from './coincidences.js';
+import { coincidences, Fires, gemmCoincidences, sortCells, walkCoincidences } from './coincidences.js';
 
 /** Float32 elements per train buffer; samples are processed in chunks so the trains stay within it. */
 const TRAIN_BUDGET = 1 << 21;
@@ -58,6 +58,7 @@ export const stochasticPulses = defineUpdateRule({
     // Work buffers reused across steps (the same shapes every step).
     const scratch = new Scratch();
     const fires = { x: new Fires(), d: new Fires() };
+    const sortWork = { buf: new Int32Array(0) };
     return {
       update({ x, d, learningRate, siemensPerWeight, pulseStep, coincidenceStep, geometry }, { up, down, active }) {
         const { rows, cols, paddedRows, paddedCols } = geometry;
@@ -112,7 +113,7 @@ export const stochasticPulses = defineUpdateRule({
             }
           }
         } else {
-          list.idx.subarray(0, list.count).sort();
+          sortCells(list.idx, list.count, paddedRows * paddedCols, sortWork);
         }
         return 'pulses';
       },
