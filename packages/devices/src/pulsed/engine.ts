@@ -66,21 +66,18 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
     packed[polarity] = a;
   }
   let compact = { h: {} as H, fields: [] as Float64Array[], up: new Float32Array(0), down: new Float32Array(0) };
-  const gather = (polarity: Polarity, count: number) => {
+  /** The dense buffers, grown to hold `count` cells. */
+  const reserve = (count: number) => {
     if (compact.up.length < count) {
       const size = Math.min(n, Math.max(count, 2 * compact.up.length, 1024));
       const h: Record<string, Float64Array> = { ...(hidden.plus as unknown as Record<string, Float64Array>) };
       const fields = keys.map((key) => (h[key] = new Float64Array(size)));
       compact = { h: h as unknown as H, fields, up: new Float32Array(size), down: new Float32Array(size) };
     }
-    const a = packed[polarity];
-    const to = compact.fields;
-    for (let i = 0; i < count; i++) {
-      const base = touched[i]! * F;
-      for (let f = 0; f < F; f++) to[f]![i] = a[base + f]!;
-    }
     return compact;
   };
+  const bminField = keys.indexOf('bmin');
+  const bmaxField = keys.indexOf('bmax');
 
   /** Loads cell k's weight, clipped to its own bounds as aihwkit clips weights when they are set. */
   const load = (g: Float64Array, h: H, k: number) => {
@@ -119,11 +116,15 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
       // gathered once (weight, counts, the kernel's per-device values) into dense arrays, the pulses run
       // there, and the weights are scattered back: one cache miss per array and cell, not per pulse.
       // (The loops are module functions: small, monomorphic, optimised once.)
-      const total = active && active.count >= 0 ? collectListed(up, down, active, touched) : collectAll(up, down, n, touched);
+      const listed = active && active.count >= 0 ? active : undefined;
+      const c = reserve(listed ? listed.count : n);
+      const cells: Cells = {
+        g, up, down, packed: packed[polarity], F, fields: c.fields, bmin: bminField, bmax: bmaxField,
+        cUp: c.up, cDown: c.down, w, touched, idx: batch.idx, wMin: p.wMin, gmin: p.gmin, invS,
+      };
+      const total = listed ? gatherListed(cells, listed.idx, listed.count) : gatherAll(cells, n);
       if (total === 0) return;
-      const c = gather(polarity, total);
       const { idx, sgn, xi } = batch;
-      loadCompact(g, up, down, touched, total, c.up, c.down, w, c.h.bmin, c.h.bmax, idx, p.wMin, p.gmin, invS);
       batch.n.fill(1, 0, total);
       let count = total;
       // Pulse index t: every cell with more than t pulses gets its t-th one. Up and down pulses alternate
@@ -226,36 +227,61 @@ export function drawHidden<H extends PulsedHidden>(rng: Rng, p: PulsedParams, n:
   return { plus, minus };
 }
 
-/** The cells with pulses among a rule's list, in its (ascending) order. */
-function collectListed(up: Float32Array, down: Float32Array, active: ActiveCells, touched: Int32Array): number {
+/** What gathering the pulsed cells reads and writes (see `pulse`). */
+interface Cells {
+  readonly g: Float64Array;
+  readonly up: Float32Array;
+  readonly down: Float32Array;
+  /** The per-device values, F per cell; fields[f] receives value f of each gathered cell. */
+  readonly packed: Float64Array;
+  readonly F: number;
+  readonly fields: Float64Array[];
+  /** Which fields are the bounds. */
+  readonly bmin: number;
+  readonly bmax: number;
+  readonly cUp: Float32Array;
+  readonly cDown: Float32Array;
+  readonly w: Float64Array;
+  readonly touched: Int32Array;
+  readonly idx: Int32Array;
+  readonly wMin: number;
+  readonly gmin: number;
+  readonly invS: number;
+}
+
+/** Gathers the pulsed cells among a rule's (ascending) list; returns how many. */
+function gatherListed(c: Cells, list: Int32Array, count: number): number {
   let total = 0;
-  const { idx } = active;
-  for (let i = 0; i < active.count; i++) {
-    const k = idx[i]!;
-    if (up[k]! + down[k]! > 0) touched[total++] = k;
+  for (let j = 0; j < count; j++) {
+    const k = list[j]!;
+    if (c.up[k]! + c.down[k]! > 0) gatherCell(c, k, total++);
   }
   return total;
 }
 
-/** The cells with pulses, by a scan of the whole array. */
-function collectAll(up: Float32Array, down: Float32Array, n: number, touched: Int32Array): number {
+/** Gathers the pulsed cells by a scan of the whole array; returns how many. */
+function gatherAll(c: Cells, n: number): number {
   let total = 0;
-  for (let k = 0; k < n; k++) if (up[k]! + down[k]! > 0) touched[total++] = k;
+  for (let k = 0; k < n; k++) if (c.up[k]! + c.down[k]! > 0) gatherCell(c, k, total++);
   return total;
 }
 
-/** Dense weights (clipped to each cell's bounds, as aihwkit clips weights when they are set) and counts. */
-function loadCompact(g: Float64Array, up: Float32Array, down: Float32Array, touched: Int32Array, total: number,
-  cUp: Float32Array, cDown: Float32Array, w: Float64Array, bmin: Float64Array, bmax: Float64Array, idx: Int32Array,
-  wMin: number, gmin: number, invS: number): void {
-  for (let i = 0; i < total; i++) {
-    const k = touched[i]!;
-    const v = wMin + (g[k]! - gmin) * invS;
-    w[i] = v < bmin[i]! ? bmin[i]! : v > bmax[i]! ? bmax[i]! : v;
-    cUp[i] = up[k]!;
-    cDown[i] = down[k]!;
-    idx[i] = i;
-  }
+/**
+ * Cell k into dense slot i: its per-device values, counts and weight (clipped to its own bounds, as
+ * aihwkit clips weights when they are set). One visit per cell: each array's line is missed once.
+ */
+function gatherCell(c: Cells, k: number, i: number): void {
+  const { F, fields, packed } = c;
+  const base = k * F;
+  for (let f = 0; f < F; f++) fields[f]![i] = packed[base + f]!;
+  const lo = packed[base + c.bmin]!;
+  const hi = packed[base + c.bmax]!;
+  const v = c.wMin + (c.g[k]! - c.gmin) * c.invS;
+  c.w[i] = v < lo ? lo : v > hi ? hi : v;
+  c.cUp[i] = c.up[k]!;
+  c.cDown[i] = c.down[k]!;
+  c.touched[i] = k;
+  c.idx[i] = i;
 }
 
 /** The direction of pulse t of each remaining cell: alternating (up first) while both kinds remain. */
