@@ -191,14 +191,14 @@ export interface DacModel extends SnapshotHooks {
 /** The sense-amplifier slot: sensed currents to what the ADC digitises (per read, element-wise). */
 export interface SenseAmpModel extends SnapshotHooks {
   amplify(src: Float32Array, dst: Float32Array, ctx: ReadContext): void;
-  /** True if `amplify` is the identity: reads whose outputs are only summed digitally may then be merged. */
+  /** True if `amplify` is the identity: the tile then skips it, and merges reads whose outputs are only summed digitally. */
   readonly exact?: boolean;
 }
 
 /** The ADC slot: digitises one block's sensed values (batch × width), one converter group per tile. */
 export interface AdcModel extends SnapshotHooks {
   convert(src: Float32Array, dst: Float32Array, ctx: ReadContext): void;
-  /** True if `convert` is the identity (unquantised): reads whose outputs are only summed digitally may then be merged. */
+  /** True if `convert` is the identity (unquantised): the tile then skips it, and merges reads whose outputs are only summed digitally. */
   readonly exact?: boolean;
 }
 

@@ -125,10 +125,19 @@ export function readLayer(
         e.hooks.output!(iA, iB, ctx);
         [iA, iB] = [iB, iA];
       }
-      senseAmp.amplify(iA, iB, ctx);
-      adc.convert(iB, iA, ctx);
-      const weights = merge ? [1] : passWeights.slice(run.first, run.first + run.count);
-      shiftAdd(acc, iA, scales, batch, width, weights, sliceWeights);
+      // An exact sense amplifier or ADC passes its input through unchanged: skip it rather than copy.
+      let sensedOut = iA;
+      if (!senseAmp.exact) {
+        senseAmp.amplify(sensedOut, iB, ctx);
+        [iA, iB] = [iB, iA];
+        sensedOut = iA;
+      }
+      if (!adc.exact) {
+        adc.convert(sensedOut, iB, ctx);
+        [iA, iB] = [iB, iA];
+        sensedOut = iA;
+      }
+      shiftAdd(acc, sensedOut, scales, batch, width, merge ? ONE : run.count === passes ? passWeights : passWeights.slice(run.first, run.first + run.count), sliceWeights);
     }
   }
 
@@ -145,3 +154,5 @@ export function readLayer(
   kernels.narrow(acc, out.data, batch, width, outWidth, weightPerSiemens);
   return out;
 }
+
+const ONE = [1] as const;
