@@ -471,6 +471,24 @@ export function accumulate(acc: usize, cur: usize, scales: usize, batch: i32, wi
 }
 
 /** out[b, j] = f32(acc[b, j]·f) for j < outWidth, from rows of `width` (≥ outWidth) accumulators. */
+/** out[k] = f·src[k], f32 to f64 (an update rule's change from a float32 gradient). */
+export function widen(src: usize, out: usize, n: i32, f: f64): void {
+  const fv = f64x2.splat(f);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const x = v128.load(src);
+    v128.store(out, f64x2.mul(f64x2.promote_low_f32x4(x), fv));
+    v128.store(out, f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(x, x, 2, 3, 0, 1)), fv), 16);
+    src += 16;
+    out += 32;
+  }
+  for (; i < n; i++) {
+    store<f64>(out, <f64>load<f32>(src) * f);
+    src += 4;
+    out += 8;
+  }
+}
+
 export function narrow(acc: usize, out: usize, batch: i32, width: i32, outWidth: i32, f: f64): void {
   const fv = f64x2.splat(f);
   for (let b = 0; b < batch; b++) {

@@ -1,4 +1,4 @@
-import { defineUpdateRule, params, real } from '@txsim/core';
+import { defineUpdateRule, kernels, params, real } from '@txsim/core';
 
 /**
  * TxSim's update abstraction: the layer's digital gradient becomes an ideal conductance change
@@ -17,8 +17,7 @@ export const txsimUpdate = defineUpdateRule({
   },
   create: (_ctx, p) => ({
     update({ grad, learningRate, siemensPerWeight }, { want }) {
-      const f = -learningRate * siemensPerWeight * p.gain;
-      for (let k = 0; k < grad.length; k++) want[k] = f * grad[k]!;
+      kernels.widen(grad, -learningRate * siemensPerWeight * p.gain, want);
       return 'analog';
     },
   }),

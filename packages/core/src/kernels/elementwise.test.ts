@@ -185,6 +185,18 @@ describe.skipIf(!wasm)('element-wise WASM kernels against the TypeScript loops',
     expect(Array.from(out)).toEqual(Array.from(want));
   });
 
+  it('widens float32 to scaled float64 exactly, tails included', () => {
+    for (const n of SIZES) {
+      const src = Float32Array.from(uniform(n, `widen${n}`, -3, 3));
+      const got = new Float64Array(n);
+      const want = new Float64Array(n);
+      kernels.widen(src, -0.37, got);
+      reference.widen(src, -0.37, want);
+      expect(Array.from(got)).toEqual(Array.from(want));
+      expect(got.every((v, k) => v === -0.37 * src[k]!)).toBe(true);
+    }
+  });
+
   it('counts non-zero elements, including the tail and negative zero', () => {
     for (const n of SIZES) {
       const a = uniform(n, `nz${n}`);

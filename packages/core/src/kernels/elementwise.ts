@@ -133,6 +133,14 @@ export const kernels = {
     m.end();
   },
 
+  /** dst = f·src, float32 to float64. */
+  widen(src: Float32Array, f: number, dst: Float64Array): void {
+    const m = elementwiseModule()?.begin();
+    if (!m) return reference.widen(src, f, dst);
+    m.api.widen(m.in(src), m.out(dst), src.length, f);
+    m.end();
+  },
+
   /** A Float64Array the kernels use in place (in WASM memory when available); keep the returned view alive while in use. */
   float64(n: number): Float64Array {
     return elementwiseModule()?.float64(n) ?? new Float64Array(n);
@@ -284,6 +292,10 @@ export const reference = {
       const row = b * width;
       for (let j = 0; j < width; j++) acc[row + j]! += cur[row + j]! * s;
     }
+  },
+
+  widen(src: Float32Array, f: number, dst: Float64Array): void {
+    for (let k = 0; k < src.length; k++) dst[k] = f * src[k]!;
   },
 
   narrow(acc: Float64Array, out: Float32Array, batch: number, width: number, outWidth: number, f: number): void {

@@ -38,6 +38,7 @@ export interface ElementwiseExports {
   countNonzero(src: number, n: number): number;
   accumulate(acc: number, cur: number, scales: number, batch: number, width: number): void;
   narrow(acc: number, out: number, batch: number, width: number, outWidth: number, f: number): void;
+  widen(src: number, out: number, n: number, f: number): void;
 }
 
 /** The typed arrays the kernels take. */
