@@ -150,18 +150,33 @@ export class TiledCrossbar {
   /**
    * Applies W ← W − lr·grad through the update rule, the device and the update non-idealities.
    * `x` (batch × rows) and `d` (batch × cols) are the input and error the gradient was formed from
-   * (grad = xᵀ·d); pulse-train update rules work from them rather than from the gradient.
+   * (grad = xᵀ·d); pulse-train update rules work from them rather than from the gradient. `grad` may be
+   * a function giving it: it is then called only if the update rule reads the gradient.
    */
-  update(grad: Matrix, learningRate: number, x: Matrix, d: Matrix): void {
+  update(grad: Matrix | (() => Matrix), learningRate: number, x: Matrix, d: Matrix): void {
     const { rows, cols, paddedRows, paddedCols } = this.geometry;
-    assertShape(grad, rows, cols, `${this.name}.update`);
+    if (typeof grad !== 'function') assertShape(grad, rows, cols, `${this.name}.update`);
     if (x.cols !== rows || d.cols !== cols || x.rows !== d.rows) {
       throw new RangeError(`${this.name}.update: x is ${x.rows}×${x.cols} and d is ${d.rows}×${d.cols}; expected batch×${rows} and batch×${cols}`);
     }
-    const padded = this.scratch.float32('grad', paddedRows * paddedCols);
-    padded.fill(0);
-    for (let i = 0; i < rows; i++) padded.set(grad.data.subarray(i * cols, (i + 1) * cols), i * paddedCols);
-    const step = { grad: padded, x, d, learningRate, siemensPerWeight: this.siemensPerWeight, geometry: this.geometry };
+    // The padded gradient is formed when the update rule first reads it (pulse-train rules work from x
+    // and d and never do): a function `grad` is only called then.
+    let padded: Float32Array | undefined;
+    const gradient = () => {
+      if (padded) return padded;
+      const g = typeof grad === 'function' ? grad() : grad;
+      assertShape(g, rows, cols, `${this.name}.update`);
+      padded = this.scratch.float32('grad', paddedRows * paddedCols);
+      padded.fill(0);
+      for (let i = 0; i < rows; i++) padded.set(g.data.subarray(i * cols, (i + 1) * cols), i * paddedCols);
+      return padded;
+    };
+    const step = {
+      get grad() {
+        return gradient();
+      },
+      x, d, learningRate, siemensPerWeight: this.siemensPerWeight, geometry: this.geometry,
+    };
     updateConductances(step, this.state, this.components, this.scratch, this.activity.update);
     this.effective.invalidate();
   }

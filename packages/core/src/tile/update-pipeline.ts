@@ -39,7 +39,7 @@ export function updateConductances(
   scratch: Scratch,
   counts: ActivityCounts,
 ): void {
-  const n = step.grad.length;
+  const n = step.geometry.paddedRows * step.geometry.paddedCols;
   const { device } = components;
   const pulseStep = device.pulseStep ?? (device.gmax - device.gmin) / 1000;
   const split = components.scheme === 'sign-split';
@@ -48,7 +48,14 @@ export function updateConductances(
   const down = scratch.float32('down', n);
   // One coincidence moves one device under sign-split, both devices of the pair otherwise.
   const coincidenceStep = split ? pulseStep : 2 * pulseStep;
-  const inputs: UpdateInputs = { ...step, pulseStep, coincidenceStep };
+  // Not a spread: that would read `grad`, which the step forms only when a rule asks for it.
+  const inputs: UpdateInputs = {
+    get grad() {
+      return step.grad;
+    },
+    x: step.x, d: step.d, learningRate: step.learningRate, siemensPerWeight: step.siemensPerWeight, geometry: step.geometry,
+    pulseStep, coincidenceStep,
+  };
   const active = scratch.active(n);
   active.count = -1;
   const kind = components.updateRule.update(inputs, { want, up, down, active });

@@ -121,3 +121,23 @@ function withList(device: DeviceModel, uses: boolean): DeviceModel {
   if (uses) return device;
   return { ...device, pulsesInPlace: false, pulse: (g, up, down, dst, ctx) => device.pulse!(g, up, down, dst, { ...ctx, active: undefined }) };
 }
+
+describe('the gradient of an update', () => {
+  it('is formed only when the rule reads it: never for pulse trains, once for a gradient rule', () => {
+    const { x, d, grad } = batch('lazy', 3);
+    let calls = 0;
+    const lazy = () => {
+      calls++;
+      return grad;
+    };
+    crossbar(stochasticPulses.create(pluginContext('lazy', geometry), stochasticPulses.meta.params.parse({}))).update(lazy, 0.01, x, d);
+    expect(calls).toBe(0);
+    const counted = crossbar(pulseCount.create(pluginContext('lazy', geometry), pulseCount.meta.params.parse({})));
+    counted.update(lazy, 0.01, x, d);
+    expect(calls).toBe(1);
+    // The same step with the gradient given directly lands on the same weights.
+    const direct = crossbar(pulseCount.create(pluginContext('lazy', geometry), pulseCount.meta.params.parse({})));
+    direct.update(grad, 0.01, x, d);
+    expect(Array.from(counted.weights().data)).toEqual(Array.from(direct.weights().data));
+  });
+});

@@ -31,7 +31,7 @@ export class AnalogLinearLayer implements Layer {
 
   update(learningRate: number): void {
     const { x, d } = this.grads.operands();
-    this.crossbar.update(this.grads.weights, learningRate, x, d);
+    this.crossbar.update(() => this.grads.weights, learningRate, x, d);
     this.grads.stepBias(this.bias, learningRate);
   }
 

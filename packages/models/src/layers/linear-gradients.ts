@@ -6,14 +6,26 @@ import { Matrix, sumColumns, type ComputeBackend } from '@txsim/core';
  * abstraction for analog layers) and the bias gradient.
  */
 export class LinearGradients {
-  readonly weights: Matrix;
   readonly bias: Float32Array;
+  private readonly weightGrad: Matrix;
+  /** Whether weightGrad holds xᵀ·δ of the last backward (it is formed on first use: pulse-train rules never ask). */
+  private formed = false;
   private input: Matrix | undefined;
   private error: Matrix | undefined;
 
   constructor(private readonly layer: string, inputs: number, outputs: number, private readonly backend: ComputeBackend) {
-    this.weights = new Matrix(inputs, outputs);
+    this.weightGrad = new Matrix(inputs, outputs);
     this.bias = new Float32Array(outputs);
+  }
+
+  /** The weight gradient xᵀ·δ of the last backward, formed by one GEMM the first time it is asked for. */
+  get weights(): Matrix {
+    if (!this.formed) {
+      const { x, d } = this.operands();
+      this.backend.gemm(x, d, this.weightGrad, { transA: true });
+      this.formed = true;
+    }
+    return this.weightGrad;
   }
 
   /** Keeps the input of a training forward; forgets it for inference. */
@@ -23,9 +35,9 @@ export class LinearGradients {
 
   compute(dy: Matrix): void {
     if (!this.input) throw new Error(`${this.layer}: backward without a training forward`);
-    this.backend.gemm(this.input, dy, this.weights, { transA: true });
     sumColumns(dy, this.bias);
     this.error = dy;
+    this.formed = false;
   }
 
   /** The batch input and output error of the last gradient (grad = xᵀ·δ), for pulse-train updates. */
