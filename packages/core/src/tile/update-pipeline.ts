@@ -98,8 +98,9 @@ export function updateConductances(
         kernels.stepClip(g, source, factor, device.gmin, device.gmax);
         continue;
       }
-      let delta = work[0];
-      kernels.scale(source, factor, delta);
+      // The hooks never write their source, so a unit factor (sign-split) needs no copy.
+      let delta = source;
+      if (factor !== 1) kernels.scale(source, factor, (delta = work[0]));
       for (const e of deltaHooks) {
         const dst = delta === work[0] ? work[1] : work[0];
         e.hooks.delta!(delta, dst, ctx);

@@ -232,7 +232,8 @@ function probabilities(values: Float32Array, lines: number, width: number, batch
 
 /** One Poisson(λ) draw from one uniform: inversion below λ = 30, a rounded normal quantile above. */
 function poisson(lambda: number, u: number): number {
-  if (lambda === 0) return 0;
+  // P(0) = e^(−λ) ≥ 1 − λ: most cells expect far below one coincidence, and this settles them without exp.
+  if (u <= 1 - lambda) return 0;
   if (lambda < 30) {
     let k = 0;
     let p = Math.exp(-lambda);
