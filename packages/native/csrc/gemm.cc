@@ -3,7 +3,7 @@
 // AVX2/FMA (or NEON) for the machine it is built on. No BLAS is linked.
 //
 // Determinism: each element of C is accumulated over k in the same order (KC blocks in sequence)
-// whatever the thread count, because threads split the columns of C, never the k dimension.
+// whatever the thread count, because threads split the rows or columns of C, never the k dimension.
 #include <node_api.h>
 
 #include <algorithm>
@@ -120,9 +120,9 @@ struct Problem {
   float alpha, beta;
 };
 
-// Columns [j0, j1) of C: beta-scale them, then add alpha·op(A)·op(B) block by block.
-void gemmColumns(const Problem& p, int j0, int j1) {
-  for (int i = 0; i < p.m; i++) {
+// Rows [i0, i1) × columns [j0, j1) of C: beta-scale them, then add alpha·op(A)·op(B) block by block.
+void gemmBlock(const Problem& p, int i0, int i1, int j0, int j1) {
+  for (int i = i0; i < i1; i++) {
     float* row = p.c + (size_t)i * p.n;
     if (p.beta == 0.0f) std::fill(row + j0, row + j1, 0.0f);
     else if (p.beta != 1.0f) for (int j = j0; j < j1; j++) row[j] *= p.beta;
@@ -138,8 +138,8 @@ void gemmColumns(const Problem& p, int j0, int j1) {
     for (int pc = 0; pc < p.k; pc += KC) {
       const int kc = std::min(KC, p.k - pc);
       packB(p.b, pc, kc, jc, nc, bpack);
-      for (int ic = 0; ic < p.m; ic += MC) {
-        const int mc = std::min(MC, p.m - ic);
+      for (int ic = i0; ic < i1; ic += MC) {
+        const int mc = std::min(MC, i1 - ic);
         packA(p.a, ic, mc, pc, kc, apack);
         for (int jr = 0; jr < nc; jr += NR) {
           const int nr = std::min(NR, nc - jr);
@@ -239,16 +239,23 @@ Pool& pool() {
 void gemm(const Problem& p, int threads) {
   // Below ~1 MFLOP handing work to another thread costs more than it saves.
   const double flops = 2.0 * p.m * p.n * (double)p.k;
-  const int panels = (p.n + NR - 1) / NR;
-  int t = std::max(1, std::min({threads, panels, flops < 1e6 ? 1 : threads}));
+  // Threads take columns of C (each packs all of A) or, when C is taller than wide, rows (each packs
+  // all of B): the split that duplicates the smaller packing. Either keeps every element's k order.
+  const bool byRows = p.m > p.n;
+  const int unit = byRows ? MR : NR;
+  const int units = ((byRows ? p.m : p.n) + unit - 1) / unit;
+  const int t = std::max(1, std::min({threads, units, flops < 1e6 ? 1 : threads}));
   if (t == 1) {
-    gemmColumns(p, 0, p.n);
+    gemmBlock(p, 0, p.m, 0, p.n);
     return;
   }
-  const int per = (panels + t - 1) / t;
+  const int per = (units + t - 1) / t;
   pool().run(t, [&](int w) {
-    const int j0 = std::min(p.n, w * per * NR), j1 = std::min(p.n, (w + 1) * per * NR);
-    if (j0 < j1) gemmColumns(p, j0, j1);
+    const int extent = byRows ? p.m : p.n;
+    const int lo = std::min(extent, w * per * unit), hi = std::min(extent, (w + 1) * per * unit);
+    if (lo >= hi) return;
+    if (byRows) gemmBlock(p, lo, hi, 0, p.n);
+    else gemmBlock(p, 0, p.m, lo, hi);
   });
 }
 
