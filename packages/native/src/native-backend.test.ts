@@ -32,11 +32,12 @@ describe.skipIf(!available)('native GEMM kernel', () => {
     }
   }
 
-  it('gives bit-identical results for 1, 2 and 3 threads', () => {
-    const a = randomMatrix(130, 700, 'ta');
-    const b = randomMatrix(700, 1030, 'tb');
+  // Wide C is split by columns, tall C by rows (and the tall case runs through more than one MC block).
+  it.each([[130, 700, 1030], [787, 300, 70]])('gives bit-identical results for 1, 2 and 3 threads (%i×%i×%i)', (m, k, n) => {
+    const a = randomMatrix(m, k, 'ta');
+    const b = randomMatrix(k, n, 'tb');
     const out = [1, 2, 3].map((threads) => {
-      const c = new Matrix(130, 1030);
+      const c = new Matrix(m, n);
       new NativeBackend({ threads }).gemm(a, b, c);
       return c.data;
     });
