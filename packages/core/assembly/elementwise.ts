@@ -450,27 +450,28 @@ export function adc(src: usize, dst: usize, batch: i32, width: i32, groupWidth: 
 
 // ---- Read accumulation --------------------------------------------------------------------------------------
 
-/** acc[b, j] += cur[b, j]·scales[b] (f32 operands, exact product in f64) over a batch × width block. */
-export function accumulate(acc: usize, cur: usize, scales: usize, batch: i32, width: i32): void {
+/** acc[b, j] += cur[b, j]·scales[b] (f32 operands, exact product in f64) for j < accWidth: cur rows hold width (≥ accWidth). */
+export function accumulate(acc: usize, cur: usize, scales: usize, batch: i32, width: i32, accWidth: i32): void {
   for (let b = 0; b < batch; b++) {
     const s = f64x2.splat(<f64>load<f32>(scales + ((b as usize) << 2)));
+    let a = acc + (((b * accWidth) as usize) << 3);
+    let c = cur + (((b * width) as usize) << 2);
     let j = 0;
-    for (; j + 4 <= width; j += 4) {
-      const v = v128.load(cur);
-      v128.store(acc, f64x2.add(v128.load(acc), f64x2.mul(f64x2.promote_low_f32x4(v), s)));
-      v128.store(acc, f64x2.add(v128.load(acc, 16), f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)), s)), 16);
-      acc += 32;
-      cur += 16;
+    for (; j + 4 <= accWidth; j += 4) {
+      const v = v128.load(c);
+      v128.store(a, f64x2.add(v128.load(a), f64x2.mul(f64x2.promote_low_f32x4(v), s)));
+      v128.store(a, f64x2.add(v128.load(a, 16), f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)), s)), 16);
+      a += 32;
+      c += 16;
     }
-    for (; j < width; j++) {
-      store<f64>(acc, load<f64>(acc) + <f64>load<f32>(cur) * f64x2.extract_lane(s, 0));
-      acc += 8;
-      cur += 4;
+    for (; j < accWidth; j++) {
+      store<f64>(a, load<f64>(a) + <f64>load<f32>(c) * f64x2.extract_lane(s, 0));
+      a += 8;
+      c += 4;
     }
   }
 }
 
-/** out[b, j] = f32(acc[b, j]·f) for j < outWidth, from rows of `width` (≥ outWidth) accumulators. */
 /** out[k] = f·src[k], f32 to f64 (an update rule's change from a float32 gradient). */
 export function widen(src: usize, out: usize, n: i32, f: f64): void {
   const fv = f64x2.splat(f);
@@ -489,6 +490,7 @@ export function widen(src: usize, out: usize, n: i32, f: f64): void {
   }
 }
 
+/** out[b, j] = f32(acc[b, j]·f) for j < outWidth, from rows of `width` (≥ outWidth) accumulators. */
 export function narrow(acc: usize, out: usize, batch: i32, width: i32, outWidth: i32, f: f64): void {
   const fv = f64x2.splat(f);
   for (let b = 0; b < batch; b++) {

@@ -178,6 +178,13 @@ describe.skipIf(!wasm)('element-wise WASM kernels against the TypeScript loops',
     kernels.accumulate(acc, cur, scales, batch, width);
     reference.accumulate(ref, cur, scales, batch, width);
     expect(Array.from(acc)).toEqual(Array.from(ref));
+    // Only the first outWidth columns summed: the same values as the full sum's first columns.
+    const part = new Float64Array(batch * outWidth);
+    const partRef = new Float64Array(batch * outWidth);
+    kernels.accumulate(part, cur, scales, batch, width, outWidth);
+    reference.accumulate(partRef, cur, scales, batch, width, outWidth);
+    expect(Array.from(part)).toEqual(Array.from(partRef));
+    for (let b = 0; b < batch; b++) for (let j = 0; j < outWidth; j++) expect(part[b * outWidth + j]).toBe(cur[b * width + j]! * scales[b]!);
     const out = new Float32Array(batch * outWidth);
     const want = new Float32Array(batch * outWidth);
     kernels.narrow(acc, out, batch, width, outWidth, 1234.5);

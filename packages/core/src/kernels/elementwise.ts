@@ -117,11 +117,14 @@ export const kernels = {
     return m.api.countNonzero(m.in(src), src.length);
   },
 
-  /** acc[b, j] += cur[b, j]·scales[b] over batch rows of `width` (a read's digital sum of one block). */
-  accumulate(acc: Float64Array, cur: Float32Array, scales: Float32Array, batch: number, width: number): void {
+  /**
+   * acc[b, j] += cur[b, j]·scales[b] for j < accWidth (default width), cur rows holding `width` values and
+   * acc rows accWidth (a read's digital sum of one block; the padding columns past accWidth are dropped).
+   */
+  accumulate(acc: Float64Array, cur: Float32Array, scales: Float32Array, batch: number, width: number, accWidth = width): void {
     const m = elementwiseModule()?.begin();
-    if (!m) return reference.accumulate(acc, cur, scales, batch, width);
-    m.api.accumulate(m.inout(acc), m.in(cur), m.in(scales), batch, width);
+    if (!m) return reference.accumulate(acc, cur, scales, batch, width, accWidth);
+    m.api.accumulate(m.inout(acc), m.in(cur), m.in(scales), batch, width, accWidth);
     m.end();
   },
 
@@ -286,11 +289,12 @@ export const reference = {
     return c;
   },
 
-  accumulate(acc: Float64Array, cur: Float32Array, scales: Float32Array, batch: number, width: number): void {
+  accumulate(acc: Float64Array, cur: Float32Array, scales: Float32Array, batch: number, width: number, accWidth = width): void {
     for (let b = 0; b < batch; b++) {
       const s = scales[b]!;
-      const row = b * width;
-      for (let j = 0; j < width; j++) acc[row + j]! += cur[row + j]! * s;
+      const a = b * accWidth;
+      const c = b * width;
+      for (let j = 0; j < accWidth; j++) acc[a + j]! += cur[c + j]! * s;
     }
   },
 

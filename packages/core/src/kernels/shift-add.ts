@@ -6,12 +6,13 @@ import { kernels } from './elementwise.js';
  *   acc[b, j] += scales[b] · Σ_p passWeights[p] · Σ_s sliceWeights[s] · cur[p·batch + b, s·width + j]
  *
  * `cur` holds passes·batch rows (pass-major, as a streaming DAC drives them), each row the slices' outputs
- * side by side. Without slices every pass is the plain accumulate kernel (a pass weight of 1 leaves the
+ * side by side. `acc` rows hold the first accWidth (≤ width) columns only: the padding columns of the tile
+ * grid are never summed. Without slices every pass is the plain accumulate kernel (a pass weight of 1 leaves the
  * row scales untouched, so reads without streams or slices stay exactly as they were).
  */
 export function shiftAdd(
   acc: Float64Array, cur: Float32Array, scales: Float32Array, batch: number, width: number,
-  passWeights: readonly number[], sliceWeights: readonly number[],
+  passWeights: readonly number[], sliceWeights: readonly number[], accWidth = width,
 ): void {
   const slices = sliceWeights.length;
   if (slices === 1) {
@@ -23,7 +24,7 @@ export function shiftAdd(
       const f = passWeights[p]! * w;
       if (f === 1) rowScales.set(scales.subarray(0, batch));
       else for (let b = 0; b < batch; b++) rowScales[b] = f * scales[b]!;
-      kernels.accumulate(acc, cur.subarray(p * batch * width, (p + 1) * batch * width), rowScales, batch, width);
+      kernels.accumulate(acc, cur.subarray(p * batch * width, (p + 1) * batch * width), rowScales, batch, width, accWidth);
     }
     return;
   }
@@ -32,12 +33,12 @@ export function shiftAdd(
     const wp = passWeights[p]!;
     for (let b = 0; b < batch; b++) {
       const row = (p * batch + b) * stride;
-      const out = b * width;
+      const out = b * accWidth;
       const sb = wp * scales[b]!;
       for (let s = 0; s < slices; s++) {
         const f = sb * sliceWeights[s]!;
         if (f === 0) continue;
-        for (let j = 0, k = row + s * width; j < width; j++, k++) acc[out + j]! += cur[k]! * f;
+        for (let j = 0, k = row + s * width; j < accWidth; j++, k++) acc[out + j]! += cur[k]! * f;
       }
     }
   }

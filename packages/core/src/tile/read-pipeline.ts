@@ -75,7 +75,9 @@ export function readLayer(
     : stacked ? [{ first: 0, count: passes }] : Array.from({ length: passes }, (_, p) => ({ first: p, count: 1 }));
   const runRows = (merge ? 1 : runs[0]!.count) * batch;
 
-  const acc = scratch.float64('acc', batch * width);
+  // The digital sums keep only the layer's own outputs: padding columns are converted (the ADC groups
+  // see whole tiles) but never summed, which matters for narrow layers on wide tiles (conv1: 6 of 64).
+  const acc = scratch.float64('acc', batch * outWidth);
   acc.fill(0);
   const digital = scratch.float32('digital', batch * lines);
   const driven = scratch.float32('driven', passes * batch * lines);
@@ -137,7 +139,7 @@ export function readLayer(
         [iA, iB] = [iB, iA];
         sensedOut = iA;
       }
-      shiftAdd(acc, sensedOut, scales, batch, width, merge ? ONE : run.count === passes ? passWeights : passWeights.slice(run.first, run.first + run.count), sliceWeights);
+      shiftAdd(acc, sensedOut, scales, batch, width, merge ? ONE : run.count === passes ? passWeights : passWeights.slice(run.first, run.first + run.count), sliceWeights, outWidth);
     }
   }
 
@@ -151,7 +153,7 @@ export function readLayer(
   counts.cellReads += 2 * vectors * slices * geometry.paddedRows * geometry.paddedCols;
 
   const out = new Matrix(batch, outWidth);
-  kernels.narrow(acc, out.data, batch, width, outWidth, weightPerSiemens);
+  kernels.narrow(acc, out.data, batch, outWidth, outWidth, weightPerSiemens);
   return out;
 }
 
