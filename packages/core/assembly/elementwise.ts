@@ -448,6 +448,36 @@ export function adc(src: usize, dst: usize, batch: i32, width: i32, groupWidth: 
   return f64x2.mul(f64x2.pmax(f64x2.pmin(q, hi), lo), st);
 }
 
+// ---- Read input ----------------------------------------------------------------------------------------------
+
+/** dst[b, i] = src[b, start + i] for i < used, 0 for used ≤ i < lines: one block's slice of a read's inputs. */
+export function gather(src: usize, dst: usize, batch: i32, srcWidth: i32, start: i32, used: i32, lines: i32): void {
+  const zero = f32x4.splat(0);
+  for (let b = 0; b < batch; b++) {
+    let s = src + (((b * srcWidth + start) as usize) << 2);
+    let d = dst + (((b * lines) as usize) << 2);
+    let i = 0;
+    for (; i + 4 <= used; i += 4) {
+      v128.store(d, v128.load(s));
+      s += 16;
+      d += 16;
+    }
+    for (; i < used; i++) {
+      store<f32>(d, load<f32>(s));
+      s += 4;
+      d += 4;
+    }
+    for (; i + 4 <= lines; i += 4) {
+      v128.store(d, zero);
+      d += 16;
+    }
+    for (; i < lines; i++) {
+      store<f32>(d, 0);
+      d += 4;
+    }
+  }
+}
+
 // ---- Read accumulation --------------------------------------------------------------------------------------
 
 /** acc[b, j] += cur[b, j]·scales[b] (f32 operands, exact product in f64) for j < accWidth: cur rows hold width (≥ accWidth). */

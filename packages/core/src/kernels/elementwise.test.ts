@@ -204,6 +204,19 @@ describe.skipIf(!wasm)('element-wise WASM kernels against the TypeScript loops',
     }
   });
 
+  it('gathers a block of columns with zero padding like the reference', () => {
+    for (const [batch, srcWidth, start, used, lines] of [[3, 25, 0, 25, 64], [5, 150, 128, 22, 64], [2, 70, 3, 7, 7], [4, 9, 1, 6, 11]] as const) {
+      const src = Float32Array.from(uniform(batch * srcWidth, `g${srcWidth}`, -1, 1));
+      const got = new Float32Array(batch * lines).fill(NaN);
+      const want = new Float32Array(batch * lines).fill(NaN);
+      kernels.gather(src, got, batch, srcWidth, start, used, lines);
+      reference.gather(src, want, batch, srcWidth, start, used, lines);
+      expect(Array.from(got)).toEqual(Array.from(want));
+      expect(got[(batch - 1) * lines + used - 1]).toBe(src[(batch - 1) * srcWidth + start + used - 1]);
+      if (used < lines) expect(got[lines - 1]).toBe(0);
+    }
+  });
+
   it('counts non-zero elements, including the tail and negative zero', () => {
     for (const n of SIZES) {
       const a = uniform(n, `nz${n}`);

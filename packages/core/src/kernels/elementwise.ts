@@ -117,6 +117,14 @@ export const kernels = {
     return m.api.countNonzero(m.in(src), src.length);
   },
 
+  /** dst[b, i] = src[b, start + i] for i < used and 0 up to `lines`: one block's slice of a read's batch × srcWidth inputs. */
+  gather(src: Float32Array, dst: Float32Array, batch: number, srcWidth: number, start: number, used: number, lines: number): void {
+    const m = elementwiseModule()?.begin();
+    if (!m) return reference.gather(src, dst, batch, srcWidth, start, used, lines);
+    m.api.gather(m.in(src), m.out(dst), batch, srcWidth, start, used, lines);
+    m.end();
+  },
+
   /**
    * acc[b, j] += cur[b, j]·scales[b] for j < accWidth (default width), cur rows holding `width` values and
    * acc rows accWidth (a read's digital sum of one block; the padding columns past accWidth are dropped).
@@ -287,6 +295,13 @@ export const reference = {
     let c = 0;
     for (let k = 0; k < src.length; k++) if (src[k] !== 0) c++;
     return c;
+  },
+
+  gather(src: Float32Array, dst: Float32Array, batch: number, srcWidth: number, start: number, used: number, lines: number): void {
+    for (let b = 0; b < batch; b++) {
+      for (let i = 0; i < used; i++) dst[b * lines + i] = src[b * srcWidth + start + i]!;
+      dst.fill(0, b * lines + used, (b + 1) * lines);
+    }
   },
 
   accumulate(acc: Float64Array, cur: Float32Array, scales: Float32Array, batch: number, width: number, accWidth = width): void {

@@ -88,18 +88,14 @@ export function readLayer(
   let iB = scratch.float32('iB', runRows * sensed);
   const scales = scratch.float32('scales', batch);
 
+  // The inputs, copied once into the kernels' memory so each block's gather reads them in place.
+  const x = scratch.float32('input', batch * inWidth);
+  x.set(input.data);
   for (let block = 0; block < blocks; block++) {
     const start = block * lines;
     const used = Math.min(lines, inWidth - start);
-    // Gather this block's slice of the inputs; padded lines are driven at zero.
-    // A plain loop: a subarray view per row would allocate batch × blocks objects per read.
-    if (used < lines) digital.fill(0);
-    const x = input.data;
-    for (let b = 0; b < batch; b++) {
-      const from = b * inWidth + start;
-      const to = b * lines;
-      for (let i = 0; i < used; i++) digital[to + i] = x[from + i]!;
-    }
+    // Gather this block's slice of the inputs; padded lines are driven at zero (from the resident copy).
+    kernels.gather(x, digital, batch, inWidth, start, used, lines);
     dac.convert(digital, driven, batch, lines, scales);
     if (merge) mergePasses(driven, merged, batch, lines, passWeights);
     const conductance = eff.diff.rowSlice(start, start + lines);
