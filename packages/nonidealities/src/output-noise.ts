@@ -22,6 +22,8 @@ export const outputNoise = defineNonideality({
     // Every output of every read draws one normal: the plugin's SIMD stream (its state is the snapshot).
     const stream = new NormalStream(ctx.rng);
     let normals: Float64Array = new Float64Array(0);
+    let drive: Float32Array = new Float32Array(0);
+    let scales: Float64Array = new Float64Array(0);
     return {
       snapshot: () => stream.snapshot(),
       restore: (state) => stream.restore(state as NormalStreamState),
@@ -33,14 +35,15 @@ export const outputNoise = defineNonideality({
           return;
         }
         if (normals.length < batch * width) normals = kernels.float64(batch * width);
-        stream.fill(normals.subarray(0, batch * width));
-        for (let b = 0; b < batch; b++) {
-          let drive = 0;
-          for (let i = 0; i < v.cols; i++) drive = Math.max(drive, Math.abs(v.data[b * v.cols + i]!));
-          const s = p.sigma * swing * drive;
-          const row = b * width;
-          for (let j = 0; j < width; j++) dst[row + j] = src[row + j]! + s * normals[row + j]!;
+        if (drive.length < batch) {
+          drive = kernels.float32(batch);
+          scales = kernels.float64(batch);
         }
+        stream.fill(normals.subarray(0, batch * width));
+        // σ_I per batch row from its largest drive, then one fused pass adds the noise.
+        kernels.rowAbsMax(v.data.subarray(0, batch * v.cols), drive.subarray(0, batch), batch, v.cols);
+        for (let b = 0; b < batch; b++) scales[b] = p.sigma * swing * drive[b]!;
+        kernels.addRowNoise(src.subarray(0, batch * width), normals.subarray(0, batch * width), dst.subarray(0, batch * width), scales.subarray(0, batch), batch, width);
       },
     };
   },

@@ -204,6 +204,25 @@ describe.skipIf(!wasm)('element-wise WASM kernels against the TypeScript loops',
     }
   });
 
+  it('row maxima of |x| and row-scaled additive noise equal the reference exactly', () => {
+    for (const [batch, cols, width] of [[3, 7, 5], [4, 64, 256], [1, 1, 1], [6, 13, 9]] as const) {
+      const v = Float32Array.from(uniform(batch * cols, `ram${cols}`, -2, 2));
+      const got = new Float32Array(batch);
+      const want = new Float32Array(batch);
+      kernels.rowAbsMax(v, got, batch, cols);
+      reference.rowAbsMax(v, want, batch, cols);
+      expect(Array.from(got)).toEqual(Array.from(want));
+      const src = Float32Array.from(uniform(batch * width, `arn${width}`, -1e-5, 1e-5));
+      const z = uniform(batch * width, `arz${width}`, -3, 3);
+      const scales = uniform(batch, `ars${width}`, 0, 1e-6);
+      const a = new Float32Array(batch * width);
+      const b = new Float32Array(batch * width);
+      kernels.addRowNoise(src, z, a, scales, batch, width);
+      reference.addRowNoise(src, z, b, scales, batch, width);
+      expect(Array.from(a)).toEqual(Array.from(b));
+    }
+  });
+
   it('gathers a block of columns with zero padding like the reference', () => {
     for (const [batch, srcWidth, start, used, lines] of [[3, 25, 0, 25, 64], [5, 150, 128, 22, 64], [2, 70, 3, 7, 7], [4, 9, 1, 6, 11]] as const) {
       const src = Float32Array.from(uniform(batch * srcWidth, `g${srcWidth}`, -1, 1));

@@ -117,6 +117,22 @@ export const kernels = {
     return m.api.countNonzero(m.in(src), src.length);
   },
 
+  /** out[b] = max |src[b, i]| over each batch row of `cols` values. */
+  rowAbsMax(src: Float32Array, out: Float32Array, batch: number, cols: number): void {
+    const m = elementwiseModule()?.begin();
+    if (!m) return reference.rowAbsMax(src, out, batch, cols);
+    m.api.rowAbsMax(m.in(src), m.out(out), batch, cols);
+    m.end();
+  },
+
+  /** dst[b, j] = src[b, j] + scales[b]·z[b, j] over batch rows of `width` (additive noise, f64 arithmetic). */
+  addRowNoise(src: Float32Array, z: Float64Array, dst: Float32Array, scales: Float64Array, batch: number, width: number): void {
+    const m = elementwiseModule()?.begin();
+    if (!m) return reference.addRowNoise(src, z, dst, scales, batch, width);
+    m.api.addRowNoise(m.in(src), m.in(z), m.out(dst), m.in(scales), batch, width);
+    m.end();
+  },
+
   /** dst[b, i] = src[b, start + i] for i < used and 0 up to `lines`: one block's slice of a read's batch × srcWidth inputs. */
   gather(src: Float32Array, dst: Float32Array, batch: number, srcWidth: number, start: number, used: number, lines: number): void {
     const m = elementwiseModule()?.begin();
@@ -295,6 +311,21 @@ export const reference = {
     let c = 0;
     for (let k = 0; k < src.length; k++) if (src[k] !== 0) c++;
     return c;
+  },
+
+  rowAbsMax(src: Float32Array, out: Float32Array, batch: number, cols: number): void {
+    for (let b = 0; b < batch; b++) {
+      let m = 0;
+      for (let i = 0; i < cols; i++) m = Math.max(m, Math.abs(src[b * cols + i]!));
+      out[b] = m;
+    }
+  },
+
+  addRowNoise(src: Float32Array, z: Float64Array, dst: Float32Array, scales: Float64Array, batch: number, width: number): void {
+    for (let b = 0; b < batch; b++) {
+      const s = scales[b]!;
+      for (let j = b * width; j < (b + 1) * width; j++) dst[j] = src[j]! + s * z[j]!;
+    }
   },
 
   gather(src: Float32Array, dst: Float32Array, batch: number, srcWidth: number, start: number, used: number, lines: number): void {

@@ -37,6 +37,8 @@ export interface ElementwiseExports {
   adc(src: number, dst: number, batch: number, width: number, groupWidth: number, steps: number, invs: number, levels: number): void;
   countNonzero(src: number, n: number): number;
   gather(src: number, dst: number, batch: number, srcWidth: number, start: number, used: number, lines: number): void;
+  rowAbsMax(src: number, out: number, batch: number, cols: number): void;
+  addRowNoise(src: number, z: number, dst: number, scales: number, batch: number, width: number): void;
   accumulate(acc: number, cur: number, scales: number, batch: number, width: number, accWidth: number): void;
   narrow(acc: number, out: number, batch: number, width: number, outWidth: number, f: number): void;
   widen(src: number, out: number, n: number, f: number): void;
