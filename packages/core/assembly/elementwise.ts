@@ -478,6 +478,110 @@ export function gather(src: usize, dst: usize, batch: i32, srcWidth: i32, start:
   }
 }
 
+// ---- Convolution layout (im2col / col2im) -----------------------------------------------------------------
+// Same traversal as the TypeScript loops in src/kernels/im2col.ts: patch rows image by image, output row,
+// output column; within a row channel, kernel row, kernel column. col2im adds in the same order (an f32
+// add equals JavaScript's f64 add rounded to f32), so both match their reference bit for bit.
+
+/** k floats from src to dst (a kernel row of a window inside the image). */
+@inline function copyFloats(dst: usize, src: usize, k: i32): void {
+  if (k == 3) {
+    store<u64>(dst, load<u64>(src));
+    store<u32>(dst, load<u32>(src, 8), 8);
+    return;
+  }
+  let i = 0;
+  for (; i + 4 <= k; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+  for (; i < k; i++) store<u32>(dst + (<usize>i << 2), load<u32>(src + (<usize>i << 2)));
+}
+
+export function im2col(x: usize, out: usize, batch: i32, channels: i32, height: i32, width: i32, k: i32, stride: i32, pad: i32, outH: i32, outW: i32): void {
+  const plane = height * width;
+  const image = channels * plane;
+  const rowBytes = <usize>width << 2;
+  const kBytes = <usize>k << 2;
+  let o = out;
+  for (let n = 0; n < batch; n++) {
+    const base = x + (<usize>(n * image) << 2);
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = oy * stride - pad;
+      const rowsInside = y0 >= 0 && y0 + k <= height;
+      for (let ox = 0; ox < outW; ox++) {
+        const x0 = ox * stride - pad;
+        if (rowsInside && x0 >= 0 && x0 + k <= width) {
+          for (let c = 0; c < channels; c++) {
+            let src = base + (<usize>(c * plane + y0 * width + x0) << 2);
+            for (let ky = 0; ky < k; ky++) {
+              copyFloats(o, src, k);
+              o += kBytes;
+              src += rowBytes;
+            }
+          }
+          continue;
+        }
+        for (let c = 0; c < channels; c++) {
+          const cBase = c * plane;
+          for (let ky = 0; ky < k; ky++) {
+            const iy = y0 + ky;
+            for (let kx = 0; kx < k; kx++) {
+              const ix = x0 + kx;
+              const inside = iy >= 0 && iy < height && ix >= 0 && ix < width;
+              store<u32>(o, inside ? load<u32>(base + (<usize>(cBase + iy * width + ix) << 2)) : 0);
+              o += 4;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+export function col2im(cols: usize, out: usize, batch: i32, channels: i32, height: i32, width: i32, k: i32, stride: i32, pad: i32, outH: i32, outW: i32): void {
+  const plane = height * width;
+  const image = channels * plane;
+  const rowBytes = <usize>width << 2;
+  memory.fill(out, 0, <usize>(batch * image) << 2);
+  let o = cols;
+  for (let n = 0; n < batch; n++) {
+    const base = out + (<usize>(n * image) << 2);
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = oy * stride - pad;
+      const rowsInside = y0 >= 0 && y0 + k <= height;
+      for (let ox = 0; ox < outW; ox++) {
+        const x0 = ox * stride - pad;
+        if (rowsInside && x0 >= 0 && x0 + k <= width) {
+          for (let c = 0; c < channels; c++) {
+            let dst = base + (<usize>(c * plane + y0 * width + x0) << 2);
+            for (let ky = 0; ky < k; ky++) {
+              for (let kx = 0; kx < k; kx++) {
+                const d = dst + (<usize>kx << 2);
+                store<f32>(d, load<f32>(d) + load<f32>(o));
+                o += 4;
+              }
+              dst += rowBytes;
+            }
+          }
+          continue;
+        }
+        for (let c = 0; c < channels; c++) {
+          const cBase = c * plane;
+          for (let ky = 0; ky < k; ky++) {
+            const iy = y0 + ky;
+            for (let kx = 0; kx < k; kx++) {
+              const ix = x0 + kx;
+              if (iy >= 0 && iy < height && ix >= 0 && ix < width) {
+                const d = base + (<usize>(cBase + iy * width + ix) << 2);
+                store<f32>(d, load<f32>(d) + load<f32>(o));
+              }
+              o += 4;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 // ---- Output noise -------------------------------------------------------------------------------------------
 
 /** out[b] = max_i |src[b, i]| over each row of `cols` (f32). */

@@ -37,6 +37,8 @@ export interface ElementwiseExports {
   adc(src: number, dst: number, batch: number, width: number, groupWidth: number, steps: number, invs: number, levels: number): void;
   countNonzero(src: number, n: number): number;
   gather(src: number, dst: number, batch: number, srcWidth: number, start: number, used: number, lines: number): void;
+  im2col(x: number, out: number, batch: number, channels: number, height: number, width: number, k: number, stride: number, pad: number, outH: number, outW: number): void;
+  col2im(cols: number, out: number, batch: number, channels: number, height: number, width: number, k: number, stride: number, pad: number, outH: number, outW: number): void;
   rowAbsMax(src: number, out: number, batch: number, cols: number): void;
   addRowNoise(src: number, z: number, dst: number, scales: number, batch: number, width: number): void;
   accumulate(acc: number, cur: number, scales: number, batch: number, width: number, accWidth: number): void;

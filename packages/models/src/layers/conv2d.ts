@@ -1,5 +1,6 @@
 import { Matrix, type ComputeBackend, type ConvShape } from '@txsim/core';
 import { ConvFrame } from './conv-frame.js';
+import { ReusedBuffer } from './im2col.js';
 import type { Layer, LayerState } from './layer.js';
 
 /**
@@ -10,6 +11,7 @@ import type { Layer, LayerState } from './layer.js';
 export class Conv2dLayer implements Layer {
   readonly kind = 'digital' as const;
   readonly frame: ConvFrame;
+  private readonly patchGrads = new ReusedBuffer();
 
   constructor(readonly name: string, shape: ConvShape, readonly weights: Matrix, readonly bias: Float32Array, private readonly backend: ComputeBackend) {
     this.frame = new ConvFrame(name, shape, backend);
@@ -28,7 +30,9 @@ export class Conv2dLayer implements Layer {
   backward(dy: Matrix, needInput: boolean): Matrix | null {
     const d = this.frame.gradients(dy);
     if (!needInput) return null;
-    const dp = new Matrix(d.rows, this.weights.rows);
+    // Patch gradients, reused from batch to batch (col2im reads them at once; a fresh matrix of
+    // batch·P × C·k·k per step mostly fed the garbage collector).
+    const dp = new Matrix(d.rows, this.weights.rows, this.patchGrads.view(d.rows * this.weights.rows));
     this.backend.gemm(d, this.weights, dp, { transB: true });
     return this.frame.inputGradient(dp);
   }
