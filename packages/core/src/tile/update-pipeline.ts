@@ -153,37 +153,40 @@ function route(pulses: boolean, state: Record<Polarity, Float64Array>, want: Flo
   const downP = scratch.float32('route-down+', n);
   const upM = scratch.float32('route-up-', n);
   const downM = scratch.float32('route-down-', n);
-  const routeCell = (k: number) => {
-    const v = plus[k]! - minus[k]!;
-    // v = 0: raising pulses potentiate G+, lowering ones potentiate G−; neither device is depressed.
-    upP[k] = v >= 0 ? up[k]! : 0;
-    downP[k] = v > 0 ? down[k]! : 0;
-    upM[k] = v <= 0 ? down[k]! : 0;
-    downM[k] = v < 0 ? up[k]! : 0;
-  };
+  const outs = { upP, downP, upM, downM };
   // The cells the last listed call wrote (the routed buffers are fresh zeros on first use).
   const last = scratch.active(n, 'route-last');
   if (listed) {
-    const clear = last.count >= 0 ? last.count : -1;
-    if (clear < 0) {
-      upP.fill(0);
-      downP.fill(0);
-      upM.fill(0);
-      downM.fill(0);
+    if (last.count < 0) {
+      for (const a of [upP, downP, upM, downM]) a.fill(0);
     } else {
-      for (let i = 0; i < clear; i++) {
+      for (let i = 0; i < last.count; i++) {
         const k = last.idx[i]!;
         upP[k] = downP[k] = upM[k] = downM[k] = 0;
       }
     }
-    for (let i = 0; i < listed.count; i++) routeCell(listed.idx[i]!);
+    routeCells(plus, minus, up, down, outs, listed.idx, listed.count);
     last.idx.set(listed.idx.subarray(0, listed.count));
     last.count = listed.count;
   } else {
-    for (let k = 0; k < n; k++) routeCell(k);
+    routeCells(plus, minus, up, down, outs, null, n);
     last.count = -1;
   }
   return { change: { plus: want, minus: want }, up: { plus: upP, minus: upM }, down: { plus: downP, minus: downM } };
+}
+
+/** Routes cells list[0 .. count) (or 0 .. count without a list) to the device of each weight's sign. */
+function routeCells(plus: Float64Array, minus: Float64Array, up: Float32Array, down: Float32Array,
+  o: { upP: Float32Array; downP: Float32Array; upM: Float32Array; downM: Float32Array }, list: Int32Array | null, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const k = list ? list[i]! : i;
+    const v = plus[k]! - minus[k]!;
+    // v = 0: raising pulses potentiate G+, lowering ones potentiate G−; neither device is depressed.
+    o.upP[k] = v >= 0 ? up[k]! : 0;
+    o.downP[k] = v > 0 ? down[k]! : 0;
+    o.upM[k] = v <= 0 ? down[k]! : 0;
+    o.downM[k] = v < 0 ? up[k]! : 0;
+  }
 }
 
 function pulsesToChange(up: Float32Array, down: Float32Array, pulseStep: number, dst: Float64Array): void {

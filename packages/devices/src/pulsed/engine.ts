@@ -85,16 +85,20 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
     w[k] = v < h.bmin[k]! ? h.bmin[k]! : v > h.bmax[k]! ? h.bmax[k]! : v;
   };
 
-  /** Writes the touched cells back as conductances and redraws their write noise. */
+  /** Redraws the write noise of the touched cells (they were just written). */
+  const redrawTouched = (polarity: Polarity, count: number) => {
+    if (!offsets) return;
+    const off = offsets[polarity];
+    for (let i = 0; i < count; i++) off[touched[i]!] = writeStd * rng.normal();
+  };
+
+  /** Writes the touched cells back as conductances (w indexed by cell) and redraws their write noise. */
   const store = (dst: Float64Array, polarity: Polarity, count: number) => {
     for (let i = 0; i < count; i++) {
       const k = touched[i]!;
       dst[k] = toG(w[k]!);
     }
-    if (offsets) {
-      const off = offsets[polarity];
-      for (let i = 0; i < count; i++) off[touched[i]!] = writeStd * rng.normal();
-    }
+    redrawTouched(polarity, count);
   };
 
   /** Redraws the write noise of every cell (after processes that move every device). */
@@ -138,11 +142,9 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
         model.kernel(w, c.h, batch);
         count = survivors(t, count, idx, c.up, c.down);
       }
+      // w is dense here (slot i holds cell touched[i]).
       for (let i = 0; i < total; i++) dst[touched[i]!] = toG(w[i]!);
-      if (offsets) {
-        const off = offsets[polarity];
-        for (let i = 0; i < total; i++) off[touched[i]!] = writeStd * rng.normal();
-      }
+      redrawTouched(polarity, total);
     },
 
     // An analog request of delta siemens is |delta|/pulseStep (fractional) pulses in one direction, applied
