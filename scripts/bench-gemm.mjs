@@ -127,6 +127,62 @@ export async function benchGemm({ shapes = DEFAULT_SHAPES, log = () => {}, sampl
 }
 
 /**
+ * Each core's multiply-add ceiling with no memory traffic, measured in this run (process CPU time, median of
+ * `samples`): each WASM build's f32x4 loop (`fmaPeak` in assembly/gemm.ts: FMA in the relaxed build,
+ * mul+add in the other) and the native addon's widest-vector loop. Rows `{ kernel, gflops }`.
+ */
+export async function benchCeilings({ samples = 5, log = () => {} } = {}) {
+  const { readFileSync, existsSync } = await import('node:fs');
+  const rows = [];
+  const time = (run) => {
+    run(1e5);
+    const rates = [];
+    for (let s = 0; s < samples; s++) {
+      const t0 = clocks.cpu();
+      let flops = 0;
+      do flops += run(2e6);
+      while (clocks.cpu() - t0 < SAMPLE_S * 2);
+      rates.push(flops / (clocks.cpu() - t0) / 1e9);
+    }
+    rates.sort((x, y) => x - y);
+    return rates[rates.length >> 1];
+  };
+  for (const [kernel, file] of [['wasm-simd', 'gemm-simd.wasm'], ['wasm-relaxed-simd', 'gemm-relaxed.wasm']]) {
+    const url = new URL(`../packages/core/build/${file}`, import.meta.url);
+    if (!existsSync(url)) continue;
+    try {
+      // createWasmBackend has already enabled relaxed SIMD where the runtime needs a flag for it.
+      const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+      const { fmaPeak } = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(url)), { env: { memory } }).exports;
+      rows.push({ kernel, gflops: time((it) => (fmaPeak(it, 0.999), 2 * 4 * 10 * it)) });
+    } catch (e) {
+      log(`${kernel} ceiling skipped: ${e instanceof Error ? e.message : e}`);
+    }
+  }
+  try {
+    const native = await import('../packages/native/dist/index.js');
+    if (native.nativeAvailable()) rows.push({ kernel: 'native', gflops: time((it) => native.nativeFmaPeak(it)) });
+  } catch {
+    // no native kernel: no native ceiling
+  }
+  return rows;
+}
+
+/**
+ * One line per ceiling: the kernel's best single-thread GEMM in `rows` as a share of its core's ceiling
+ * (numpy is set against the native ceiling, the same vector width).
+ */
+export function formatCeilings(rows, ceilings) {
+  const best = (kernel) => Math.max(0, ...rows.filter((r) => r.kernel === kernel && r.threads === 1).map((r) => r.gflops));
+  return ceilings.map((c) => {
+    const own = best(c.kernel);
+    const share = (g) => `${((100 * g) / c.gflops).toFixed(0)} %`;
+    const numpy = c.kernel === 'native' && best('numpy') > 0 ? `; numpy ${best('numpy').toFixed(1)} = ${share(best('numpy'))}` : '';
+    return `${c.kernel.padEnd(18)} ceiling ${c.gflops.toFixed(1).padStart(6)} GFLOP/s per core; best 1-thread GEMM ${own.toFixed(1)} = ${share(own)}${numpy}`;
+  }).join('\n');
+}
+
+/**
  * numpy's matmul (OpenBLAS on Debian) on the same shapes as an outside reference, 1 thread (process
  * time) and all threads (wall time); none when python3 or numpy is missing.
  */
@@ -200,9 +256,13 @@ if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.ar
     threads: t >= 0 ? Number(args[t + 1]) : undefined,
     log: (msg) => process.stderr.write(`${msg}\n`),
   });
-  if (args.includes('--json')) for (const r of rows) console.log(JSON.stringify({ kind: 'gemm', ...r }));
-  else {
+  const ceilings = await benchCeilings({ log: (msg) => process.stderr.write(`${msg}\n`) });
+  if (args.includes('--json')) {
+    for (const r of rows) console.log(JSON.stringify({ kind: 'gemm', ...r }));
+    for (const c of ceilings) console.log(JSON.stringify({ kind: 'ceiling', ...c }));
+  } else {
     console.log(`GEMM GFLOP/s (1 thread: ${args.includes('--wall') ? 'wall' : 'CPU'} time; more threads: wall time)\n${formatTable(rows)}`);
+    console.log(`Multiply-add ceiling (no memory traffic, CPU time):\n${formatCeilings(rows, ceilings)}`);
     if (busyNote()) console.log(busyNote());
   }
 }

@@ -1,13 +1,15 @@
 // `pnpm bench`: speed figures measured side by side in one run, never part of the tests.
 //   node scripts/bench.mjs [--json] [--train-limit N] [--reps N] [--threads N] [--no-gemm] [--backend B] [--cnn]
 // 1. GEMM GFLOP/s of each kernel on the MLP's training shapes: reference TypeScript, and each WASM SIMD build
-//    on 1 thread and on every thread (TXSIM_THREADS or the core count; --threads N overrides).
+//    on 1 thread and on every thread (TXSIM_THREADS or the core count; --threads N overrides), numpy's
+//    matmul, and each core's multiply-add ceiling (WASM f32x4, native widest vector) with the best
+//    1-thread GEMM as a share of it.
 // 2. Training time of the examples on the same kernels (--backend, default auto: native if built, else
 //    WASM): plain digital, ideal crossbar, TxSim crossbar, aihwkit's example 3 (exact and sampled pulse
 //    trains), and with --cnn LeNet-5 digital / TxSim, as medians over interleaved repetitions, and their
 //    ratios to digital training of the same network.
 import { performance } from 'node:perf_hooks';
-import { benchGemm, busyNote, formatTable } from './bench-gemm.mjs';
+import { benchCeilings, benchGemm, busyNote, formatCeilings, formatTable } from './bench-gemm.mjs';
 import { Trainer } from '../packages/core/dist/index.js';
 import { buildNetwork, loadMnist } from '../packages/models/dist/index.js';
 import { createPluginContainer, createRunContainer, loadSpec } from '../packages/cli/dist/index.js';
@@ -33,6 +35,11 @@ if (!args.includes('--no-gemm')) {
   say(formatTable(rows).replace(/^/gm, '  '));
   if (busyNote()) say(`  ${busyNote()}`);
   for (const r of rows) emit({ kind: 'gemm', ...r });
+  // Each core's multiply-add ceiling, measured now: how close the kernels run to the hardware limit.
+  const ceilings = await benchCeilings();
+  say('Multiply-add ceiling per core (no memory traffic, CPU time) and the best 1-thread GEMM against it');
+  say(formatCeilings(rows, ceilings).replace(/^/gm, '  '));
+  for (const c of ceilings) emit({ kind: 'ceiling', ...c });
 }
 
 const backend = (() => {

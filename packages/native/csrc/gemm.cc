@@ -300,10 +300,51 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// fmaPeak(iterations) → the flops it ran: the core's FMA throughput with no memory traffic, the ceiling the
+// GEMM is measured against (bench only). Ten independent accumulators cover the FMA latency × pipes of
+// current x86 and arm64 cores; the vector width is the widest the build targets (-march=native).
+#if defined(__AVX__)
+typedef float PeakVec __attribute__((vector_size(32)));
+#else
+typedef float PeakVec __attribute__((vector_size(16)));
+#endif
+constexpr int kPeakLanes = sizeof(PeakVec) / sizeof(float);
+
+double fmaPeak(int64_t iterations, float x) {
+  PeakVec a, b, c[10];
+  for (int l = 0; l < kPeakLanes; l++) {
+    a[l] = x;
+    b[l] = 1e-7f;
+  }
+  for (int j = 0; j < 10; j++) c[j] = a * (float)j;
+  for (int64_t i = 0; i < iterations; i++) {
+    // Without -ffast-math the compiler may fuse (-ffp-contract) but not reassociate, so each chain stays.
+    for (int j = 0; j < 10; j++) c[j] = c[j] * a + b;
+  }
+  float sink = 0;
+  for (int j = 0; j < 10; j++) sink += c[j][0];
+  volatile float keep = sink;
+  (void)keep;
+  return 2.0 * kPeakLanes * 10 * (double)iterations;
+}
+
+napi_value FmaPeak(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  double iterations = 0;
+  if (argc != 1 || napi_get_value_double(env, args[0], &iterations) != napi_ok || iterations < 0) return fail(env, "fmaPeak expects an iteration count");
+  napi_value out;
+  napi_create_double(env, fmaPeak((int64_t)iterations, 0.999f), &out);
+  return out;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, nullptr, &fn);
   napi_set_named_property(env, exports, "gemm", fn);
+  napi_create_function(env, "fmaPeak", NAPI_AUTO_LENGTH, FmaPeak, nullptr, &fn);
+  napi_set_named_property(env, exports, "fmaPeak", fn);
   return exports;
 }
 

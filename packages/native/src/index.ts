@@ -7,6 +7,7 @@ import { gemmShape, type ComputeBackend, type GemmOptions, type Matrix } from '@
 
 interface Addon {
   gemm(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, transA: boolean, transB: boolean, alpha: number, beta: number, threads: number): void;
+  fmaPeak(iterations: number): number;
 }
 
 // src/ and dist/ both sit one level below the package root, next to build/.
@@ -39,6 +40,17 @@ export function nativeAvailable(): boolean {
 export function nativeUnavailableReason(): string {
   addon();
   return loadError;
+}
+
+/**
+ * Runs the addon's FMA-throughput loop (`iterations` steps of ten independent vector multiply-adds at the
+ * widest width the build targets, no memory traffic) and returns the flops it did: divided by the time
+ * taken, the core's ceiling a GEMM is compared with in `pnpm bench`.
+ */
+export function nativeFmaPeak(iterations: number): number {
+  const a = addon();
+  if (!a) throw new Error(`native kernel unavailable: ${loadError}`);
+  return a.fmaPeak(iterations);
 }
 
 export interface NativeBackendOptions {

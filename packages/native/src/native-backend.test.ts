@@ -1,7 +1,7 @@
 import { Matrix, ReferenceBackend, type GemmOptions } from '@txsim/core';
 import { randomMatrix } from '@txsim/core/testing';
 import { describe, expect, it } from 'vitest';
-import { NativeBackend, nativeAvailable, nativeUnavailableReason } from './index.js';
+import { NativeBackend, nativeAvailable, nativeFmaPeak, nativeUnavailableReason } from './index.js';
 
 // The install step builds the addon where a C++ toolchain exists; where it does not, these tests are
 // reported as skipped (and txsim runs on the WASM kernel), never silently passed.
@@ -62,5 +62,14 @@ describe('native kernel availability', () => {
   it('rejects mismatched shapes before calling the addon', () => {
     if (!available) return;
     expect(() => new NativeBackend().gemm(new Matrix(2, 3), new Matrix(4, 5), new Matrix(2, 5))).toThrow(/inner dimensions/);
+  });
+});
+
+describe.skipIf(!available)('native FMA ceiling probe', () => {
+  it('reports the flops of the iterations it ran: 2 × lanes × 10 chains each, at a vector width of 4, 8 or 16 lanes', () => {
+    const perIteration = nativeFmaPeak(1000) / 1000 / 20;
+    expect([4, 8, 16]).toContain(perIteration);
+    expect(nativeFmaPeak(0)).toBe(0);
+    expect(nativeFmaPeak(3000)).toBe(3000 * 20 * perIteration);
   });
 });

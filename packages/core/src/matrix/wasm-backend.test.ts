@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import type { ComputeBackend, GemmOptions } from './backend.js';
 import { Matrix } from './matrix.js';
@@ -130,6 +131,26 @@ describe.skipIf(!wasmAvailable())('WasmBackend', () => {
         relaxed.gemm(a, b, c2, o);
         expectClose(c2, c1, bounds(a, b, new Matrix(m, n), o), `relaxed vs baseline ${m}x${k}x${n}`);
       }
+    }
+  });
+});
+
+describe.skipIf(!wasmAvailable())('fmaPeak (the bench ceiling probe)', () => {
+  it('runs ten independent multiply-add chains per iteration, as a float32 loop computes them', () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+    const bytes = readFileSync(new URL('../../build/gemm-simd.wasm', import.meta.url));
+    const { fmaPeak } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as {
+      fmaPeak(iterations: number, x: number): number;
+    };
+    // The baseline build rounds after the multiply and after the add: exactly Math.fround's arithmetic.
+    const f = Math.fround;
+    for (const iterations of [0, 1, 37]) {
+      const x = f(0.999);
+      const c = Array.from({ length: 10 }, (_, j) => j);
+      for (let i = 0; i < iterations; i++) for (let j = 0; j < 10; j++) c[j] = f(f(c[j]! * x) + f(1e-7));
+      const add = (p: number, q: number) => f(p + q);
+      const want = add(add(add(c[0]!, c[1]!), add(c[2]!, c[3]!)), add(add(c[4]!, c[5]!), add(add(c[6]!, c[7]!), add(c[8]!, c[9]!))));
+      expect(fmaPeak(iterations, 0.999)).toBe(want);
     }
   });
 });
