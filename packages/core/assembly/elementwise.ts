@@ -175,10 +175,18 @@ export function writeNoise(state: usize, d: usize, out: usize, n: i32, scale: f6
   v128.store(o + off, v128.bitselect(v, noisy, f64x2.eq(v, zero)));
 }
 
-/** Stores a whole f64x2, or only lane 0 when one element is left. */
-@inline function st2(p: usize, v: v128, left: i32): void {
-  if (left >= 2) v128.store(p, v);
+/** Stores a whole f64x2 (`whole`, a constant at each inlined call) or only lane 0 (an odd last element). */
+@inline function put2(p: usize, v: v128, whole: bool): void {
+  if (whole) v128.store(p, v);
   else v128.store64_lane(p, v, 0);
+}
+
+// The f64 kernels below run whole vectors in the loop and an odd last element once after it, through the
+// same inlined step (so it rounds identically). Deciding whole-or-lane inside the loop cost ~1.8× on the
+// memory-light kernels (multiply: 0.85 → 0.44 ns per element, V8 11.3).
+/** Address one past the last whole f64x2 of n elements starting at p. */
+@inline function wholeEnd(p: usize, n: i32): usize {
+  return p + (<usize>(n & ~1) << 3);
 }
 
 // ---- Update -----------------------------------------------------------------------------------------------
@@ -186,24 +194,31 @@ export function writeNoise(state: usize, d: usize, out: usize, n: i32, scale: f6
 /** out = f·src. */
 export function scale(src: usize, out: usize, n: i32, f: f64): void {
   const fv = f64x2.splat(f);
-  for (let i = 0; i < n; i += 2) {
-    st2(out, f64x2.mul(fv, v128.load(src)), n - i);
+  const end = wholeEnd(out, n);
+  while (out < end) {
+    v128.store(out, f64x2.mul(fv, v128.load(src)));
     src += 16;
     out += 16;
   }
+  if (n & 1) put2(out, f64x2.mul(fv, v128.load(src)), false);
 }
 
 /** out = clip(g + d, lo, hi); NaN-compatible with `v < lo ? lo : v > hi ? hi : v`. */
 export function addClip(g: usize, d: usize, out: usize, n: i32, lo: f64, hi: f64): void {
   const l = f64x2.splat(lo);
   const h = f64x2.splat(hi);
-  for (let i = 0; i < n; i += 2) {
-    const v = f64x2.add(v128.load(g), v128.load(d));
-    st2(out, f64x2.pmin(f64x2.pmax(v, l), h), n - i);
+  const end = wholeEnd(out, n);
+  while (out < end) {
+    addClipStep(g, d, out, l, h, true);
     g += 16;
     d += 16;
     out += 16;
   }
+  if (n & 1) addClipStep(g, d, out, l, h, false);
+}
+
+@inline function addClipStep(g: usize, d: usize, out: usize, l: v128, h: v128, whole: bool): void {
+  put2(out, f64x2.pmin(f64x2.pmax(f64x2.add(v128.load(g), v128.load(d)), l), h), whole);
 }
 
 /** g = clip(g + f·want, lo, hi), in place. */
@@ -211,12 +226,18 @@ export function stepClip(g: usize, want: usize, n: i32, f: f64, lo: f64, hi: f64
   const fv = f64x2.splat(f);
   const l = f64x2.splat(lo);
   const h = f64x2.splat(hi);
-  for (let i = 0; i < n; i += 2) {
-    const v = f64x2.add(v128.load(g), f64x2.mul(fv, v128.load(want)));
-    st2(g, f64x2.pmin(f64x2.pmax(v, l), h), n - i);
+  const end = wholeEnd(g, n);
+  while (g < end) {
+    stepClipStep(g, want, fv, l, h, true);
     g += 16;
     want += 16;
   }
+  if (n & 1) stepClipStep(g, want, fv, l, h, false);
+}
+
+@inline function stepClipStep(g: usize, want: usize, fv: v128, l: v128, h: v128, whole: bool): void {
+  const v = f64x2.add(v128.load(g), f64x2.mul(fv, v128.load(want)));
+  put2(g, f64x2.pmin(f64x2.pmax(v, l), h), whole);
 }
 
 /**
@@ -225,18 +246,23 @@ export function stepClip(g: usize, want: usize, n: i32, f: f64, lo: f64, hi: f64
  */
 export function signSplit(p: usize, m: usize, want: usize, outP: usize, outM: usize, n: i32): void {
   const zero = f64x2.splat(0);
-  for (let i = 0; i < n; i += 2) {
-    const v = f64x2.sub(v128.load(p), v128.load(m));
-    const next = f64x2.add(v, v128.load(want));
-    const left = n - i;
-    st2(outP, f64x2.sub(f64x2.pmax(next, zero), f64x2.pmax(v, zero)), left);
-    st2(outM, f64x2.sub(f64x2.pmax(f64x2.neg(next), zero), f64x2.pmax(f64x2.neg(v), zero)), left);
+  const end = wholeEnd(outP, n);
+  while (outP < end) {
+    signSplitStep(p, m, want, outP, outM, zero, true);
     p += 16;
     m += 16;
     want += 16;
     outP += 16;
     outM += 16;
   }
+  if (n & 1) signSplitStep(p, m, want, outP, outM, zero, false);
+}
+
+@inline function signSplitStep(p: usize, m: usize, want: usize, outP: usize, outM: usize, zero: v128, whole: bool): void {
+  const v = f64x2.sub(v128.load(p), v128.load(m));
+  const next = f64x2.add(v, v128.load(want));
+  put2(outP, f64x2.sub(f64x2.pmax(next, zero), f64x2.pmax(v, zero)), whole);
+  put2(outM, f64x2.sub(f64x2.pmax(f64x2.neg(next), zero), f64x2.pmax(f64x2.neg(v), zero)), whole);
 }
 
 /**
@@ -250,26 +276,32 @@ export function updateNonlinearity(d: usize, g: usize, out: usize, n: i32, gmin:
   const kv = f64x2.splat(k);
   const zero = f64x2.splat(0);
   const small = f64x2.splat(1e-3);
-  for (let i = 0; i < n; i += 2) {
-    const dv = v128.load(d);
-    const gv = v128.load(g);
-    const pos = f64x2.gt(dv, zero);
-    const x = f64x2.mul(kv, f64x2.abs(dv));
-    let ome: v128;
-    if (v128.any_true(f64x2.ge(x, small))) {
-      ome = f64x2.splat(oneMinusExp(f64x2.extract_lane(x, 0)));
-      ome = f64x2.replace_lane(ome, 1, oneMinusExp(f64x2.extract_lane(x, 1)));
-    } else {
-      let p = f64x2.sub(f64x2.splat(1.0 / 6.0), f64x2.mul(x, f64x2.splat(1.0 / 24.0)));
-      p = f64x2.sub(f64x2.splat(0.5), f64x2.mul(x, p));
-      ome = f64x2.mul(x, f64x2.sub(f64x2.splat(1), f64x2.mul(x, p)));
-    }
-    const room = f64x2.sub(v128.bitselect(up, down, pos), gv);
-    st2(out, v128.and(f64x2.mul(room, ome), f64x2.ne(dv, zero)), n - i);
+  const end = wholeEnd(out, n);
+  while (out < end) {
+    nonlinearStep(d, g, out, up, down, kv, zero, small, true);
     d += 16;
     g += 16;
     out += 16;
   }
+  if (n & 1) nonlinearStep(d, g, out, up, down, kv, zero, small, false);
+}
+
+@inline function nonlinearStep(d: usize, g: usize, out: usize, up: v128, down: v128, kv: v128, zero: v128, small: v128, whole: bool): void {
+  const dv = v128.load(d);
+  const gv = v128.load(g);
+  const pos = f64x2.gt(dv, zero);
+  const x = f64x2.mul(kv, f64x2.abs(dv));
+  let ome: v128;
+  if (v128.any_true(f64x2.ge(x, small))) {
+    ome = f64x2.splat(oneMinusExp(f64x2.extract_lane(x, 0)));
+    ome = f64x2.replace_lane(ome, 1, oneMinusExp(f64x2.extract_lane(x, 1)));
+  } else {
+    let p = f64x2.sub(f64x2.splat(1.0 / 6.0), f64x2.mul(x, f64x2.splat(1.0 / 24.0)));
+    p = f64x2.sub(f64x2.splat(0.5), f64x2.mul(x, p));
+    ome = f64x2.mul(x, f64x2.sub(f64x2.splat(1), f64x2.mul(x, p)));
+  }
+  const room = f64x2.sub(v128.bitselect(up, down, pos), gv);
+  put2(out, v128.and(f64x2.mul(room, ome), f64x2.ne(dv, zero)), whole);
 }
 
 @inline function oneMinusExp(x: f64): f64 {
@@ -287,37 +319,51 @@ export function levels(src: usize, out: usize, n: i32, gmin: f64, step: f64, inv
   const top = f64x2.splat(steps);
   const zero = f64x2.splat(0);
   const half = f64x2.splat(0.5);
-  for (let i = 0; i < n; i += 2) {
-    const l = f64x2.floor(f64x2.add(f64x2.mul(f64x2.sub(v128.load(src), lo), iv), half));
-    const c = f64x2.pmin(f64x2.pmax(l, zero), top);
-    st2(out, f64x2.add(lo, f64x2.mul(c, st)), n - i);
+  const end = wholeEnd(out, n);
+  while (out < end) {
+    levelStep(src, out, lo, st, iv, top, zero, half, true);
     src += 16;
     out += 16;
   }
+  if (n & 1) levelStep(src, out, lo, st, iv, top, zero, half, false);
+}
+
+@inline function levelStep(src: usize, out: usize, lo: v128, st: v128, iv: v128, top: v128, zero: v128, half: v128, whole: bool): void {
+  const l = f64x2.floor(f64x2.add(f64x2.mul(f64x2.sub(v128.load(src), lo), iv), half));
+  const c = f64x2.pmin(f64x2.pmax(l, zero), top);
+  put2(out, f64x2.add(lo, f64x2.mul(c, st)), whole);
 }
 
 /** out = src·f (per-device factors). */
 export function multiply(src: usize, f: usize, out: usize, n: i32): void {
-  for (let i = 0; i < n; i += 2) {
-    st2(out, f64x2.mul(v128.load(src), v128.load(f)), n - i);
+  const end = wholeEnd(out, n);
+  while (out < end) {
+    v128.store(out, f64x2.mul(v128.load(src), v128.load(f)));
     src += 16;
     f += 16;
     out += 16;
   }
+  if (n & 1) put2(out, f64x2.mul(v128.load(src), v128.load(f)), false);
 }
 
 /** Series resistance: out = g > 0 ? g / (1 + g·r) : g. */
 export function series(src: usize, r: usize, out: usize, n: i32): void {
   const one = f64x2.splat(1);
   const zero = f64x2.splat(0);
-  for (let i = 0; i < n; i += 2) {
-    const g = v128.load(src);
-    const e = f64x2.div(g, f64x2.add(one, f64x2.mul(g, v128.load(r))));
-    st2(out, v128.bitselect(e, g, f64x2.gt(g, zero)), n - i);
+  const end = wholeEnd(out, n);
+  while (out < end) {
+    seriesStep(src, r, out, one, zero, true);
     src += 16;
     r += 16;
     out += 16;
   }
+  if (n & 1) seriesStep(src, r, out, one, zero, false);
+}
+
+@inline function seriesStep(src: usize, r: usize, out: usize, one: v128, zero: v128, whole: bool): void {
+  const g = v128.load(src);
+  const e = f64x2.div(g, f64x2.add(one, f64x2.mul(g, v128.load(r))));
+  put2(out, v128.bitselect(e, g, f64x2.gt(g, zero)), whole);
 }
 
 /** out (f32, R×C or its transpose C×R) = plus − minus, or plus² + minus² when `squared`. */
