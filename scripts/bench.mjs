@@ -37,7 +37,7 @@ if (!args.includes('--no-gemm')) {
   for (const r of rows) emit({ kind: 'gemm', ...r });
   // Each core's multiply-add ceiling, measured now: how close the kernels run to the hardware limit.
   const ceilings = await benchCeilings();
-  say('Multiply-add ceiling per core (no memory traffic, CPU time) and the best 1-thread GEMM against it');
+  say('Multiply-add ceiling per core (no memory traffic; best of 9 CPU-time samples) and the best 1-thread GEMM against it');
   say(formatCeilings(rows, ceilings).replace(/^/gm, '  '));
   for (const c of ceilings) emit({ kind: 'ceiling', ...c });
 }
