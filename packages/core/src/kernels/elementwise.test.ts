@@ -117,7 +117,8 @@ describe.skipIf(!wasm)('element-wise WASM kernels against the TypeScript loops',
   });
 
   it('combine (G+ − G−, G+² + G−², either layout) equals the f32 rounding of the f64 result', () => {
-    for (const [R, C] of [[3, 5], [64, 64], [7, 1]] as const) {
+    // 4×4 blocks of the transposed path with edge rows, edge columns and both.
+    for (const [R, C] of [[3, 5], [64, 64], [7, 1], [10, 13], [13, 8], [8, 6]] as const) {
       const p = uniform(R * C, `cp${R}`, gmin, gmax);
       const m = uniform(R * C, `cm${R}`, gmin, gmax);
       for (const transposed of [false, true]) {
