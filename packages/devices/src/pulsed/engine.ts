@@ -126,7 +126,7 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
         g, up, down, packed: packed[polarity], F, fields: c.fields, bmin: bminField, bmax: bmaxField,
         cUp: c.up, cDown: c.down, w, touched, idx: batch.idx, wMin: p.wMin, gmin: p.gmin, invS,
       };
-      const total = listed ? gatherListed(cells, listed.idx, listed.count) : gatherAll(cells, n);
+      const total = listed ? gather(cells, listed.idx, listed.count) : gather(cells, null, n);
       if (total === 0) return;
       const { idx, sgn, xi } = batch;
       batch.n.fill(1, 0, total);
@@ -251,39 +251,51 @@ interface Cells {
   readonly invS: number;
 }
 
-/** Gathers the pulsed cells among a rule's (ascending) list; returns how many. */
-function gatherListed(c: Cells, list: Int32Array, count: number): number {
-  let total = 0;
-  for (let j = 0; j < count; j++) {
-    const k = list[j]!;
-    if (c.up[k]! + c.down[k]! > 0) gatherCell(c, k, total++);
-  }
-  return total;
-}
-
-/** Gathers the pulsed cells by a scan of the whole array; returns how many. */
-function gatherAll(c: Cells, n: number): number {
-  let total = 0;
-  for (let k = 0; k < n; k++) if (c.up[k]! + c.down[k]! > 0) gatherCell(c, k, total++);
-  return total;
-}
+/** Cells per block of the field-by-field gather: a block's cache lines of `packed` (≤ 64 KiB) stay in L2. */
+const GATHER_BLOCK = 1024;
 
 /**
- * Cell k into dense slot i: its per-device values, counts and weight (clipped to its own bounds, as
- * aihwkit clips weights when they are set). One visit per cell: each array's line is missed once.
+ * Gathers the pulsed cells (those with a pulse) among a rule's ascending list, or among all `count` cells
+ * without a list, into dense slots: counts, weight clipped to the cell's own bounds (as aihwkit clips weights
+ * when they are set), and per-device values. Returns how many.
+ *
+ * The cells are scattered over arrays far larger than the caches, so nearly every access misses. Short
+ * separate loops (which cells pulse; their weights; their per-device values, field by field per block)
+ * keep many independent misses in flight; one loop doing everything per cell ran ~1.5× slower
+ * (12k of 200k cells, cold arrays).
  */
-function gatherCell(c: Cells, k: number, i: number): void {
+function gather(c: Cells, list: Int32Array | null, count: number): number {
+  const { up, down, cUp, cDown, touched, idx, w, g } = c;
+  let total = 0;
+  for (let j = 0; j < count; j++) {
+    const k = list ? list[j]! : j;
+    const u = up[k]!;
+    const d = down[k]!;
+    if (u + d > 0) {
+      touched[total] = k;
+      cUp[total] = u;
+      cDown[total] = d;
+      total++;
+    }
+  }
+  for (let i = 0; i < total; i++) w[i] = g[touched[i]!]!;
   const { F, fields, packed } = c;
-  const base = k * F;
-  for (let f = 0; f < F; f++) fields[f]![i] = packed[base + f]!;
-  const lo = packed[base + c.bmin]!;
-  const hi = packed[base + c.bmax]!;
-  const v = c.wMin + (c.g[k]! - c.gmin) * c.invS;
-  c.w[i] = v < lo ? lo : v > hi ? hi : v;
-  c.cUp[i] = c.up[k]!;
-  c.cDown[i] = c.down[k]!;
-  c.touched[i] = k;
-  c.idx[i] = i;
+  for (let s = 0; s < total; s += GATHER_BLOCK) {
+    const e = Math.min(total, s + GATHER_BLOCK);
+    for (let f = 0; f < F; f++) {
+      const dst = fields[f]!;
+      for (let i = s; i < e; i++) dst[i] = packed[touched[i]! * F + f]!;
+    }
+  }
+  const lo = fields[c.bmin]!;
+  const hi = fields[c.bmax]!;
+  const { wMin, gmin, invS } = c;
+  for (let i = 0; i < total; i++) {
+    const v = wMin + (w[i]! - gmin) * invS;
+    w[i] = v < lo[i]! ? lo[i]! : v > hi[i]! ? hi[i]! : v;
+    idx[i] = i;
+  }
+  return total;
 }
 
 /** The direction of pulse t of each remaining cell: alternating (up first) while both kinds remain. */
