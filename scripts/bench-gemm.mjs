@@ -154,7 +154,7 @@ export async function benchCeilings({ samples = 9, log = () => {} } = {}) {
       // createWasmBackend has already enabled relaxed SIMD where the runtime needs a flag for it.
       const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
       const { fmaPeak } = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(url)), { env: { memory } }).exports;
-      rows.push({ kernel, gflops: time((it) => (fmaPeak(it, 0.999), 2 * 4 * 10 * it)) });
+      rows.push({ kernel, gflops: time((it) => (fmaPeak(it, 0.999), 2 * 4 * 12 * it)) });
     } catch (e) {
       log(`${kernel} ceiling skipped: ${e instanceof Error ? e.message : e}`);
     }
