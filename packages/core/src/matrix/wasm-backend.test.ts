@@ -137,11 +137,15 @@ describe.skipIf(!wasmAvailable())('WasmBackend', () => {
 
 describe.skipIf(!wasmAvailable())('fmaPeak (the bench ceiling probe)', () => {
   it('runs twelve independent multiply-add chains per iteration, as a float32 loop computes them', () => {
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+    // The project's libs have no WebAssembly types (as in kernels/wasm.ts): the three calls used, typed here.
+    const wasm = (globalThis as unknown as { WebAssembly: {
+      Memory: new (d: { initial: number; maximum: number; shared: boolean }) => unknown;
+      Module: new (bytes: Uint8Array) => unknown;
+      Instance: new (m: unknown, imports: object) => { exports: { fmaPeak(iterations: number, x: number): number } };
+    } }).WebAssembly;
+    const memory = new wasm.Memory({ initial: 1, maximum: 65536, shared: true });
     const bytes = readFileSync(new URL('../../build/gemm-simd.wasm', import.meta.url));
-    const { fmaPeak } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as {
-      fmaPeak(iterations: number, x: number): number;
-    };
+    const { fmaPeak } = new wasm.Instance(new wasm.Module(bytes), { env: { memory } }).exports;
     // The baseline build rounds after the multiply and after the add: exactly Math.fround's arithmetic.
     const f = Math.fround;
     for (const iterations of [0, 1, 37]) {

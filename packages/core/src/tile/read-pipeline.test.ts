@@ -90,16 +90,22 @@ const integers = (rows: number, cols: number) => {
 function setup(step: number) {
   const ctx = pluginContext();
   const adc = makeAdc(step);
-  const read = () => ({ dac: streamDac.create(ctx, {}), senseAmp: identityAmp.create(ctx, {}), adc: adc.create(ctx, {}) });
+  // The line counts the DAC was asked to convert, per call.
+  const driven: number[] = [];
+  const dac = () => {
+    const inner = streamDac.create(ctx, {});
+    return { ...inner, convert: (...args: Parameters<typeof inner.convert>) => (driven.push(args[3]), inner.convert(...args)) };
+  };
+  const read = () => ({ dac: dac(), senseAmp: identityAmp.create(ctx, {}), adc: adc.create(ctx, {}) });
   const components: CrossbarComponents = {
     device: slicedDevice.create(ctx, {}), updateRule: testUpdate.create(ctx, {}), read: { forward: read(), backward: read() }, stack: [], wMax: 1, scheme: 'mid-range',
   };
   const cache = new EffectiveCache(geometry, components, () => state);
   const activity = emptyActivity();
   const scratch = new Scratch();
-  const run = (direction: ReadDirection, input: Matrix, stacked = true) =>
-    readLayer(direction, input, geometry, components, cache.get(direction), backend, scratch, activity[direction], 1, { stacked });
-  return { run, cache, activity };
+  const run = (direction: ReadDirection, input: Matrix, stacked = true, narrow = true) =>
+    readLayer(direction, input, geometry, components, cache.get(direction), backend, scratch, activity[direction], 1, { stacked, narrow });
+  return { run, cache, activity, driven };
 }
 
 /** Loops over tile blocks, passes and slices in double precision, quantising each converted output. */
@@ -173,6 +179,24 @@ describe('read pipeline: input streams and weight slices', () => {
       const stacked = setup(STEP).run(direction, input);
       const looped = setup(STEP).run(direction, input, false);
       expect(Array.from(stacked.data)).toEqual(Array.from(looped.data));
+    }
+  });
+
+  it('drives only the used lines of a padded block (rounded up to 4), with the same result as driving every line', () => {
+    for (const step of [STEP, 0]) {
+      for (const direction of ['forward', 'backward'] as const) {
+        const input = direction === 'forward' ? x : d;
+        const narrowed = setup(step);
+        const full = setup(step);
+        const got = narrowed.run(direction, input);
+        const want = full.run(direction, input, true, false);
+        expect(Array.from(got.data)).toEqual(Array.from(want.data));
+        // Forward: 20 rows on 8-line tiles, the last block uses 4; backward: 13 columns on 5-line tiles, the last uses 3 (→ 4).
+        expect(narrowed.driven).toEqual(direction === 'forward' ? [8, 8, 4] : [5, 5, 4]);
+        expect(full.driven).toEqual(direction === 'forward' ? [8, 8, 8] : [5, 5, 5]);
+        // The hardware still drives and converts every line: the counts do not change.
+        expect(narrowed.activity[direction]).toEqual(full.activity[direction]);
+      }
     }
   });
 

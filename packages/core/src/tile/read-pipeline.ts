@@ -17,6 +17,11 @@ export interface ReadOptions {
    * still calibrating counts each pass as a read).
    */
   readonly stacked?: boolean;
+  /**
+   * Convert and multiply each block over its used lines only (default; see readLayer). false drives every
+   * line of the tile, padding included: the reference the narrowed read is tested against.
+   */
+  readonly narrow?: boolean;
 }
 
 /**
@@ -88,35 +93,43 @@ export function readLayer(
   let iB = scratch.float32('iB', runRows * sensed);
   const scales = scratch.float32('scales', batch);
 
+  // Padded lines are driven at zero, and a zero drive changes no output: it adds x·G = 0 to every sum, and
+  // the DAC's per-row scale comes from the largest |x|. So each block is converted and multiplied over its
+  // used lines only (rounded up to whole f32x4 groups, the DAC kernel's unit) unless an input hook, which may
+  // treat lines by position, needs the whole tile: conv1 of LeNet-5 drives 28 of 64 lines forward and 8 of
+  // 64 backward. Equal to the full-width read (exactly where a block's lines fit one K block of the GEMM,
+  // 256; within float rounding otherwise). The activity counts still count every line.
+  const narrow = (options.narrow ?? true) && !inputHooks.length;
   // The inputs, copied once into the kernels' memory so each block's gather reads them in place.
   const x = scratch.float32('input', batch * inWidth);
   x.set(input.data);
   for (let block = 0; block < blocks; block++) {
     const start = block * lines;
     const used = Math.min(lines, inWidth - start);
+    const driveLines = narrow ? Math.min(lines, Math.ceil(used / 4) * 4) : lines;
     // Gather this block's slice of the inputs; padded lines are driven at zero (from the resident copy).
-    kernels.gather(x, digital, batch, inWidth, start, used, lines);
-    dac.convert(digital, driven, batch, lines, scales);
-    if (merge) mergePasses(driven, merged, batch, lines, passWeights);
-    const conductance = eff.diff.rowSlice(start, start + lines);
+    kernels.gather(x, digital, batch, inWidth, start, used, driveLines);
+    dac.convert(digital.subarray(0, batch * driveLines), driven, batch, driveLines, scales);
+    if (merge) mergePasses(driven, merged, batch, driveLines, passWeights);
+    const conductance = eff.diff.rowSlice(start, start + driveLines);
 
     for (const run of runs) {
       const rows = merge ? batch : run.count * batch;
       // The DAC's rows of this run, pass-major; the hooks ping-pong between the two work buffers.
-      let vIn = merge ? merged : driven.subarray(run.first * batch * lines, (run.first + run.count) * batch * lines);
-      let voltages = new Matrix(rows, lines, vIn);
+      let vIn = merge ? merged.subarray(0, batch * driveLines) : driven.subarray(run.first * batch * driveLines, (run.first + run.count) * batch * driveLines);
+      let voltages = new Matrix(rows, driveLines, vIn);
       const ctx: ReadContext = {
         direction, block, batch: rows, width: sensed, groupWidth,
         get voltages() {
           return voltages;
         },
-        squaredConductance: () => eff.squared().rowSlice(start, start + lines),
+        squaredConductance: () => eff.squared().rowSlice(start, start + driveLines),
       };
       for (const e of inputHooks) {
-        e.hooks.input!(vIn, vA, ctx);
-        vIn = vA;
+        e.hooks.input!(vIn, vA.subarray(0, rows * driveLines), ctx);
+        vIn = vA.subarray(0, rows * driveLines);
         [vA, vB] = [vB, vA];
-        voltages = new Matrix(rows, lines, vIn);
+        voltages = new Matrix(rows, driveLines, vIn);
       }
       backend.gemm(voltages, conductance, new Matrix(rows, sensed, iA));
       for (const e of outputHooks) {
