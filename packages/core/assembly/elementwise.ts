@@ -708,7 +708,17 @@ export function addRowNoise(src: usize, z: usize, dst: usize, scales: usize, bat
 // ---- Read accumulation --------------------------------------------------------------------------------------
 
 /** acc[b, j] += cur[b, j]·scales[b] (f32 operands, exact product in f64) for j < accWidth: cur rows hold width (≥ accWidth). */
-export function accumulate(acc: usize, cur: usize, scales: usize, batch: i32, width: i32, accWidth: i32): void {
+export function accumulate(acc: usize, cur: usize, scales: usize, batch: i32, width: i32, accWidth: i32, fresh: bool): void {
+  if (fresh) accumulateRows(acc, cur, scales, batch, width, accWidth, true);
+  else accumulateRows(acc, cur, scales, batch, width, accWidth, false);
+}
+
+/**
+ * The rows of `accumulate`. `fresh` (a constant at each inlined call) adds to +0 instead of loading acc: the
+ * same bits as zero-filling acc first (0 + x is x, and +0 for x = −0) without that pass over acc.
+ */
+@inline function accumulateRows(acc: usize, cur: usize, scales: usize, batch: i32, width: i32, accWidth: i32, fresh: bool): void {
+  const zero = f64x2.splat(0);
   for (let b = 0; b < batch; b++) {
     const s = f64x2.splat(<f64>load<f32>(scales + ((b as usize) << 2)));
     let a = acc + (((b * accWidth) as usize) << 3);
@@ -716,13 +726,13 @@ export function accumulate(acc: usize, cur: usize, scales: usize, batch: i32, wi
     let j = 0;
     for (; j + 4 <= accWidth; j += 4) {
       const v = v128.load(c);
-      v128.store(a, f64x2.add(v128.load(a), f64x2.mul(f64x2.promote_low_f32x4(v), s)));
-      v128.store(a, f64x2.add(v128.load(a, 16), f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)), s)), 16);
+      v128.store(a, f64x2.add(fresh ? zero : v128.load(a), f64x2.mul(f64x2.promote_low_f32x4(v), s)));
+      v128.store(a, f64x2.add(fresh ? zero : v128.load(a, 16), f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)), s)), 16);
       a += 32;
       c += 16;
     }
     for (; j < accWidth; j++) {
-      store<f64>(a, load<f64>(a) + <f64>load<f32>(c) * f64x2.extract_lane(s, 0));
+      store<f64>(a, (fresh ? 0 : load<f64>(a)) + <f64>load<f32>(c) * f64x2.extract_lane(s, 0));
       a += 8;
       c += 4;
     }

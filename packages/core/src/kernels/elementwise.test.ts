@@ -186,6 +186,16 @@ describe.skipIf(!wasm)('element-wise WASM kernels against the TypeScript loops',
     reference.accumulate(partRef, cur, scales, batch, width, outWidth);
     expect(Array.from(part)).toEqual(Array.from(partRef));
     for (let b = 0; b < batch; b++) for (let j = 0; j < outWidth; j++) expect(part[b * outWidth + j]).toBe(cur[b * width + j]! * scales[b]!);
+    // Fresh: the same bits as zero-filling first, whatever acc held (a −0 product sums to +0 either way).
+    cur[0] = -0;
+    for (const [fn, label] of [[kernels.accumulate, 'kernel'], [reference.accumulate, 'reference']] as const) {
+      const zeroed = new Float64Array(batch * outWidth);
+      fn(zeroed, cur, scales, batch, width, outWidth);
+      const fresh = Float64Array.from(uniform(batch * outWidth, 'acc/stale', -1, 1));
+      fn(fresh, cur, scales, batch, width, outWidth, true);
+      expect(Array.from(fresh).map((v) => Object.is(v, -0) ? '-0' : v), label).toEqual(Array.from(zeroed).map((v) => Object.is(v, -0) ? '-0' : v));
+      expect(Object.is(fresh[0], 0), label).toBe(true);
+    }
     const out = new Float32Array(batch * outWidth);
     const want = new Float32Array(batch * outWidth);
     kernels.narrow(acc, out, batch, width, outWidth, 1234.5);

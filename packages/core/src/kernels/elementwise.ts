@@ -144,12 +144,18 @@ export const kernels = {
   /**
    * acc[b, j] += cur[b, j]·scales[b] for j < accWidth (default width), cur rows holding `width` values and
    * acc rows accWidth (a read's digital sum of one block; the padding columns past accWidth are dropped).
+   * `fresh` starts from zero instead of acc's contents: exactly zero-filling acc first, one pass fewer.
    */
-  accumulate(acc: Float64Array, cur: Float32Array, scales: Float32Array, batch: number, width: number, accWidth = width): void {
+  accumulate(acc: Float64Array, cur: Float32Array, scales: Float32Array, batch: number, width: number, accWidth = width, fresh = false): void {
     const m = elementwiseModule()?.begin();
-    if (!m) return reference.accumulate(acc, cur, scales, batch, width, accWidth);
-    m.api.accumulate(m.inout(acc), m.in(cur), m.in(scales), batch, width, accWidth);
+    if (!m) return reference.accumulate(acc, cur, scales, batch, width, accWidth, fresh);
+    m.api.accumulate(fresh ? m.out(acc) : m.inout(acc), m.in(cur), m.in(scales), batch, width, accWidth, fresh ? 1 : 0);
     m.end();
+  },
+
+  /** True when `a` lives in the kernels' memory (kernels then read it in place, without a copy). */
+  resident(a: Float32Array | Float64Array): boolean {
+    return elementwiseModule()?.resident(a) ?? false;
   },
 
   /** out[b, j] = acc[b, j]·f for the first outWidth of each row of `width` accumulators (to f32). */
@@ -335,12 +341,12 @@ export const reference = {
     }
   },
 
-  accumulate(acc: Float64Array, cur: Float32Array, scales: Float32Array, batch: number, width: number, accWidth = width): void {
+  accumulate(acc: Float64Array, cur: Float32Array, scales: Float32Array, batch: number, width: number, accWidth = width, fresh = false): void {
     for (let b = 0; b < batch; b++) {
       const s = scales[b]!;
       const a = b * accWidth;
       const c = b * width;
-      for (let j = 0; j < accWidth; j++) acc[a + j]! += cur[c + j]! * s;
+      for (let j = 0; j < accWidth; j++) acc[a + j] = (fresh ? 0 : acc[a + j]!) + cur[c + j]! * s;
     }
   },
 

@@ -7,12 +7,12 @@ import { kernels } from './elementwise.js';
  *
  * `cur` holds passes·batch rows (pass-major, as a streaming DAC drives them), each row the slices' outputs
  * side by side. `acc` rows hold the first accWidth (≤ width) columns only: the padding columns of the tile
- * grid are never summed. Without slices every pass is the plain accumulate kernel (a pass weight of 1 leaves the
+ * grid are never summed. `fresh` sums into zeros instead of acc's contents (the first sum of a read). Without slices every pass is the plain accumulate kernel (a pass weight of 1 leaves the
  * row scales untouched, so reads without streams or slices stay exactly as they were).
  */
 export function shiftAdd(
   acc: Float64Array, cur: Float32Array, scales: Float32Array, batch: number, width: number,
-  passWeights: readonly number[], sliceWeights: readonly number[], accWidth = width,
+  passWeights: readonly number[], sliceWeights: readonly number[], accWidth = width, fresh = false,
 ): void {
   const slices = sliceWeights.length;
   if (slices === 1) {
@@ -24,10 +24,11 @@ export function shiftAdd(
       const f = passWeights[p]! * w;
       if (f === 1) rowScales.set(scales.subarray(0, batch));
       else for (let b = 0; b < batch; b++) rowScales[b] = f * scales[b]!;
-      kernels.accumulate(acc, cur.subarray(p * batch * width, (p + 1) * batch * width), rowScales, batch, width, accWidth);
+      kernels.accumulate(acc, cur.subarray(p * batch * width, (p + 1) * batch * width), rowScales, batch, width, accWidth, fresh && p === 0);
     }
     return;
   }
+  if (fresh) acc.fill(0, 0, batch * accWidth);
   const stride = slices * width;
   for (let p = 0; p < passWeights.length; p++) {
     const wp = passWeights[p]!;

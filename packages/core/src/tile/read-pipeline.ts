@@ -82,8 +82,8 @@ export function readLayer(
 
   // The digital sums keep only the layer's own outputs: padding columns are converted (the ADC groups
   // see whole tiles) but never summed, which matters for narrow layers on wide tiles (conv1: 6 of 64).
+  // Not zero-filled: the first shift-and-add of the read writes it (`fresh`).
   const acc = scratch.float64('acc', batch * outWidth);
-  acc.fill(0);
   const digital = scratch.float32('digital', batch * lines);
   const driven = scratch.float32('driven', passes * batch * lines);
   const merged = merge ? scratch.float32('merged', batch * lines) : driven;
@@ -100,9 +100,10 @@ export function readLayer(
   // 64 backward. Equal to the full-width read (exactly where a block's lines fit one K block of the GEMM,
   // 256; within float rounding otherwise). The activity counts still count every line.
   const narrow = (options.narrow ?? true) && !inputHooks.length;
-  // The inputs, copied once into the kernels' memory so each block's gather reads them in place.
-  const x = scratch.float32('input', batch * inWidth);
-  x.set(input.data);
+  // The inputs in the kernels' memory, where each block's gather reads them in place: copied once unless
+  // they already live there (im2col's patch rows and a conv layer's δ rows do).
+  let x = input.data;
+  if (!kernels.resident(x)) (x = scratch.float32('input', batch * inWidth)).set(input.data);
   for (let block = 0; block < blocks; block++) {
     const start = block * lines;
     const used = Math.min(lines, inWidth - start);
@@ -148,7 +149,7 @@ export function readLayer(
         [iA, iB] = [iB, iA];
         sensedOut = iA;
       }
-      shiftAdd(acc, sensedOut, scales, batch, width, merge ? ONE : run.count === passes ? passWeights : passWeights.slice(run.first, run.first + run.count), sliceWeights, outWidth);
+      shiftAdd(acc, sensedOut, scales, batch, width, merge ? ONE : run.count === passes ? passWeights : passWeights.slice(run.first, run.first + run.count), sliceWeights, outWidth, block === 0 && run === runs[0]);
     }
   }
 
