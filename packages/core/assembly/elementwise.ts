@@ -495,16 +495,17 @@ export function dac(src: usize, dst: usize, scales: usize, batch: i32, lines: i3
 /**
  * Signed ADC codes of a batch × width block: group g (tile) of `groupWidth` columns has its own step;
  * dst = clamp(roundAway(src·inv[g]), ±levels)·step[g]. `steps` and `invs` are f64 arrays of the groups.
+ * Only columns below `limit` (≤ width) are converted; the rest of dst is left as it was.
  */
-export function adc(src: usize, dst: usize, batch: i32, width: i32, groupWidth: i32, steps: usize, invs: usize, levels: f64): void {
+export function adc(src: usize, dst: usize, batch: i32, width: i32, groupWidth: i32, steps: usize, invs: usize, levels: f64, limit: i32): void {
   const hi = f64x2.splat(levels);
   const lo = f64x2.splat(-levels);
-  const groups = (width + groupWidth - 1) / groupWidth;
+  const groups = (limit + groupWidth - 1) / groupWidth;
   for (let g = 0; g < groups; g++) {
     const st = f64x2.splat(load<f64>(steps + ((g as usize) << 3)));
     const iv = f64x2.splat(load<f64>(invs + ((g as usize) << 3)));
     const j0 = g * groupWidth;
-    const j1 = min(width, j0 + groupWidth);
+    const j1 = min(limit, j0 + groupWidth);
     for (let b = 0; b < batch; b++) {
       let j = b * width + j0;
       const end = b * width + j1;

@@ -57,8 +57,10 @@ export const adc = defineAdc({
         }
         if (steps.length !== groups) steps = new Float64Array(groups);
         for (let g = 0; g < groups; g++) steps[g] = (p.fullScale || cal.max[g]!) / levels;
-        // Codes round half away from zero and clip to the converter's ±levels.
-        kernels.adc(src, dst, ctx.batch, ctx.width, ctx.groupWidth, steps, levels);
+        // Codes round half away from zero and clip to the converter's ±levels. Each code depends on its own
+        // output and group step only, so the columns the layer never sums (tile padding) are not converted;
+        // the calibration above still sees them, as the hardware's converters would.
+        kernels.adc(src, dst, ctx.batch, ctx.width, ctx.groupWidth, steps, levels, ctx.summed ?? ctx.width);
       },
     };
   },

@@ -55,6 +55,28 @@ describe('adc', () => {
     expect(out[4]).toBe(10);
   });
 
+  it('converts only the summed columns when the read names them, still calibrating on every column', () => {
+    const make = () => adc.create(pluginContext(), adc.meta.params.parse({ bits: 4, calibrationReads: 2 }));
+    const [all, summed] = [make(), make()];
+    // Columns 6 and 7 are padding (summed: 6), and they carry group 1's largest outputs while calibrating.
+    const reads = [
+      Matrix.from([[1, -0.5, 0.25, 0, 1, 2, -9, 0.5]]),
+      Matrix.from([[0.3, 0.2, -0.1, 0.1, 1, 2, 3, 12]]),
+      Matrix.from([[5, -3, 1, 2, 7, 8, -9, 0.5]]),
+    ];
+    const got = new Float32Array(8);
+    for (const m of reads) {
+      const want = new Float32Array(8);
+      got.fill(-1);
+      all.convert(m.data, want, { ...ctx(m), groupWidth: 4 });
+      summed.convert(m.data, got, { ...ctx(m), groupWidth: 4, summed: 6 });
+      expect(Array.from(got.subarray(0, 6))).toEqual(Array.from(want.subarray(0, 6)));
+      expect(Array.from(got.subarray(6))).toEqual([-1, -1]);
+    }
+    // Group 1's step came from the padding: 12/7, so 8 reads as 5 steps (not clipped at a full scale of 2).
+    expect(got[5]).toBeCloseTo(60 / 7, 5);
+  });
+
   it('uses a given full scale', () => {
     const a = adc.create(pluginContext(), adc.meta.params.parse({ bits: 2, fullScale: '1 uA' }));
     const m = Matrix.from([[2e-6, 0.4e-6, -0.6e-6, 0]]);

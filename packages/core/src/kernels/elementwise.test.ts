@@ -168,6 +168,14 @@ describe.skipIf(!wasm)('element-wise WASM kernels against the TypeScript loops',
     expect(Array.from(a)).toEqual(Array.from(b));
     expect(a[0]).toBe(0.5);
     expect(a[1]).toBe(-0.5);
+    // A limit converts the first columns of each row exactly as before and leaves the others untouched.
+    for (const limit of [6, 4, 1]) {
+      for (const [fn, label] of [[kernels.adc, 'kernel'], [reference.adc, 'reference']] as const) {
+        const part = new Float32Array(batch * width).fill(7);
+        fn(src, part, batch, width, groupWidth, steps, 3, limit);
+        for (let k = 0; k < part.length; k++) expect(part[k], `${label} limit ${limit} at ${k}`).toBe(k % width < limit ? a[k] : 7);
+      }
+    }
   });
 
   it('read accumulation and narrowing to f32 are exact', () => {

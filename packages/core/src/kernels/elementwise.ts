@@ -98,15 +98,20 @@ export const kernels = {
     m.end();
   },
 
-  /** Signed ADC codes per group of `groupWidth` columns with per-group step; see reference.adc. */
-  adc(src: Float32Array, dst: Float32Array, batch: number, width: number, groupWidth: number, steps: Float64Array, levels: number): void {
+  /**
+   * Signed ADC codes per group of `groupWidth` columns with per-group step; see reference.adc. Only the
+   * columns below `limit` (default: all) are converted; the others of dst keep their values.
+   */
+  adc(src: Float32Array, dst: Float32Array, batch: number, width: number, groupWidth: number, steps: Float64Array, levels: number, limit = width): void {
     const m = elementwiseModule()?.begin();
-    if (!m) return reference.adc(src, dst, batch, width, groupWidth, steps, levels);
+    if (!m) return reference.adc(src, dst, batch, width, groupWidth, steps, levels, limit);
     const n = batch * width;
     if (invs.length !== steps.length) invs = new Float64Array(steps.length);
     for (let g = 0; g < steps.length; g++) invs[g] = steps[g] === 0 ? 0 : 1 / steps[g]!;
     const a = m.in(src.length === n ? src : src.subarray(0, n));
-    m.api.adc(a, m.out(dst.length === n ? dst : dst.subarray(0, n)), batch, width, groupWidth, m.in(steps), m.in(invs), levels);
+    // Converting only some columns writes only those: dst goes in as well as out, so a staged copy keeps the rest.
+    const out = dst.length === n ? dst : dst.subarray(0, n);
+    m.api.adc(a, limit < width ? m.inout(out) : m.out(out), batch, width, groupWidth, m.in(steps), m.in(invs), levels, Math.min(limit, width));
     m.end();
   },
 
@@ -297,13 +302,14 @@ export const reference = {
   },
 
   /** dst = clamp(roundAway(src/step_g), ±levels)·step_g, per group g of `groupWidth` columns (step 0 gives 0). */
-  adc(src: Float32Array, dst: Float32Array, batch: number, width: number, groupWidth: number, steps: Float64Array, levels: number): void {
-    const groups = Math.ceil(width / groupWidth);
+  adc(src: Float32Array, dst: Float32Array, batch: number, width: number, groupWidth: number, steps: Float64Array, levels: number, limit = width): void {
+    const upTo = Math.min(limit, width);
+    const groups = Math.ceil(upTo / groupWidth);
     for (let g = 0; g < groups; g++) {
       const step = steps[g]!;
       const inv = step === 0 ? 0 : 1 / step;
       const j0 = g * groupWidth;
-      const j1 = Math.min(width, j0 + groupWidth);
+      const j1 = Math.min(upTo, j0 + groupWidth);
       for (let b = 0; b < batch; b++) {
         for (let j = b * width + j0, end = b * width + j1; j < end; j++) {
           const q = roundAway(src[j]! * inv);

@@ -34,7 +34,7 @@ export interface ElementwiseExports {
   series(src: number, r: number, out: number, n: number): void;
   combine(plus: number, minus: number, out: number, rows: number, cols: number, transposed: number, squared: number): void;
   dac(src: number, dst: number, scales: number, batch: number, lines: number, absMax: number, range: number, levels: number, vRead: number): void;
-  adc(src: number, dst: number, batch: number, width: number, groupWidth: number, steps: number, invs: number, levels: number): void;
+  adc(src: number, dst: number, batch: number, width: number, groupWidth: number, steps: number, invs: number, levels: number, limit: number): void;
   countNonzero(src: number, n: number): number;
   gather(src: number, dst: number, batch: number, srcWidth: number, start: number, used: number, lines: number): void;
   im2col(x: number, out: number, batch: number, channels: number, height: number, width: number, k: number, stride: number, pad: number, outH: number, outW: number): void;

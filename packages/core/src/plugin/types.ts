@@ -47,6 +47,13 @@ export interface ReadContext {
   readonly width: number;
   /** Sensed lines per tile along the output (tileCols forward, tileRows backward): one ADC group. */
   readonly groupWidth: number;
+  /**
+   * When set, only columns [0, summed) of each row reach the layer's output (the layer's own outputs; the
+   * rest are tile padding, dropped after conversion). A converter whose code for one column does not depend
+   * on the others may leave the rest unconverted; state that depends on every output (a calibration) should
+   * still read them. Unset when the slices of a device are read side by side.
+   */
+  readonly summed?: number;
   /** The drive voltages of this block (batch × lines driven). */
   readonly voltages: Matrix;
   /** G+² + G−² of the effective conductances of this block (lines driven × width), for read-noise models. */

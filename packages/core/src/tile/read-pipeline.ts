@@ -120,7 +120,7 @@ export function readLayer(
       let vIn = merge ? merged.subarray(0, batch * driveLines) : driven.subarray(run.first * batch * driveLines, (run.first + run.count) * batch * driveLines);
       let voltages = new Matrix(rows, driveLines, vIn);
       const ctx: ReadContext = {
-        direction, block, batch: rows, width: sensed, groupWidth,
+        direction, block, batch: rows, width: sensed, groupWidth, ...(sliceWeights.length === 1 ? { summed: outWidth } : {}),
         get voltages() {
           return voltages;
         },
