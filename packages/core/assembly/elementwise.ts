@@ -683,6 +683,41 @@ export function rowAbsMax(src: usize, out: usize, batch: i32, cols: i32): void {
   }
 }
 
+/**
+ * out[g] = max(out[g], max |src[b, j]|) over every row b and the columns j of group g (`groupWidth` wide) of
+ * a batch × width block (out is f64, one per group). NaNs are skipped, as `v > max` skips them.
+ */
+export function groupAbsMax(src: usize, out: usize, batch: i32, width: i32, groupWidth: i32): void {
+  const groups = (width + groupWidth - 1) / groupWidth;
+  for (let g = 0; g < groups; g++) {
+    const j0 = g * groupWidth;
+    const j1 = min(width, j0 + groupWidth);
+    // pmax(m, x) keeps m when x is NaN.
+    let m = f32x4.splat(0);
+    let r: f32 = 0;
+    for (let b = 0; b < batch; b++) {
+      let p = src + ((<usize>(b * width + j0)) << 2);
+      let j = j0;
+      for (; j + 4 <= j1; j += 4) {
+        m = f32x4.pmax(m, f32x4.abs(v128.load(p)));
+        p += 16;
+      }
+      for (; j < j1; j++) {
+        const v = abs(load<f32>(p));
+        if (v > r) r = v;
+        p += 4;
+      }
+    }
+    for (let l = 0; l < 4; l++) {
+      const v = f32x4.extract_lane(m, 0);
+      if (v > r) r = v;
+      m = i32x4.shuffle(m, m, 1, 2, 3, 0);
+    }
+    const o = out + ((g as usize) << 3);
+    if (<f64>r > load<f64>(o)) store<f64>(o, <f64>r);
+  }
+}
+
 /** dst[b, j] = f32(src[b, j] + scales[b]·z[b, j]) (f64 arithmetic, as the TypeScript loop does). */
 export function addRowNoise(src: usize, z: usize, dst: usize, scales: usize, batch: i32, width: i32): void {
   for (let b = 0; b < batch; b++) {

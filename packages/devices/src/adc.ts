@@ -23,6 +23,7 @@ export const adc = defineAdc({
     // Per block (tile row forward, tile column backward) and group (tile within the block).
     const observed = new Map<number, { reads: number; max: Float64Array }>();
     let steps = new Float64Array(0);
+    let seen: Float64Array = new Float64Array(0);
     return {
       exact: levels === 0,
       snapshot: () => [...observed].map(([block, cal]) => ({ block, reads: cal.reads, max: Array.from(cal.max) })),
@@ -41,17 +42,14 @@ export const adc = defineAdc({
         let cal = observed.get(ctx.block);
         if (!cal) observed.set(ctx.block, (cal = { reads: 0, max: new Float64Array(groups) }));
         if (!p.fullScale && cal.reads < p.calibrationReads) {
+          // max |output| per group, then × headroom: rounding is monotonic, so this is the largest rounded
+          // |output|·headroom exactly.
+          if (seen.length !== groups) seen = kernels.float64(groups);
+          seen.fill(0);
+          kernels.groupAbsMax(src, seen, ctx.batch, ctx.width, ctx.groupWidth);
           for (let g = 0; g < groups; g++) {
-            const j0 = g * ctx.groupWidth;
-            const j1 = Math.min(ctx.width, j0 + ctx.groupWidth);
-            let max = cal.max[g]!;
-            for (let b = 0; b < ctx.batch; b++) {
-              for (let j = b * ctx.width + j0, end = b * ctx.width + j1; j < end; j++) {
-                const v = Math.abs(src[j]!) * p.headroom;
-                if (v > max) max = v;
-              }
-            }
-            cal.max[g] = max;
+            const v = seen[g]! * p.headroom;
+            if (v > cal.max[g]!) cal.max[g] = v;
           }
           cal.reads++;
         }

@@ -153,6 +153,23 @@ describe.skipIf(!wasm)('element-wise WASM kernels against the TypeScript loops',
     }
   });
 
+  it('group |max| of a block: every row, partial groups, NaNs skipped, never below the running max', () => {
+    const [batch, width, groupWidth] = [5, 11, 4];
+    const src = Float32Array.from(uniform(batch * width, 'gmax', -3, 3));
+    src[3] = Number.NaN;
+    src[width + 9] = -7.5; // the last, partial group's largest, negative
+    for (const start of [0, 5]) {
+      const a = Float64Array.from([start, start, start]);
+      const b = Float64Array.from(a);
+      kernels.groupAbsMax(src, a, batch, width, groupWidth);
+      reference.groupAbsMax(src, b, batch, width, groupWidth);
+      expect(Array.from(a)).toEqual(Array.from(b));
+      expect(a[2]).toBe(7.5);
+      const plain = (g: number) => Math.max(start, ...Array.from({ length: batch }, (_, r) => Array.from(src.subarray(r * width + g * groupWidth, Math.min(width, (g + 1) * groupWidth) + r * width), Math.abs).filter((v) => !Number.isNaN(v))).flat());
+      expect(Array.from(a)).toEqual([plain(0), plain(1), plain(2)]);
+    }
+  });
+
   it('ADC codes are exact per group, including partial groups, ties and a zero step', () => {
     const batch = 3;
     const width = 11;

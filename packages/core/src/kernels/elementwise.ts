@@ -123,6 +123,15 @@ export const kernels = {
   },
 
   /** out[b] = max |src[b, i]| over each batch row of `cols` values. */
+  /** out[g] = max(out[g], max |src| over every row and the columns of group g); see reference.groupAbsMax. */
+  groupAbsMax(src: Float32Array, out: Float64Array, batch: number, width: number, groupWidth: number): void {
+    const m = elementwiseModule()?.begin();
+    if (!m) return reference.groupAbsMax(src, out, batch, width, groupWidth);
+    const n = batch * width;
+    m.api.groupAbsMax(m.in(src.length === n ? src : src.subarray(0, n)), m.inout(out), batch, width, groupWidth);
+    m.end();
+  },
+
   rowAbsMax(src: Float32Array, out: Float32Array, batch: number, cols: number): void {
     const m = elementwiseModule()?.begin();
     if (!m) return reference.rowAbsMax(src, out, batch, cols);
@@ -323,6 +332,22 @@ export const reference = {
     let c = 0;
     for (let k = 0; k < src.length; k++) if (src[k] !== 0) c++;
     return c;
+  },
+
+  groupAbsMax(src: Float32Array, out: Float64Array, batch: number, width: number, groupWidth: number): void {
+    const groups = Math.ceil(width / groupWidth);
+    for (let g = 0; g < groups; g++) {
+      const j0 = g * groupWidth;
+      const j1 = Math.min(width, j0 + groupWidth);
+      let max = out[g]!;
+      for (let b = 0; b < batch; b++) {
+        for (let j = b * width + j0, end = b * width + j1; j < end; j++) {
+          const v = Math.abs(src[j]!);
+          if (v > max) max = v;
+        }
+      }
+      out[g] = max;
+    }
   },
 
   rowAbsMax(src: Float32Array, out: Float32Array, batch: number, cols: number): void {

@@ -40,6 +40,7 @@ export interface ElementwiseExports {
   im2col(x: number, out: number, batch: number, channels: number, height: number, width: number, k: number, stride: number, pad: number, outH: number, outW: number): void;
   col2im(cols: number, out: number, batch: number, channels: number, height: number, width: number, k: number, stride: number, pad: number, outH: number, outW: number): void;
   rowAbsMax(src: number, out: number, batch: number, cols: number): void;
+  groupAbsMax(src: number, out: number, batch: number, width: number, groupWidth: number): void;
   addRowNoise(src: number, z: number, dst: number, scales: number, batch: number, width: number): void;
   accumulate(acc: number, cur: number, scales: number, batch: number, width: number, accWidth: number, fresh: number): void;
   narrow(acc: number, out: number, batch: number, width: number, outWidth: number, f: number): void;
