@@ -166,9 +166,12 @@ export class TiledCrossbar {
       if (padded) return padded;
       const g = typeof grad === 'function' ? grad() : grad;
       assertShape(g, rows, cols, `${this.name}.update`);
+      if (rows === paddedRows && cols === paddedCols) return (padded = g.data);
+      // Only the layer's own block is written here, so the padding keeps the zeros the buffer was
+      // allocated with (this tile is its only user): no fill per step.
       padded = this.scratch.float32('grad', paddedRows * paddedCols);
-      padded.fill(0);
-      for (let i = 0; i < rows; i++) padded.set(g.data.subarray(i * cols, (i + 1) * cols), i * paddedCols);
+      if (cols === paddedCols) padded.set(g.data);
+      else for (let i = 0; i < rows; i++) padded.set(g.data.subarray(i * cols, (i + 1) * cols), i * paddedCols);
       return padded;
     };
     const step = {
