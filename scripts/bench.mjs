@@ -1,17 +1,21 @@
 // `pnpm bench`: speed figures measured side by side in one run, never part of the tests.
-//   node scripts/bench.mjs [--json] [--train-limit N] [--reps N] [--threads N] [--no-gemm] [--backend B] [--cnn]
+//   node scripts/bench.mjs [--json] [--train-limit N] [--reps N] [--threads N] [--no-gemm] [--backend B] [--cnn] [--resnet]
 // 1. GEMM GFLOP/s of each kernel on the MLP's training shapes: reference TypeScript, and each WASM SIMD build
 //    on 1 thread and on every thread (TXSIM_THREADS or the core count; --threads N overrides), numpy's
 //    matmul, and each core's multiply-add ceiling (WASM f32x4, native widest vector) with the best
 //    1-thread GEMM as a share of it.
 // 2. Training time of the examples on the same kernels (--backend, default auto: native if built, else
 //    WASM): plain digital, ideal crossbar, TxSim crossbar, aihwkit's example 3 (exact and sampled pulse
-//    trains), and with --cnn LeNet-5 digital / TxSim, as medians over interleaved repetitions, and their
-//    ratios to digital training of the same network.
+//    trains), with --cnn LeNet-5 digital / TxSim, and with --resnet ResNet-20 digital / TxSim preset on
+//    synthetic 3×32×32 images (batch 32, 320 images per pass, reported per 1,000), as medians over
+//    interleaved repetitions, and their ratios to digital training of the same network.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { benchCeilings, benchGemm, busyNote, formatCeilings, formatTable } from './bench-gemm.mjs';
 import { Trainer } from '../packages/core/dist/index.js';
-import { buildNetwork, loadMnist } from '../packages/models/dist/index.js';
+import { buildNetwork, loadDataset, loadMnist } from '../packages/models/dist/index.js';
 import { createPluginContainer, createRunContainer, loadSpec } from '../packages/cli/dist/index.js';
 
 const args = process.argv.slice(2);
@@ -59,6 +63,20 @@ if (args.includes('--cnn')) {
     { name: 'lenet5-txsim', file: 'examples/txsim/lenet5-mnist-txsim.yaml', digital: false, baseline: 'lenet5-digital' },
   );
 }
+if (args.includes('--resnet')) {
+  // A spec file for the run: ResNet-20 with the TxSim preset's crossbars on seeded synthetic CIFAR-shaped data.
+  const file = join(mkdtempSync(join(tmpdir(), 'txsim-bench-')), 'resnet20.json');
+  writeFileSync(file, JSON.stringify({
+    name: 'resnet20-bench', preset: 'txsim-agsi-reram', seed: 1,
+    data: { dataset: 'synthetic', shape: [3, 32, 32], classes: 10, trainSize: 320, testSize: 1 },
+    model: { type: 'resnet20' },
+    training: { epochs: 1, batchSize: 32, learningRate: 0.1 },
+  }));
+  configs.push(
+    { name: 'resnet20-digital', file, digital: true, baseline: 'resnet20-digital', own: true },
+    { name: 'resnet20-txsim', file, digital: false, baseline: 'resnet20-digital', own: true },
+  );
+}
 const data = loadMnist({ trainLimit, testLimit: 1 });
 const plugins = createPluginContainer();
 
@@ -71,18 +89,30 @@ async function timeEpoch(config) {
   const run = createRunContainer({ seed: resolved.spec.seed, backend });
   const net = buildNetwork(run, resolved);
   const { batchSize, learningRate } = resolved.spec.training;
+  // Configs with their own data set load it before the clock starts.
+  const sets = config.own ? loadDataset(resolved.spec.data, resolved.spec.seed) : data;
   const t0 = performance.now();
-  await run.resolve(Trainer).train(net, data.train, data.test, { epochs: 1, batchSize, learningRate });
-  return (performance.now() - t0) / 1000;
+  await run.resolve(Trainer).train(net, sets.train, sets.test, { epochs: 1, batchSize, learningRate });
+  return { seconds: (performance.now() - t0) / 1000, examples: sets.train.labels.length };
 }
 
 const times = Object.fromEntries(configs.map((c) => [c.name, []]));
-for (let r = 0; r < reps; r++) for (const c of configs) times[c.name].push(await timeEpoch(c));
-say(`\nTraining time (backend ${backend}), ${trainLimit} examples per pass, batch 64, median of ${reps} interleaved runs`);
+const examples = {};
+for (let r = 0; r < reps; r++) {
+  for (const c of configs) {
+    const t = await timeEpoch(c);
+    times[c.name].push(t.seconds);
+    examples[c.name] = t.examples;
+  }
+}
+say(`\nTraining time (backend ${backend}), ${trainLimit} MNIST examples per pass (batch 64), median of ${reps} interleaved runs`);
 for (const c of configs) {
   const s = median(times[c.name]);
   const digital = median(times[c.baseline]);
-  const perEpoch = (s * 60000) / trainLimit;
-  say(`  ${c.name.padEnd(20)} ${s.toFixed(2).padStart(7)} s   ≈ ${perEpoch.toFixed(1).padStart(6)} s per 60k epoch   ${(s / digital).toFixed(2)}× ${c.baseline}`);
-  emit({ kind: 'epoch', config: c.name, backend, examples: trainLimit, seconds: s, secondsPer60k: perEpoch, baseline: c.baseline, ratioToDigital: s / digital });
+  const n = examples[c.name];
+  // MNIST runs as a 60k epoch; ResNet-20's synthetic set per 1,000 images.
+  const [per, unit] = c.own ? [1000, 'per 1,000 images'] : [60000, 'per 60k epoch'];
+  const scaled = (s * per) / n;
+  say(`  ${c.name.padEnd(20)} ${s.toFixed(2).padStart(7)} s   ≈ ${scaled.toFixed(1).padStart(6)} s ${unit.padEnd(16)} ${(s / digital).toFixed(2)}× ${c.baseline}`);
+  emit({ kind: 'epoch', config: c.name, backend, examples: n, seconds: s, ...(c.own ? { secondsPer1000: scaled } : { secondsPer60k: scaled }), baseline: c.baseline, ratioToDigital: s / digital });
 }

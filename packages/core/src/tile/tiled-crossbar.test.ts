@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { kernels } from '../kernels/elementwise.js';
 import { Matrix } from '../matrix/matrix.js';
 import { ReferenceBackend } from '../matrix/reference-backend.js';
 import type { NonidealityHooks, Phase } from '../plugin/types.js';
@@ -42,6 +43,21 @@ describe('TiledCrossbar with lossless components', () => {
     expect(maxAbsDiff(xb.forward(x), product(x, w))).toBeLessThan(1e-5);
     expect(maxAbsDiff(xb.backward(d), product(d, w, true))).toBeLessThan(1e-5);
     expect(maxAbsDiff(xb.weights(), w)).toBeLessThan(1e-6);
+  });
+
+  it('reads of different tiles share one set of read buffers, each read still giving its own tile\'s product', () => {
+    // Large enough that the read buffers dominate what a read allocates: 4,096 rows of input.
+    const big = randomMatrix(4096, 20, 'big');
+    const [a, b] = [new TiledCrossbar('a', geometry, components(), backend, w), new TiledCrossbar('b', geometry, components(), backend, randomMatrix(20, 13, 'w2'))];
+    const memory = () => kernels.float32(1).buffer.byteLength;
+    const ya = a.forward(big);
+    const before = memory();
+    const yb = b.forward(big);
+    // Per-tile buffers would add ~4,096 × (8 + 5·13 f32 + 13 f64) bytes ≈ 0.9 MB of kernel memory here.
+    expect(memory()).toBe(before);
+    expect(maxAbsDiff(ya, product(big, w))).toBeLessThan(1e-5);
+    expect(maxAbsDiff(yb, product(big, b.weights()))).toBeLessThan(1e-5);
+    expect(maxAbsDiff(a.forward(big), ya)).toBe(0);
   });
 
   it('applies W ← W − η·∇W through the update pipeline', () => {

@@ -17,6 +17,14 @@ export interface CrossbarState {
 }
 
 /**
+ * Work buffers of reads, shared by every tile in the process: a read uses them only while it runs and
+ * reads never nest, so one set sized for the largest layer serves all. (One set per tile held ~1.7 GB for
+ * ResNet-20 at batch 32 with the TxSim preset, and a second such network in the same process overflowed
+ * the kernels' 4 GiB memory.) Update buffers stay per tile: some carry state from one step to the next.
+ */
+const readScratch = new Scratch();
+
+/**
  * A layer's weight matrix held as conductances on a grid of crossbar tiles, as a differential pair
  * with s = (gmax − gmin)/wMax siemens per weight unit, so |w| ≤ wMax fits. The mid-range mapping puts
  * w at G± = gmid ± w·s/2 (both devices can move either way); the sign-split mapping (TxSim's positive
@@ -139,12 +147,12 @@ export class TiledCrossbar {
 
   /** x (batch × rows) → x·W through the array, as the hardware would compute it. */
   forward(x: Matrix): Matrix {
-    return readLayer('forward', x, this.geometry, this.components, this.effective.get('forward'), this.backend, this.scratch, this.activity.forward, 1 / this.siemensPerWeight);
+    return readLayer('forward', x, this.geometry, this.components, this.effective.get('forward'), this.backend, readScratch, this.activity.forward, 1 / this.siemensPerWeight);
   }
 
   /** δ (batch × cols) → δ·Wᵀ through the array. */
   backward(delta: Matrix): Matrix {
-    return readLayer('backward', delta, this.geometry, this.components, this.effective.get('backward'), this.backend, this.scratch, this.activity.backward, 1 / this.siemensPerWeight);
+    return readLayer('backward', delta, this.geometry, this.components, this.effective.get('backward'), this.backend, readScratch, this.activity.backward, 1 / this.siemensPerWeight);
   }
 
   /**
