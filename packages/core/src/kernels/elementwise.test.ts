@@ -395,3 +395,26 @@ function normalCdf(x: number): number {
   const erfc = poly * Math.exp(-(x * x) / 2);
   return x >= 0 ? 1 - erfc / 2 : erfc / 2;
 }
+
+describe.skipIf(!wasm)('kernel memory', () => {
+  // The view lives only inside this function, so it is garbage once it returns.
+  const deadBlock = (n: number) => wasm!.float64(n).byteOffset;
+
+  it('takes back the blocks of dead arrays when asked, and never a live one', async () => {
+    const n = 4 << 20; // 32 MiB of f64
+    const live = wasm!.float64(n);
+    live.fill(1);
+    const address = deadBlock(n);
+    // A WeakRef keeps its target alive until the current job ends (as in training, where networks from
+    // earlier runs are long dead): let it end.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(wasm!.reclaim()).toBeGreaterThanOrEqual(n * 8);
+    // The dead block's address is handed out again; the live array keeps its memory and contents.
+    const again = wasm!.float64(n);
+    expect(again.byteOffset).toBe(address);
+    expect(again.every((v) => v === 0)).toBe(true);
+    expect(Math.abs(again.byteOffset - live.byteOffset)).toBeGreaterThanOrEqual(n * 8);
+    expect(live.every((v) => v === 1)).toBe(true);
+    expect(wasm!.reclaim()).toBe(0);
+  });
+});

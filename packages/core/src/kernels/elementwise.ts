@@ -172,6 +172,14 @@ export const kernels = {
     return elementwiseModule()?.resident(a) ?? false;
   },
 
+  /**
+   * Collects garbage and takes back the kernel memory of arrays no longer referenced (see
+   * ElementwiseModule.reclaim); returns the bytes taken back (0 without the WASM module).
+   */
+  reclaim(): number {
+    return elementwiseModule()?.reclaim() ?? 0;
+  },
+
   /** out[b, j] = acc[b, j]·f for the first outWidth of each row of `width` accumulators (to f32). */
   narrow(acc: Float64Array, out: Float32Array, batch: number, width: number, outWidth: number, f: number): void {
     const m = elementwiseModule()?.begin();

@@ -1,10 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 // Both src/kernels/ (vitest) and dist/kernels/ (compiled) sit two levels below the package root.
 const URL_SIMD = new URL('../../build/elementwise-simd.wasm', import.meta.url);
 const PAGE = 65536;
 const ALIGN = 64;
 const MAX_PAGES = 65536; // wasm32: 4 GiB, reserved but not committed
+// Past this much memory, growing first reclaims blocks whose views are garbage (see #reclaim), and again
+// after every further RECLAIM_STEP of growth.
+const RECLAIM_FROM = 1 << 30;
+const RECLAIM_STEP = 256 << 20;
 
 export interface WasmMemory {
   readonly buffer: ArrayBuffer;
@@ -61,6 +67,11 @@ interface Block {
  * in place; any other operand is staged (copied in with `set()`, results copied back). Resident blocks return
  * to a free list (by size) when the view `float64()`/`float32()` returned is garbage-collected, so its owner
  * must keep that view (subarrays alone do not keep the block).
+ *
+ * Those arrays live outside the JavaScript heap, so the heap feels no pressure from them and the collector
+ * may not run for a long time: a process that builds one large network after another kept every old
+ * network's blocks (ResNet-20 with crossbars holds ~0.5 GB) until the 4 GiB memory overflowed. Past 1 GiB,
+ * the module therefore collects garbage itself before growing and takes back the blocks of dead views.
  */
 export class ElementwiseModule {
   readonly api: ElementwiseExports;
@@ -68,7 +79,13 @@ export class ElementwiseModule {
   #top: number;
   readonly #free = new Map<number, number[]>();
   readonly #buffers = new Set<ArrayBufferLike>();
-  readonly #registry = new FinalizationRegistry<Block>((b) => this.#release(b));
+  readonly #registry = new FinalizationRegistry<Block>((b) => {
+    this.#live.delete(b.off);
+    this.#release(b);
+  });
+  /** Every block handed out as a view, by address: what #reclaim checks. */
+  readonly #live = new Map<number, { readonly view: WeakRef<Typed>; readonly block: Block }>();
+  #nextReclaim = RECLAIM_FROM;
   #f64!: Float64Array;
   #f32!: Float32Array;
   #u32!: Uint32Array;
@@ -90,17 +107,47 @@ export class ElementwiseModule {
   /** A Float64Array of n elements in module memory (zeroed). */
   float64(n: number): Float64Array {
     const b = this.#block(n * 8);
-    const v = new Float64Array(this.#memory.buffer, b.off, n);
-    this.#registry.register(v, b);
-    return v;
+    return this.#track(new Float64Array(this.#memory.buffer, b.off, n), b);
   }
 
   /** A Float32Array of n elements in module memory (zeroed). */
   float32(n: number): Float32Array {
     const b = this.#block(n * 4);
-    const v = new Float32Array(this.#memory.buffer, b.off, n);
-    this.#registry.register(v, b);
+    return this.#track(new Float32Array(this.#memory.buffer, b.off, n), b);
+  }
+
+  #track<T extends Typed>(v: T, b: Block): T {
+    this.#registry.register(v, b, b);
+    this.#live.set(b.off, { view: new WeakRef(v), block: b });
     return v;
+  }
+
+  /**
+   * Runs a full garbage collection (when the runtime lets one be started) and takes back at once the blocks
+   * whose views it found dead, without waiting for their finalizers; free blocks at the top of the arena
+   * return to it. Returns the bytes taken back. Growing memory calls this by itself past 1 GiB.
+   */
+  reclaim(): number {
+    collectGarbage();
+    let freed = 0;
+    for (const [off, { view, block }] of this.#live) {
+      if (view.deref() !== undefined) continue;
+      this.#registry.unregister(block);
+      this.#live.delete(off);
+      this.#release(block);
+      freed += block.bytes;
+    }
+    // Free blocks ending at the top give their space back to the arena (largest first is not needed:
+    // each step removes the one block that ends exactly at the top).
+    const byEnd = new Map<number, number>();
+    for (const [bytes, offs] of this.#free) for (const off of offs) byEnd.set(off + bytes, bytes);
+    for (let bytes = byEnd.get(this.#top); bytes !== undefined; bytes = byEnd.get(this.#top)) {
+      const offs = this.#free.get(bytes)!;
+      offs.splice(offs.indexOf(this.#top - bytes), 1);
+      byEnd.delete(this.#top);
+      this.#top -= bytes;
+    }
+    return freed;
   }
 
   /** True if `a` lives in module memory (kernels then use it in place). */
@@ -161,7 +208,19 @@ export class ElementwiseModule {
 
   #block(bytes: number): Block {
     const size = pad(bytes);
-    const reuse = this.#free.get(size)?.pop();
+    let reuse = this.#free.get(size)?.pop();
+    if (reuse === undefined && this.#top + size + ALIGN > Math.min(this.#nextReclaim, MAX_PAGES * PAGE)) {
+      // About to grow past the next reclaim mark (or past the maximum): take back dead views' blocks first.
+      this.reclaim();
+      reuse = this.#free.get(size)?.pop();
+      this.#nextReclaim = Math.max(this.#nextReclaim, this.#top + size) + RECLAIM_STEP;
+      if (reuse === undefined && this.#top + size + ALIGN > MAX_PAGES * PAGE) {
+        throw new RangeError(
+          `txsim kernels: ${size} more bytes would exceed the 4 GiB of WebAssembly memory ` +
+          `(${this.#top} in use by live arrays); use a smaller batch or fewer networks alive at once`,
+        );
+      }
+    }
     if (reuse !== undefined) {
       new Uint8Array(this.#memory.buffer, reuse, size).fill(0);
       return { off: reuse, bytes: size };
@@ -210,6 +269,27 @@ export class ElementwiseModule {
     this.#views.clear();
   }
 }
+
+/**
+ * A full garbage collection, through `gc` when Node exposes it (--expose-gc) and otherwise from a context
+ * created after enabling the flag at run time. False if neither works.
+ */
+function collectGarbage(): boolean {
+  if (gc === undefined) {
+    gc = (globalThis as { gc?: () => void }).gc ?? null;
+    if (!gc) {
+      try {
+        setFlagsFromString('--expose-gc');
+        gc = runInNewContext('gc') as () => void;
+      } catch {
+        gc = null;
+      }
+    }
+  }
+  gc?.();
+  return gc !== null;
+}
+let gc: (() => void) | null | undefined;
 
 function pad(bytes: number): number {
   return Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);

@@ -1,4 +1,4 @@
-import { BACKEND, buildCrossbar, Matrix, RngFactory, type DependencyContainer, type LayerPlan, type ResolvedSpec } from '@txsim/core';
+import { BACKEND, buildCrossbar, kernels, Matrix, RngFactory, type DependencyContainer, type LayerPlan, type ResolvedSpec } from '@txsim/core';
 import { ReluLayer, SigmoidLayer } from '../layers/activations.js';
 import { AnalogLinearLayer } from '../layers/analog-linear.js';
 import { DenseLayer } from '../layers/dense.js';
@@ -21,6 +21,10 @@ export function initialWeights(rngs: RngFactory, plan: Pick<LayerPlan, 'name' | 
 
 /** The network of a resolved spec (model.type), each conv and linear layer analog or digital as planned. */
 export function buildNetwork(container: DependencyContainer, resolved: ResolvedSpec): Sequential {
+  // A network's arrays live in kernel memory, outside the JavaScript heap, so earlier networks that are
+  // gone may still hold theirs: take that memory back before allocating this one's (one full collection,
+  // tens of milliseconds, once per network).
+  kernels.reclaim();
   const type = resolved.spec.model.type;
   if (type === 'lenet5') return buildLenet5(container, resolved);
   if (type === 'vgg') return buildVgg(container, resolved);
