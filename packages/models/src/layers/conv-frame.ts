@@ -70,10 +70,16 @@ export class ConvFrame {
     const d = new Matrix(patches.rows, outChannels, this.deltaBuf.view(patches.rows * outChannels));
     imagesToRows(dy.data, dy.rows, this.positions, outChannels, d.data);
     this.backend.gemm(patches, d, this.weightGrad, { transA: true });
-    // Sums over batch·P rows (50,000 for a LeNet batch) accumulate in float64.
-    const g = new Float64Array(outChannels);
-    for (let r = 0, o = 0; r < d.rows; r++) for (let c = 0; c < outChannels; c++, o++) g[c]! += d.data[o]!;
-    this.biasGrad.set(g);
+    // Sums over batch·P rows (50,000 for a LeNet batch) accumulate in float64, row by row. One channel at a
+    // time with the sum in a local: the same additions in the same order as accumulating every channel per
+    // row, without a store and reload of the running sum per element (~3× faster).
+    const data = d.data;
+    const n = d.rows * outChannels;
+    for (let c = 0; c < outChannels; c++) {
+      let sum = 0;
+      for (let o = c; o < n; o += outChannels) sum += data[o]!;
+      this.biasGrad[c] = sum;
+    }
     this.delta = d;
     return d;
   }
