@@ -80,9 +80,10 @@ export function readLayer(
     : stacked ? [{ first: 0, count: passes }] : Array.from({ length: passes }, (_, p) => ({ first: p, count: 1 }));
   const runRows = (merge ? 1 : runs[0]!.count) * batch;
 
-  // The digital sums keep only the layer's own outputs: padding columns are converted (the ADC groups
-  // see whole tiles) but never summed, which matters for narrow layers on wide tiles (conv1: 6 of 64).
-  // Not zero-filled: the first shift-and-add of the read writes it (`fresh`).
+  // The digital sums keep only the layer's own outputs: padding columns are sensed (an ADC calibrating on
+  // its tile sees them) but never summed, and an ADC may skip converting them (`ReadContext.summed`), which
+  // matters for narrow layers on wide tiles (conv1: 6 of 64). Not zero-filled: the first shift-and-add of
+  // the read writes it (`fresh`).
   const acc = scratch.float64('acc', batch * outWidth);
   const digital = scratch.float32('digital', batch * lines);
   const driven = scratch.float32('driven', passes * batch * lines);
