@@ -127,10 +127,11 @@ export async function benchGemm({ shapes = DEFAULT_SHAPES, log = () => {}, sampl
 }
 
 /**
- * Each core's multiply-add ceiling with no memory traffic, measured in this run (process CPU time, the best
- * of `samples`: a ceiling is what the core can do, and on a shared machine every disturbance only lowers a
- * sample, so the best is the estimate; a kernel's share of it is then conservative): each WASM build's f32x4 loop (`fmaPeak` in assembly/gemm.ts: FMA in the relaxed build,
- * mul+add in the other) and the native addon's widest-vector loop. Rows `{ kernel, gflops }`.
+ * Each core's multiply-add ceiling with no memory traffic, measured in this run: each WASM build's f32x4
+ * loop (`fmaPeak` in assembly/gemm.ts: FMA in the relaxed build, mul+add in the other) and the native
+ * addon's widest-vector loop. Process CPU time, the best of `samples`: a ceiling is what the core can do,
+ * and on a shared machine a disturbance only lowers a sample, so a kernel's share of the best is
+ * conservative. Rows `{ kernel, gflops }`.
  */
 export async function benchCeilings({ samples = 9, log = () => {} } = {}) {
   const { readFileSync, existsSync } = await import('node:fs');

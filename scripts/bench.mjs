@@ -12,11 +12,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { benchCeilings, benchGemm, busyNote, formatCeilings, formatTable } from './bench-gemm.mjs';
-import { Trainer } from '../packages/core/dist/index.js';
-import { buildNetwork, loadDataset, loadMnist } from '../packages/models/dist/index.js';
-import { createPluginContainer, createRunContainer, loadSpec } from '../packages/cli/dist/index.js';
+import { loadMnist } from '../packages/models/dist/index.js';
+import { createPluginContainer } from '../packages/cli/dist/index.js';
+import { timeTraining } from './time-training.mjs';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -80,21 +79,10 @@ if (args.includes('--resnet')) {
 const data = loadMnist({ trainLimit, testLimit: 1 });
 const plugins = createPluginContainer();
 
-/** Seconds to train one pass over `trainLimit` examples (the one-example evaluation is negligible). */
-async function timeEpoch(config) {
-  const resolved = loadSpec(config.file, plugins, { digital: config.digital, overrides: { epochs: 1 } });
-  if (config.counting) {
-    for (const plan of resolved.layers) if (plan.crossbar) plan.crossbar.updateRule.params.counting = config.counting;
-  }
-  const run = createRunContainer({ seed: resolved.spec.seed, backend });
-  const net = buildNetwork(run, resolved);
-  const { batchSize, learningRate } = resolved.spec.training;
-  // Configs with their own data set load it before the clock starts.
-  const sets = config.own ? loadDataset(resolved.spec.data, resolved.spec.seed) : data;
-  const t0 = performance.now();
-  await run.resolve(Trainer).train(net, sets.train, sets.test, { epochs: 1, batchSize, learningRate });
-  return { seconds: (performance.now() - t0) / 1000, examples: sets.train.labels.length };
-}
+/** One pass of a configuration: MNIST's `trainLimit` examples, or the spec's own data set (loaded untimed). */
+const timeEpoch = (config) => timeTraining(config.file, {
+  plugins, backend, digital: config.digital, counting: config.counting, data: config.own ? undefined : data,
+});
 
 const times = Object.fromEntries(configs.map((c) => [c.name, []]));
 const examples = {};

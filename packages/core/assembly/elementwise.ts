@@ -708,11 +708,8 @@ export function groupAbsMax(src: usize, out: usize, batch: i32, width: i32, grou
         p += 4;
       }
     }
-    for (let l = 0; l < 4; l++) {
-      const v = f32x4.extract_lane(m, 0);
-      if (v > r) r = v;
-      m = i32x4.shuffle(m, m, 1, 2, 3, 0);
-    }
+    // Neither m's lanes nor r hold NaNs, so plain max combines them.
+    r = max(r, max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3))));
     const o = out + ((g as usize) << 3);
     if (<f64>r > load<f64>(o)) store<f64>(o, <f64>r);
   }

@@ -166,8 +166,8 @@ void gemmBlock(const Problem& p, int i0, int i1, int j0, int j1) {
 }
 
 // Worker threads kept for the life of the process: starting a thread per call costs tens of
-// microseconds, as much as a whole layer-sized GEMM at batch 64. A call hands each worker one column
-// range; workers spin briefly for the next call (training issues GEMMs back to back), then sleep.
+// microseconds, as much as a whole layer-sized GEMM at batch 64. A call hands each worker one range of
+// rows or columns; workers spin briefly for the next call (training issues GEMMs back to back), then sleep.
 class Pool {
  public:
   // Runs task(w) for w in [1, count) on the workers and task(0) on the caller; returns when all are done.

@@ -122,7 +122,6 @@ export const kernels = {
     return m.api.countNonzero(m.in(src), src.length);
   },
 
-  /** out[b] = max |src[b, i]| over each batch row of `cols` values. */
   /** out[g] = max(out[g], max |src| over every row and the columns of group g); see reference.groupAbsMax. */
   groupAbsMax(src: Float32Array, out: Float64Array, batch: number, width: number, groupWidth: number): void {
     const m = elementwiseModule()?.begin();
@@ -132,6 +131,7 @@ export const kernels = {
     m.end();
   },
 
+  /** out[b] = max |src[b, i]| over each batch row of `cols` values. */
   rowAbsMax(src: Float32Array, out: Float32Array, batch: number, cols: number): void {
     const m = elementwiseModule()?.begin();
     if (!m) return reference.rowAbsMax(src, out, batch, cols);

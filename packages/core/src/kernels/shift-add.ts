@@ -7,8 +7,9 @@ import { kernels } from './elementwise.js';
  *
  * `cur` holds passes·batch rows (pass-major, as a streaming DAC drives them), each row the slices' outputs
  * side by side. `acc` rows hold the first accWidth (≤ width) columns only: the padding columns of the tile
- * grid are never summed. `fresh` sums into zeros instead of acc's contents (the first sum of a read). Without slices every pass is the plain accumulate kernel (a pass weight of 1 leaves the
- * row scales untouched, so reads without streams or slices stay exactly as they were).
+ * grid are never summed. `fresh` sums into zeros instead of acc's contents (the first sum of a read).
+ * Without slices every pass is the plain accumulate kernel (a pass weight of 1 leaves the row scales
+ * untouched, so reads without streams or slices stay exactly as they were).
  */
 export function shiftAdd(
   acc: Float64Array, cur: Float32Array, scales: Float32Array, batch: number, width: number,

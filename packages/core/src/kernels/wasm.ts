@@ -7,7 +7,7 @@ const URL_SIMD = new URL('../../build/elementwise-simd.wasm', import.meta.url);
 const PAGE = 65536;
 const ALIGN = 64;
 const MAX_PAGES = 65536; // wasm32: 4 GiB, reserved but not committed
-// Past this much memory, growing first reclaims blocks whose views are garbage (see #reclaim), and again
+// Past this much memory, growing first reclaims blocks whose views are garbage (see reclaim()), and again
 // after every further RECLAIM_STEP of growth.
 const RECLAIM_FROM = 1 << 30;
 const RECLAIM_STEP = 256 << 20;
@@ -137,8 +137,7 @@ export class ElementwiseModule {
       this.#release(block);
       freed += block.bytes;
     }
-    // Free blocks ending at the top give their space back to the arena (largest first is not needed:
-    // each step removes the one block that ends exactly at the top).
+    // Free blocks ending at the top give their space back to the arena, one at a time from the top down.
     const byEnd = new Map<number, number>();
     for (const [bytes, offs] of this.#free) for (const off of offs) byEnd.set(off + bytes, bytes);
     for (let bytes = byEnd.get(this.#top); bytes !== undefined; bytes = byEnd.get(this.#top)) {
@@ -272,9 +271,9 @@ export class ElementwiseModule {
 
 /**
  * A full garbage collection, through `gc` when Node exposes it (--expose-gc) and otherwise from a context
- * created after enabling the flag at run time. False if neither works.
+ * created after enabling the flag at run time; nothing if neither works.
  */
-function collectGarbage(): boolean {
+function collectGarbage(): void {
   if (gc === undefined) {
     gc = (globalThis as { gc?: () => void }).gc ?? null;
     if (!gc) {
@@ -287,7 +286,6 @@ function collectGarbage(): boolean {
     }
   }
   gc?.();
-  return gc !== null;
 }
 let gc: (() => void) | null | undefined;
 

@@ -208,7 +208,6 @@ export function sortCells(idx: Int32Array, count: number, limit: number, work: {
   if (work.buf.length < count) work.buf = new Int32Array(Math.max(count, 2 * work.buf.length));
   let from = idx;
   let to = work.buf;
-  const hist = new Int32Array(RADIX);
   for (let shift = 0; shift < 32 && (shift === 0 || (limit - 1) >>> shift > 0); shift += RADIX_BITS) {
     hist.fill(0);
     for (let i = 0; i < count; i++) hist[(from[i]! >>> shift) & RADIX_MASK]!++;
@@ -229,3 +228,5 @@ export function sortCells(idx: Int32Array, count: number, limit: number, work: {
 const RADIX_BITS = 11;
 const RADIX = 1 << RADIX_BITS;
 const RADIX_MASK = RADIX - 1;
+/** sortCells' digit histogram, reused (a sort runs per layer and step, and never nests). */
+const hist = new Int32Array(RADIX);
