@@ -12,6 +12,7 @@ export * from './plugin/types.js';
 export * from './plugin/params.js';
 export * from './plugin/define.js';
 export * from './plugin/registry.js';
+export * from './plugin/pack.js';
 export * from './spec/schema.js';
 export * from './spec/errors.js';
 export * from './spec/merge.js';

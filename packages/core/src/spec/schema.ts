@@ -81,6 +81,11 @@ export const presetRefSchema = z.union([z.string().min(1), z.array(z.string().mi
 export const specSchema = z.strictObject({
   /** Presets (partial specs) applied over the defaults and under this spec, in order. */
   preset: presetRefSchema.optional(),
+  /**
+   * Plugin packs this spec needs, loaded before it is validated: package names (resolved from the spec's
+   * directory) or paths relative to the spec (.js, .mjs, .ts). A resolved spec records absolute paths.
+   */
+  plugins: z.array(z.string({ error: 'expected a package name or a path to a plugin pack' }).min(1)).optional(),
   name: z.string().default('run'),
   description: z.string().optional(),
   seed: z.number().int({ error: 'expected an integer seed' }).default(1),
