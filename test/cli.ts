@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main, WALL_TIME_FIELDS, type RunSummary } from '@txsim/cli';
+import { main } from '@txsim/cli';
+import { WALL_TIME_FIELDS, type RunSummary } from '@txsim/experiment';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = join(ROOT, 'packages/cli/bin/txsim.js');

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { CalibrationRecord, Checkpoint } from '@txsim/cli';
+import type { CalibrationRecord, Checkpoint } from '@txsim/experiment';
 import { describe, expect, it } from 'vitest';
 import { readJson, tempDir, txsimInProcess } from './cli.js';
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineDevice, listPlugins, params, quantity, real, registerPlugins, RngFactory, type AnyPlugin, type Plugin } from '@txsim/core';
-import { chooseDevice, createDeviceCells, createPluginContainer, pulseTrajectory } from '@txsim/cli';
+import { chooseDevice, createDeviceCells, pulseTrajectory } from '@txsim/cli';
+import { createPluginContainer } from '@txsim/experiment';
 import { describe, expect, it } from 'vitest';
 import { tempDir, txsimInProcess } from './cli.js';
 

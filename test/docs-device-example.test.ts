@@ -1,6 +1,7 @@
 import { registerPlugins, RngFactory, type AnyPlugin } from '@txsim/core';
 import { pluginConformance } from '@txsim/core/testing';
-import { chooseDevice, createDeviceCells, createPluginContainer, pulseTrajectory, trajectoryCsv } from '@txsim/cli';
+import { chooseDevice, createDeviceCells, pulseTrajectory, trajectoryCsv } from '@txsim/cli';
+import { createPluginContainer } from '@txsim/experiment';
 import { describe, expect, it } from 'vitest';
 import { linearDrift } from '../docs/examples/linear-drift-device.js';
 

@@ -1,5 +1,5 @@
 import { listPlugins, PLUGIN_KINDS } from '@txsim/core';
-import { createPluginContainer } from '@txsim/cli';
+import { createPluginContainer } from '@txsim/experiment';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireBuild, txsim, txsimInProcess } from './cli.js';
 

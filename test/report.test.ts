@@ -3,9 +3,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { RunSummary } from '@txsim/cli';
+import type { RunSummary } from '@txsim/experiment';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ACTIVITY_COLUMNS, CONDUCTANCES_FILE, READ_ERROR_FILE } from '../packages/cli/src/report/index.js';
+import { ACTIVITY_COLUMNS, CONDUCTANCES_FILE, READ_ERROR_FILE } from '@txsim/experiment';
 import { ROOT, requireBuild, tempDir, txsim } from './cli.js';
 
 const EXAMPLE = join(ROOT, 'examples/mlp-mnist-txsim.yaml');

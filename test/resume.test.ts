@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Checkpoint, RunSummary } from '@txsim/cli';
+import type { Checkpoint, RunSummary } from '@txsim/experiment';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, requireBuild, tempDir, txsim, readJson, simulated } from './cli.js';
 

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createPluginContainer, loadSpec, readSpecFile } from '@txsim/cli';
+import { createPluginContainer, loadSpec, readSpecFile } from '@txsim/experiment';
 import { describe, expect, it } from 'vitest';
 import { ROOT, tempDir, txsimInProcess } from './cli.js';
 
@@ -116,7 +116,7 @@ describe('txsim spec --resolved', () => {
 });
 
 describe('presets', () => {
-  const PRESETS = join(ROOT, 'presets');
+  const PRESETS = join(ROOT, 'packages', 'experiment', 'presets');
 
   it('every shipped preset has a name equal to its file, a description, a citation, and resolves alone', () => {
     const files = readdirSync(PRESETS);

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunSummary } from '@txsim/cli';
+import type { RunSummary } from '@txsim/experiment';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, readJson, requireBuild, simulated, tempDir, txsim, txsimInProcess } from './cli.js';
 

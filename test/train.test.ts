@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunSummary } from '@txsim/cli';
+import type { RunSummary } from '@txsim/experiment';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, requireBuild, tempDir, txsim, readJson, simulated } from './cli.js';
 

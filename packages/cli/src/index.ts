@@ -1,13 +1,7 @@
 export { main, EXIT } from './main.js';
-export { createBackend, createPluginContainer, createRunContainer, type BackendChoice, type RunContainerOptions } from './composition.js';
-export { applyOverrides, dropCrossbars, loadSpec, readSpecFile, type LoadSpecOptions, type SpecOverrides } from './spec-file.js';
-export { checkRunDir, defaultRunDir, RunDir, timestamp, WALL_TIME_FIELDS, writeFileAtomic, type LayerSummary, type RunSummary } from './run-dir.js';
 export { EXIT_INTERRUPTED, train, type TrainFlags } from './commands/train.js';
-export { CHECKPOINT_FILE, readCheckpoint, type ArrayEntry, type Checkpoint } from './checkpoint.js';
-export { CALIBRATION_FILE, type AdcRecord, type CalibrationRecord, type LayerCalibration, type MappingRecord } from './calibration.js';
 export { validate } from './commands/validate.js';
 export { describePlugins, formatPluginDescription, formatPluginList } from './commands/plugins.js';
 export { chooseDevice, deviceCommand, type ChosenDevice, type DeviceFlags } from './commands/device.js';
 export { createDeviceCells, pulseTrajectory, trajectoryCsv, type StartState, type TrajectoryOptions, type TrajectoryRow } from './device/trajectory.js';
 export type { CliIo, Output } from './io.js';
-export { PRESETS_DIR, presetMap, readPreset, readPresets, type Preset } from './presets.js';

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { SpecError } from '@txsim/core';
+import { PackError, SpecError } from '@txsim/core';
 import { Command, CommanderError } from 'commander';
 import { addCircuitCommand } from './commands/circuit.js';
 import { addFitCommand } from './commands/fit.js';
@@ -15,7 +15,7 @@ import { processIo, type CliIo } from './io.js';
 // src/ and dist/ both sit one level below the package root.
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
-/** Exit codes: 0 success, 1 failure (or an invalid spec under `validate`), 2 invalid spec. */
+/** Exit codes: 0 success, 1 failure (or an invalid spec under `validate`), 2 invalid spec or plugin pack. */
 export const EXIT = { ok: 0, error: 1, invalidSpec: 2 } as const;
 
 /**
@@ -47,6 +47,11 @@ export async function main(argv: readonly string[] = process.argv, io: CliIo = p
     if (e instanceof CommanderError) return e.exitCode; // commander has already printed help or the usage error
     if (e instanceof SpecError) {
       io.stderr.write(`${e.message}\n`);
+      return EXIT.invalidSpec;
+    }
+    // A pack that cannot be used is bad input, like a bad spec: its message names the pack and plugin.
+    if (e instanceof PackError) {
+      io.stderr.write(`txsim: ${e.message}\n`);
       return EXIT.invalidSpec;
     }
     const message = e instanceof Error ? e.message : String(e);

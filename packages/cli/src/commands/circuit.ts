@@ -5,7 +5,7 @@ import { exactCurrents, exactEffectiveConductance, linearIv, sinhIv, type Circui
 import type { Command } from 'commander';
 import { formatNumericCsv } from '../csv.js';
 import type { CliIo } from '../io.js';
-import { checkRunDir, writeFileAtomic } from '../run-dir.js';
+import { checkRunDir, writeFileAtomic } from '@txsim/experiment';
 import { addCircuitErrorCommand } from './circuit-error.js';
 import { FlagReader, type WireFlags } from './circuit-flags.js';
 

@@ -5,12 +5,11 @@ import {
   type DependencyContainer, type Plugin,
 } from '@txsim/core';
 import type { Command } from 'commander';
-import { createPluginContainer } from '../composition.js';
+import { openPlugins, readPresets, type Preset, writeFileAtomic } from '@txsim/experiment';
 import { trajectorySvg } from '../device/plot.js';
 import { createDeviceCells, pulseTrajectory, START_STATES, trajectoryCsv, type StartState } from '../device/trajectory.js';
 import type { CliIo } from '../io.js';
-import { readPresets, type Preset } from '../presets.js';
-import { writeFileAtomic } from '../run-dir.js';
+import { withPluginOption } from './options.js';
 
 export interface DeviceFlags {
   readonly pulses: string;
@@ -21,6 +20,7 @@ export interface DeviceFlags {
   readonly settle?: boolean;
   readonly csv?: string;
   readonly svg?: string;
+  readonly plugin?: string[];
 }
 
 /** A device plugin with validated params, chosen by plugin name or by a preset's crossbar.device. */
@@ -74,7 +74,7 @@ function positiveInt(flag: string, text: string | undefined, fallback: number): 
 }
 
 /** `txsim device`: the pulse response of a device population, as CSV (and optionally an SVG plot). */
-export function deviceCommand(name: string, flags: DeviceFlags, io: CliIo): void {
+export async function deviceCommand(name: string, flags: DeviceFlags, io: CliIo): Promise<void> {
   const pulses = positiveInt('--pulses', flags.pulses, 0);
   const cells = positiveInt('--cells', flags.cells, 100);
   const start = (flags.start ?? 'floor') as StartState;
@@ -90,7 +90,9 @@ export function deviceCommand(name: string, flags: DeviceFlags, io: CliIo): void
   }
   const seed = flags.seed === undefined ? 0 : Number.isFinite(Number(flags.seed)) ? Number(flags.seed) : flags.seed;
 
-  const chosen = chooseDevice(createPluginContainer(), name, overrides as Record<string, unknown>);
+  const plugins = await openPlugins({ plugins: flags.plugin });
+  const packPresets = plugins.packs.flatMap(({ pack }) => (pack.presets ?? []).map((p) => ({ ...p, source: [...p.source] })));
+  const chosen = chooseDevice(plugins.container, name, overrides as Record<string, unknown>, [...readPresets(), ...packPresets] as Preset[]);
   const device = createDeviceCells(chosen.plugin, chosen.params, cells, seed);
   const rows = pulseTrajectory(device, { pulses, cells, start, settle: flags.settle });
   const csv = trajectoryCsv(rows);
@@ -112,7 +114,7 @@ export function deviceCommand(name: string, flags: DeviceFlags, io: CliIo): void
 }
 
 export function addDeviceCommand(program: Command, io: CliIo): void {
-  program.command('device')
+  withPluginOption(program.command('device')
     .description('pulse response of a device: N up pulses then N down pulses on a population of cells, as CSV (mean, std, min, max over cells, in S)')
     .argument('<name>', 'device plugin (e.g. ideal, levels) or preset whose crossbar.device to use')
     .requiredOption('--pulses <n>', 'number of up pulses, then as many down pulses')
@@ -122,8 +124,8 @@ export function addDeviceCommand(program: Command, io: CliIo): void {
     .option('--start <state>', 'initial state: floor (each device\'s own lower bound, reached by depressing pulses from gmin), gmin, mid (middle of the range) or reset (the device\'s reset)', 'floor')
     .option('--settle', 'run the device\'s side processes (decay, diffusion) after every pulse')
     .option('--csv <file>', 'write the trajectory here instead of to stdout')
-    .option('--svg <file>', 'also draw mean ± std against the pulse number')
-    .action((name: string, flags: DeviceFlags) => {
-      deviceCommand(name, flags, io);
+    .option('--svg <file>', 'also draw mean ± std against the pulse number'))
+    .action(async (name: string, flags: DeviceFlags) => {
+      await deviceCommand(name, flags, io);
     });
 }

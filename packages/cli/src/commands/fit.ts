@@ -1,7 +1,8 @@
 import { findPlugin } from '@txsim/core';
 import type { Command } from 'commander';
-import { createPluginContainer } from '../composition.js';
+import { openPlugins } from '@txsim/experiment';
 import type { CliIo } from '../io.js';
+import { withPluginOption } from './options.js';
 import { readPulseResponse } from './fit/data.js';
 import { formatValue } from './plugins.js';
 import { FIT_MODELS } from './fit/models.js';
@@ -11,6 +12,7 @@ import { fitModel, type FitResult } from './fit/run-fit.js';
 export interface FitFlags {
   readonly data: string;
   readonly json?: boolean;
+  readonly plugin?: string[];
 }
 
 /**
@@ -18,11 +20,11 @@ export interface FitFlags {
  * (CSV: pulse,conductance,direction; see docs/devices-measured.md). Prints the parameters with units
  * and the residual, or the same as JSON.
  */
-export function fit(modelName: string, flags: FitFlags, io: CliIo): FitResult {
+export async function fit(modelName: string, flags: FitFlags, io: CliIo): Promise<FitResult> {
   const model = FIT_MODELS.find((m) => m.name === modelName);
   if (!model) throw new Error(`unknown model "${modelName}"; models: ${FIT_MODELS.map((m) => m.name).join(', ')}`);
   const data = readPulseResponse(flags.data);
-  const device = findPlugin(createPluginContainer(), 'device', 'neurosim');
+  const device = findPlugin((await openPlugins({ plugins: flags.plugin })).container, 'device', 'neurosim');
   const result = fitModel(model, data, (a, p) => neurosimLabel(device, a, p));
   io.stdout.write(flags.json ? `${JSON.stringify(asJson(result), null, 2)}\n` : format(result));
   return result;
@@ -48,12 +50,12 @@ function format(r: FitResult): string {
 }
 
 export function addFitCommand(program: Command, io: CliIo): void {
-  program.command('fit')
+  withPluginOption(program.command('fit')
     .description(`fit a device model to a measured pulse response (models: ${FIT_MODELS.map((m) => m.name).join(', ')})`)
     .argument('<model>', FIT_MODELS.map((m) => `${m.name}: ${m.description}`).join('; '))
     .requiredOption('--data <csv>', 'measured response: header pulse,conductance,direction; one row per measurement (siemens, up/down)')
-    .option('--json', 'print the result as JSON')
-    .action((name: string, flags: FitFlags) => {
-      fit(name, flags, io);
+    .option('--json', 'print the result as JSON'))
+    .action(async (name: string, flags: FitFlags) => {
+      await fit(name, flags, io);
     });
 }

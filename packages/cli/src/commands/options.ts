@@ -18,3 +18,10 @@ export function withSpecOverrides(command: Command): Command {
     .option('--test-limit <n>', 'use only the first n test examples (data.testLimit)', numberOrText)
     .option('--backend <name>', 'override the compute backend: auto (native if built, else wasm), native, wasm or reference');
 }
+
+const collect = (value: string, previous: readonly string[] = []): string[] => [...previous, value];
+
+/** `--plugin <module>`, repeatable: plugin packs beyond those a spec lists (paths relative to the working directory, or package names). */
+export function withPluginOption(command: Command): Command {
+  return command.option('--plugin <module>', 'load a plugin pack (a package name, or a .js/.mjs/.ts file); repeatable', collect);
+}

@@ -1,6 +1,7 @@
 import { closest, listPlugins, metaOf, PLUGIN_KINDS, type AnyPlugin, type DependencyContainer, type ParamMeta } from '@txsim/core';
 import type { Command } from 'commander';
-import { createPluginContainer } from '../composition.js';
+import { openPlugins } from '@txsim/experiment';
+import { withPluginOption } from './options.js';
 import type { CliIo } from '../io.js';
 
 const PREFIXES: ReadonlyArray<[number, string]> = [[1e9, 'G'], [1e6, 'M'], [1e3, 'k'], [1, ''], [1e-3, 'm'], [1e-6, 'u'], [1e-9, 'n'], [1e-12, 'p']];
@@ -73,15 +74,15 @@ export function describePlugins(container: DependencyContainer, name: string): s
 
 export function addPluginsCommand(program: Command, io: CliIo): void {
   const plugins = program.command('plugins').description('list the registered plugins or describe one');
-  plugins.command('list')
-    .description('every registered plugin, grouped by kind: name, phases, description')
-    .action(() => {
-      io.stdout.write(formatPluginList(createPluginContainer()));
+  withPluginOption(plugins.command('list')
+    .description('every registered plugin, grouped by kind: name, phases, description'))
+    .action(async (flags: { plugin?: string[] }) => {
+      io.stdout.write(formatPluginList((await openPlugins({ plugins: flags.plugin })).container));
     });
-  plugins.command('describe')
+  withPluginOption(plugins.command('describe')
     .description("a plugin's parameters with unit, default, neutral value and description")
-    .argument('<name>', 'plugin name, e.g. wire-resistance')
-    .action((name: string) => {
-      io.stdout.write(describePlugins(createPluginContainer(), name));
+    .argument('<name>', 'plugin name, e.g. wire-resistance'))
+    .action(async (name: string, flags: { plugin?: string[] }) => {
+      io.stdout.write(describePlugins((await openPlugins({ plugins: flags.plugin })).container, name));
     });
 }

@@ -1,11 +1,9 @@
 import { specJsonSchema } from '@txsim/core';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { createPluginContainer } from '../composition.js';
+import { createPluginContainer, openSpec, readPresets, type SpecOverrides } from '@txsim/experiment';
 import type { CliIo } from '../io.js';
-import { readPresets } from '../presets.js';
-import { loadSpec, type SpecOverrides } from '../spec-file.js';
-import { withSpecOverrides } from './options.js';
+import { withPluginOption, withSpecOverrides } from './options.js';
 
 /** The JSON Schema of a spec for the plugins and presets txsim ships, as committed in docs/txsim-spec.schema.json. */
 export function specSchemaText(): string {
@@ -14,8 +12,8 @@ export function specSchemaText(): string {
 }
 
 /** A spec with presets applied and every default and plugin parameter filled in (SI numbers). */
-export function resolvedSpecText(file: string, overrides: SpecOverrides, json: boolean): string {
-  const { spec } = loadSpec(file, createPluginContainer(), { overrides });
+export async function resolvedSpecText(file: string, overrides: SpecOverrides, json: boolean, plugins?: readonly string[]): Promise<string> {
+  const { spec } = (await openSpec(file, { overrides, plugins })).resolved;
   return json ? `${JSON.stringify(spec, null, 2)}\n` : stringify(spec, { lineWidth: 0 });
 }
 
@@ -23,23 +21,24 @@ interface SpecFlags extends SpecOverrides {
   readonly resolved?: boolean;
   readonly schema?: boolean;
   readonly json?: boolean;
+  readonly plugin?: string[];
 }
 
 export function addSpecCommand(program: Command, io: CliIo): void {
-  withSpecOverrides(program.command('spec')
+  withPluginOption(withSpecOverrides(program.command('spec')
     .description('print a spec fully resolved (--resolved <spec>) or the JSON Schema of specs (--schema)')
     .argument('[spec]', 'experiment spec (.yaml, .yml or .json), with --resolved')
     .option('--resolved', 'print the spec with presets applied and every default and plugin parameter filled in')
     .option('--json', 'with --resolved: print JSON instead of YAML')
-    .option('--schema', 'print the JSON Schema of specs (for editors) and nothing else'))
-    .action((file: string | undefined, flags: SpecFlags) => {
+    .option('--schema', 'print the JSON Schema of specs (for editors) and nothing else')))
+    .action(async (file: string | undefined, flags: SpecFlags) => {
       if (flags.schema) {
         if (flags.resolved || file) throw new Error('spec --schema takes no spec file and no --resolved');
         io.stdout.write(specSchemaText());
         return;
       }
       if (!flags.resolved || !file) throw new Error('usage: txsim spec --resolved <spec> [--json] | txsim spec --schema');
-      const { resolved: _r, schema: _s, json, ...overrides } = flags;
-      io.stdout.write(resolvedSpecText(file, overrides, json ?? false));
+      const { resolved: _r, schema: _s, json, plugin, ...overrides } = flags;
+      io.stdout.write(await resolvedSpecText(file, overrides, json ?? false, plugin));
     });
 }

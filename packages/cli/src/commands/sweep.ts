@@ -1,16 +1,14 @@
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { createPluginContainer } from '../composition.js';
-import { readCheckpoint } from '../checkpoint.js';
+import { listedPacks, openPlugins, readCheckpoint, readSpecFile, type SpecOverrides } from '@txsim/experiment';
 import type { CliIo } from '../io.js';
-import type { SpecOverrides } from '../spec-file.js';
 import { parseParam } from '../sweep/grid.js';
 import { planSweep, type SweepPlan } from '../sweep/plan.js';
 import { writeResults } from '../sweep/results.js';
 import { RunPool, type RunExit, type RunTask } from '../sweep/runner.js';
 import { checkSweepDir, readPlan, readSummary, runDir, runState, specFile, SweepLock, writePlan } from '../sweep/store.js';
-import { withSpecOverrides } from './options.js';
+import { withPluginOption, withSpecOverrides } from './options.js';
 import { EXIT_INTERRUPTED } from './train.js';
 
 export interface SweepFlags extends SpecOverrides {
@@ -19,6 +17,7 @@ export interface SweepFlags extends SpecOverrides {
   readonly jobs?: string;
   readonly out?: string;
   readonly resume?: string;
+  readonly plugin?: string[];
 }
 
 function wholeNumber(flag: string, text: string | undefined, fallback: number): number {
@@ -59,7 +58,9 @@ export async function sweep(file: string | undefined, flags: SweepFlags, io: Cli
     if (flags.out === undefined) throw new Error('sweep needs --out <dir>, the sweep directory (re-run the same command to resume it)');
     dir = flags.out;
     const params = (flags.param ?? []).map(parseParam);
-    plan = planSweep(file, params, wholeNumber('--seeds', flags.seeds, 1), overrides, createPluginContainer());
+    const plugins = await openPlugins({ plugins: flags.plugin }, listedPacks(readSpecFile(file)), dirname(resolve(file)));
+    const packs = { paths: plugins.packs.flatMap((p) => (p.path ? [p.path] : [])), presets: plugins.presets };
+    plan = planSweep(file, params, wholeNumber('--seeds', flags.seeds, 1), overrides, plugins.container, packs);
     checkSweepDir(dir);
   }
 
@@ -151,9 +152,9 @@ export async function sweep(file: string | undefined, flags: SweepFlags, io: Cli
 
 /** Adds `sweep` to `program`. */
 export function addSweepCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
-  withSpecOverrides(program.command('sweep')
+  withPluginOption(withSpecOverrides(program.command('sweep')
     .description('train a spec over a grid of parameter values and seeds, in parallel, into a results table and plot (resumable)')
-    .argument('[spec]', 'base experiment spec (.yaml, .yml or .json); omitted with --resume'))
+    .argument('[spec]', 'base experiment spec (.yaml, .yml or .json); omitted with --resume')))
     .option('--param <PATH=v1,v2,...>', 'a spec field and its values (YAML scalars, units allowed, or a:b:step); repeat for a grid.'
       + ' PATH: training.learningRate, crossbar.tile.rows, crossbar.nonidealities[2].params.v, crossbar.nonidealities.write-noise.gamma',
     (value: string, previous: string[] = []) => [...previous, value])

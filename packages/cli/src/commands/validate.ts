@@ -1,14 +1,13 @@
 import { SpecError } from '@txsim/core';
 import type { Command } from 'commander';
-import { createPluginContainer } from '../composition.js';
+import { openSpec, type SpecOverrides } from '@txsim/experiment';
 import type { CliIo } from '../io.js';
-import { loadSpec, type SpecOverrides } from '../spec-file.js';
-import { withSpecOverrides } from './options.js';
+import { withPluginOption, withSpecOverrides } from './options.js';
 
 /** `txsim validate`: "ok" and 0, or every problem with its path on stderr and 1. Reads no data. */
-export function validate(file: string, overrides: SpecOverrides, io: CliIo): number {
+export async function validate(file: string, overrides: SpecOverrides, io: CliIo, plugins?: readonly string[]): Promise<number> {
   try {
-    loadSpec(file, createPluginContainer(), { overrides });
+    await openSpec(file, { overrides, plugins });
   } catch (e) {
     if (!(e instanceof SpecError)) throw e;
     io.stderr.write(`${e.message}\n`);
@@ -19,10 +18,11 @@ export function validate(file: string, overrides: SpecOverrides, io: CliIo): num
 }
 
 export function addValidateCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
-  withSpecOverrides(program.command('validate')
+  withPluginOption(withSpecOverrides(program.command('validate')
     .description('check a spec (structure, units, plugin names and parameters) without training')
-    .argument('<spec>', 'experiment spec (.yaml, .yml or .json)'))
-    .action((file: string, flags: SpecOverrides) => {
-      setExitCode(validate(file, flags, io));
+    .argument('<spec>', 'experiment spec (.yaml, .yml or .json)')))
+    .action(async (file: string, flags: SpecOverrides & { plugin?: string[] }) => {
+      const { plugin, ...overrides } = flags;
+      setExitCode(await validate(file, overrides, io, plugin));
     });
 }

@@ -1,4 +1,4 @@
-import { linePlot } from '../report/svg.js';
+import { linePlot } from '@txsim/experiment';
 import type { TrajectoryRow } from './trajectory.js';
 
 /** Points per series at most: every point gets a marker, so long trajectories are thinned evenly. */

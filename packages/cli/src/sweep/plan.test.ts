@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpecError } from '@txsim/core';
 import { describe, expect, it } from 'vitest';
-import { createPluginContainer } from '../composition.js';
+import { createPluginContainer } from '@txsim/experiment';
 import { parseParam } from './grid.js';
 import { planSweep } from './plan.js';
 import { checkSweepDir, readPlan, runState, specFile, SweepLock, writePlan } from './store.js';

@@ -1,6 +1,5 @@
-import { applyPresets, resolveSpec, SpecError, type DependencyContainer, type SpecIssue } from '@txsim/core';
-import { presetMap, readPresets } from '../presets.js';
-import { applyOverrides, readSpecFile, type SpecOverrides } from '../spec-file.js';
+import { applyPresets, resolveSpec, SpecError, type DependencyContainer, type PresetMap, type SpecIssue } from '@txsim/core';
+import { presetMap, readPresets, applyOverrides, readSpecFile, type SpecOverrides } from '@txsim/experiment';
 import { expandGrid, paramKeys, runId, seedList, type SweepParam } from './grid.js';
 import { getPath, ParamPathError, setPath } from './param-path.js';
 
@@ -36,7 +35,13 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * SpecError listing every problem with its path (and which points have it, when not all do).
  * Each run's spec is the base spec with its presets applied, the point's values set, and `seed` set.
  */
-export function planSweep(file: string, params: readonly SweepParam[], seeds: number, overrides: SpecOverrides, container: DependencyContainer): SweepPlan {
+/** The plugin packs of a sweep: absolute module paths (every run's spec lists them) and their presets. */
+export interface SweepPacks {
+  readonly paths: readonly string[];
+  readonly presets: PresetMap;
+}
+
+export function planSweep(file: string, params: readonly SweepParam[], seeds: number, overrides: SpecOverrides, container: DependencyContainer, packs: SweepPacks = { paths: [], presets: {} }): SweepPlan {
   if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`--seeds must be a whole number ≥ 1, got ${seeds}`);
   const paths = params.map((p) => p.path);
   const dup = paths.find((p, i) => paths.indexOf(p) !== i);
@@ -47,11 +52,13 @@ export function planSweep(file: string, params: readonly SweepParam[], seeds: nu
 
   const raw = applyOverrides(readSpecFile(file), overrides);
   const issues: SpecIssue[] = [];
-  const base = applyPresets(raw, isObject(raw) && 'preset' in raw ? presetMap(readPresets()) : {}, issues);
+  const base = applyPresets(raw, isObject(raw) && 'preset' in raw ? { ...presetMap(readPresets()), ...packs.presets } : {}, issues);
   if (issues.length) throw new SpecError(issues, file);
   // A spec that is not a mapping at all is reported by the ordinary validation.
   if (!isObject(base)) resolveSpec(base, container, file);
   const baseSpec = base as Record<string, unknown>;
+  // Runs read their specs from the sweep directory: packs are listed by absolute path there.
+  if (packs.paths.length) baseSpec.plugins = [...packs.paths];
   const firstSeed = Number.isInteger(baseSpec.seed) ? (baseSpec.seed as number) : 1;
 
   const keys = paramKeys(params);

@@ -1,4 +1,4 @@
-import { formatTick, linePlot, type LineSeries } from '../report/svg.js';
+import { formatTick, linePlot, type LineSeries } from '@txsim/experiment';
 import type { ResultRow } from './aggregate.js';
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];

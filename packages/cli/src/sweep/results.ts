@@ -1,5 +1,5 @@
 import { basename, join } from 'node:path';
-import { writeFileAtomic } from '../run-dir.js';
+import { writeFileAtomic } from '@txsim/experiment';
 import { aggregate, resultsCsv, type ResultRow } from './aggregate.js';
 import type { SweepManifest } from './plan.js';
 import { sweepPlot } from './plot.js';

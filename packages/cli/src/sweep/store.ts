@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHECKPOINT_FILE } from '../checkpoint.js';
-import { writeFileAtomic, type RunSummary } from '../run-dir.js';
+import { CHECKPOINT_FILE, writeFileAtomic, type RunSummary } from '@txsim/experiment';
 import type { SweepManifest, SweepPlan } from './plan.js';
 
 /**

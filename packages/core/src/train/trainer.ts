@@ -53,6 +53,7 @@ export class Trainer {
     const n = train.labels.length;
     const batches = Math.ceil(n / options.batchSize);
     const history: EpochMetrics[] = [...(options.history ?? [])];
+    for (const r of options.reporters ?? []) r.onTrainStart?.({ epochs: options.epochs, startEpoch: options.startEpoch ?? 1 });
     for (let epoch = options.startEpoch ?? 1; epoch <= options.epochs; epoch++) {
       const t0 = this.clock.now();
       const order = Uint32Array.from({ length: n }, (_, i) => i);

@@ -30,6 +30,8 @@ export interface EpochMetrics {
 
 /** Reporter hooks, each optional; the trainer calls them in the order listed. */
 export interface TrainingReporter {
+  /** Once, before the first epoch this call trains (a resumed run starts past 1). */
+  onTrainStart?(run: { readonly epochs: number; readonly startEpoch: number }): void;
   /** Before the first batch of an epoch. */
   onEpochStart?(epoch: number, batches: number): void;
   /** After each training step, with that batch's mean loss. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findPlugin, Rng } from '@txsim/core';
-import { createPluginContainer } from '../../composition.js';
+import { createPluginContainer } from '@txsim/experiment';
 import { parsePulseResponse, type PulseResponse } from './data.js';
 import { neurosimModel, softBoundsModel } from './models.js';
 import { neurosimLabel } from './neurosim-label.js';

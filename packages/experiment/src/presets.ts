@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { SpecError, type PresetMap, type SpecIssue } from '@txsim/core';
 import { readSpecFile } from './spec-file.js';
 
-/** The presets shipped with txsim: `presets/` at the repository root (src/ and dist/ sit one level below the package). */
-export const PRESETS_DIR = fileURLToPath(new URL('../../../presets/', import.meta.url));
+/** The presets shipped with txsim: `presets/` in this package (src/ and dist/ sit one level below it). */
+export const PRESETS_DIR = fileURLToPath(new URL('../presets/', import.meta.url));
 
 /** A preset file: data, not code. `spec` is a partial spec laid under the user's spec. */
 export interface Preset {

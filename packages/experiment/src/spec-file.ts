@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { applyPresets, resolveSpec, SpecError, type DependencyContainer, type ResolvedSpec, type SpecIssue } from '@txsim/core';
+import { applyPresets, resolveSpec, SpecError, type DependencyContainer, type PresetMap, type ResolvedSpec, type SpecIssue } from '@txsim/core';
 import { parseDocument } from 'yaml';
 import { withDataDir } from './data-dir.js';
 import { presetMap, readPresets } from './presets.js';
@@ -146,6 +146,8 @@ export interface LoadSpecOptions {
   readonly overrides?: SpecOverrides;
   /** Where the presets a spec names are looked up; default: the shipped `presets/`. */
   readonly presetsDir?: string;
+  /** Presets from plugin packs, beside the shipped ones. */
+  readonly extraPresets?: PresetMap;
   /** Drop every crossbar after validating the spec as written (digital baseline). */
   readonly digital?: boolean;
 }
@@ -155,10 +157,18 @@ export interface LoadSpecOptions {
  * naming every problem. With `digital`, the crossbar sections are still validated, then dropped.
  */
 export function loadSpec(file: string, container: DependencyContainer, options: LoadSpecOptions = {}): ResolvedSpec {
+  return resolveSpecData(readSpecFile(file), file, container, options);
+}
+
+/**
+ * `loadSpec` for a spec already in memory. `file` names it in messages, and relative paths in it
+ * (data.dir) are taken from its folder (for a spec that never was a file: a name in the working directory).
+ */
+export function resolveSpecData(data: unknown, file: string, container: DependencyContainer, options: LoadSpecOptions = {}): ResolvedSpec {
   const overrides = options.overrides ?? {};
-  const raw = applyOverrides(readSpecFile(file), overrides);
+  const raw = applyOverrides(data, overrides);
   // Preset files are read only when the spec names one, so a spec without presets never depends on them.
-  const presets = isObject(raw) && 'preset' in raw ? presetMap(readPresets(options.presetsDir)) : {};
+  const presets = isObject(raw) && 'preset' in raw ? { ...presetMap(readPresets(options.presetsDir)), ...options.extraPresets } : {};
   try {
     const resolved = resolveSpec(raw, container, file, { presets });
     // --digital drops the crossbars after the presets are applied, so a preset cannot bring them back.

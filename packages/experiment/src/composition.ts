@@ -14,6 +14,7 @@ import {
 import { registerDevices } from '@txsim/devices';
 import { NativeBackend, nativeAvailable, nativeUnavailableReason } from '@txsim/native';
 import { registerNonidealities } from '@txsim/nonidealities';
+import { registerPacks, type LoadedPack } from './packs.js';
 
 /**
  * The composition root: the one place that decides what a txsim process registers. Nothing is
@@ -35,11 +36,15 @@ export interface RunContainerOptions {
   readonly clock?: Clock;
 }
 
-/** A container holding only the plugin registrations: enough to validate specs and list plugins. */
-export function createPluginContainer(parent: DependencyContainer = rootContainer): DependencyContainer {
+/**
+ * A container holding only the plugin registrations — txsim's own, then each pack's — enough to
+ * validate specs and list plugins.
+ */
+export function createPluginContainer(parent: DependencyContainer = rootContainer, packs: readonly LoadedPack[] = []): DependencyContainer {
   const c = parent.createChildContainer();
   registerDevices(c);
   registerNonidealities(c);
+  registerPacks(c, packs);
   return c;
 }
 
@@ -62,9 +67,9 @@ export function createBackend(choice: BackendChoice, warn: (message: string) => 
   }
 }
 
-/** Everything one training run resolves: plugins, compute backend, master seed and clock. */
-export function createRunContainer(options: RunContainerOptions, parent: DependencyContainer = rootContainer): DependencyContainer {
-  const c = createPluginContainer(parent);
+/** Everything one training run resolves: plugins (with the run's packs), compute backend, master seed and clock. */
+export function createRunContainer(options: RunContainerOptions, parent: DependencyContainer = rootContainer, packs: readonly LoadedPack[] = []): DependencyContainer {
+  const c = createPluginContainer(parent, packs);
   c.register(BACKEND, { useValue: createBackend(options.backend, options.warn) });
   c.register(MASTER_SEED, { useValue: options.seed });
   // One factory per run, so a checkpoint sees every stream handed out (to layers and to the trainer).
