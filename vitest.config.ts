@@ -16,6 +16,8 @@ export default defineConfig({
         extends: true as const,
         test: { name, root: `packages/${name}`, include: ['src/**/*.test.ts'] },
       })),
+      // A plugin pack living in its own package, as a researcher's would.
+      { extends: true as const, test: { name: 'plugin-pack', root: 'examples/plugin-pack', include: ['*.test.ts'] } },
       { extends: true as const, test: { name: 'e2e', include: ['test/**/*.test.ts'] } },
     ],
   },
