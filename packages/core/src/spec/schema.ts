@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-const PHASES = ['forward', 'backward', 'update'] as const;
+export const PHASES = ['forward', 'backward', 'update'] as const;
 
 const positiveInt = (what: string) => z.number({ error: `expected a positive integer (${what})` }).int({ error: `expected an integer (${what})` }).positive({ error: `must be > 0 (${what})` });
 
