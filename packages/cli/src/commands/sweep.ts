@@ -60,6 +60,7 @@ export async function sweep(file: string | undefined, flags: SweepFlags, io: Cli
     dir = flags.out;
     const params = (flags.param ?? []).map(parseParam);
     plan = planSweep(file, params, wholeNumber('--seeds', flags.seeds, 1), overrides, createPluginContainer());
+    for (const notice of plan.notices ?? []) io.stderr.write(`note: ${notice}\n`);
     checkSweepDir(dir);
   }
 
