@@ -71,7 +71,10 @@ export const crossbarSchema = z.strictObject({
 export const layerOverrideSchema = z.strictObject({
   /** Keep this layer in plain digital arithmetic. */
   digital: z.boolean().optional(),
-  /** Partial crossbar settings deep-merged over the experiment's. */
+  /**
+   * Partial crossbar settings laid over the experiment's (layer-crossbar.ts): a slot naming another
+   * plugin starts from its defaults, `nonidealities` is a list (replaces) or `{ add, remove, set }` edits.
+   */
   crossbar: z.record(z.string(), z.unknown()).optional(),
 });
 
