@@ -54,6 +54,8 @@ const CASES: ReadonlyArray<{ file: string; paths: string[]; says: string[] }> = 
   { file: 'unknown-layer-small-model.yaml', paths: ['layers.fc3'], says: ['no layer named "fc3"', 'fc1, fc2'] },
   { file: 'data-dir-missing.yaml', paths: ['data.dir'], says: ['no-such-fashion-mnist does not exist', 'apt install dataset-fashion-mnist'] },
   { file: 'data-dir-required.yaml', paths: ['data.dir'], says: ['the cifar10 data set needs a directory'] },
+  { file: 'layer-stack-edit-unknown.yaml', paths: ['layers.fc2.crossbar.nonidealities.set.write-nosie'], says: ['did you mean "write-noise"', 'its entries are device-variation, wire-resistance, update-nonlinearity, write-noise'] },
+  { file: 'layer-inherited-problem.yaml', paths: ['crossbar.device.params.bits'], says: ['1 problem'] },
   { file: 'calibrate-zero-batches.yaml', paths: ['crossbar.mapping.calibrate.batches'], says: ['must be > 0'] },
 ];
 
@@ -114,6 +116,12 @@ describe('bad specs are rejected before any work', () => {
   it('reports each problem once even when forward and backward share a converter', async () => {
     const r = await txsimInProcess(['validate', spec('bits-out-of-range.yaml')]);
     expect(r.stderr.match(/crossbar\.adc\.params\.bits/g)).toHaveLength(1);
+  });
+
+  it('reports a problem two overridden layers inherit once, at the experiment-wide crossbar', async () => {
+    const r = await txsimInProcess(['validate', spec('layer-inherited-problem.yaml')]);
+    expect(r.stderr.match(/params\.bits/g)).toHaveLength(1);
+    expect(r.stderr).not.toContain('layers.');
   });
 
   it('validates command-line overrides like spec fields and names the flag', async () => {

@@ -107,6 +107,48 @@ describe('txsim spec --resolved', () => {
     expect(again.spec).toEqual(JSON.parse(json.stdout));
   });
 
+  it('resolves every overridden layer in full (swapped device, edited stack), and reads back to the same plans', async () => {
+    const file = writeSpec([
+      'preset: txsim-agsi-reram',
+      'layers:',
+      '  fc2: { crossbar: { device: linear-step } }',
+      '  fc3:',
+      '    crossbar:',
+      '      nonidealities:',
+      '        remove: [wire-resistance]',
+      '        set: { write-noise: { params: { gamma: 10 } } }',
+      '        add: [{ name: read-noise, params: { sigma: 0.05 }, after: device-variation }]',
+    ].join('\n'));
+    const r = await txsimInProcess(['spec', '--resolved', file, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    type Ref = { name: string; params: Record<string, unknown>; phases: string[] };
+    type Cb = { device: Ref; nonidealities: Ref[]; tile: unknown; backward: Record<string, Ref> };
+    const spec = JSON.parse(r.stdout) as { crossbar: Cb; layers: Record<string, { crossbar: Cb }> };
+    const fc2 = spec.layers.fc2!.crossbar;
+    expect(fc2.device.name).toBe('linear-step');
+    expect(fc2.device.params).not.toHaveProperty('rmin'); // the preset's levels params stay with levels
+    expect(fc2.device.params).toMatchObject({ gammaUp: 0, gammaUpDtod: 0.05 });
+    expect(fc2.nonidealities.map((n) => n.name)).toEqual(['device-variation', 'wire-resistance', 'update-nonlinearity', 'write-noise']);
+    expect(fc2.tile).toEqual({ rows: 64, cols: 64, fit: false });
+    const fc3 = spec.layers.fc3!.crossbar;
+    expect(fc3.device).toEqual(spec.crossbar.device);
+    expect(fc3.device.params).toMatchObject({ rmin: 100e3, rmax: 1e6 });
+    expect(fc3.nonidealities.map((n) => [n.name, n.params.gamma ?? n.params.sigma])).toEqual([
+      ['device-variation', 0.1], ['read-noise', 0.05], ['update-nonlinearity', undefined], ['write-noise', 10],
+    ]);
+    expect(spec.crossbar.nonidealities.find((n) => n.name === 'write-noise')!.params.gamma).toBe(5);
+    // Read back (as a resumed run reads spec.resolved.json): the same spec and the same layer plans.
+    const c = createPluginContainer();
+    const first = loadSpec(file, c);
+    const again = loadSpec(writeSpec(r.stdout), c);
+    expect(again.spec).toEqual(first.spec);
+    expect(again.layers).toEqual(first.layers);
+    expect(again.layers[2]!.crossbar!.nonidealities.map((n) => n.name)).toEqual(['device-variation', 'read-noise', 'update-nonlinearity', 'write-noise']);
+    // YAML output without anchors, though layers share the experiment's settings.
+    const yaml = await txsimInProcess(['spec', '--resolved', file]);
+    expect(yaml.stdout).not.toMatch(/[&*]a\d/);
+  });
+
   it('exits 2 and names the field for an invalid spec', async () => {
     const r = await txsimInProcess(['spec', '--resolved', join(ROOT, 'test/bad-specs/enum-typo.yaml')]);
     expect(r.code).toBe(2);

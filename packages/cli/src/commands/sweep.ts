@@ -61,6 +61,7 @@ export async function sweep(file: string | undefined, flags: SweepFlags, io: Cli
     const plugins = await openPlugins({ plugins: flags.plugin }, listedPacks(readSpecFile(file)), dirname(resolve(file)));
     const packs = { paths: plugins.packs.flatMap((p) => (p.path ? [p.path] : [])), presets: plugins.presets };
     plan = planSweep(file, params, wholeNumber('--seeds', flags.seeds, 1), overrides, plugins.container, packs);
+    for (const notice of plan.notices ?? []) io.stderr.write(`note: ${notice}\n`);
     checkSweepDir(dir);
   }
 

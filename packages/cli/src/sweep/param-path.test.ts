@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getPath, ParamPathError, parsePath, setPath } from './param-path.js';
+import { getPath, ParamPathError, parsePath, setPath, unreachedLayers } from './param-path.js';
 
 const stack = () => ({
   name: 'x',
@@ -91,5 +91,45 @@ describe('setPath', () => {
     const at = setPath(spec, 'crossbar.nonidealities.update-nonlinearity.v', 0.5);
     expect(getPath(spec, at)).toBe(0.5);
     expect(getPath(spec, ['crossbar', 'nope', 'x'])).toBeUndefined();
+  });
+});
+
+describe('unreachedLayers', () => {
+  const withLayers = (layers: Record<string, unknown>) => ({ ...stack(), layers });
+  const reached = (layers: Record<string, unknown>, path: string) => {
+    const spec = withLayers(layers);
+    return unreachedLayers(spec, setPath(spec, path, 1));
+  };
+
+  it('names the layers that replace, remove or re-set a stack entry, not those that edit around it', () => {
+    const layers = {
+      fc1: { crossbar: { nonidealities: [{ name: 'write-noise', params: { gamma: 2 } }] } },
+      fc2: { crossbar: { nonidealities: { add: [{ name: 'read-noise' }], set: { 'device-variation': { params: { sigma: 0.2 } } } } } },
+      fc3: { crossbar: { nonidealities: { remove: ['write-noise'] } } },
+      fc4: { crossbar: { nonidealities: { set: { 'write-noise': { params: { gamma: 3 } } } } } },
+      fc5: { crossbar: { tile: { rows: 8 } } },
+      fc6: { digital: true, crossbar: { nonidealities: [] } },
+    };
+    expect(reached(layers, 'crossbar.nonidealities.write-noise.gamma')).toEqual([
+      { layer: 'fc1', why: 'replaces the non-ideality stack with its own list' },
+      { layer: 'fc3', why: 'removes write-noise from its stack' },
+      { layer: 'fc4', why: 'sets write-noise.params.gamma itself' },
+    ]);
+    // By index too: the entry is found by the name it has in the experiment-wide stack.
+    expect(reached(layers, 'crossbar.nonidealities[0].params.sigma').map((u) => u.layer)).toEqual(['fc1', 'fc2']);
+  });
+
+  it('names the layers that use another plugin in the slot or set the field themselves', () => {
+    const layers = {
+      fc1: { crossbar: { device: 'levels' } },
+      fc2: { crossbar: { device: { name: 'ideal', params: { rmax: 5 } } } },
+      fc3: { crossbar: { device: 'ideal', tile: { rows: 8 } } },
+    };
+    expect(reached(layers, 'crossbar.device.rmax')).toEqual([
+      { layer: 'fc1', why: 'uses another device plugin (levels)' },
+      { layer: 'fc2', why: 'sets device.params.rmax itself' },
+    ]);
+    expect(reached(layers, 'crossbar.tile.rows')).toEqual([{ layer: 'fc3', why: 'sets tile.rows itself' }]);
+    expect(reached(layers, 'training.epochs')).toEqual([]);
   });
 });

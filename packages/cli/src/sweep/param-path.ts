@@ -1,4 +1,4 @@
-import { closest, formatPath } from '@txsim/core';
+import { closest, formatPath, hasPath } from '@txsim/core';
 
 /**
  * Addresses of spec fields for `txsim sweep --param PATH=…`:
@@ -125,6 +125,50 @@ export function getPath(spec: unknown, address: readonly (string | number)[]): u
     cur = (cur as Record<string | number, unknown>)[key];
   }
   return cur;
+}
+
+/** A layer that a value set in the experiment-wide crossbar does not reach, and why. */
+export interface UnreachedLayer {
+  readonly layer: string;
+  readonly why: string;
+}
+
+const SLOTS = new Set(['device', 'dac', 'senseAmp', 'adc', 'updateRule']);
+
+/**
+ * The layers of `spec` whose override hides the field at `address` (a concrete address, as `setPath`
+ * returns it) of the experiment-wide crossbar: a layer that replaces the non-ideality stack with a list,
+ * removes or re-sets the entry, names another plugin for the slot, or sets the field itself. Layers
+ * that inherit the field, or edit the stack around the entry, see the value and are not listed.
+ */
+export function unreachedLayers(spec: Record<string, unknown>, address: readonly (string | number)[]): UnreachedLayer[] {
+  if (address[0] !== 'crossbar' || address.length < 2 || !isObject(spec.layers)) return [];
+  const out: UnreachedLayer[] = [];
+  for (const [layer, over] of Object.entries(spec.layers)) {
+    if (!isObject(over) || over.digital === true || !isObject(over.crossbar)) continue;
+    const why = hiddenBy(spec, over.crossbar, address);
+    if (why) out.push({ layer, why });
+  }
+  return out;
+}
+
+function hiddenBy(spec: Record<string, unknown>, own: Record<string, unknown>, address: readonly (string | number)[]): string | undefined {
+  const field = address.slice(1);
+  const sets = () => (hasPath(own, field) ? `sets ${formatPath(field)} itself` : undefined);
+  if (field[0] === 'nonidealities' && typeof field[1] === 'number') {
+    const stack = own.nonidealities;
+    if (Array.isArray(stack)) return 'replaces the non-ideality stack with its own list';
+    const name = entryName(getPath(spec, address.slice(0, 3)));
+    if (!isObject(stack) || name === undefined) return undefined;
+    if (Array.isArray(stack.remove) && stack.remove.includes(name)) return `removes ${name} from its stack`;
+    return hasPath(stack, ['set', name, ...field.slice(2)]) ? `sets ${name}.${formatPath(field.slice(2))} itself` : undefined;
+  }
+  const slot = field[0] === 'backward' ? field.slice(0, 2) : field.slice(0, 1);
+  if (!SLOTS.has(String(slot.at(-1))) || field.length === slot.length) return sets();
+  const mine = entryName(getPath(own, slot));
+  const inherited = entryName(getPath(spec, ['crossbar', ...slot]));
+  if (mine !== undefined && mine !== inherited && field[slot.length] !== 'name') return `uses another ${formatPath(slot)} plugin (${mine})`;
+  return sets();
 }
 
 function describe(v: unknown): string {

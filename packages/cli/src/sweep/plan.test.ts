@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SpecError } from '@txsim/core';
+import { resolveSpec, SpecError } from '@txsim/core';
 import { describe, expect, it } from 'vitest';
 import { createPluginContainer } from '@txsim/experiment';
 import { parseParam } from './grid.js';
@@ -39,6 +39,21 @@ describe('planSweep', () => {
     expect(p.manifest.points.map((x) => x.id)).toEqual(['tile=rows32-cols32', 'tile=rows128-cols128']);
     expect(p.manifest.points[1]!.numeric).toEqual([null]);
     expect((p.specs.get('tile=rows128-cols128_seed=4') as { crossbar: { tile: unknown } }).crossbar.tile).toEqual({ rows: 128, cols: 128 });
+  });
+
+  it('reaches every layer that inherits the swept stack entry, and names those that replaced the stack', () => {
+    const layers = [
+      'model: { hidden: [16, 8] }',
+      'layers:',
+      '  fc1: { crossbar: { nonidealities: { add: [{ name: read-noise, before: write-noise }] } } }',
+      '  fc2: { crossbar: { nonidealities: [{ name: write-noise, params: { gamma: 2 } }] } }',
+    ].join('\n');
+    const p = plan(specWith(`${BASE.replace('model: { hidden: [16] }\n', '')}${layers}\n`), ['crossbar.nonidealities.write-noise.gamma=7,9']);
+    expect(p.notices).toEqual(['--param crossbar.nonidealities.write-noise.gamma does not reach layer fc2, which replaces the non-ideality stack with its own list']);
+    const gamma = (id: string, layer: string) => resolveSpec(p.specs.get(id), createPluginContainer()).layers
+      .find((l) => l.name === layer)!.crossbar!.nonidealities.find((n) => n.name === 'write-noise')!.params.gamma;
+    expect(['fc1', 'fc2', 'fc3'].map((l) => gamma('gamma=9_seed=4', l))).toEqual([9, 2, 9]);
+    expect(plan(specWith(BASE), ['crossbar.nonidealities.write-noise.gamma=7']).notices).toEqual([]);
   });
 
   it('validates every point before anything runs and names the path and the points', () => {

@@ -1,7 +1,7 @@
 import { applyPresets, resolveSpec, SpecError, type DependencyContainer, type PresetMap, type SpecIssue } from '@txsim/core';
 import { presetMap, readPresets, applyOverrides, readSpecFile, type SpecOverrides } from '@txsim/experiment';
 import { expandGrid, paramKeys, runId, seedList, type SweepParam } from './grid.js';
-import { getPath, ParamPathError, setPath } from './param-path.js';
+import { getPath, ParamPathError, setPath, unreachedLayers } from './param-path.js';
 
 /** `sweep.json`: the grid of a sweep directory, enough to resume it without the original command. */
 export interface SweepManifest {
@@ -26,6 +26,8 @@ export interface ManifestPoint {
 export interface SweepPlan {
   readonly manifest: SweepManifest;
   readonly specs: ReadonlyMap<string, Record<string, unknown>>;
+  /** Layers a swept value does not reach (their override hides it), one line each; absent on resume. */
+  readonly notices?: readonly string[];
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -71,6 +73,7 @@ export function planSweep(file: string, params: readonly SweepParam[], seeds: nu
     found.set(key, entry);
   };
   const specs = new Map<string, Record<string, unknown>>();
+  const notices = new Set<string>();
   const points: ManifestPoint[] = [];
   for (const point of grid) {
     const label = point.choice.map((v, i) => `${keys[i]}=${params[i]!.texts[v]}`).join(', ') || 'the spec as written';
@@ -79,7 +82,9 @@ export function planSweep(file: string, params: readonly SweepParam[], seeds: nu
     let pathFailed = false;
     params.forEach((p, i) => {
       try {
-        addresses.push(setPath(spec, p.path, structuredClone(p.values[point.choice[i]!])));
+        const address = setPath(spec, p.path, structuredClone(p.values[point.choice[i]!]));
+        addresses.push(address);
+        for (const { layer, why } of unreachedLayers(spec, address)) notices.add(`--param ${p.path} does not reach layer ${layer}, which ${why}`);
       } catch (e) {
         if (!(e instanceof ParamPathError)) throw e;
         note({ path: p.path, message: e.message }, label);
@@ -118,5 +123,6 @@ export function planSweep(file: string, params: readonly SweepParam[], seeds: nu
   return {
     manifest: { version: 1, spec: file, params: params.map((p) => ({ path: p.path, values: p.texts })), seeds: seedList(firstSeed, seeds), points },
     specs,
+    notices: [...notices],
   };
 }

@@ -4,7 +4,7 @@ import { listPlugins, parsePluginParams, UnknownPluginError, findPlugin } from '
 import type { Phase, PluginKind, ReadDirection } from '../plugin/types.js';
 import { fromZod, formatPath, SpecError, type SpecIssue } from './errors.js';
 import { checkCrossbarMemory } from './memory.js';
-import { deepMerge, hasPath } from './merge.js';
+import { layerCrossbar } from './layer-crossbar.js';
 import { modelLayers, type ConvShape } from './model-layers.js';
 import { applyPresets, type PresetMap } from './presets.js';
 import { crossbarSchema, specSchema, type CrossbarSpec, type ParsedSpec, type PluginRef } from './schema.js';
@@ -123,7 +123,11 @@ export function resolveSpec(raw: unknown, container: DependencyContainer, source
     if (e instanceof SpecError) throw new SpecError(e.issues, source);
     throw e;
   }
-  const base = spec.crossbar ? resolveCrossbar(container, spec.crossbar, ['crossbar'], issues) : undefined;
+  // Resolved relative to the crossbar, so that the layers can tell their inherited problems from their own.
+  const baseIssues: SpecIssue[] = [];
+  const base = spec.crossbar ? resolveCrossbar(container, spec.crossbar, [], baseIssues) : undefined;
+  issues.push(...baseIssues.map((i) => ({ path: joinPath(['crossbar'], i.path), message: i.message })));
+  const inherited = new Set(baseIssues.map((i) => `${i.path}\u0000${i.message}`));
 
   for (const name of Object.keys(spec.layers)) {
     if (!layers.some((l) => l.name === name)) {
@@ -134,40 +138,57 @@ export function resolveSpec(raw: unknown, container: DependencyContainer, source
     const over = spec.layers[l.name];
     if (over?.digital || (!spec.crossbar && !over?.crossbar)) return { ...l, crossbar: null };
     if (!over?.crossbar) return { ...l, crossbar: base ?? null };
-    const rawBase = (merged as { crossbar?: unknown }).crossbar ?? {};
-    const layerRaw = deepMerge(rawBase, over.crossbar);
-    const layerCb = crossbarSchema.safeParse(layerRaw);
     const path = ['layers', l.name, 'crossbar'];
-    if (!layerCb.success) {
-      // Problems inherited from the experiment-wide crossbar are reported there once, not per layer.
-      const own = layerCb.error.issues.filter((i) => hasPath(over.crossbar, i.path.slice(0, 1)));
-      issues.push(...fromZod({ issues: own } as z.ZodError, crossbarSchema, path, layerRaw));
-      return { ...l, crossbar: null };
+    const layer = layerCrossbar(spec.crossbar ?? crossbarSchema.parse({}), over.crossbar, path, issues);
+    const own: SpecIssue[] = [];
+    const parsed = crossbarSchema.safeParse(layer.raw);
+    if (!parsed.success) own.push(...fromZod(parsed.error, crossbarSchema, [], layer.raw));
+    const cb = parsed.success ? resolveCrossbar(container, parsed.data, [], own) : undefined;
+    for (const issue of own) {
+      // A problem the layer inherits from the experiment-wide crossbar is reported there, once.
+      const at = layer.attribute(issue.path);
+      if (at.base === undefined || !inherited.has(`${at.base}\u0000${issue.message}`)) issues.push({ path: joinPath(path, at.user), message: issue.message });
     }
-    return { ...l, crossbar: resolveCrossbar(container, layerCb.data, path, issues) ?? null };
+    return { ...l, crossbar: cb ?? null };
   });
   if (!issues.length) checkCrossbarMemory(plans, issues);
   if (issues.length) throw new SpecError(issues, source);
-  return { spec: withResolvedParams(spec, base), layers: plans };
+  return { spec: resolvedData(spec, plans, base), layers: plans };
 }
 
-/** The spec as data again, with every plugin's parameters filled in: what a run directory records. */
-function withResolvedParams(spec: ParsedSpec, cb: ResolvedCrossbar | undefined): ParsedSpec {
-  if (!spec.crossbar || !cb) return spec;
+/** `prefix` followed by a formatted relative path. */
+function joinPath(prefix: readonly PropertyKey[], relative: string): string {
+  const head = formatPath(prefix);
+  return !relative ? head : relative.startsWith('[') ? `${head}${relative}` : `${head}.${relative}`;
+}
+
+/** A resolved crossbar as spec data: every slot named, every parameter filled in, the stack as a list. */
+function crossbarData(cb: ResolvedCrossbar): CrossbarSpec {
   const ref = (r: ResolvedPlugin) => ({ name: r.name, params: { ...r.params }, phases: [...r.phases] });
   return {
-    ...spec,
-    crossbar: {
-      ...spec.crossbar,
-      device: ref(cb.device),
-      dac: ref(cb.read.forward.dac),
-      senseAmp: ref(cb.read.forward.senseAmp),
-      adc: ref(cb.read.forward.adc),
-      updateRule: ref(cb.updateRule),
-      nonidealities: cb.nonidealities.map(ref),
-      backward: { dac: ref(cb.read.backward.dac), senseAmp: ref(cb.read.backward.senseAmp), adc: ref(cb.read.backward.adc) },
-    },
+    tile: { rows: cb.tile.rows, cols: cb.tile.cols, fit: cb.tile.fit ?? false },
+    device: ref(cb.device),
+    mapping: cb.mapping,
+    dac: ref(cb.read.forward.dac),
+    senseAmp: ref(cb.read.forward.senseAmp),
+    adc: ref(cb.read.forward.adc),
+    updateRule: ref(cb.updateRule),
+    nonidealities: cb.nonidealities.map(ref),
+    backward: { dac: ref(cb.read.backward.dac), senseAmp: ref(cb.read.backward.senseAmp), adc: ref(cb.read.backward.adc) },
   };
+}
+
+/**
+ * The spec as data again, with every plugin's parameters filled in, the experiment-wide crossbar's
+ * and each overridden layer's: what a run directory records, and what resolves to the same plans.
+ */
+function resolvedData(spec: ParsedSpec, plans: readonly LayerPlan[], cb: ResolvedCrossbar | undefined): ParsedSpec {
+  const layers = Object.fromEntries(Object.entries(spec.layers).map(([name, over]) => {
+    const plan = plans.find((l) => l.name === name)?.crossbar;
+    return [name, over.crossbar && plan ? { ...over, crossbar: crossbarData(plan) } : over];
+  }));
+  // A copy throughout: the YAML printer would write objects shared between layers as anchors.
+  return structuredClone({ ...spec, ...(spec.crossbar && cb ? { crossbar: crossbarData(cb) } : {}), layers });
 }
 
 export function pluginNames(container: DependencyContainer, kind: PluginKind): string[] {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-const PHASES = ['forward', 'backward', 'update'] as const;
+export const PHASES = ['forward', 'backward', 'update'] as const;
 
 const positiveInt = (what: string) => z.number({ error: `expected a positive integer (${what})` }).int({ error: `expected an integer (${what})` }).positive({ error: `must be > 0 (${what})` });
 
@@ -71,7 +71,10 @@ export const crossbarSchema = z.strictObject({
 export const layerOverrideSchema = z.strictObject({
   /** Keep this layer in plain digital arithmetic. */
   digital: z.boolean().optional(),
-  /** Partial crossbar settings deep-merged over the experiment's. */
+  /**
+   * Partial crossbar settings laid over the experiment's (layer-crossbar.ts): a slot naming another
+   * plugin starts from its defaults, `nonidealities` is a list (replaces) or `{ add, remove, set }` edits.
+   */
   crossbar: z.record(z.string(), z.unknown()).optional(),
 });
 
