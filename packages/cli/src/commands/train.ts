@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { BACKEND, CLOCK, dataShape, RngFactory, Trainer, tileGeometry, type EpochMetrics, type ResolvedSpec, type TrainingReporter } from '@txsim/core';
+import { BACKEND, CLOCK, dataShape, networkServices, RngFactory, Trainer, tileGeometry, type EpochMetrics, type ResolvedSpec, type TrainingReporter } from '@txsim/core';
 import { buildNetwork, loadDataset } from '@txsim/models';
 import type { Command } from 'commander';
 import { createPluginContainer, createRunContainer } from '../composition.js';
@@ -100,7 +100,7 @@ export async function train(file: string | undefined, flags: TrainFlags, io: Cli
       io.stderr.write(`${layer}: wMax ${n.wMax.toPrecision(4)} = ${n.headroom} × max|W| ${n.maxAbs.toPrecision(4)} after ${n.batches} batches of a digital run\n`);
     }
   }
-  const net = buildNetwork(run, withWMax(resolved, native));
+  const net = buildNetwork(withWMax(resolved, native), networkServices(run));
   const backend = run.resolve(BACKEND).name;
   const epochs = spec.training.epochs;
   const analog = net.layers.filter((l) => l.kind === 'analog').length;
