@@ -8,7 +8,7 @@ import { AnalogLinearLayer } from '../layers/analog-linear.js';
 import { DenseLayer } from '../layers/dense.js';
 import { buildNetwork, initialWeights } from './mlp.js';
 
-const data = { dataset: 'synthetic', shape: [1, 4, 4] } as const;
+const data: SpecInput['data'] = { dataset: 'synthetic', shape: [1, 4, 4] };
 const analog: SpecInput = { data, model: { hidden: [8] }, crossbar: { device: 'ideal', tile: { rows: 8, cols: 8 } } };
 
 /** A composition root: the devices, a reference backend, one random-stream factory. */
