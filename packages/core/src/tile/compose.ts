@@ -17,7 +17,11 @@ import { TiledCrossbar } from './tiled-crossbar.js';
  */
 export type LayerConfigurator = (layer: LayerPlan, scope: DependencyContainer) => void;
 
-/** Layer configurators, several per container; those of the container a crossbar is built from run in registration order. */
+/**
+ * Layer configurators, several per container, run in registration order. They are looked up like any
+ * tsyringe multi-registration: those of the container the crossbar is built from, or, when it has
+ * none, of its nearest parent that has some (a child's registrations hide its parent's).
+ */
 export const LAYER_CONFIGURATORS: InjectionToken<LayerConfigurator> = Symbol.for('txsim.layer-configurators');
 
 /** Builds one layer's crossbar from its plan and initial weights (inputs × outputs). */
@@ -44,7 +48,7 @@ export function crossbarFactory(container: DependencyContainer): CrossbarFactory
   return (plan, initialWeights) => buildCrossbar(container, plan, initialWeights);
 }
 
-/** The layer's child container, after every configurator of `container` (and its parents) has run on it. */
+/** The layer's child container, after every layer configurator visible from `container` has run on it. */
 export function layerScope(container: DependencyContainer, plan: LayerPlan): DependencyContainer {
   const scope = container.createChildContainer();
   const configurators = container.isRegistered(LAYER_CONFIGURATORS, true) ? container.resolveAll(LAYER_CONFIGURATORS) : [];
