@@ -1,7 +1,7 @@
 // One timed training pass of a spec: what `pnpm bench` repeats per configuration and what
 // scripts/prof-one.mjs profiles.
 import { performance } from 'node:perf_hooks';
-import { Trainer } from '../packages/core/dist/index.js';
+import { networkServices, Trainer } from '../packages/core/dist/index.js';
 import { buildNetwork, loadDataset } from '../packages/models/dist/index.js';
 import { createRunContainer, loadSpec } from '../packages/cli/dist/index.js';
 
@@ -16,7 +16,7 @@ export async function timeTraining(file, { plugins, backend = 'auto', digital = 
     for (const plan of resolved.layers) if (plan.crossbar) plan.crossbar.updateRule.params.counting = counting;
   }
   const run = createRunContainer({ seed: resolved.spec.seed, backend });
-  const net = buildNetwork(run, resolved);
+  const net = buildNetwork(resolved, networkServices(run));
   const { batchSize, learningRate } = resolved.spec.training;
   const sets = data ?? loadDataset(resolved.spec.data, resolved.spec.seed);
   const t0 = performance.now();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RngFactory, Trainer, type Dataset, type DependencyContainer, type LayerPlan, type ReadDirection, type ResolvedSpec, type TiledCrossbar } from '@txsim/core';
+import { networkServices, RngFactory, Trainer, type Dataset, type DependencyContainer, type LayerPlan, type ReadDirection, type ResolvedSpec, type TiledCrossbar } from '@txsim/core';
 import { buildNetwork, type Sequential } from '@txsim/models';
 
 /** `calibration.json` in a run directory: the scales a run fixed before or early in training. */
@@ -72,7 +72,7 @@ export async function nativeScales(container: DependencyContainer, resolved: Res
   if (!wanted.length) return out;
   const scope = container.createChildContainer();
   scope.register(RngFactory, { useValue: new RngFactory(resolved.spec.seed) });
-  const net = buildNetwork(scope, { spec: resolved.spec, layers: resolved.layers.map((l) => ({ ...l, crossbar: null })) });
+  const net = buildNetwork({ spec: resolved.spec, layers: resolved.layers.map((l) => ({ ...l, crossbar: null })) }, networkServices(scope));
   const { batchSize, learningRate } = resolved.spec.training;
   const perEpoch = Math.ceil(train.labels.length / batchSize);
   const last = Math.max(...wanted.map((p) => p.crossbar!.mapping.calibrate!.batches));

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BACKEND, CLOCK, dataShape, RngFactory, Trainer, tileGeometry, type EpochMetrics, type ResolvedSpec, type TrainingReporter } from '@txsim/core';
+import { BACKEND, CLOCK, dataShape, networkServices, RngFactory, Trainer, tileGeometry, type EpochMetrics, type ResolvedSpec, type TrainingReporter } from '@txsim/core';
 import { buildNetwork, loadDataset } from '@txsim/models';
 import { CALIBRATION_FILE, calibrationRecord, nativeScales, recordedScales, withWMax } from './calibration.js';
 import { readCheckpoint, restoreCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
@@ -138,7 +138,7 @@ async function execute(plan: Plan, options: ExperimentOptions): Promise<Experime
       log(`${layer}: wMax ${n.wMax.toPrecision(4)} = ${n.headroom} × max|W| ${n.maxAbs.toPrecision(4)} after ${n.batches} batches of a digital run`);
     }
   }
-  const net = buildNetwork(container, withWMax(resolved, native));
+  const net = buildNetwork(withWMax(resolved, native), networkServices(container));
   const backend = container.resolve(BACKEND).name;
   const epochs = spec.training.epochs;
   const analog = net.layers.filter((l) => l.kind === 'analog').length;

@@ -54,11 +54,12 @@ export function isPluginPack(value: unknown): value is PluginPack {
 
 // TEMPORARY minimal checks until the full pack checks land (replaced on merge).
 export class PackError extends Error {}
-export const LAYER_CONFIGURATORS = Symbol.for('txsim.layer-configurators');
+
 export function checkPluginPack(value: unknown, source: string): PluginPack {
   if (!isPluginPack(value)) throw new PackError(`plugin pack ${source}: its default export must be definePluginPack({ name, version, plugins })`);
   return value;
 }
 export function registerPack(container: DependencyContainer, pack: PluginPack, _source: string): void {
   for (const p of pack.plugins) container.register(Symbol.for(`txsim.plugin.${p.meta.kind}`), { useValue: p });
+  if (pack.configureLayer) container.register(Symbol.for('txsim.layer-configurators'), { useValue: pack.configureLayer });
 }

@@ -1,5 +1,5 @@
 import type { DependencyContainer, InjectionToken } from '../di.js';
-import { BACKEND } from '../matrix/backend.js';
+import { BACKEND, type ComputeBackend } from '../matrix/backend.js';
 import type { Matrix } from '../matrix/matrix.js';
 import { findPlugin } from '../plugin/registry.js';
 import type { Phase, PluginContext, PluginKind, ReadDirection } from '../plugin/types.js';
@@ -9,20 +9,62 @@ import type { CrossbarComponents, ReadPeripherals } from './components.js';
 import { fittedTile, tileGeometry } from './geometry.js';
 import { TiledCrossbar } from './tiled-crossbar.js';
 
-/** The plan of the layer being composed, registered in that layer's child container. */
-export const LAYER_PLAN: InjectionToken<LayerPlan> = Symbol.for('txsim.layer-plan');
+/**
+ * Called once per crossbar layer with that layer's plan and its own child container, before the layer's
+ * backend, random streams and plugins are resolved there: what it registers in `scope` (a plugin of the
+ * same name with `registerPlugins(scope, [p], { override: true })`, a `BACKEND`, an `RngFactory`) applies
+ * to that layer only; everything else falls back to the experiment-wide container.
+ */
+export type LayerConfigurator = (layer: LayerPlan, scope: DependencyContainer) => void;
 
 /**
- * Composes one layer's crossbar: a child container carries the layer's plan and falls back to the
- * experiment-wide services (backend, random streams, plugin registrations), so a user can override any
- * of them for one layer by registering in that child. Each plugin instance gets its own random stream,
- * forked by layer, slot and name.
+ * Layer configurators, several per container, run in registration order. They are looked up like any
+ * tsyringe multi-registration: those of the container the crossbar is built from, or, when it has
+ * none, of its nearest parent that has some (a child's registrations hide its parent's).
+ */
+export const LAYER_CONFIGURATORS: InjectionToken<LayerConfigurator> = Symbol.for('txsim.layer-configurators');
+
+/** Builds one layer's crossbar from its plan and initial weights (inputs × outputs). */
+export type CrossbarFactory = (plan: LayerPlan, initialWeights: Matrix) => TiledCrossbar;
+
+/** What a network needs to be built: handed to the model builders, which never see a container. */
+export interface NetworkServices {
+  /** The experiment's compute backend, used by digital layers and by the analog layers' digital parts. */
+  readonly backend: ComputeBackend;
+  /** The experiment's random streams (initial weights are drawn from `stream(layer, 'init')`). */
+  readonly rngs: RngFactory;
+  readonly crossbar: CrossbarFactory;
+}
+
+/**
+ * The services of a network, taken from the composition root's container: the one place where models
+ * meet the container. Each crossbar is composed by `buildCrossbar` in its own layer scope.
+ */
+export function networkServices(container: DependencyContainer): NetworkServices {
+  return { backend: container.resolve(BACKEND), rngs: container.resolve(RngFactory), crossbar: crossbarFactory(container) };
+}
+
+export function crossbarFactory(container: DependencyContainer): CrossbarFactory {
+  return (plan, initialWeights) => buildCrossbar(container, plan, initialWeights);
+}
+
+/** The layer's child container, after every layer configurator visible from `container` has run on it. */
+export function layerScope(container: DependencyContainer, plan: LayerPlan): DependencyContainer {
+  const scope = container.createChildContainer();
+  const configurators = container.isRegistered(LAYER_CONFIGURATORS, true) ? container.resolveAll(LAYER_CONFIGURATORS) : [];
+  for (const configure of configurators) configure(plan, scope);
+  return scope;
+}
+
+/**
+ * Composes one layer's crossbar in the layer's own scope (see `layerScope`): its backend, random streams
+ * and plugins come from there, so a layer configurator can override any of them for this layer alone.
+ * Each plugin instance gets its own random stream, forked by layer, slot and name.
  */
 export function buildCrossbar(container: DependencyContainer, plan: LayerPlan, initialWeights: Matrix): TiledCrossbar {
   const cb = plan.crossbar;
   if (!cb) throw new Error(`layer ${plan.name} is digital; it has no crossbar`);
-  const scope = container.createChildContainer();
-  scope.register(LAYER_PLAN, { useValue: plan });
+  const scope = layerScope(container, plan);
   const backend = scope.resolve(BACKEND);
   const rngs = scope.resolve(RngFactory);
   const tile = cb.tile.fit ? fittedTile(plan.inputs, plan.outputs, cb.tile.rows, cb.tile.cols) : cb.tile;

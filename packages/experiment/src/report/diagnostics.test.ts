@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Matrix, RngFactory } from '@txsim/core';
+import { Matrix, networkServices, RngFactory } from '@txsim/core';
 import { AnalogLinearLayer, buildNetwork } from '@txsim/models';
 import { describe, expect, it } from 'vitest';
 import { createPluginContainer, createRunContainer } from '../composition.js';
@@ -14,7 +14,7 @@ const example = (name: string) => fileURLToPath(new URL(`../../../../examples/${
 function network(spec: string) {
   const resolved = loadSpec(example(spec), createPluginContainer(), { overrides: { seed: 3 } });
   const run = createRunContainer({ seed: 3, backend: 'reference' });
-  const net = buildNetwork(run, resolved);
+  const net = buildNetwork(resolved, networkServices(run));
   const batch = new Matrix(16, 784);
   run.resolve(RngFactory).stream('test', 'batch').fillUniform(batch.data, 0, 1);
   return { net, batch, run };

@@ -1,6 +1,4 @@
-import {
-  BACKEND, buildCrossbar, Matrix, RngFactory, type ComputeBackend, type DependencyContainer, type LayerPlan, type ResolvedSpec,
-} from '@txsim/core';
+import { Matrix, type LayerPlan, type NetworkServices, type ResolvedSpec } from '@txsim/core';
 import { ReluLayer, SigmoidLayer } from '../layers/activations.js';
 import { AnalogConv2dLayer } from '../layers/analog-conv2d.js';
 import { AnalogLinearLayer } from '../layers/analog-linear.js';
@@ -16,14 +14,9 @@ import type { FeatureMapShape } from '../layers/pool.js';
  * one the plan expects, so the two descriptions cannot drift apart silently.
  */
 export class ConvNetBuilder {
-  private readonly backend: ComputeBackend;
-  private readonly rngs: RngFactory;
   private next = 0;
 
-  constructor(private readonly container: DependencyContainer, private readonly resolved: ResolvedSpec, readonly activationKind: 'relu' | 'sigmoid') {
-    this.backend = container.resolve(BACKEND);
-    this.rngs = container.resolve(RngFactory);
-  }
+  constructor(private readonly resolved: ResolvedSpec, private readonly services: NetworkServices, readonly activationKind: 'relu' | 'sigmoid') {}
 
   /** The next planned layer, a conv on `input`; returns it and its output shape. */
   conv(input: FeatureMapShape): { layer: Layer; out: FeatureMapShape } {
@@ -35,8 +28,8 @@ export class ConvNetBuilder {
     const w = this.weights(plan, s.channels * s.kernel ** 2, s.outChannels * s.kernel ** 2);
     const bias = new Float32Array(plan.outputs);
     const layer = plan.crossbar
-      ? new AnalogConv2dLayer(plan.name, s, buildCrossbar(this.container, plan, w), bias, this.backend)
-      : new Conv2dLayer(plan.name, s, w, bias, this.backend);
+      ? new AnalogConv2dLayer(plan.name, s, this.services.crossbar(plan, w), bias, this.services.backend)
+      : new Conv2dLayer(plan.name, s, w, bias, this.services.backend);
     return { layer, out: { channels: s.outChannels, height: s.outHeight, width: s.outWidth } };
   }
 
@@ -46,7 +39,7 @@ export class ConvNetBuilder {
     if (plan.conv || plan.inputs !== inputs) throw new Error(`${plan.name}: the network reaches it with ${inputs} values; its plan says ${plan.conv ? 'a conv' : plan.inputs}`);
     const w = this.weights(plan, plan.inputs, plan.outputs);
     const bias = new Float32Array(plan.outputs);
-    return plan.crossbar ? new AnalogLinearLayer(plan.name, buildCrossbar(this.container, plan, w), bias, this.backend) : new DenseLayer(plan.name, w, bias, this.backend);
+    return plan.crossbar ? new AnalogLinearLayer(plan.name, this.services.crossbar(plan, w), bias, this.services.backend) : new DenseLayer(plan.name, w, bias, this.services.backend);
   }
 
   activation(name: string, kind = this.activationKind): Layer {
@@ -72,7 +65,7 @@ export class ConvNetBuilder {
   private weights(plan: LayerPlan, fanIn: number, fanOut: number): Matrix {
     const w = new Matrix(plan.inputs, plan.outputs);
     const limit = this.activationKind === 'relu' ? Math.sqrt(6 / fanIn) : Math.sqrt(6 / (fanIn + fanOut));
-    this.rngs.stream(plan.name, 'init').fillUniform(w.data, -limit, limit);
+    this.services.rngs.stream(plan.name, 'init').fillUniform(w.data, -limit, limit);
     return w;
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  BACKEND, container, createWasmBackend, defineUpdateRule, Matrix, MASTER_SEED, params, registerPlugins, resolveSpec, Rng, softmaxCrossEntropy,
+  BACKEND, container, createWasmBackend, defineUpdateRule, Matrix, MASTER_SEED, networkServices, params, registerPlugins, resolveSpec, Rng, softmaxCrossEntropy,
   type AnyPlugin, type Dataset, type SpecInput,
 } from '@txsim/core';
 import { registerDevices } from '@txsim/devices';
@@ -22,7 +22,7 @@ function scope(seed: number, extra: AnyPlugin[] = []) {
 /** Per-step losses of `steps` SGD steps over consecutive batches of `data`. */
 function losses(spec: SpecInput, data: Dataset, steps: number, batch: number): number[] {
   const c = scope(spec.seed ?? 1);
-  const net = buildNetwork(c, resolveSpec(spec, c));
+  const net = buildNetwork(resolveSpec(spec, c), networkServices(c));
   const out: number[] = [];
   for (let s = 0; s < steps; s++) {
     const start = (s * batch) % data.labels.length;
@@ -77,7 +77,7 @@ describe('conv networks on an ideal crossbar reproduce plain float training', ()
 describe('network structure', () => {
   it('ResNet-20 plans conv1…conv19 and fc1 on crossbars and exposes every leaf by name', () => {
     const c = scope(1);
-    const net = buildNetwork(c, resolveSpec({ data: { dataset: 'synthetic', shape: [3, 32, 32] }, model: { type: 'resnet20' }, crossbar: idealCrossbar }, c));
+    const net = buildNetwork(resolveSpec({ data: { dataset: 'synthetic', shape: [3, 32, 32] }, model: { type: 'resnet20' }, crossbar: idealCrossbar }, c), networkServices(c));
     const analog = net.layers.filter((l) => l.kind === 'analog').map((l) => l.name);
     expect(analog).toEqual([...Array.from({ length: 19 }, (_, i) => `conv${i + 1}`), 'fc1']);
     expect(Object.keys(net.activity())).toEqual(analog);
@@ -92,7 +92,7 @@ describe('network structure', () => {
     expect(resolved.layers.map((l) => [l.name, l.inputs, l.outputs])).toEqual([
       ['conv1', 27, 32], ['conv2', 288, 32], ['conv3', 288, 64], ['conv4', 576, 64], ['fc1', 64 * 4 * 4, 128], ['fc2', 128, 10],
     ]);
-    const net = buildNetwork(c, resolved);
+    const net = buildNetwork(resolved, networkServices(c));
     expect(net.layers.filter((l) => l.kind === 'analog').map((l) => l.name)).toEqual(['conv1', 'conv3', 'conv4', 'fc1', 'fc2']);
     const y = net.forward(synthetic(2, [3, 16, 16], 'v').inputs, false);
     expect([y.rows, y.cols]).toEqual([2, 10]);
@@ -115,7 +115,7 @@ describe('an analog conv hands pulse-train update rules one x/δ pair per output
     });
     const c = scope(2, [record as unknown as AnyPlugin]);
     const spec: SpecInput = { model: { type: 'lenet5' }, crossbar: { ...idealCrossbar, updateRule: 'test-record' }, layers: { fc1: { digital: true }, fc2: { digital: true }, fc3: { digital: true } } };
-    const net = buildNetwork(c, resolveSpec(spec, c));
+    const net = buildNetwork(resolveSpec(spec, c), networkServices(c));
     const batch = 3;
     const x = train.inputs.rowSlice(0, batch).clone();
     const r = softmaxCrossEntropy(net.forward(x, true), train.labels.subarray(0, batch));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  BACKEND, container, createWasmBackend, MASTER_SEED, resolveSpec, softmaxCrossEntropy, type Dataset, type SpecInput,
+  BACKEND, container, createWasmBackend, MASTER_SEED, networkServices, resolveSpec, softmaxCrossEntropy, type Dataset, type SpecInput,
 } from '@txsim/core';
 import { registerDevices } from '@txsim/devices';
 import { loadMnist } from '../data/mnist.js';
@@ -19,7 +19,7 @@ function scope(seed: number) {
 /** Per-step losses of `steps` SGD steps over consecutive batches of `data`. */
 function losses(spec: SpecInput, data: Dataset, steps: number, batch: number): number[] {
   const c = scope(spec.seed ?? 1);
-  const net = buildNetwork(c, resolveSpec(spec, c));
+  const net = buildNetwork(resolveSpec(spec, c), networkServices(c));
   const out: number[] = [];
   const cols = data.inputs.cols;
   const n = data.labels.length;

@@ -1,4 +1,4 @@
-import { dataShape, type DependencyContainer, type ResolvedSpec } from '@txsim/core';
+import { dataShape, type NetworkServices, type ResolvedSpec } from '@txsim/core';
 import type { Layer } from '../layers/layer.js';
 import { MaxPool2dLayer, type FeatureMapShape } from '../layers/pool.js';
 import { ConvNetBuilder, volume } from './conv-builder.js';
@@ -9,8 +9,8 @@ import { Sequential } from './sequential.js';
  * 2×2 pool → conv2 16@5×5 → 2×2 pool → fc1 120 → fc2 84 → fc3 classes, the spec's activation after
  * every conv and hidden fc. The subsampling layers are max pooling, as in most modern LeNets.
  */
-export function buildLenet5(container: DependencyContainer, resolved: ResolvedSpec): Sequential {
-  const b = new ConvNetBuilder(container, resolved, resolved.spec.model.activation);
+export function buildLenet5(resolved: ResolvedSpec, services: NetworkServices): Sequential {
+  const b = new ConvNetBuilder(resolved, services, resolved.spec.model.activation);
   const layers: Layer[] = [];
   let shape: FeatureMapShape = dataShape(resolved.spec.data);
   for (const pool of ['pool1', 'pool2']) {

@@ -1,4 +1,4 @@
-import { BACKEND, buildCrossbar, kernels, Matrix, RngFactory, type DependencyContainer, type LayerPlan, type ResolvedSpec } from '@txsim/core';
+import { kernels, Matrix, type LayerPlan, type NetworkServices, type ResolvedSpec, type RngFactory } from '@txsim/core';
 import { ReluLayer, SigmoidLayer } from '../layers/activations.js';
 import { AnalogLinearLayer } from '../layers/analog-linear.js';
 import { DenseLayer } from '../layers/dense.js';
@@ -19,28 +19,30 @@ export function initialWeights(rngs: RngFactory, plan: Pick<LayerPlan, 'name' | 
   return w;
 }
 
-/** The network of a resolved spec (model.type), each conv and linear layer analog or digital as planned. */
-export function buildNetwork(container: DependencyContainer, resolved: ResolvedSpec): Sequential {
+/**
+ * The network of a resolved spec (model.type), each conv and linear layer analog or digital as planned.
+ * `services` come from the composition root (`networkServices(container)` in core): the backend, the
+ * random streams and the factory of each analog layer's crossbar.
+ */
+export function buildNetwork(resolved: ResolvedSpec, services: NetworkServices): Sequential {
   // A network's arrays live in kernel memory, outside the JavaScript heap, so earlier networks that are
   // gone may still hold theirs: take that memory back before allocating this one's (one full collection,
   // tens of milliseconds, once per network).
   kernels.reclaim();
   const type = resolved.spec.model.type;
-  if (type === 'lenet5') return buildLenet5(container, resolved);
-  if (type === 'vgg') return buildVgg(container, resolved);
-  if (type === 'resnet20') return buildResnet20(container, resolved);
-  return buildMlp(container, resolved);
+  if (type === 'lenet5') return buildLenet5(resolved, services);
+  if (type === 'vgg') return buildVgg(resolved, services);
+  if (type === 'resnet20') return buildResnet20(resolved, services);
+  return buildMlp(resolved, services);
 }
 
 /** The MLP: each linear layer analog or digital as planned, activations between. */
-function buildMlp(container: DependencyContainer, resolved: ResolvedSpec): Sequential {
-  const backend = container.resolve(BACKEND);
-  const rngs = container.resolve(RngFactory);
+function buildMlp(resolved: ResolvedSpec, { backend, rngs, crossbar }: NetworkServices): Sequential {
   const layers: Layer[] = [];
   resolved.layers.forEach((plan, i) => {
     const w = initialWeights(rngs, plan);
     const bias = new Float32Array(plan.outputs);
-    layers.push(plan.crossbar ? new AnalogLinearLayer(plan.name, buildCrossbar(container, plan, w), bias, backend) : new DenseLayer(plan.name, w, bias, backend));
+    layers.push(plan.crossbar ? new AnalogLinearLayer(plan.name, crossbar(plan, w), bias, backend) : new DenseLayer(plan.name, w, bias, backend));
     if (i < resolved.layers.length - 1) {
       const name = `${plan.name}.act`;
       layers.push(resolved.spec.model.activation === 'relu' ? new ReluLayer(name) : new SigmoidLayer(name));

@@ -1,4 +1,4 @@
-import { dataShape, type DependencyContainer, type ResolvedSpec } from '@txsim/core';
+import { dataShape, type NetworkServices, type ResolvedSpec } from '@txsim/core';
 import { BatchNorm2dLayer } from '../layers/batch-norm.js';
 import type { Layer } from '../layers/layer.js';
 import { AvgPool2dLayer, type FeatureMapShape } from '../layers/pool.js';
@@ -13,8 +13,8 @@ import { ConvNetBuilder } from './conv-builder.js';
  * channels); global average pooling; fc1 to the classes. Convs conv1…conv19, all on crossbars when
  * the spec has one; batch norm and pooling digital. Always ReLU, whatever `model.activation` says.
  */
-export function buildResnet20(container: DependencyContainer, resolved: ResolvedSpec): BlockNetwork {
-  const b = new ConvNetBuilder(container, resolved, 'relu');
+export function buildResnet20(resolved: ResolvedSpec, services: NetworkServices): BlockNetwork {
+  const b = new ConvNetBuilder(resolved, services, 'relu');
   const convBnRelu = (input: FeatureMapShape, relu: boolean): { layers: Layer[]; out: FeatureMapShape } => {
     const { layer, out } = b.conv(input);
     const layers = [layer, new BatchNorm2dLayer(`${layer.name}.bn`, out)];

@@ -1,4 +1,4 @@
-import { dataShape, type DependencyContainer, type ResolvedSpec } from '@txsim/core';
+import { dataShape, type NetworkServices, type ResolvedSpec } from '@txsim/core';
 import type { Layer } from '../layers/layer.js';
 import { MaxPool2dLayer, type FeatureMapShape } from '../layers/pool.js';
 import { ConvNetBuilder, volume } from './conv-builder.js';
@@ -9,8 +9,8 @@ import { Sequential } from './sequential.js';
  * conv1 32, conv2 32, pool, conv3 64, conv4 64, pool, fc1 128, fc2 classes, the spec's activation after
  * every conv and fc1. No batch norm, as in the original VGG; with sigmoid it trains slowly, use relu.
  */
-export function buildVgg(container: DependencyContainer, resolved: ResolvedSpec): Sequential {
-  const b = new ConvNetBuilder(container, resolved, resolved.spec.model.activation);
+export function buildVgg(resolved: ResolvedSpec, services: NetworkServices): Sequential {
+  const b = new ConvNetBuilder(resolved, services, resolved.spec.model.activation);
   const layers: Layer[] = [];
   let shape: FeatureMapShape = dataShape(resolved.spec.data);
   for (const pool of ['pool1', 'pool2']) {
