@@ -13,6 +13,7 @@ export * from './plugin/types.js';
 export * from './plugin/params.js';
 export * from './plugin/plausibility.js';
 export * from './plugin/errors.js';
+export * from './plugin/phases.js';
 export * from './plugin/define.js';
 export * from './plugin/registry.js';
 export * from './plugin/pack.js';
