@@ -17,6 +17,8 @@ export * from './plugin/phases.js';
 export * from './plugin/define.js';
 export * from './plugin/registry.js';
 export * from './plugin/pack.js';
+export * from './plugin/pack-check.js';
+export * from './plugin/pack-register.js';
 export * from './spec/schema.js';
 export * from './spec/errors.js';
 export * from './spec/merge.js';
