@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DIMENSIONS, toSI, UnitError, type SiUnit } from '../units/units.js';
+import { declaredUnit, dimensionName, toSI, UnitError } from '../units/units.js';
+import { PluginDefinitionError } from './errors.js';
 
 /**
  * Parameter schemas: one zod schema per field, carrying its unit, default and neutral value as
@@ -8,26 +9,51 @@ import { DIMENSIONS, toSI, UnitError, type SiUnit } from '../units/units.js';
  */
 export interface ParamMeta {
   description: string;
-  /** SI unit of the parsed value ('1' for dimensionless). */
-  unit: SiUnit | '1' | 'bits';
+  /**
+   * Unit of the parsed value, as a spec would write it: any unit mathjs parses ('ohm', 'K', 'Hz',
+   * '1/K', 'V/s'); '1' for dimensionless, 'bits' for bit widths.
+   */
+  unit: string;
   /** The value at which the plugin has no effect, when one exists. */
   neutral?: unknown;
+  /** Set when the field has no default: a spec must give it. */
+  required?: boolean;
+  /** [min, max] outside which a value is suspicious (see `paramWarnings`); overrides the unit's usual range. */
+  plausible?: readonly [number, number];
 }
 
-export interface NumberOptions {
+/**
+ * Either a default, or `required: true` for a value nothing could sensibly default to (a measured
+ * file's temperature). A required field is still given a neutral value where one exists.
+ */
+export type Presence<T> = { readonly default: T; readonly required?: false } | { readonly required: true; readonly default?: undefined };
+
+export type NumberOptions = {
   description: string;
-  default: number;
   neutral?: number;
   min?: number;
   /** Lower bound excluded (e.g. a resistance that must be > 0). */
   exclusiveMin?: boolean;
   max?: number;
-}
+  /**
+   * Values outside [min, max] are accepted but warned about (`paramWarnings`). Quantities in S and ohm
+   * have a device range by default; set this where the field is not a device (a wire's 1 Ω).
+   */
+  plausible?: readonly [number, number];
+} & Presence<number>;
+
+/** The field's schema as given, or wrapped in its default. */
+export type Present<S extends z.ZodType, O> = O extends { required: true } ? S : z.ZodDefault<S>;
 
 const paramMeta = new WeakMap<z.ZodType, ParamMeta>();
 
 export function metaOf(schema: z.ZodType): ParamMeta | undefined {
   return paramMeta.get(schema);
+}
+
+/** zod's error option: "required: <description>" for a missing field, else the helper's message. */
+function errorFor(o: { description: string }, message: (input: unknown) => string) {
+  return (issue: { input?: unknown }) => (issue.input === undefined ? `required: ${o.description}` : message(issue.input));
 }
 
 function bounded(base: z.ZodNumber, o: NumberOptions, unitLabel: string): z.ZodNumber {
@@ -42,14 +68,33 @@ function bounded(base: z.ZodNumber, o: NumberOptions, unitLabel: string): z.ZodN
   return s;
 }
 
-function finish<T extends z.ZodType>(schema: T, meta: ParamMeta): T {
-  paramMeta.set(schema, meta);
-  return schema;
+function finish<S extends z.ZodType, O extends Presence<unknown> & { description: string; neutral?: unknown }>(
+  schema: S, o: O, meta: { unit: string; plausible?: readonly [number, number] },
+): Present<S, O> {
+  if (meta.plausible && !(meta.plausible[0] < meta.plausible[1])) {
+    throw new PluginDefinitionError(`parameter "${o.description}": plausible range [${meta.plausible.join(', ')}] must have min < max`);
+  }
+  const out = (o.required ? schema : schema.default(o.default as never)) as Present<S, O>;
+  paramMeta.set(out, {
+    description: o.description, unit: meta.unit, neutral: o.neutral,
+    ...(o.required ? { required: true } : {}), ...(meta.plausible ? { plausible: meta.plausible } : {}),
+  });
+  return out;
 }
 
-/** A physical quantity: a number in SI units, or a string with a unit ("4.6 ohm", "100 kohm"). */
-export function quantity(unit: SiUnit, o: NumberOptions) {
-  const parse = z.union([z.number(), z.string()], { error: () => `expected a ${DIMENSIONS[unit]} like "1 ${unit}" or a number in ${unit}` })
+/**
+ * A physical quantity in `unit` (any unit mathjs parses: 'ohm', 'K', 'Hz', '1/K'): a number in that unit,
+ * or a string with a unit ("4.6 ohm", "100 kohm", "25 degC"). An unknown unit throws here, when the
+ * plugin is defined. Units a pack registers are for spec values; declare fields in built-in units.
+ */
+export function quantity<const O extends NumberOptions>(unit: string, o: O) {
+  try {
+    declaredUnit(unit);
+  } catch (e) {
+    throw new PluginDefinitionError(`parameter "${o.description}": ${e instanceof UnitError ? e.message : String(e)}`);
+  }
+  const what = dimensionName(unit);
+  const parse = z.union([z.number(), z.string()], { error: errorFor(o, () => `expected a ${what} like "1 ${unit}" or a number in ${unit}`) })
     .transform((v, ctx) => {
       let si: number;
       try {
@@ -66,7 +111,7 @@ export function quantity(unit: SiUnit, o: NumberOptions) {
       }
       return si;
     });
-  return finish(parse.default(o.default), { description: o.description, unit, neutral: o.neutral });
+  return finish(parse, o, { unit, plausible: o.plausible });
 }
 
 function outOfBounds(v: number, o: NumberOptions, unit: string): string | undefined {
@@ -77,43 +122,43 @@ function outOfBounds(v: number, o: NumberOptions, unit: string): string | undefi
 }
 
 /** A dimensionless real number. */
-export function real(o: NumberOptions) {
-  const s = bounded(z.number({ error: (i) => `expected a number, got ${JSON.stringify(i.input)}` }).finite(), o, '');
-  return finish(s.default(o.default), { description: o.description, unit: '1', neutral: o.neutral });
+export function real<const O extends NumberOptions>(o: O) {
+  const s = bounded(z.number({ error: errorFor(o, (v) => `expected a number, got ${JSON.stringify(v)}`) }).finite(), o, '');
+  return finish(s, o, { unit: '1', plausible: o.plausible });
 }
 
 /** An integer (counts, bit widths). */
-export function integer(o: NumberOptions & { unit?: 'bits' }) {
-  const s = bounded(z.number({ error: (i) => `expected an integer, got ${JSON.stringify(i.input)}` }).int({ error: 'expected an integer' }), o, o.unit ?? '');
-  return finish(s.default(o.default), { description: o.description, unit: o.unit ?? '1', neutral: o.neutral });
+export function integer<const O extends NumberOptions & { unit?: 'bits' }>(o: O) {
+  const s = bounded(z.number({ error: errorFor(o, (v) => `expected an integer, got ${JSON.stringify(v)}`) }).int({ error: 'expected an integer' }), o, o.unit ?? '');
+  return finish(s, o, { unit: o.unit ?? '1', plausible: o.plausible });
 }
 
-export function choice<const T extends readonly [string, ...string[]]>(values: T, o: { description: string; default: T[number]; neutral?: T[number] }) {
-  const s = z.enum(values, { error: (i) => `expected one of ${values.map((v) => `"${v}"`).join(', ')}, got ${JSON.stringify(i.input)}` });
-  return finish(s.default(o.default as never), { description: o.description, unit: '1', neutral: o.neutral });
+export function choice<const T extends readonly [string, ...string[]], const O extends { description: string; neutral?: T[number] } & Presence<T[number]>>(values: T, o: O) {
+  const s = z.enum(values, { error: errorFor(o, (v) => `expected one of ${values.map((x) => `"${x}"`).join(', ')}, got ${JSON.stringify(v)}`) });
+  return finish(s, o, { unit: '1' });
 }
 
 export function flag(o: { description: string; default: boolean; neutral?: boolean }) {
-  return finish(z.boolean().default(o.default), { description: o.description, unit: '1', neutral: o.neutral });
+  return finish(z.boolean(), o, { unit: '1' });
 }
 
 /** A list of dimensionless reals (e.g. the nodes of a measured response curve). */
 export function realList(o: { description: string; default: readonly number[]; minLength?: number; neutral?: readonly number[] }) {
   const s = z.array(z.number({ error: (i) => `expected a number, got ${JSON.stringify(i.input)}` }).finite())
     .min(o.minLength ?? 0, { error: `expected at least ${o.minLength ?? 0} numbers` });
-  return finish(s.default([...o.default]), { description: o.description, unit: '1', neutral: o.neutral });
+  return finish(s, { ...o, default: [...o.default] }, { unit: '1' });
 }
 
 /**
  * A string (a file path, a name). `check` returns why a value is refused, or undefined: it runs when
  * the spec is resolved, so a bad value (say, an unreadable data file) is reported with its spec path.
  */
-export function text(o: { description: string; default: string; check?: (value: string) => string | undefined }) {
-  const s = z.string({ error: (i) => `expected a string, got ${JSON.stringify(i.input)}` }).superRefine((v, ctx) => {
+export function text<const O extends { description: string; check?: (value: string) => string | undefined } & Presence<string>>(o: O) {
+  const s = z.string({ error: errorFor(o, (v) => `expected a string, got ${JSON.stringify(v)}`) }).superRefine((v, ctx) => {
     const why = o.check?.(v);
     if (why !== undefined) ctx.addIssue({ code: 'custom', message: why });
   });
-  return finish(s.default(o.default), { description: o.description, unit: '1' });
+  return finish(s, o, { unit: '1' });
 }
 
 /** A plugin's whole parameter object; unknown fields are rejected. */
@@ -123,12 +168,33 @@ export function params<T extends z.ZodRawShape>(shape: T) {
 
 export type ParamSchema = z.ZodObject<z.ZodRawShape>;
 
-/** The defaults, with every field that declares a neutral value set to it. */
-export function neutralParams(schema: ParamSchema): Record<string, unknown> {
+/** The names of fields a spec must give (no default). */
+export function requiredParams(schema: ParamSchema): string[] {
+  return Object.entries(schema.shape).filter(([, field]) => !(field as z.ZodType).safeParse(undefined).success).map(([key]) => key);
+}
+
+/** Each field's parsed default; required fields are left out (so this works for any schema). */
+export function paramDefaults(schema: ParamSchema): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(schema.shape)) {
+    const parsed = (field as z.ZodType).safeParse(undefined);
+    if (parsed.success) out[key] = parsed.data;
+  }
+  return out;
+}
+
+/**
+ * The defaults, with every field that declares a neutral value set to it. A required field without a
+ * neutral value takes its value from `given` (raw, as a spec writes it), or is left out.
+ */
+export function neutralParams(schema: ParamSchema, given: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(schema.shape)) {
     const meta = metaOf(field as z.ZodType);
-    if (meta?.neutral !== undefined) out[key] = meta.neutral;
+    const raw = meta?.neutral !== undefined ? meta.neutral : given[key];
+    const parsed = (field as z.ZodType).safeParse(raw);
+    if (parsed.success) out[key] = parsed.data;
+    else if (raw !== undefined) throw new z.ZodError(parsed.error.issues.map((i) => ({ ...i, path: [key, ...i.path] })));
   }
-  return schema.parse(out) as Record<string, unknown>;
+  return out;
 }

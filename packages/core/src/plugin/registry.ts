@@ -15,19 +15,44 @@ export class UnknownPluginError extends Error {
   }
 }
 
-export function listPlugins(container: DependencyContainer, kind: PluginKind): AnyPlugin[] {
+/**
+ * The container and its ancestors, root first. tsyringe's `resolveAll` in a child that registers a
+ * token returns the child's registrations only, hiding the parent's; to merge them we walk the chain
+ * ourselves. tsyringe 4.10 keeps a child's parent in the runtime field `parent` (private in its typings,
+ * set by `createChildContainer`); this is the one place that reads it.
+ */
+export function containerChain(container: DependencyContainer): DependencyContainer[] {
+  const chain: DependencyContainer[] = [];
+  for (let c: DependencyContainer | undefined = container; c; c = (c as unknown as { parent?: DependencyContainer }).parent) chain.unshift(c);
+  return chain;
+}
+
+/** The plugins registered in this container itself (not its parents), in registration order. */
+function ownPlugins(container: DependencyContainer, kind: PluginKind): AnyPlugin[] {
   const token = PLUGIN_TOKENS[kind];
-  return container.isRegistered(token, true) ? container.resolveAll(token) : [];
+  return container.isRegistered(token, false) ? container.resolveAll(token) : [];
 }
 
 /**
- * Registers plugins in the given container. A name already registered for the same kind is an error
- * unless `override` is set, so two packages cannot silently shadow each other.
+ * Every plugin of a kind visible from `container`: its own and its ancestors', one per name. A child's
+ * plugin replaces the parent's of the same name (in the parent's position), and within one container
+ * the last registration wins.
+ */
+export function listPlugins(container: DependencyContainer, kind: PluginKind): AnyPlugin[] {
+  const byName = new Map<string, AnyPlugin>();
+  for (const c of containerChain(container)) for (const p of ownPlugins(c, kind)) byName.set(p.meta.name, p);
+  return [...byName.values()];
+}
+
+/**
+ * Registers plugins in the given container. A name already registered in this same container is an
+ * error unless `override` is set, so two packages cannot silently shadow each other. In a child
+ * container, registering a name a parent has is how a layer or phase overrides it, and is allowed.
  */
 export function registerPlugins(container: DependencyContainer, plugins: readonly AnyPlugin[], options: { override?: boolean } = {}): void {
   for (const plugin of plugins) {
     const { kind, name } = plugin.meta;
-    const existing = listPlugins(container, kind).some((p) => p.meta.name === name);
+    const existing = ownPlugins(container, kind).some((p) => p.meta.name === name);
     if (existing && !options.override) throw new Error(`${kind} plugin "${name}" is already registered`);
     container.register(PLUGIN_TOKENS[kind], { useValue: plugin });
   }
@@ -35,8 +60,7 @@ export function registerPlugins(container: DependencyContainer, plugins: readonl
 
 export function findPlugin<K extends PluginKind>(container: DependencyContainer, kind: K, name: string): Plugin<K> {
   const all = listPlugins(container, kind);
-  // The last registration wins, so an explicit override replaces the earlier plugin of that name.
-  const found = [...all].reverse().find((p) => p.meta.name === name);
+  const found = all.find((p) => p.meta.name === name);
   if (!found) throw new UnknownPluginError(kind, name, all.map((p) => p.meta.name));
   return found as unknown as Plugin<K>;
 }

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import { Matrix } from '../matrix/matrix.js';
-import { metaOf, neutralParams, type ParamSchema } from '../plugin/params.js';
-import type { AnyPlugin, DeviceModel, NonidealityHooks, Phase, Plugin, PluginKind, SnapshotHooks } from '../plugin/types.js';
+import { metaOf, neutralParams, requiredParams, type ParamSchema } from '../plugin/params.js';
+import { phaseMismatch, READ_HOOKS, UPDATE_HOOKS } from '../plugin/phases.js';
+import type { AnyPlugin, DeviceModel, NonidealityHooks, Plugin, PluginKind, SnapshotHooks } from '../plugin/types.js';
 import { Rng } from '../random/rng.js';
 import { pluginContext, randomConductances, randomMatrix, readContext, TEST_GEOMETRY, updateContext } from './fixtures.js';
 
@@ -13,8 +14,6 @@ export interface TestApi {
   expect: (value: unknown, message?: string) => any;
 }
 
-const READ_HOOKS = ['conductance', 'input', 'output'] as const;
-const UPDATE_HOOKS = ['delta', 'after'] as const;
 type HookName = (typeof READ_HOOKS)[number] | (typeof UPDATE_HOOKS)[number];
 
 /** Runs every hook a non-ideality has on fixed inputs; returns outputs and whether inputs survived unmodified. */
@@ -70,45 +69,45 @@ function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-function metaChecks(plugin: AnyPlugin, api: TestApi) {
+function metaChecks(plugin: AnyPlugin, api: TestApi, sample: SampleParams | undefined) {
   const { expect } = api;
   api.it('has complete metadata and parseable defaults', () => {
     const { meta } = plugin;
     expect(meta.name).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
     expect(meta.description).toMatch(/^[A-Z].*\.$/);
     expect(meta.phases.length).toBeGreaterThan(0);
-    expect((meta.params as z.ZodType).safeParse({}).success).toBe(true);
+    const missing = requiredParams(meta.params as ParamSchema).filter((k) => sample?.[k] === undefined);
+    expect(missing, `${meta.name} has required params without sample values: pass them as pluginConformance(plugins, api, { params: { '${meta.name}': { … } } })`).toEqual([]);
+    const parsed = (meta.params as z.ZodType).safeParse(sample ?? {});
+    expect(parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [], `${meta.name}'s defaults (and sample params) parse`).toEqual([]);
     for (const [field, schema] of Object.entries((meta.params as ParamSchema).shape)) {
       const m = metaOf(schema as z.ZodType);
       expect(m, `${meta.name}.${field} lacks metadata (use the param helpers)`).toBeDefined();
       expect(m!.description.length, `${meta.name}.${field} needs a description`).toBeGreaterThan(0);
+      const complete = m!.required === true || (schema as z.ZodType).safeParse(undefined).success;
+      expect(complete, `${meta.name}.${field} needs a default or required: true`).toBe(true);
     }
   });
 }
 
-function nonidealityChecks(plugin: Plugin<'nonideality'>, api: TestApi) {
+function nonidealityChecks(plugin: Plugin<'nonideality'>, api: TestApi, sample: SampleParams | undefined) {
   const { expect } = api;
   const create = (params: object, seed = 'seed') => plugin.create(pluginContext(seed), params as never);
-  const defaults = (plugin.meta.params as z.ZodType).parse({}) as object;
+  const defaults = (plugin.meta.params as z.ZodType).parse(sample ?? {}) as object;
+  const neutral = () => neutralParams(plugin.meta.params as ParamSchema, sample);
 
   api.it('declares exactly the phases its hooks act in', () => {
-    const hooks = create(defaults);
-    const read = READ_HOOKS.some((h) => hooks[h]);
-    const update = UPDATE_HOOKS.some((h) => hooks[h]);
-    const declared = new Set<Phase>(plugin.meta.phases);
-    expect(read || update).toBe(true);
-    expect(declared.has('forward') || declared.has('backward')).toBe(read);
-    expect(declared.has('update')).toBe(update);
+    expect(phaseMismatch(plugin, create(defaults))).toBeUndefined();
   });
 
   api.it('is the identity with neutral parameters', () => {
-    const ran = exercise(create(neutralParams(plugin.meta.params as ParamSchema)));
+    const ran = exercise(create(neutral()));
     const g = ran.g;
     for (const [name, out] of Object.entries(ran.out)) {
       const reference = name === 'conductance' || name === 'after' ? g : undefined;
       if (reference) expect(maxRel(out!, reference), `${name} hook`).toBeLessThan(1e-9);
     }
-    for (const [hook, error] of Object.entries(identityUnderNeutral(create(neutralParams(plugin.meta.params as ParamSchema))))) {
+    for (const [hook, error] of Object.entries(identityUnderNeutral(create(neutral())))) {
       expect(error, `${hook} hook`).toBeLessThan(1e-6);
     }
   });
@@ -177,10 +176,10 @@ export function identityUnderNeutral(hooks: NonidealityHooks): Record<string, nu
   return errors;
 }
 
-function slotChecks(plugin: AnyPlugin, api: TestApi) {
+function slotChecks(plugin: AnyPlugin, api: TestApi, sample: SampleParams | undefined) {
   const { expect } = api;
-  const defaults = (plugin.meta.params as z.ZodType).parse({}) as object;
-  const neutral = neutralParams(plugin.meta.params as ParamSchema);
+  const defaults = (plugin.meta.params as z.ZodType).parse(sample ?? {}) as object;
+  const neutral = neutralParams(plugin.meta.params as ParamSchema, sample);
   const x = randomMatrix(6, TEST_GEOMETRY.tileRows, 'slot/x');
   const run = (params: object, seed = 'slot') => call(plugin.create(pluginContext(seed), params as never));
   const call = (hooks: unknown, input = x) => {
@@ -323,16 +322,30 @@ function deviceUpdateChecks(plugin: Plugin<'device'>, api: TestApi, params: obje
   });
 }
 
+/** Raw params of one plugin, as a spec would write them ("300 K"). */
+export type SampleParams = Readonly<Record<string, unknown>>;
+
+export interface ConformanceOptions {
+  /**
+   * Sample params by plugin name, used in place of the defaults: required params (no default) must be
+   * given here. Neutral values still take precedence in the neutral-parameter checks.
+   */
+  readonly params?: Readonly<Record<string, SampleParams>>;
+}
+
 /**
  * The conformance suite every registered plugin passes: metadata, phase declarations, neutral
  * parameters give the identity, same seed gives identical output, inputs are never mutated.
  */
-export function pluginConformance(plugins: readonly AnyPlugin[], api: TestApi): void {
+export function pluginConformance(plugins: readonly AnyPlugin[], api: TestApi, options: ConformanceOptions = {}): void {
   for (const plugin of plugins) {
     api.describe(`${plugin.meta.kind} plugin ${plugin.meta.name}`, () => {
-      metaChecks(plugin, api);
-      if (plugin.meta.kind === 'nonideality') nonidealityChecks(plugin as Plugin<'nonideality'>, api);
-      else slotChecks(plugin, api);
+      const sample = options.params?.[plugin.meta.name];
+      metaChecks(plugin, api, sample);
+      // Without values for its required params the plugin cannot be created; the meta check says what to pass.
+      if (requiredParams(plugin.meta.params as ParamSchema).some((k) => sample?.[k] === undefined)) return;
+      if (plugin.meta.kind === 'nonideality') nonidealityChecks(plugin as Plugin<'nonideality'>, api, sample);
+      else slotChecks(plugin, api, sample);
     });
   }
 }

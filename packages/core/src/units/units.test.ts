@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toSI } from './units.js';
+import { declaredUnit, dimensionName, toSI, UnitError } from './units.js';
 
 describe('toSI', () => {
   it.each([
@@ -9,6 +9,14 @@ describe('toSI', () => {
     expect(toSI(text, unit)).toBe(value);
   });
 
+  it.each([
+    ['300 K', 'K', 300], ['25 degC', 'K', 298.15], ['300 mK', 'K', 0.3], ['2 GHz', 'Hz', 2e9], ['1 fJ', 'J', 1e-15],
+    ['3 pF', 'F', 3e-12], ['2 mW', 'W', 0.002], ['5 nm', 'm', 5e-9], ['0.004 1/K', '1/K', 0.004], ['0.004 /K', '1/K', 0.004],
+    ['4 K^-1', '1/K', 4], ['2 kV/s', 'V/s', 2000], ['1 V/ms', 'V/s', 1000], ['300 K', 'degC', 26.85], ['7', 'Hz', 7],
+  ] as const)('parses %s in a unit of any dimension (%s)', (text, unit, value) => {
+    expect(toSI(text, unit)).toBeCloseTo(value, 12);
+  });
+
   it('passes numbers through as SI', () => expect(toSI(5e-6, 'S')).toBe(5e-6));
 
   it.each([
@@ -16,7 +24,22 @@ describe('toSI', () => {
     ['1 kohm', 'S', /not a conductance/],
     ['100 us', 'S', /not a conductance/], // "us" is microseconds
     ['ten ohm', 'ohm', /cannot parse/],
+    ['1 GHz', 'K', /not a temperature/],
+    ['3 V', 'V/s', /not a voltage ramp rate/],
+    ['3 kg', 'N', /not a quantity in N/], // N has no friendly name
+    ['kohm', 'ohm', /has no number/],
   ] as const)('rejects %s as a %s', (text, unit, message) => {
     expect(() => toSI(text, unit)).toThrow(message);
   });
+
+  it('refuses a declared unit mathjs cannot parse', () => {
+    expect(() => toSI('3', 'furlongs')).toThrow(UnitError);
+    expect(() => declaredUnit('furlongs')).toThrow(/"furlongs" is not a unit mathjs knows/);
+  });
+});
+
+describe('dimensionName', () => {
+  it.each([
+    ['ohm', 'resistance'], ['K', 'temperature'], ['mK', 'temperature'], ['kHz', 'frequency'], ['N', 'quantity in N'], ['furlongs', 'quantity in furlongs'],
+  ] as const)('names %s a %s', (unit, name) => expect(dimensionName(unit)).toBe(name));
 });
