@@ -39,7 +39,7 @@ export async function openPlugins(options: PluginOptions = {}, specPacks: readon
   const presets: Record<string, unknown> = {};
   for (const { pack } of merged) {
     for (const p of pack.presets ?? []) {
-      if (p.name in presets) throw new PackError(`two plugin packs ship a preset named "${p.name}"`);
+      if (p.name in presets) throw new PackError(p.name, `two plugin packs ship a preset named "${p.name}"`);
       presets[p.name] = p.spec;
     }
   }
@@ -52,7 +52,7 @@ function dedupe(packs: readonly LoadedPack[]): LoadedPack[] {
   for (const p of packs) {
     const same = out.find((q) => q.pack.name === p.pack.name);
     if (!same) out.push(p);
-    else if (same.path === undefined || same.path !== p.path) throw new PackError(`two plugin packs are named "${p.pack.name}": ${same.path ?? 'an object'} and ${p.path ?? 'an object'}`);
+    else if (same.path === undefined || same.path !== p.path) throw new PackError(p.path ?? p.pack.name, `two plugin packs are named "${p.pack.name}": ${same.path ?? 'an object'} and ${p.path ?? 'an object'}`);
   }
   return out;
 }

@@ -35,14 +35,14 @@ export function resolvePackPath(specifier: string, baseDir: string): string {
   const isPath = specifier.startsWith('.') || isAbsolute(specifier) || LOADABLE.has(extname(specifier));
   if (isPath) {
     const file = resolve(baseDir, specifier);
-    if (!existsSync(file)) throw new PackError(`plugin pack ${specifier}: no such file ${file}`);
-    if (!LOADABLE.has(extname(file))) throw new PackError(`plugin pack ${specifier}: expected a .js, .mjs or .ts module, got "${extname(file) || '(no extension)'}"`);
+    if (!existsSync(file)) throw new PackError(specifier, `plugin pack ${specifier}: no such file ${file}`);
+    if (!LOADABLE.has(extname(file))) throw new PackError(specifier, `plugin pack ${specifier}: expected a .js, .mjs or .ts module, got "${extname(file) || '(no extension)'}"`);
     return file;
   }
   // jiti resolves with the import conditions, so ESM-only packages with an `exports` map are found too.
   const parentURL = pathToFileURL(join(baseDir, 'index.js')).href;
   const found = createJiti(parentURL).esmResolve(specifier, { parentURL, try: true });
-  if (!found) throw new PackError(`plugin pack "${specifier}" is not installed where ${baseDir} can find it (npm install it there, or give a path starting with ./)`);
+  if (!found) throw new PackError(specifier, `plugin pack "${specifier}" is not installed where ${baseDir} can find it (npm install it there, or give a path starting with ./)`);
   return found.startsWith('file:') ? fileURLToPath(found) : found;
 }
 
@@ -78,7 +78,7 @@ export function packHash(file: string, name: string): string {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
       else if (entry.isFile()) files.push(path);
-      if (files.length > HASH_LIMIT.files) throw new PackError(`plugin pack ${name}: ${root} holds more than ${HASH_LIMIT.files} files; a pack should hold only its code`);
+      if (files.length > HASH_LIMIT.files) throw new PackError(name, `plugin pack ${name}: ${root} holds more than ${HASH_LIMIT.files} files; a pack should hold only its code`);
     }
   };
   if (root) walk(root);
@@ -87,7 +87,7 @@ export function packHash(file: string, name: string): string {
   let bytes = 0;
   for (const f of files) {
     bytes += statSync(f).size;
-    if (bytes > HASH_LIMIT.bytes) throw new PackError(`plugin pack ${name}: its files exceed ${HASH_LIMIT.bytes / 2 ** 20} MiB; a pack should hold only its code`);
+    if (bytes > HASH_LIMIT.bytes) throw new PackError(name, `plugin pack ${name}: its files exceed ${HASH_LIMIT.bytes / 2 ** 20} MiB; a pack should hold only its code`);
     hash.update(`${relative(root ?? dirname(file), f).split(sep).join('/')}\0`);
     hash.update(readFileSync(f));
     hash.update('\0');
@@ -109,7 +109,7 @@ export async function loadPack(specifier: string, baseDir: string): Promise<Load
     mod = await importModule(path);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    throw new PackError(`plugin pack ${specifier} (${path}) failed to load: ${message.split('\n')[0]}`);
+    throw new PackError(specifier, `plugin pack ${specifier} (${path}) failed to load: ${message.split('\n')[0]}`);
   }
   const value = (mod as { default?: unknown } | null)?.default;
   const pack = checkPluginPack(value, `${specifier} (${path})`);
@@ -125,7 +125,7 @@ export async function loadPacks(items: readonly (string | PluginPack)[], baseDir
     if (same) {
       // The same module listed twice (spec and --plugin) is one pack; two modules claiming one name are not.
       if (same.path !== undefined && same.path === loaded.path) continue;
-      throw new PackError(`two plugin packs are named "${loaded.pack.name}": ${same.path ?? 'an object'} and ${loaded.path ?? 'an object'}`);
+      throw new PackError(loaded.path ?? loaded.pack.name, `two plugin packs are named "${loaded.pack.name}": ${same.path ?? 'an object'} and ${loaded.path ?? 'an object'}`);
     }
     out.push(loaded);
   }
@@ -144,10 +144,10 @@ export function registerPacks(container: DependencyContainer, packs: readonly Lo
 export function checkPackRecords(recorded: readonly PackRecord[], loaded: readonly LoadedPack[], where: string): void {
   for (const r of recorded) {
     const now = loaded.find((p) => p.pack.name === r.name);
-    if (!now) throw new PackError(`${where}: this run used plugin pack "${r.name}" ${r.version}${r.path ? ` from ${r.path}` : ''}, which is not loaded now; pass it with --plugin (or in options.plugins)`);
-    if (now.pack.version !== r.version) throw new PackError(`${where}: plugin pack "${r.name}" is version ${now.pack.version} now; the run started with ${r.version}. Restore that version or start a new run`);
+    if (!now) throw new PackError(r.path ?? r.name, `${where}: this run used plugin pack "${r.name}" ${r.version}${r.path ? ` from ${r.path}` : ''}, which is not loaded now; pass it with --plugin (or in options.plugins)`);
+    if (now.pack.version !== r.version) throw new PackError(r.path ?? r.name, `${where}: plugin pack "${r.name}" is version ${now.pack.version} now; the run started with ${r.version}. Restore that version or start a new run`);
     if (r.hash && now.hash && r.hash !== now.hash) {
-      throw new PackError(`${where}: plugin pack "${r.name}" changed since the run started (${now.path}: sha256 ${now.hash.slice(0, 12)}…, was ${r.hash.slice(0, 12)}…). Restore the pack as it was, or start a new run`);
+      throw new PackError(r.path ?? r.name, `${where}: plugin pack "${r.name}" changed since the run started (${now.path}: sha256 ${now.hash.slice(0, 12)}…, was ${r.hash.slice(0, 12)}…). Restore the pack as it was, or start a new run`);
     }
   }
 }

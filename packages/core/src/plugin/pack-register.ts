@@ -1,20 +1,11 @@
-import type { DependencyContainer, InjectionToken } from '../di.js';
+import type { DependencyContainer } from '../di.js';
+import { LAYER_CONFIGURATORS } from '../tile/layer-configurators.js';
 import { registerUnits } from '../units/register.js';
 import { UnitError } from '../units/units.js';
 import { PackError } from './pack-check.js';
 import type { PluginPack } from './pack.js';
-import { containerChain, listPlugins, registerPlugins } from './registry.js';
+import { listPlugins, registerPlugins } from './registry.js';
 
-/** A pack's per-layer hook: runs on each crossbar layer's own child container before its plugins are created. */
-export type LayerConfigurator = NonNullable<PluginPack['configureLayer']>;
-
-/** Where packs' `configureLayer` hooks are registered (`useValue`, several under the one token). */
-export const LAYER_CONFIGURATORS: InjectionToken<LayerConfigurator> = Symbol.for('txsim.layer-configurator');
-
-/** Every layer configurator visible from `container`, parents' first, in registration order. */
-export function listLayerConfigurators(container: DependencyContainer): LayerConfigurator[] {
-  return containerChain(container).flatMap((c) => (c.isRegistered(LAYER_CONFIGURATORS, false) ? c.resolveAll(LAYER_CONFIGURATORS) : []));
-}
 
 /**
  * Registers a checked pack (see `checkPluginPack`): its units, its plugins, its layer configurator. A

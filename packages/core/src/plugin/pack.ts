@@ -51,15 +51,3 @@ export function definePluginPack<const P extends PluginPack>(pack: P): P {
 export function isPluginPack(value: unknown): value is PluginPack {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PACK] === true;
 }
-
-// TEMPORARY minimal checks until the full pack checks land (replaced on merge).
-export class PackError extends Error {}
-
-export function checkPluginPack(value: unknown, source: string): PluginPack {
-  if (!isPluginPack(value)) throw new PackError(`plugin pack ${source}: its default export must be definePluginPack({ name, version, plugins })`);
-  return value;
-}
-export function registerPack(container: DependencyContainer, pack: PluginPack, _source: string): void {
-  for (const p of pack.plugins) container.register(Symbol.for(`txsim.plugin.${p.meta.kind}`), { useValue: p });
-  if (pack.configureLayer) container.register(Symbol.for('txsim.layer-configurators'), { useValue: pack.configureLayer });
-}

@@ -1,4 +1,4 @@
-import type { DependencyContainer, InjectionToken } from '../di.js';
+import type { DependencyContainer } from '../di.js';
 import { BACKEND, type ComputeBackend } from '../matrix/backend.js';
 import type { Matrix } from '../matrix/matrix.js';
 import { findPlugin } from '../plugin/registry.js';
@@ -7,22 +7,10 @@ import { RngFactory } from '../random/rng-factory.js';
 import type { LayerPlan, ResolvedPlugin } from '../spec/resolve.js';
 import type { CrossbarComponents, ReadPeripherals } from './components.js';
 import { fittedTile, tileGeometry } from './geometry.js';
+import { listLayerConfigurators } from './layer-configurators.js';
 import { TiledCrossbar } from './tiled-crossbar.js';
 
-/**
- * Called once per crossbar layer with that layer's plan and its own child container, before the layer's
- * backend, random streams and plugins are resolved there: what it registers in `scope` (a plugin of the
- * same name with `registerPlugins(scope, [p], { override: true })`, a `BACKEND`, an `RngFactory`) applies
- * to that layer only; everything else falls back to the experiment-wide container.
- */
-export type LayerConfigurator = (layer: LayerPlan, scope: DependencyContainer) => void;
-
-/**
- * Layer configurators, several per container, run in registration order. They are looked up like any
- * tsyringe multi-registration: those of the container the crossbar is built from, or, when it has
- * none, of its nearest parent that has some (a child's registrations hide its parent's).
- */
-export const LAYER_CONFIGURATORS: InjectionToken<LayerConfigurator> = Symbol.for('txsim.layer-configurators');
+export { LAYER_CONFIGURATORS, listLayerConfigurators, type LayerConfigurator } from './layer-configurators.js';
 
 /** Builds one layer's crossbar from its plan and initial weights (inputs × outputs). */
 export type CrossbarFactory = (plan: LayerPlan, initialWeights: Matrix) => TiledCrossbar;
@@ -51,8 +39,7 @@ export function crossbarFactory(container: DependencyContainer): CrossbarFactory
 /** The layer's child container, after every layer configurator visible from `container` has run on it. */
 export function layerScope(container: DependencyContainer, plan: LayerPlan): DependencyContainer {
   const scope = container.createChildContainer();
-  const configurators = container.isRegistered(LAYER_CONFIGURATORS, true) ? container.resolveAll(LAYER_CONFIGURATORS) : [];
-  for (const configure of configurators) configure(plan, scope);
+  for (const configure of listLayerConfigurators(container)) configure(plan, scope);
   return scope;
 }
 
