@@ -125,6 +125,7 @@ async function execute(plan: Plan, options: ExperimentOptions): Promise<Experime
   const { resolved, outDir, checkpoint, run: runInfo } = plan;
   const { spec } = resolved;
   const log = options.log ?? (() => {});
+  if (!checkpoint) for (const w of resolved.warnings ?? []) log(`warning: ${w.path}: ${w.message}`);
   const container = createRunContainer({ seed: spec.seed, backend: spec.backend as BackendChoice, warn: log }, options.container, plan.packList);
   const clock = container.resolve(CLOCK);
   const rngs = container.resolve(RngFactory);

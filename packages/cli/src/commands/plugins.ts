@@ -1,4 +1,4 @@
-import { closest, listPlugins, metaOf, PLUGIN_KINDS, type AnyPlugin, type DependencyContainer, type ParamMeta } from '@txsim/core';
+import { type AnyPlugin, closest, type DependencyContainer, listPlugins, metaOf, paramDefaults, type ParamMeta, PLUGIN_KINDS } from '@txsim/core';
 import type { Command } from 'commander';
 import { openPlugins } from '@txsim/experiment';
 import { withPluginOption } from './options.js';
@@ -13,6 +13,8 @@ export function formatValue(value: unknown, unit: ParamMeta['unit'] | undefined)
   if (!unit || unit === '1') return String(value);
   if (unit === 'bits') return String(value);
   if (value === 0) return `0 ${unit}`;
+  // SI prefixes read well on a plain symbol (kΩ, µS, mK), not on a compound unit (1/K, V/s).
+  if (!/^[A-Za-z]+$/.test(unit)) return `${Number(value.toPrecision(6))} ${unit}`;
   const [scale, prefix] = PREFIXES.find(([s]) => Math.abs(value) >= s * (1 - 1e-12)) ?? PREFIXES[PREFIXES.length - 1]!;
   return `${Number((value / scale).toPrecision(6))} ${prefix}${unit}`;
 }
@@ -38,8 +40,8 @@ export function formatPluginList(container: DependencyContainer): string {
 export function formatPluginDescription(plugin: AnyPlugin): string {
   const { meta } = plugin;
   const shape = (meta.params as unknown as { shape?: Record<string, unknown> }).shape ?? {};
-  const parsed = meta.params.safeParse({});
-  const defaults = (parsed.success ? parsed.data : {}) as Record<string, unknown>;
+  // Field by field, so a required parameter (no default) leaves the others' defaults readable.
+  const defaults = paramDefaults(meta.params);
   const out = [`${meta.name} (${meta.kind})`, `  ${meta.description}`, `  phases: ${meta.phases.join(', ')}`, ''];
   const keys = Object.keys(shape);
   if (keys.length) {

@@ -12,8 +12,9 @@ export function specSchemaText(): string {
 }
 
 /** A spec with presets applied and every default and plugin parameter filled in (SI numbers). */
-export async function resolvedSpecText(file: string, overrides: SpecOverrides, json: boolean, plugins?: readonly string[]): Promise<string> {
-  const { spec } = (await openSpec(file, { overrides, plugins })).resolved;
+export async function resolvedSpecText(file: string, overrides: SpecOverrides, json: boolean, plugins?: readonly string[], warn: (line: string) => void = () => {}): Promise<string> {
+  const { spec, warnings } = (await openSpec(file, { overrides, plugins })).resolved;
+  for (const w of warnings ?? []) warn(`warning: ${w.path}: ${w.message}`);
   return json ? `${JSON.stringify(spec, null, 2)}\n` : stringify(spec, { lineWidth: 0 });
 }
 
@@ -39,6 +40,6 @@ export function addSpecCommand(program: Command, io: CliIo): void {
       }
       if (!flags.resolved || !file) throw new Error('usage: txsim spec --resolved <spec> [--json] | txsim spec --schema');
       const { resolved: _r, schema: _s, json, plugin, ...overrides } = flags;
-      io.stdout.write(await resolvedSpecText(file, overrides, json ?? false, plugin));
+      io.stdout.write(await resolvedSpecText(file, overrides, json ?? false, plugin, (line) => io.stderr.write(`${line}\n`)));
     });
 }

@@ -7,7 +7,8 @@ import { withPluginOption, withSpecOverrides } from './options.js';
 /** `txsim validate`: "ok" and 0, or every problem with its path on stderr and 1. Reads no data. */
 export async function validate(file: string, overrides: SpecOverrides, io: CliIo, plugins?: readonly string[]): Promise<number> {
   try {
-    await openSpec(file, { overrides, plugins });
+    const { resolved } = await openSpec(file, { overrides, plugins });
+    for (const w of resolved.warnings ?? []) io.stderr.write(`warning: ${w.path}: ${w.message}\n`);
   } catch (e) {
     if (!(e instanceof SpecError)) throw e;
     io.stderr.write(`${e.message}\n`);

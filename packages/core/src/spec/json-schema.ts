@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { DependencyContainer } from '../di.js';
-import { metaOf } from '../plugin/params.js';
+import { metaOf, paramDefaults } from '../plugin/params.js';
 import { listPlugins } from '../plugin/registry.js';
 import type { AnyPlugin, PluginKind } from '../plugin/types.js';
-import { DIMENSIONS } from '../units/units.js';
+import { dimensionName } from '../units/units.js';
 import { specSchema } from './schema.js';
 
 /** A JSON Schema object, as plain data. */
@@ -24,7 +24,7 @@ function describeParam(field: z.ZodType, generated: JsonSchemaObject, dflt: unkn
   const unit = meta.unit;
   return {
     anyOf: [{ type: 'number' }, { type: 'string' }],
-    description: `${meta.description} A ${DIMENSIONS[unit]}: a number in ${unit}, or a string with a unit such as "1 ${unit}".${neutral}`,
+    description: `${meta.description} A ${dimensionName(unit)}: a number in ${unit}, or a string with a unit such as "1 ${unit}".${neutral}`,
     ...(dflt !== undefined ? { default: dflt } : {}),
   };
 }
@@ -32,8 +32,7 @@ function describeParam(field: z.ZodType, generated: JsonSchemaObject, dflt: unkn
 function paramsSchema(plugin: AnyPlugin): JsonSchemaObject {
   const schema = plugin.meta.params as unknown as z.ZodObject<z.ZodRawShape>;
   const { $schema: _drop, ...js } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchemaObject;
-  const parsed = schema.safeParse({});
-  const defaults = (parsed.success ? parsed.data : {}) as Record<string, unknown>;
+  const defaults = paramDefaults(schema);
   const props = (js.properties ?? {}) as Record<string, JsonSchemaObject>;
   for (const [key, field] of Object.entries(schema.shape ?? {})) {
     if (props[key]) props[key] = describeParam(field as z.ZodType, props[key], defaults[key]);

@@ -4,6 +4,7 @@ import { listPlugins, parsePluginParams, UnknownPluginError, findPlugin } from '
 import type { Phase, PluginKind, ReadDirection } from '../plugin/types.js';
 import { fromZod, formatPath, SpecError, type SpecIssue } from './errors.js';
 import { checkCrossbarMemory } from './memory.js';
+import { specWarnings } from './warnings.js';
 import { layerCrossbar } from './layer-crossbar.js';
 import { modelLayers, type ConvShape } from './model-layers.js';
 import { applyPresets, type PresetMap } from './presets.js';
@@ -44,6 +45,8 @@ export interface LayerPlan {
 export interface ResolvedSpec {
   readonly spec: ParsedSpec;
   readonly layers: readonly LayerPlan[];
+  /** Values that validate but are probably slips (a conductance of 10 S meant as 10 µS), each with its path. */
+  readonly warnings?: readonly SpecIssue[];
 }
 
 const SLOT_KIND: Record<string, PluginKind> = { device: 'device', dac: 'dac', senseAmp: 'sense-amp', adc: 'adc', updateRule: 'update-rule' };
@@ -153,7 +156,8 @@ export function resolveSpec(raw: unknown, container: DependencyContainer, source
   });
   if (!issues.length) checkCrossbarMemory(plans, issues);
   if (issues.length) throw new SpecError(issues, source);
-  return { spec: resolvedData(spec, plans, base), layers: plans };
+  const warnings = specWarnings(container, merged, base, plans);
+  return { spec: resolvedData(spec, plans, base), layers: plans, ...(warnings.length ? { warnings } : {}) };
 }
 
 /** `prefix` followed by a formatted relative path. */
