@@ -1,23 +1,11 @@
-import { type AnyPlugin, closest, type DependencyContainer, listPlugins, metaOf, paramDefaults, type ParamMeta, PLUGIN_KINDS } from '@txsim/core';
+import { closest, listPlugins, metaOf, paramDefaults, PLUGIN_KINDS, type AnyPlugin, type DependencyContainer } from '@txsim/core';
 import type { Command } from 'commander';
-import { openPlugins } from '@txsim/experiment';
+import { formatValue, openPlugins } from '@txsim/experiment';
 import { withPluginOption } from './options.js';
 import type { CliIo } from '../io.js';
 
-const PREFIXES: ReadonlyArray<[number, string]> = [[1e9, 'G'], [1e6, 'M'], [1e3, 'k'], [1, ''], [1e-3, 'm'], [1e-6, 'u'], [1e-9, 'n'], [1e-12, 'p']];
-
-/** An SI value the way a spec would write it: 100000 ohm → "100 kohm", 1e-5 S → "10 uS". */
-export function formatValue(value: unknown, unit: ParamMeta['unit'] | undefined): string {
-  if (value === undefined) return '-';
-  if (typeof value !== 'number') return JSON.stringify(value);
-  if (!unit || unit === '1') return String(value);
-  if (unit === 'bits') return String(value);
-  if (value === 0) return `0 ${unit}`;
-  // SI prefixes read well on a plain symbol (kΩ, µS, mK), not on a compound unit (1/K, V/s).
-  if (!/^[A-Za-z]+$/.test(unit)) return `${Number(value.toPrecision(6))} ${unit}`;
-  const [scale, prefix] = PREFIXES.find(([s]) => Math.abs(value) >= s * (1 - 1e-12)) ?? PREFIXES[PREFIXES.length - 1]!;
-  return `${Number((value / scale).toPrecision(6))} ${prefix}${unit}`;
-}
+// Moved to the report, which formats resolved params too; re-exported for `fit`.
+export { formatValue };
 
 /** Left-aligned columns, two spaces apart; the last column is not padded. */
 function table(rows: readonly string[][], indent = '  '): string {

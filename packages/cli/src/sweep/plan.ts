@@ -1,26 +1,10 @@
 import { applyPresets, resolveSpec, SpecError, type DependencyContainer, type PresetMap, type SpecIssue } from '@txsim/core';
-import { presetMap, readPresets, applyOverrides, readSpecFile, type SpecOverrides } from '@txsim/experiment';
+import { presetMap, readPresets, applyOverrides, readSpecFile, type ManifestPoint, type SpecOverrides, type SweepManifest } from '@txsim/experiment';
 import { expandGrid, paramKeys, runId, seedList, type SweepParam } from './grid.js';
 import { getPath, ParamPathError, setPath, unreachedLayers } from './param-path.js';
 
-/** `sweep.json`: the grid of a sweep directory, enough to resume it without the original command. */
-export interface SweepManifest {
-  readonly version: 1;
-  /** The base spec file as given on the command line. */
-  readonly spec: string;
-  readonly params: ReadonlyArray<{ readonly path: string; readonly values: readonly string[] }>;
-  readonly seeds: readonly number[];
-  readonly points: readonly ManifestPoint[];
-}
-
-export interface ManifestPoint {
-  readonly id: string;
-  /** One value per param, as typed. */
-  readonly values: readonly string[];
-  /** The value in SI units where the resolved spec holds a number there, else null (for plotting). */
-  readonly numeric: readonly (number | null)[];
-  readonly runs: ReadonlyArray<{ readonly id: string; readonly seed: number }>;
-}
+// The manifest's types live with the report, which reads sweep directories too.
+export type { ManifestPoint, SweepManifest };
 
 /** A validated sweep: the manifest, and the self-contained spec of every run (presets applied), by run id. */
 export interface SweepPlan {

@@ -1,8 +1,6 @@
 import { basename, join } from 'node:path';
-import { writeFileAtomic } from '@txsim/experiment';
-import { aggregate, resultsCsv, type ResultRow } from './aggregate.js';
+import { aggregate, resultsCsv, sweepPlot, writeFileAtomic, type ResultRow } from '@txsim/experiment';
 import type { SweepManifest } from './plan.js';
-import { sweepPlot } from './plot.js';
 import { readSummary } from './store.js';
 
 /** `results.json`: the grid's parameters and one row per grid point. */

@@ -1,8 +1,11 @@
 import type { ActivityCounts } from '@txsim/core';
+import { configTable, packsLine } from './config.js';
+import { diffTable } from './diff.js';
 import type { RunData } from './load.js';
 import { barChart, esc, histogramPlot, linePlot } from './svg.js';
+import { noUnits, type ParamUnits } from './units.js';
 
-const RUN_COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
+export const RUN_COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
 const METRIC_COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f'];
 const PHASES = ['forward', 'backward', 'update'] as const;
 
@@ -27,9 +30,30 @@ svg.plot .legend-text { font-size: 12px; } svg.plot .grid { stroke: #eee; } svg.
 .swatch { display: inline-block; width: 12px; height: 12px; border-radius: 2px; vertical-align: -1px; }
 .missing { border: 1px dashed #bbb; background: #fafafa; color: #666; padding: 10px 14px; margin: 8px 0; max-width: 760px; }
 .muted { color: #666; } code { font-size: 13px; }
+table.config td, table.diff td { vertical-align: top; max-width: 420px; } table.config .params { color: #444; }
+ol.stack { margin: 0; padding-left: 20px; }
 `;
 
-const pct = (v: number | undefined) => (v === undefined ? '–' : `${(v * 100).toFixed(2)}%`);
+/** The page around a report's sections: title, generation line, inline CSS. */
+export function page(title: string, body: string, generatedAt: Date): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<h1>${esc(title)}</h1>
+<p class="muted">Generated ${esc(generatedAt.toISOString())} by <code>txsim report</code>.</p>
+${body}
+</body>
+</html>
+`;
+}
+
+export const pct = (v: number | undefined) => (v === undefined ? '–' : `${(v * 100).toFixed(2)}%`);
 const int = (v: number) => v.toLocaleString('en-US');
 
 /** "name — dir", the label that tells runs apart in every legend. */
@@ -85,11 +109,12 @@ function activity(run: RunData): string {
   return `<div class="figures"><table class="activity">${head}${rows.join('')}</table>${chart}</div>`;
 }
 
-function notRecorded(runs: readonly RunData[], file: string): string {
+const DIAGNOSTICS_HINT = 'It is written by runs that call <code>collectRunDiagnostics</code> / <code>writeRunDiagnostics</code> at the end of training.';
+
+function notRecorded(runs: readonly RunData[], file: string, hint = DIAGNOSTICS_HINT): string {
   if (!runs.length) return '';
   const dirs = runs.map((r) => `<code>${esc(r.dir)}</code>`).join(', ');
-  return `<div class="missing">Not recorded in this run: ${dirs} has no <code>${file}</code>. `
-    + 'It is written by runs that call <code>collectRunDiagnostics</code> / <code>writeRunDiagnostics</code> at the end of training.</div>';
+  return `<div class="missing">Not recorded in this run: ${dirs} has no <code>${file}</code>. ${hint}</div>`;
 }
 
 function conductances(runs: readonly RunData[]): string {
@@ -133,23 +158,30 @@ function readErrors(runs: readonly RunData[]): string {
   return body + notRecorded(runs.filter((r) => !r.readError), 'read-error.json');
 }
 
+export interface ReportOptions {
+  readonly generatedAt?: Date;
+  /** Units of plugin params, for the configuration and differences tables; default: numbers as recorded. */
+  readonly units?: ParamUnits;
+}
+
+function configurations(runs: readonly RunData[], units: ParamUnits): string {
+  const withSpec = runs.filter((r) => r.spec);
+  const diff = runs.length > 1
+    ? `<h3>Differences</h3><p class="muted">Every field of spec.resolved.json whose value is not the same in all runs.</p>${diffTable(withSpec.map((r) => r.spec), withSpec.map(runLabel), units)}`
+      + notRecorded(runs.filter((r) => !r.spec), 'spec.resolved.json', 'It is left out of the comparison.')
+    : '';
+  return diff + runs.map((r) => `<h3>${esc(runLabel(r))}</h3>${packsLine(r)}${configTable(r, units)}`).join('');
+}
+
 /** The whole report page: self-contained HTML with inline CSS and SVG, no scripts, no external resources. */
-export function renderReport(runs: readonly RunData[], generatedAt: Date = new Date()): string {
+export function renderReport(runs: readonly RunData[], options: ReportOptions = {}): string {
   const title = runs.length === 1 ? `txsim report: ${runLabel(runs[0]!)}` : `txsim report: ${runs.length} runs compared`;
   const activitySections = runs.map((r) => `<h3>${esc(runLabel(r))}</h3>${activity(r)}`).join('');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<h1>${esc(title)}</h1>
-<p class="muted">Generated ${esc(generatedAt.toISOString())} by <code>txsim report</code>.</p>
-<h2>Runs</h2>
+  return page(title, `<h2>Runs</h2>
 ${runsTable(runs)}
+<h2>Hardware configuration</h2>
+<p class="muted">Per layer, as resolved for the run: SI values, with units from the plugins' schemas.</p>
+${configurations(runs, options.units ?? noUnits)}
 <h2>Accuracy and loss</h2>
 ${curves(runs)}
 <h2>Hardware activity</h2>
@@ -159,8 +191,5 @@ ${activitySections}
 ${conductances(runs)}
 <h2>Read error</h2>
 <p class="muted">‖crossbar read − x·W‖ / ‖x·W‖ per layer, W the weights the stored conductances represent.</p>
-${readErrors(runs)}
-</body>
-</html>
-`;
+${readErrors(runs)}`, options.generatedAt ?? new Date());
 }

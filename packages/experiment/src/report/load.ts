@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EpochMetrics } from '@txsim/core';
+import { CALIBRATION_FILE, type CalibrationRecord } from '../calibration.js';
+import type { PackRecord } from '../packs.js';
 import type { RunSummary } from '../run-dir.js';
 import { CONDUCTANCES_FILE, READ_ERROR_FILE, type ConductanceFile, type ReadErrorFile } from './diagnostics.js';
 
@@ -13,6 +15,11 @@ export interface RunData {
   readonly epochs: readonly EpochMetrics[];
   readonly conductances?: ConductanceFile;
   readonly readError?: ReadErrorFile;
+  /** spec.resolved.json: the spec as the run used it, every slot filled in (SI numbers). */
+  readonly spec?: Readonly<Record<string, unknown>>;
+  /** environment.json; `packs` lists the plugin packs the run loaded (absent in older runs). */
+  readonly environment?: { readonly packs?: readonly PackRecord[]; readonly [key: string]: unknown };
+  readonly calibration?: CalibrationRecord;
 }
 
 function readJson<T>(file: string): T {
@@ -62,5 +69,8 @@ export function loadRun(dir: string): RunData {
     epochs,
     conductances: optional<ConductanceFile>(join(dir, CONDUCTANCES_FILE)),
     readError: optional<ReadErrorFile>(join(dir, READ_ERROR_FILE)),
+    spec: optional<Record<string, unknown>>(join(dir, 'spec.resolved.json')),
+    environment: optional<RunData['environment'] & object>(join(dir, 'environment.json')),
+    calibration: optional<CalibrationRecord>(join(dir, CALIBRATION_FILE)),
   };
 }

@@ -12,6 +12,10 @@ export interface LineSeries {
   readonly points: readonly (readonly [number, number])[];
   /** Error-bar half-lengths, one per point (drawn as ± whiskers); omitted: no error bars. */
   readonly errors?: readonly number[];
+  /** A shaded area from lo to hi, one pair per point (e.g. mean ± std over seeds). */
+  readonly band?: readonly (readonly [number, number])[];
+  /** Whiskers from lo to hi, one pair per point (e.g. min and max over seeds). */
+  readonly whiskers?: readonly (readonly [number, number])[];
 }
 
 export interface BarSeries {
@@ -122,7 +126,8 @@ export function linePlot(frame: Frame & {
   const all = frame.series.flatMap((s) => s.points);
   const [xa, xb] = extent([...all.map((p) => p[0]), ...(frame.xTicks ?? []).map((t) => t[0])]);
   const whiskers = frame.series.flatMap((s) => s.points.flatMap((p, i) => [p[1] - (s.errors?.[i] ?? 0), p[1] + (s.errors?.[i] ?? 0)]));
-  const [ya, yb] = frame.yDomain ?? extent(whiskers);
+  const spans = frame.series.flatMap((s) => [...(s.band ?? []), ...(s.whiskers ?? [])].flat());
+  const [ya, yb] = frame.yDomain ?? extent([...whiskers, ...spans]);
   const xs = frame.xTicks ? frame.xTicks.map((t) => t[0]) : niceTicks(xa, xb, Math.min(8, Math.max(1, Math.round(xb - xa))));
   const xText = frame.xTicks ? frame.xTicks.map((t) => t[1]) : xs.map(formatTick);
   const ys = niceTicks(ya, yb);
@@ -137,7 +142,17 @@ export function linePlot(frame: Frame & {
       const [cx, lo, hi] = [num(x(p[0])), num(y(p[1] - e)), num(y(p[1] + e))];
       return `<path class="error-bar" d="M${cx},${lo} L${cx},${hi} M${num(x(p[0]) - 4)},${lo} L${num(x(p[0]) + 4)},${lo} M${num(x(p[0]) - 4)},${hi} L${num(x(p[0]) + 4)},${hi}" stroke="${s.color}" stroke-width="1.2" fill="none"/>`;
     }).join('');
-    return `<g class="series" data-label="${esc(s.label)}"><path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>${dots}${bars}</g>`;
+    const band = s.band?.length === s.points.length
+      ? `<path class="band" d="${s.points.map((p, i) => `${i ? 'L' : 'M'}${num(x(p[0]))},${num(y(s.band![i]![1]))}`).join(' ')} `
+        + `${[...s.points].reverse().map((p, j) => `L${num(x(p[0]))},${num(y(s.band![s.points.length - 1 - j]![0]))}`).join(' ')} Z" fill="${s.color}" fill-opacity="0.15" stroke="none"/>`
+      : '';
+    const ranges = (s.whiskers ?? []).map(([lo, hi], i) => {
+      const p = s.points[i];
+      if (!p || !(hi > lo)) return '';
+      const [cx, a, b] = [x(p[0]), num(y(lo)), num(y(hi))];
+      return `<path class="whisker" d="M${num(cx)},${a} L${num(cx)},${b} M${num(cx - 5)},${a} L${num(cx + 5)},${a} M${num(cx - 5)},${b} L${num(cx + 5)},${b}" stroke="${s.color}" stroke-width="1.2" fill="none"/>`;
+    }).join('');
+    return `<g class="series" data-label="${esc(s.label)}">${band}<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>${dots}${bars}${ranges}</g>`;
   }).join('\n');
   return chart(frame, xs.map((t, i) => ({ at: x(t), text: xText[i]! })), ys.map((t) => ({ at: y(t), text: formatTick(t) })), body, frame.series);
 }

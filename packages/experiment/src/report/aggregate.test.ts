@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { aggregate, resultsCsv, type PointOutcome } from './aggregate.js';
-import { sweepPlot } from './plot.js';
+import { sweepPlot } from './sweep-plot.js';
 
 const run = (id: string, seed: number, testAccuracy: number[], wallSeconds = 1, status: 'completed' | 'diverged' = 'completed') =>
   ({ id, seed, summary: { testAccuracy, wallSeconds, status } });

@@ -1,4 +1,4 @@
-import type { RunSummary } from '@txsim/experiment';
+import type { RunSummary } from '../run-dir.js';
 
 /** One run as the results table sees it: its seed and, once it has finished, its summary. */
 export interface RunOutcome {

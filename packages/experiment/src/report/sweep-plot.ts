@@ -1,4 +1,4 @@
-import { formatTick, linePlot, type LineSeries } from '@txsim/experiment';
+import { formatTick, linePlot, type LineSeries } from './svg.js';
 import type { ResultRow } from './aggregate.js';
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
@@ -19,16 +19,32 @@ function xAxis(rows: readonly ResultRow[]): { at: (r: ResultRow) => number; tick
   return { at: (r) => f(r.numeric[0]!), ticks: nums.map((v) => [f(v), nums.length <= 8 ? label(v) : formatTick(v)]) };
 }
 
+/** How the spread over seeds is drawn: ± std error bars (results.svg), or a ± std band with min–max whiskers (the report). */
+export type Spread = 'error-bars' | 'band';
+
+/** The spread of one row's final accuracies in %: the ± std band and the min–max whiskers. */
+function spread(r: ResultRow): { band: [number, number]; whiskers: [number, number] } {
+  const finals = r.runs.filter((x) => x.status === 'completed' && x.finalAccuracy !== null).map((x) => x.finalAccuracy! * 100);
+  const [m, sd] = [r.finalAccuracy.mean! * 100, r.finalAccuracy.std! * 100];
+  return { band: [m - sd, m + sd], whiskers: [Math.min(...finals), Math.max(...finals)] };
+}
+
+function withSpread(series: LineSeries, rows: readonly ResultRow[], how: Spread): LineSeries {
+  if (how === 'error-bars') return series;
+  const s = rows.map(spread);
+  return { ...series, errors: undefined, band: s.map((x) => x.band), whiskers: s.map((x) => x.whiskers) };
+}
+
 /**
  * Final test accuracy (%) against the first varied parameter, one series per combination of the
- * other parameters, error bars ± one standard deviation over seeds. Points with no completed run are left out.
+ * other parameters, the spread over seeds as `how` says. Points with no completed run are left out.
  */
-export function sweepPlot(title: string, paths: readonly string[], rows: readonly ResultRow[]): string {
+export function sweepPlot(title: string, paths: readonly string[], rows: readonly ResultRow[], how: Spread = 'error-bars'): string {
   const done = rows.filter((r) => r.finalAccuracy.mean !== null);
   if (paths.length === 0) {
     // Seeds only: one point.
     const r = done[0];
-    const series: LineSeries[] = r ? [{ label: 'spec as written', color: COLORS[0]!, points: [[0, r.finalAccuracy.mean! * 100]], errors: [r.finalAccuracy.std! * 100] }] : [];
+    const series: LineSeries[] = r ? [withSpread({ label: 'spec as written', color: COLORS[0]!, points: [[0, r.finalAccuracy.mean! * 100]], errors: [r.finalAccuracy.std! * 100] }, [r], how)] : [];
     return linePlot({ title, xLabel: '', yLabel: 'final test accuracy (%)', series, xTicks: [[0, 'spec']] });
   }
   const axis = xAxis(rows);
@@ -39,13 +55,13 @@ export function sweepPlot(title: string, paths: readonly string[], rows: readonl
   }
   const series: LineSeries[] = [...groups].map(([key, rs], i) => {
     const sorted = [...rs].sort((a, b) => axis.at(a) - axis.at(b));
-    return {
+    return withSpread({
       label: key || paths[0]!,
       color: COLORS[i % COLORS.length]!,
       dash: i >= COLORS.length ? '6 4' : undefined,
       points: sorted.map((r) => [axis.at(r), r.finalAccuracy.mean! * 100] as const),
       errors: sorted.map((r) => r.finalAccuracy.std! * 100),
-    };
+    }, sorted, how);
   });
   return linePlot({ title, xLabel: paths[0], yLabel: 'final test accuracy (%)', series, xTicks: axis.ticks });
 }
