@@ -45,7 +45,8 @@ function pluginContentProblem(plugin: AnyPlugin): string | undefined {
   }
   for (const [key, field] of Object.entries(schema.shape)) {
     const f = field as z.ZodType;
-    if (metaOf(f)?.required !== true && !f.safeParse(undefined).success) return `param "${key}" has no default and is not marked required (give it a default, or required: true)`;
+    const missing = f.safeParse(undefined);
+    if (metaOf(f)?.required !== true && (!missing.success || missing.data === undefined)) return `param "${key}" has no default and is not marked required (give it a default, or required: true)`;
   }
   // A plugin with required params cannot be created without values for them, which a pack does not
   // ship: its phase declaration is left to the conformance suite, run by the pack with sample params.

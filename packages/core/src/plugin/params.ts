@@ -74,6 +74,11 @@ function finish<S extends z.ZodType, O extends Presence<unknown> & { description
   if (meta.plausible && !(meta.plausible[0] < meta.plausible[1])) {
     throw new PluginDefinitionError(`parameter "${o.description}": plausible range [${meta.plausible.join(', ')}] must have min < max`);
   }
+  // Plain JavaScript skips the type that demands one of the two; without either the field would parse
+  // to undefined and train to NaN, so it is refused where the plugin is defined.
+  if (!o.required && o.default === undefined) {
+    throw new PluginDefinitionError(`parameter "${o.description}" has no default; give it one, or mark it required: true`);
+  }
   const out = (o.required ? schema : schema.default(o.default as never)) as Present<S, O>;
   paramMeta.set(out, {
     description: o.description, unit: meta.unit, neutral: o.neutral,
