@@ -128,6 +128,32 @@ export default definePluginPack({ name: 'phases', version: '1.0.0', plugins: [n]
     expect(JSON.stringify(results)).toContain('completed');
   });
 
+  it('a pack\'s configureLayer overrides a plugin for one layer only', async () => {
+    const dir = project('layer-pack');
+    // fc1's "ideal" device is replaced by a narrower one; every other layer keeps the built-in.
+    const layerPack = (layer: string) => `import { defineDevice, definePluginPack, params, registerPlugins } from '@txsim/core';
+const narrow = defineDevice({ meta: { name: 'ideal', description: 'A narrower ideal device.', phases: ['forward', 'backward', 'update'], params: params({}) },
+  create: () => ({ gmin: 0, gmax: 2e-6 }) });
+export default definePluginPack({ name: 'lab-layer', version: '1.0.0', plugins: [],
+  configureLayer: (plan, scope) => { if (plan.name === '${layer}') registerPlugins(scope, [narrow], { override: true }); } });\n`;
+    writeFileSync(join(dir, 'fc1.mjs'), layerPack('fc1'));
+    writeFileSync(join(dir, 'none.mjs'), layerPack('no-such-layer'));
+    writeFileSync(join(dir, 'spec.yaml'), `name: l\n${TINY}crossbar: { device: ideal, mapping: { wMax: 1 } }\n`);
+    const runs = await Promise.all([
+      txsim(['train', 'spec.yaml', '--plugin', './fc1.mjs', '--out', join(dir, 'fc1'), '--no-progress'], { cwd: dir }),
+      txsim(['train', 'spec.yaml', '--plugin', './none.mjs', '--out', join(dir, 'none'), '--no-progress'], { cwd: dir }),
+      txsim(['train', 'spec.yaml', '--out', join(dir, 'plain'), '--no-progress'], { cwd: dir }),
+    ]);
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    const calibration = (d: string) => readJson<{ layers: Record<string, { mapping: { siemensPerWeight: number } }> }>(join(dir, d, 'calibration.json')).layers;
+    // Siemens per weight follows the device range: 2 µS on fc1 under the pack, 10 µS elsewhere.
+    expect(calibration('fc1').fc1!.mapping.siemensPerWeight).toBeCloseTo(2e-6, 18);
+    expect(calibration('fc1').fc2!.mapping.siemensPerWeight).toBeCloseTo(1e-5, 18);
+    expect(calibration('plain').fc1!.mapping.siemensPerWeight).toBeCloseTo(1e-5, 18);
+    const loss = (d: string) => readJson<RunSummary>(join(dir, d, 'summary.json')).trainLoss;
+    expect(loss('none')).toEqual(loss('plain'));
+  });
+
   it('spec --resolved lists the packs by absolute path; a parameter in K takes any temperature unit', async () => {
     const r = await txsim(['spec', '--resolved', '--json', join(ROOT, 'examples/plugin-pack/spec.yaml')]);
     expect(r.code, r.stderr).toBe(0);
