@@ -6,7 +6,7 @@ type MathUnit = import('mathjs').Unit;
  * Friendly names of common units, for messages ("expected a temperature"). Any unit mathjs parses may
  * be declared; one missing here is described as "a quantity in <unit>" (see `dimensionName`).
  */
-const KNOWN = {
+export const KNOWN_UNITS = {
   ohm: 'resistance',
   S: 'conductance',
   V: 'voltage',
@@ -28,10 +28,10 @@ const KNOWN = {
 } as const;
 
 /** The units with a friendly name; `toSI` and `quantity` accept any unit mathjs understands. */
-export type SiUnit = keyof typeof KNOWN;
+export type SiUnit = keyof typeof KNOWN_UNITS;
 
 /** Friendly dimension names by unit. Indexed by a unit not listed it gives undefined: prefer `dimensionName`. */
-export const DIMENSIONS: Readonly<Record<string, string>> = KNOWN;
+export const DIMENSIONS: Readonly<Record<string, string>> = KNOWN_UNITS;
 
 export class UnitError extends Error {
   override readonly name = 'UnitError';
@@ -79,7 +79,7 @@ export function dimensionName(unit: string): string {
   if (direct) return direct;
   try {
     const u = declaredUnit(unit);
-    for (const [known, name] of Object.entries(KNOWN)) if (u.equalBase(declaredUnit(known))) return name;
+    for (const [known, name] of Object.entries(KNOWN_UNITS)) if (u.equalBase(declaredUnit(known))) return name;
   } catch {
     // Not a unit at all: the fallback below still reads well.
   }

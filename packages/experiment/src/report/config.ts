@@ -9,7 +9,7 @@ type Json = Readonly<Record<string, unknown>>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A slot or stack entry of the resolved spec. */
-interface PluginRef {
+export interface PluginRef {
   readonly name: string;
   readonly params?: Json;
   readonly phases?: readonly string[];

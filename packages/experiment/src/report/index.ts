@@ -2,12 +2,12 @@ export { collectRunDiagnostics, conductanceHistograms, writeRunDiagnostics, COND
 export type { ConductanceFile, Histogram, ReadError, ReadErrorFile, RunDiagnostics } from './diagnostics.js';
 export { loadRun, type RunData } from './load.js';
 export { renderReport, runLabel, ACTIVITY_COLUMNS, type ReportOptions } from './html.js';
-export { barChart, histogramPlot, linePlot, niceTicks, formatTick, type BarSeries, type HistogramSeries, type LineSeries } from './svg.js';
+export { barChart, histogramPlot, linePlot, niceTicks, formatTick, type BarSeries, type Frame, type HistogramSeries, type LineSeries } from './svg.js';
 export { formatValue } from './format.js';
 export { noUnits, paramUnits, type ParamUnits } from './units.js';
-export { configTable, formatParams, layerConfigs, layerCrossbar, packsLine, type LayerConfig } from './config.js';
+export { configTable, formatParams, layerConfigs, layerCrossbar, packsLine, type LayerConfig, type PluginRef as ConfigPluginRef } from './config.js';
 export { diffTable, flattenSpec, formatLeaf, specDiff, type DiffRow } from './diff.js';
 export { aggregate, meanStd, resultsCsv, type MeanStd, type PointOutcome, type ResultRow, type RunOutcome } from './aggregate.js';
-export { sweepPlot } from './sweep-plot.js';
+export { sweepPlot, type Spread } from './sweep-plot.js';
 export { epochStats, isSweepDir, loadSweep, SWEEP_MANIFEST_FILE, type EpochStat, type ManifestPoint, type SweepData, type SweepManifest, type SweepPoint } from './sweep-load.js';
 export { renderSweepReport } from './sweep-html.js';

@@ -33,7 +33,7 @@ export interface HistogramSeries {
   readonly counts: readonly number[];
 }
 
-interface Frame {
+export interface Frame {
   readonly title: string;
   readonly xLabel?: string;
   readonly yLabel?: string;
