@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
@@ -11,9 +11,18 @@ import { withPluginOption } from './options.js';
  * path written (default `<first dir>/report.html`).
  */
 export async function report(dirs: readonly string[], flags: { readonly out?: string; readonly plugin?: readonly string[] }, io: CliIo): Promise<string> {
-  // The page reads only recorded JSON; the plugins give the units of their params, and a broken pack is reported like everywhere else.
-  const { container } = await openPlugins({ plugins: flags.plugin });
-  const units = paramUnits(container);
+  // The page reads only recorded JSON; the plugins give the units of their params. A broken --plugin is
+  // reported like everywhere else; a pack a run recorded but that is gone now only costs the units.
+  const recorded = [...new Set(dirs.flatMap(recordedPacks))];
+  let opened = await openPlugins({ plugins: flags.plugin });
+  if (recorded.length) {
+    try {
+      opened = await openPlugins({ plugins: [...(flags.plugin ?? []), ...recorded] });
+    } catch (e) {
+      io.stderr.write(`note: the packs these runs used did not load (${e instanceof Error ? e.message : String(e)}); their parameters are shown without units\n`);
+    }
+  }
+  const units = paramUnits(opened.container);
   const sweeps = dirs.filter(isSweepDir);
   if (sweeps.length && dirs.length > 1) {
     throw new Error(`${sweeps[0]} is a sweep directory; report a sweep on its own (txsim report ${sweeps[0]})`);
@@ -24,6 +33,16 @@ export async function report(dirs: readonly string[], flags: { readonly out?: st
   writeFileAtomic(out, html);
   io.stdout.write(`${out}\n`);
   return out;
+}
+
+/** The packs a run directory's resolved spec lists (absolute paths) that still exist. */
+function recordedPacks(dir: string): string[] {
+  try {
+    const spec = JSON.parse(readFileSync(join(dir, 'spec.resolved.json'), 'utf8')) as { plugins?: unknown };
+    return Array.isArray(spec.plugins) ? spec.plugins.filter((p): p is string => typeof p === 'string' && existsSync(p)) : [];
+  } catch {
+    return [];
+  }
 }
 
 export function addReportCommand(program: Command, io: CliIo): void {
