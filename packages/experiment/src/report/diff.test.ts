@@ -65,3 +65,12 @@ describe('specDiff', () => {
     expect(html).toContain('<th>run a</th><th>run b</th>');
   });
 });
+
+describe('specDiff of fully resolved layers', () => {
+  const crossbar = { device: { name: 'levels', params: { bits: 2 } }, adc: { name: 'adc', params: { bits: 8 } } };
+  it('leaves out layer fields equal to the experiment-wide ones', () => {
+    const a = { crossbar, layers: {} };
+    const b = { crossbar, layers: { fc2: { crossbar: { ...crossbar, adc: { name: 'adc', params: { bits: 6 } } } } } };
+    expect(specDiff([a, b]).map((r) => [r.path, ...r.values])).toEqual([['layers.fc2.crossbar.adc.params.bits', undefined, 6]]);
+  });
+});

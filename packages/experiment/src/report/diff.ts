@@ -38,9 +38,23 @@ export interface DiffRow {
   readonly values: readonly unknown[];
 }
 
+/**
+ * A resolved spec writes an overridden layer's crossbar in full; a field equal to the experiment-wide
+ * one is inherited, not a choice of that layer, so it is left out before comparing (else every field
+ * of a layer one run overrides would show as a difference).
+ */
+function withoutInherited(flat: Map<string, unknown>): Map<string, unknown> {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  for (const [path, value] of flat) {
+    const m = /^layers\.[^.]+\.crossbar\.(.+)$/.exec(path);
+    if (m && flat.has(`crossbar.${m[1]}`) && same(flat.get(`crossbar.${m[1]}`), value)) flat.delete(path);
+  }
+  return flat;
+}
+
 /** The fields whose values are not the same in every spec, in the order they first appear. */
 export function specDiff(specs: readonly unknown[]): DiffRow[] {
-  const flat = specs.map((s) => flattenSpec(s));
+  const flat = specs.map((s) => withoutInherited(flattenSpec(s)));
   const paths = [...new Set(flat.flatMap((f) => [...f.keys()]))];
   // An empty `layers: {}` against one with entries is no difference of its own: the entries' rows show it.
   const parents = new Set(paths.filter((p) => paths.some((q) => q.startsWith(`${p}.`) || q.startsWith(`${p}[`))));
