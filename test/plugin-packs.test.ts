@@ -116,6 +116,11 @@ export default definePluginPack({ name: 'phases', version: '1.0.0', plugins: [n]
     writeFileSync(pack, source);
     const restored = await txsim(['train', '--resume', out], { cwd: ROOT });
     expect(restored.code, restored.stderr).toBe(0);
+
+    // txsim device drives a pack's device like a built-in one.
+    const device = await txsim(['device', 'lab-resume-device', '--plugin', './pack.mjs', '--pulses', '3', '--cells', '2', '--start', 'gmin'], { cwd: dir });
+    expect(device.code, device.stderr).toBe(0);
+    expect(device.stdout.trim().split('\n')).toHaveLength(1 + 2 * 3 + 1);
   });
 
   it('sweeps over a pack plugin\'s parameter: the child runs load the pack too', async () => {
