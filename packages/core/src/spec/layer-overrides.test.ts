@@ -1,3 +1,4 @@
+import { specIssues } from '../testing/fixtures.js';
 import { describe, expect, it } from 'vitest';
 import { container } from '../di.js';
 import { defineDevice, defineNonideality } from '../plugin/define.js';
@@ -39,15 +40,7 @@ const spec = (layers: Record<string, unknown>, cb: Record<string, unknown> = cro
 const layer = (r: ReturnType<typeof resolveSpec>, name: string) => r.layers.find((l) => l.name === name)!.crossbar!;
 const stackOf = (r: ReturnType<typeof resolveSpec>, name: string) => layer(r, name).nonidealities.map((p) => [p.name, p.params]);
 
-function issues(raw: unknown): { path: string; message: string }[] {
-  try {
-    resolveSpec(raw, scope);
-  } catch (e) {
-    if (e instanceof SpecError) return [...e.issues];
-    throw e;
-  }
-  return [];
-}
+const issues = (raw: unknown) => specIssues(raw, scope);
 
 describe('per-layer plugin slots', () => {
   it('a layer naming another device starts from that device\'s defaults', () => {

@@ -1,3 +1,4 @@
+import { specIssues } from '../testing/fixtures.js';
 import { describe, expect, it } from 'vitest';
 import { container } from '../di.js';
 import { registerPlugins } from '../plugin/registry.js';
@@ -14,15 +15,7 @@ const crossbar = { device: 'test-device', dac: 'test-dac', senseAmp: 'test-sense
 
 const plan = (raw: unknown) => modelLayers(specSchema.parse(raw)).map((l) => [l.name, l.inputs, l.outputs]);
 
-function issues(raw: unknown): { path: string; message: string }[] {
-  try {
-    resolveSpec(raw, scope);
-  } catch (e) {
-    if (e instanceof SpecError) return [...e.issues];
-    throw e;
-  }
-  return [];
-}
+const issues = (raw: unknown) => specIssues(raw, scope);
 
 describe('modelLayers for conv nets', () => {
   it('LeNet-5 on 28×28 digits: 28 → pool 14 → 10 → pool 5, so fc1 takes 16·5·5', () => {

@@ -1,3 +1,4 @@
+import { specIssues } from '../testing/fixtures.js';
 import { describe, expect, it } from 'vitest';
 import { container } from '../di.js';
 import { defineNonideality } from '../plugin/define.js';
@@ -26,15 +27,7 @@ const crossbar = {
   nonidealities: [{ name: 'test-wire', params: { rRow: '2.5 ohm' } }],
 };
 
-function issues(raw: unknown): { path: string; message: string }[] {
-  try {
-    resolveSpec(raw, scope);
-  } catch (e) {
-    if (e instanceof SpecError) return [...e.issues];
-    throw e;
-  }
-  return [];
-}
+const issues = (raw: unknown) => specIssues(raw, scope);
 
 describe('resolveSpec', () => {
   it('fills defaults, parses units into SI and plans every layer', () => {

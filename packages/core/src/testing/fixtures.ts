@@ -1,4 +1,7 @@
+import type { DependencyContainer } from '../di.js';
 import { Matrix } from '../matrix/matrix.js';
+import { SpecError, type SpecIssue } from '../spec/errors.js';
+import { resolveSpec } from '../spec/resolve.js';
 import { ReferenceBackend } from '../matrix/reference-backend.js';
 import type { ComputeBackend } from '../matrix/backend.js';
 import { Rng } from '../random/rng.js';
@@ -77,4 +80,15 @@ export function countDiffering(a: ArrayLike<number>, b: ArrayLike<number>): numb
   let n = 0;
   for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) n++;
   return n;
+}
+
+/** The problems `resolveSpec` finds in a raw spec (none: an empty list), for tests of specs and plugins. */
+export function specIssues(raw: unknown, container: DependencyContainer): SpecIssue[] {
+  try {
+    resolveSpec(raw, container);
+  } catch (e) {
+    if (e instanceof SpecError) return [...e.issues];
+    throw e;
+  }
+  return [];
 }
