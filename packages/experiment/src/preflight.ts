@@ -46,7 +46,7 @@ export function checkOutputDir(outDir: string, needBytes = FIXED_BYTES): void {
   if (outDir.trim() === '') throw new OutputDirError('--out is empty: give the run directory to write, or leave --out out for runs/<name>-<time>');
   for (const part of resolve(outDir).split(sep)) {
     const bytes = Buffer.byteLength(part);
-    if (bytes > NAME_MAX) throw new OutputDirError(`output directory ${outDir}: the name "${part.slice(0, 40)}…" is ${bytes} bytes; file systems allow ${NAME_MAX} per name`);
+    if (bytes > NAME_MAX) throw new OutputDirError(`output directory ${outDir}: the name "${part.slice(0, 40)}…" is ${bytes} bytes; file systems allow ${NAME_MAX} per name, choose a shorter --out`);
   }
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new OutputDirError(`output directory ${outDir} is a file; choose another --out`);
   checkRunDir(outDir);
