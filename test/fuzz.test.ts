@@ -130,9 +130,9 @@ const someFlags: fc.Arbitrary<string[]> = fc.subarray(FLAGS.map((f, i) => i), { 
   .chain((chosen) => fc.tuple(...chosen.map((i) => FLAGS[i]![1])).map((values) => chosen.flatMap((i, k) => [FLAGS[i]![0], values[k]!])));
 // Most cases keep the command line plain, so that the spec mutations are what decides; an unknown flag now and then.
 const flagArgs: fc.Arbitrary<string[]> = fc.oneof(
-  { weight: 6, arbitrary: fc.constant([]) },
+  { weight: 6, arbitrary: fc.constant<string[]>([]) },
   { weight: 3, arbitrary: someFlags },
-  { weight: 1, arbitrary: fc.constant(['--no-such-flag', '1']) },
+  { weight: 1, arbitrary: fc.constant<string[]>(['--no-such-flag', '1']) },
 );
 
 const dir = tempDir('fuzz');

@@ -18,8 +18,6 @@ const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 
  * the tile size is what pushes the total over the budget.
  */
 export function checkCrossbarMemory(plans: readonly LayerPlan[], issues: SpecIssue[], budget = CROSSBAR_MEMORY_BUDGET): void {
-  checkKernelMemory(plans, issues);
-  if (issues.length) return;
   let padded = 0;
   let exact = 0;
   const parts: string[] = [];
@@ -34,7 +32,10 @@ export function checkCrossbarMemory(plans: readonly LayerPlan[], issues: SpecIss
     exact += plan.inputs * plan.outputs * BYTES_PER_CELL;
     parts.push(`${plan.name} ${gib(bytes)}`);
   }
-  if (padded <= budget) return;
+  if (padded <= budget) {
+    checkKernelMemory(plans, issues);
+    return;
+  }
   const shown = parts.length > 4 ? [...parts.slice(0, 3), `${parts.length - 3} more layers`] : parts;
   const over = `crossbar state would need ${gib(padded)} (${shown.join(', ')}), over the ${gib(budget)} budget`;
   issues.push(exact > budget

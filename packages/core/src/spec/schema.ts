@@ -145,7 +145,7 @@ export const specSchema = z.strictObject({
   training: z.strictObject({
     epochs: boundedInt('epochs', L.epochs).default(1),
     batchSize: boundedInt('batch size', L.batchSize).default(64),
-    learningRate: z.number().positive({ error: 'must be > 0' }).max(1e6, { error: 'must be ≤ 1e6' }).default(0.1),
+    learningRate: z.number().positive({ error: 'must be > 0' }).default(0.1),
   }).default({ epochs: 1, batchSize: 64, learningRate: 0.1 }),
   crossbar: crossbarSchema.optional(),
   layers: z.record(z.string(), layerOverrideSchema).default({}),
