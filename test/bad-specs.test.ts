@@ -36,6 +36,13 @@ const CASES: ReadonlyArray<{ file: string; paths: string[]; says: string[] }> = 
   { file: 'negative-sigma.yaml', paths: ['crossbar.nonidealities[0].params.sigma'], says: ['must be ≥ 0'] },
   { file: 'bits-negative.yaml', paths: ['crossbar.dac.params.bits'], says: ['must be ≥ 0 bits'] },
   { file: 'tile-too-large.yaml', paths: ['crossbar.tile.rows'], says: ['must be ≤ 4096 rows'] },
+  // Checks train used to make only after validate said ok (or after loading data): now both refuse at once.
+  { file: 'long-name.yaml', paths: ['name'], says: ['250 bytes long; at most 200'] },
+  { file: 'name-with-separator.yaml', paths: ['name'], says: ['must not contain / or \\'] },
+  { file: 'synthetic-classes.yaml', paths: ['data.classes'], says: ['must be ≤ 256'] },
+  { file: 'kernel-memory.yaml', paths: ['model.hidden'], says: ['WebAssembly limit'] },
+  { file: 'synthetic-data-size.yaml', paths: ['data.trainSize'], says: ['more than one array holds'] },
+  { file: 'calibrate-batches.yaml', paths: ['crossbar.mapping.calibrate.batches'], says: ['must be ≤ 1,000,000'] },
   { file: 'memory-budget.yaml', paths: ['model.hidden'], says: ['crossbar state would need', 'over the 8.0 GiB budget'] },
   { file: 'tile-memory-budget.yaml', paths: ['crossbar.tile'], says: ['over the 8.0 GiB budget', 'use smaller tiles'] },
   { file: 'unknown-preset.yaml', paths: ['preset'], says: ['unknown preset "txsim-agsi-rram"', 'did you mean "txsim-agsi-reram"', 'known presets: aihwkit-ecram, aihwkit-idealized, aihwkit-pcm, aihwkit-reram-es, aihwkit-reram-sb, ideal-crossbar, neurosim-agsi'] },

@@ -145,3 +145,26 @@ describe('txsim circuit', () => {
     expect(bad.stderr).toContain('--rmax: must be ≥ --rmin');
   });
 });
+
+describe('txsim circuit solve limits', () => {
+  it('refuses conductances above 1 S (a 1e20 S cell gave negative effective conductances) with line and column', async () => {
+    const dir = tempDir('circuit-range');
+    const g = join(dir, 'g.csv');
+    writeFileSync(g, '1e20,1e-5\n1e-5,1e20\n');
+    const out = join(dir, 'out');
+    const r = await txsimInProcess(['circuit', 'solve', '--conductances', g, '--r-row', '1', '--r-col', '1', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/line 1, column 1: 1e20 is over 1 S/);
+    expect(r.stderr).toMatch(/line 2, column 2: 1e20 is over 1 S/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses more than 512×512 cells before solving, naming the size', async () => {
+    const dir = tempDir('circuit-size');
+    const g = join(dir, 'g.csv');
+    writeFileSync(g, `${Array.from({ length: 513 }, () => Array(512).fill('1e-5').join(',')).join('\n')}\n`);
+    const r = await txsimInProcess(['circuit', 'solve', '--conductances', g, '--r-row', '1', '--r-col', '1', '--out', join(dir, 'out')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/513×512 is 262656 cells, more than the 262144/);
+  });
+});

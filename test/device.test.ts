@@ -20,6 +20,15 @@ function parseCsv(text: string): Row[] {
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-30);
 
 describe('txsim device', () => {
+  it('refuses --pulses 1e12 and a pulses × cells product past 10^8 updates, naming the flags', async () => {
+    const huge = await txsimInProcess(['device', 'ideal', '--pulses', '1e12']);
+    expect(huge.code).toBe(1);
+    expect(huge.stderr).toBe('txsim: --pulses: at most 1,000,000 (one CSV row per pulse), got 1000000000000\n');
+    const product = await txsimInProcess(['device', 'ideal', '--pulses', '100000', '--cells', '1000']);
+    expect(product.stderr).toMatch(/^txsim: --pulses 100000 × --cells 1000: 2\.00e\+8 device updates/);
+    expect((await txsimInProcess(['device', 'ideal', '--pulses', '3', '--cells', '2'])).code).toBe(0);
+  });
+
   it('ramps an ideal device linearly by exactly N pulse steps and back', async () => {
     const dir = tempDir('device');
     const csv = join(dir, 'ideal.csv');

@@ -10,6 +10,7 @@ import { addSweepCommand } from './commands/sweep.js';
 import { addReportCommand } from './commands/report.js';
 import { addTrainCommand } from './commands/train.js';
 import { addValidateCommand } from './commands/validate.js';
+import { describeError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
 
 // src/ and dist/ both sit one level below the package root.
@@ -54,8 +55,8 @@ export async function main(argv: readonly string[] = process.argv, io: CliIo = p
       io.stderr.write(`txsim: ${e.message}\n`);
       return EXIT.invalidSpec;
     }
-    const message = e instanceof Error ? e.message : String(e);
-    io.stderr.write(`txsim: ${message}\n`);
+    // One line, never a bare stack: the stack only on request.
+    io.stderr.write(`${describeError(e).line}\n`);
     if (process.env.TXSIM_DEBUG && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
     return EXIT.error;
   }

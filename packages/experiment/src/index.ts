@@ -4,6 +4,7 @@ export { checkPackRecords, loadPack, loadPacks, packHash, packRecord, registerPa
 export { createBackend, createPluginContainer, createRunContainer, type BackendChoice, type RunContainerOptions } from './composition.js';
 export { applyOverrides, dropCrossbars, loadSpec, readSpecFile, resolveSpecData, type LoadSpecOptions, type SpecOverrides } from './spec-file.js';
 export { withDataDir } from './data-dir.js';
+export { checkOutputDir, OutputDirError, preflight, runDiskBytes, type PreflightOptions } from './preflight.js';
 export { checkRunDir, defaultRunDir, RunDir, timestamp, WALL_TIME_FIELDS, writeFileAtomic, type LayerSummary, type RunSummary } from './run-dir.js';
 export { CHECKPOINT_FILE, readCheckpoint, restoreCheckpoint, writeCheckpoint, type ArrayEntry, type Checkpoint } from './checkpoint.js';
 export {

@@ -78,3 +78,6 @@ export async function openSpec(spec: string | Record<string, unknown>, options: 
   const withPaths = { ...resolved, spec: { ...resolved.spec, plugins: paths.length ? paths : undefined } };
   return { ...plugins, resolved: withPaths, file };
 }
+
+// Re-exported so that run.ts reaches the shared pre-data checks through the import it already has.
+export { preflight } from './preflight.js';

@@ -7,7 +7,7 @@ import { buildNetwork, loadDataset } from '@txsim/models';
 import { CALIBRATION_FILE, calibrationRecord, nativeScales, recordedScales, withWMax } from './calibration.js';
 import { readCheckpoint, restoreCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { createRunContainer, type BackendChoice } from './composition.js';
-import { openSpec, type PluginOptions } from './open-spec.js';
+import { openSpec, preflight, type PluginOptions } from './open-spec.js';
 import { checkPackRecords, packRecord, type PackRecord } from './packs.js';
 import { collectRunDiagnostics, conductanceHistograms, writeRunDiagnostics, type Histogram } from './report/diagnostics.js';
 import { checkRunDir, defaultRunDir, RunDir, type LayerSummary, type RunSummary } from './run-dir.js';
@@ -84,6 +84,7 @@ function layerSummaries(resolved: ResolvedSpec, built: readonly { name: string; 
  */
 export async function runExperiment(spec: string | Record<string, unknown>, options: ExperimentOptions = {}): Promise<ExperimentResult> {
   const opened = await openSpec(spec, options);
+  preflight(opened.resolved, options);
   const { resolved } = opened;
   const outDir = options.outDir ?? defaultRunDir(options.digital ? `${resolved.spec.name}-digital` : resolved.spec.name, new Date(), options.cwd ? resolve(options.cwd, 'runs') : 'runs');
   checkRunDir(outDir);

@@ -19,6 +19,29 @@ export interface CircuitSolveFlags extends WireFlags {
 }
 
 const DIRECTIONS = ['forward', 'backward'] as const satisfies readonly CircuitDirection[];
+
+/**
+ * Bounds of `circuit solve`. The exact solve grows as cells^1.5 (0.5 s at 128 × 128, 5.5 s at 256 × 256,
+ * 46 s at 512 × 512 measured): a size bound rather than progress output, since past 512 × 512 (about
+ * 6 min at 1000 × 1000) the per-tile wire models are the tool. Conductances above 1 S (a 1 Ω device,
+ * far above any memristor) make the nodal system too ill-conditioned to solve in f64.
+ */
+export const CIRCUIT_LIMITS = { cells: 512 * 512, conductance: 1 } as const;
+
+/**
+ * An exact solve of a passive network has Geff ≥ 0 everywhere; a negative or non-finite entry means
+ * the system lost its precision (extreme conductance or resistance ratios). Returns the first bad entry.
+ */
+export function unphysical(geff: ArrayLike<number>, cols: number): string | undefined {
+  let top = 0;
+  for (let i = 0; i < geff.length; i++) top = Math.max(top, Math.abs(geff[i]!));
+  for (let i = 0; i < geff.length; i++) {
+    const x = geff[i]!;
+    // Round-off of a well-conditioned solve stays within a few ulps of the largest entry.
+    if (!Number.isFinite(x) || x < -1e-9 * top) return `Geff[${Math.floor(i / cols)}][${i % cols}] = ${x} S`;
+  }
+  return undefined;
+}
 const IV_MODELS = ['linear', 'sinh'] as const;
 
 /**
@@ -43,8 +66,13 @@ export function circuitSolve(flags: CircuitSolveFlags, io: CliIo): string {
   }
   const g = read.csv('--conductances', flags.conductances, {
     what: 'conductances in siemens',
-    check: (x) => (x < 0 ? 'is negative (conductances must be ≥ 0 S)' : undefined),
+    check: (x) => (x < 0 ? 'is negative (conductances must be ≥ 0 S)'
+      : x > CIRCUIT_LIMITS.conductance ? `is over ${CIRCUIT_LIMITS.conductance} S (device conductances are µS to mS; is the file in siemens?)` : undefined),
   });
+  if (g && g.rows * g.cols > CIRCUIT_LIMITS.cells) {
+    read.problems.push(`--conductances ${flags.conductances}: ${g.rows}×${g.cols} is ${g.rows * g.cols} cells, more than the ${CIRCUIT_LIMITS.cells} (512×512, about 46 s) `
+      + 'an exact solve is run for; solve a tile of it, or use the wire-resistance plugins for whole layers');
+  }
   const v = flags.voltages === undefined ? undefined : read.csv('--voltages', flags.voltages, { what: 'voltages in volts' });
   const inputs = g && (direction === 'forward' ? g.rows : g.cols);
   const outputs = g && (direction === 'forward' ? g.cols : g.rows);
@@ -59,6 +87,11 @@ export function circuitSolve(flags: CircuitSolveFlags, io: CliIo): string {
   const t0 = performance.now();
   const geff = exactEffectiveConductance(g.data, g.rows, g.cols, wires, direction);
   const t1 = performance.now();
+  const bad = unphysical(geff, outputs);
+  if (bad) {
+    throw new Error(`circuit solve: the solution is not physical (${bad}; a passive network has Geff ≥ 0): the conductances in ${flags.conductances} `
+      + 'and the wire resistances differ by too many orders of magnitude for an f64 solve; check the units (siemens, ohm)');
+  }
   const currents = v && exactCurrents(g.data, g.rows, g.cols, wires, direction, v.data, v.rows, iv);
   const t2 = performance.now();
 

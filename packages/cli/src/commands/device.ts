@@ -73,10 +73,28 @@ function positiveInt(flag: string, text: string | undefined, fallback: number): 
   return n;
 }
 
+/**
+ * Bounds of `txsim device`: every pulse is one CSV row (2·pulses + 1 rows), and the work is
+ * 2·pulses·cells device updates; 10^8 updates take about a minute, and `--pulses 1e12` never ends.
+ */
+export const DEVICE_LIMITS = { pulses: 1_000_000, cells: 1_000_000, updates: 100_000_000 } as const;
+
+/** Refuses a pulses × cells product that would not finish in reasonable time, naming both flags. */
+export function checkDeviceWork(pulses: number, cells: number): void {
+  if (pulses > DEVICE_LIMITS.pulses) throw new Error(`--pulses: at most ${DEVICE_LIMITS.pulses.toLocaleString('en-US')} (one CSV row per pulse), got ${pulses}`);
+  if (cells > DEVICE_LIMITS.cells) throw new Error(`--cells: at most ${DEVICE_LIMITS.cells.toLocaleString('en-US')}, got ${cells}`);
+  const updates = 2 * pulses * cells;
+  if (updates > DEVICE_LIMITS.updates) {
+    throw new Error(`--pulses ${pulses} × --cells ${cells}: ${updates.toExponential(2)} device updates (2 × pulses × cells), more than the ${DEVICE_LIMITS.updates.toExponential(0)} `
+      + 'this command runs; use fewer pulses or fewer cells');
+  }
+}
+
 /** `txsim device`: the pulse response of a device population, as CSV (and optionally an SVG plot). */
 export async function deviceCommand(name: string, flags: DeviceFlags, io: CliIo): Promise<void> {
   const pulses = positiveInt('--pulses', flags.pulses, 0);
   const cells = positiveInt('--cells', flags.cells, 100);
+  checkDeviceWork(pulses, cells);
   const start = (flags.start ?? 'floor') as StartState;
   if (!START_STATES.includes(start)) throw new Error(`--start: expected one of ${START_STATES.join(', ')}, got "${flags.start}"`);
   let overrides: unknown = {};

@@ -1,13 +1,18 @@
 import { SpecError } from '@txsim/core';
 import type { Command } from 'commander';
-import { openSpec, type SpecOverrides } from '@txsim/experiment';
+import { openSpec, preflight, type SpecOverrides } from '@txsim/experiment';
 import type { CliIo } from '../io.js';
 import { withPluginOption, withSpecOverrides } from './options.js';
 
-/** `txsim validate`: "ok" and 0, or every problem with its path on stderr and 1. Reads no data. */
-export async function validate(file: string, overrides: SpecOverrides, io: CliIo, plugins?: readonly string[]): Promise<number> {
+/**
+ * `txsim validate`: "ok" and 0, or every problem with its path on stderr and 1. Reads no data, but runs
+ * every check `train` runs before it reads data (the spec's counts, memory and name, and with `outDir`
+ * the output directory), so a spec that validates does not fail at the start of training.
+ */
+export async function validate(file: string, overrides: SpecOverrides, io: CliIo, plugins?: readonly string[], outDir?: string): Promise<number> {
   try {
     const { resolved } = await openSpec(file, { overrides, plugins });
+    if (outDir !== undefined) preflight(resolved, { outDir });
     for (const w of resolved.warnings ?? []) io.stderr.write(`warning: ${w.path}: ${w.message}\n`);
   } catch (e) {
     if (!(e instanceof SpecError)) throw e;
@@ -22,8 +27,9 @@ export function addValidateCommand(program: Command, io: CliIo, setExitCode: (co
   withPluginOption(withSpecOverrides(program.command('validate')
     .description('check a spec (structure, units, plugin names and parameters) without training')
     .argument('<spec>', 'experiment spec (.yaml, .yml or .json)')))
-    .action(async (file: string, flags: SpecOverrides & { plugin?: string[] }) => {
-      const { plugin, ...overrides } = flags;
-      setExitCode(await validate(file, overrides, io, plugin));
+    .option('--out <dir>', 'also check that this run directory can be created and written, with room for the checkpoints')
+    .action(async (file: string, flags: SpecOverrides & { plugin?: string[]; out?: string }) => {
+      const { plugin, out, ...overrides } = flags;
+      setExitCode(await validate(file, overrides, io, plugin, out));
     });
 }

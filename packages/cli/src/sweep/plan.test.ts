@@ -5,7 +5,7 @@ import { resolveSpec, SpecError } from '@txsim/core';
 import { describe, expect, it } from 'vitest';
 import { createPluginContainer } from '@txsim/experiment';
 import { parseParam } from './grid.js';
-import { planSweep } from './plan.js';
+import { MAX_SWEEP_RUNS, planSweep } from './plan.js';
 import { checkSweepDir, readPlan, runState, specFile, SweepLock, writePlan } from './store.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'txsim-sweep-plan-'));
@@ -20,6 +20,13 @@ const BASE = 'name: base\nseed: 4\nmodel: { hidden: [16] }\npreset: txsim-agsi-r
 const plan = (file: string, flags: string[], seeds = 1) => planSweep(file, flags.map(parseParam), seeds, {}, createPluginContainer());
 
 describe('planSweep', () => {
+  it(`refuses more than ${MAX_SWEEP_RUNS} runs, naming the product of the grid, before anything is written`, () => {
+    const file = specWith(BASE);
+    expect(() => plan(file, [], 1_000_000)).toThrow('the sweep would have 1,000,000 runs (1000000 seeds), more than the 10,000 one sweep may hold');
+    expect(() => plan(file, ['training.learningRate=0.1:10:0.1', 'seed=1:200:1'])).toThrow(/20,000 runs \(100 \(training\.learningRate\) × 200 \(seed\) × 1 seed\)/);
+    expect(plan(file, [], 3).manifest.points[0]!.runs).toHaveLength(3);
+  });
+
   it('writes each run a self-contained spec: presets applied, the point values and the seed set', () => {
     const p = plan(specWith(BASE), ['crossbar.nonidealities.write-noise.gamma=1,10', 'crossbar.device.rmax=500 kohm'], 2);
     expect(p.manifest.points.map((x) => x.id)).toEqual(['gamma=1_rmax=500kohm', 'gamma=10_rmax=500kohm']);

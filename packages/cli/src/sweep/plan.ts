@@ -27,8 +27,25 @@ export interface SweepPacks {
   readonly presets: PresetMap;
 }
 
+/**
+ * Runs one sweep may hold: every run is a directory with a spec file and a child process, and past this
+ * a slip (`--seeds 1000000`) fills the disk with spec files before the first run starts.
+ */
+export const MAX_SWEEP_RUNS = 10_000;
+
+/** Refuses a grid × seeds product over MAX_SWEEP_RUNS before anything is expanded or written. */
+export function checkSweepSize(params: readonly SweepParam[], seeds: number): void {
+  const sizes = params.map((p) => p.texts.length);
+  const runs = sizes.reduce((a, b) => a * b, 1) * seeds;
+  if (runs <= MAX_SWEEP_RUNS) return;
+  const product = [...params.map((p) => `${p.texts.length} (${p.path})`), `${seeds} seed${seeds === 1 ? '' : 's'}`].join(' × ');
+  throw new Error(`the sweep would have ${runs.toLocaleString('en-US')} runs (${product}), more than the ${MAX_SWEEP_RUNS.toLocaleString('en-US')} one sweep may hold; `
+    + 'use fewer values or seeds, or split it into several sweeps');
+}
+
 export function planSweep(file: string, params: readonly SweepParam[], seeds: number, overrides: SpecOverrides, container: DependencyContainer, packs: SweepPacks = { paths: [], presets: {} }): SweepPlan {
   if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`--seeds must be a whole number ≥ 1, got ${seeds}`);
+  checkSweepSize(params, seeds);
   const paths = params.map((p) => p.path);
   const dup = paths.find((p, i) => paths.indexOf(p) !== i);
   if (dup) throw new Error(`--param ${dup} is given twice; list all its values in one --param`);

@@ -102,7 +102,44 @@ describe('resolveSpec', () => {
   });
 
   it('rejects crossbar state over the memory budget, naming the field to change', () => {
-    expect(issues({ model: { hidden: [100_000, 100_000] }, crossbar })[0]!.path).toBe('model.hidden');
+    expect(issues({ model: { hidden: [60_000, 60_000] }, crossbar })[0]!.path).toBe('model.hidden');
     expect(issues({ model: { hidden: Array(30).fill(8) }, crossbar: { ...crossbar, tile: { rows: 4096, cols: 4096 } } })[0]!.path).toBe('crossbar.tile');
+  });
+
+  it('rejects crossbars over the 4 GiB of WebAssembly kernel memory (train ran out at 64 M cells)', () => {
+    const synthetic = { dataset: 'synthetic', shape: [1, 1000, 1000], classes: 3, trainSize: 32, testSize: 16 };
+    const [issue] = issues({ data: synthetic, model: { hidden: [64] }, crossbar });
+    expect(issue).toMatchObject({ path: 'model.hidden', message: expect.stringMatching(/WebAssembly limit/) });
+    expect(issues({ data: { ...synthetic, shape: [1, 500, 500] }, model: { hidden: [64] }, crossbar })).toEqual([]);
+  });
+
+  it('bounds every count, each message naming its limit', () => {
+    const cases: Array<[Record<string, unknown>, string, RegExp]> = [
+      [{ model: { hidden: Array(200_000).fill(1) } }, 'model.hidden', /at most 64 hidden layers/],
+      [{ model: { hidden: [1e9] } }, 'model.hidden[0]', /≤ 65,536/],
+      [{ data: { dataset: 'synthetic', classes: 1000 } }, 'data.classes', /≤ 256/],
+      [{ data: { dataset: 'synthetic', shape: [1, 1e6, 1e6] } }, 'data.shape[1]', /≤ 4,096/],
+      [{ data: { dataset: 'synthetic', trainSize: 1e9 } }, 'data.trainSize', /≤ 10,000,000/],
+      [{ training: { epochs: 1e9 } }, 'training.epochs', /≤ 100,000/],
+      [{ crossbar: { ...crossbar, mapping: { calibrate: { batches: 1e8 } } } }, 'crossbar.mapping.calibrate.batches', /≤ 1,000,000/],
+      [{ seed: 2 ** 60 }, 'seed', /integer/],
+    ];
+    for (const [spec, path, message] of cases) {
+      const found = issues(spec).find((i) => i.path === path);
+      expect(found?.message, path).toMatch(message);
+    }
+  });
+
+  it('rejects data and activations over the whole-run memory budget, naming the field', () => {
+    const data = { dataset: 'synthetic', shape: [3, 1024, 1024], classes: 3, trainSize: 1000, testSize: 16 };
+    expect(issues({ data, model: { hidden: [4] } })[0]).toMatchObject({ path: 'data.trainSize', message: expect.stringMatching(/over the 16.0 GiB budget|more than one array holds/) });
+    expect(issues({ data: { ...data, trainSize: 32 }, model: { hidden: [4] }, training: { batchSize: 8 } })).toEqual([]);
+  });
+
+  it('refuses run names that cannot be a directory name', () => {
+    expect(issues({ name: 'x'.repeat(201) })[0]).toMatchObject({ path: 'name', message: expect.stringMatching(/201 bytes long; at most 200/) });
+    expect(issues({ name: 'a/b' })[0]!.path).toBe('name');
+    expect(issues({ name: '' })[0]!.path).toBe('name');
+    expect(issues({ name: 'é'.repeat(100) })).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import type { DependencyContainer } from '../di.js';
 import { listPlugins, parsePluginParams, UnknownPluginError, findPlugin } from '../plugin/registry.js';
 import type { Phase, PluginKind, ReadDirection } from '../plugin/types.js';
 import { fromZod, formatPath, SpecError, type SpecIssue } from './errors.js';
-import { checkCrossbarMemory } from './memory.js';
+import { checkCrossbarMemory, checkNetworkMemory } from './memory.js';
 import { specWarnings } from './warnings.js';
 import { layerCrossbar } from './layer-crossbar.js';
 import { modelLayers, type ConvShape } from './model-layers.js';
@@ -155,6 +155,7 @@ export function resolveSpec(raw: unknown, container: DependencyContainer, source
     return { ...l, crossbar: cb ?? null };
   });
   if (!issues.length) checkCrossbarMemory(plans, issues);
+  if (!issues.length) checkNetworkMemory(spec, plans, issues);
   if (issues.length) throw new SpecError(issues, source);
   const warnings = specWarnings(container, merged, base, plans);
   return { spec: resolvedData(spec, plans, base), layers: plans, ...(warnings.length ? { warnings } : {}) };
@@ -202,5 +203,6 @@ export function pluginNames(container: DependencyContainer, kind: PluginKind): s
 // Re-exported here so the package index (owned elsewhere) needs no new lines.
 export { modelLayers, type ConvShape, type PlannedLayer } from './model-layers.js';
 export { applyPresets, type PresetMap } from './presets.js';
-export { checkCrossbarMemory, CROSSBAR_MEMORY_BUDGET } from './memory.js';
+export { checkCrossbarMemory, checkNetworkMemory, CROSSBAR_MEMORY_BUDGET, KERNEL_MEMORY, NETWORK_MEMORY_BUDGET } from './memory.js';
+export { runNameProblem, SPEC_LIMITS } from './limits.js';
 export { specJsonSchema, type JsonSchemaObject } from './json-schema.js';

@@ -1,8 +1,11 @@
 import { z } from 'zod';
+import { runNameProblem, SPEC_LIMITS as L } from './limits.js';
 
 export const PHASES = ['forward', 'backward', 'update'] as const;
 
 const positiveInt = (what: string) => z.number({ error: `expected a positive integer (${what})` }).int({ error: `expected an integer (${what})` }).positive({ error: `must be > 0 (${what})` });
+/** A positive integer no larger than `max`; the message names the limit (docs/limits.md). */
+const boundedInt = (what: string, max: number) => positiveInt(what).max(max, { error: `must be ≤ ${max.toLocaleString('en-US')} (${what}; see docs/limits.md)` });
 
 /** A plugin chosen for a slot or the non-ideality stack: `{ name, params }`, or just its name. */
 export const pluginRefSchema = z.strictObject({
@@ -50,7 +53,7 @@ export const crossbarSchema = z.strictObject({
      * minibatches of a digital run with the same seed and data. An explicit wMax wins over it.
      */
     calibrate: z.strictObject({
-      batches: positiveInt('native-run minibatches'),
+      batches: boundedInt('native-run minibatches', L.calibrateBatches),
       /**
        * The short run's weights keep growing afterwards; this leaves them room. Measured (MNIST
        * 784-256-128-10 sigmoid, lr 1, batch 64, seed 1): max|W| after 3 epochs is 1.3–2.0× its value
@@ -63,7 +66,7 @@ export const crossbarSchema = z.strictObject({
   senseAmp: slotSchema.default({ name: 'sense-amp', params: {} }),
   adc: slotSchema.default({ name: 'adc', params: {} }),
   updateRule: slotSchema.default({ name: 'txsim-update', params: {} }),
-  nonidealities: z.array(pluginRefSchema).default([]),
+  nonidealities: z.array(pluginRefSchema).max(L.stack, { error: `at most ${L.stack} non-idealities in one stack` }).default([]),
   /** Converters of the backward read, where they differ from the forward ones. */
   backward: peripheralsSchema.default({}),
 });
@@ -89,7 +92,10 @@ export const specSchema = z.strictObject({
    * directory) or paths relative to the spec (.js, .mjs, .ts). A resolved spec records absolute paths.
    */
   plugins: z.array(z.string({ error: 'expected a package name or a path to a plugin pack' }).min(1)).optional(),
-  name: z.string().default('run'),
+  name: z.string().default('run').superRefine((name, ctx) => {
+    const problem = runNameProblem(name);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
   description: z.string().optional(),
   seed: z.number().int({ error: 'expected an integer seed' }).default(1),
   /** auto: the native kernel when it built at install, else WASM. */
@@ -104,14 +110,14 @@ export const specSchema = z.strictObject({
     /** Directory of an idx or cifar10 data set (nothing is downloaded); relative to the spec file. */
     dir: z.string().min(1).optional(),
     /** Image shape [channels, height, width] of idx (default [1, 28, 28]) and synthetic data. */
-    shape: z.tuple([positiveInt('channels'), positiveInt('height'), positiveInt('width')]).optional(),
+    shape: z.tuple([boundedInt('channels', L.channels), boundedInt('height', L.imageSide), boundedInt('width', L.imageSide)]).optional(),
     /** Number of classes of idx (default 10) and synthetic data. */
-    classes: positiveInt('classes').min(2, { error: 'needs at least 2 classes' }).optional(),
+    classes: boundedInt('classes, stored as byte labels', L.classes).min(2, { error: 'needs at least 2 classes' }).optional(),
     /** Synthetic data set sizes. */
-    trainSize: positiveInt('synthetic training examples').optional(),
-    testSize: positiveInt('synthetic test examples').optional(),
-    trainLimit: positiveInt('training examples').optional(),
-    testLimit: positiveInt('test examples').optional(),
+    trainSize: boundedInt('synthetic training examples', L.examples).optional(),
+    testSize: boundedInt('synthetic test examples', L.examples).optional(),
+    trainLimit: boundedInt('training examples', L.examples).optional(),
+    testLimit: boundedInt('test examples', L.examples).optional(),
   }).refine((d) => d.dir !== undefined || (d.dataset !== 'idx' && d.dataset !== 'cifar10'), {
     path: ['dir'],
     error: (issue) => `the ${(issue.input as { dataset: string }).dataset} data set needs a directory holding its files; nothing is downloaded`,
@@ -126,7 +132,7 @@ export const specSchema = z.strictObject({
      */
     type: z.enum(['mlp', 'lenet5', 'vgg', 'resnet20']).default('mlp'),
     /** Hidden layer widths of an mlp (default [256, 128]); the other models' layers are fixed. */
-    hidden: z.array(positiveInt('hidden units')).optional(),
+    hidden: z.array(boundedInt('hidden units', L.hiddenUnits)).max(L.hiddenLayers, { error: `at most ${L.hiddenLayers} hidden layers (see docs/limits.md)` }).optional(),
     /** Activation of mlp, lenet5 and vgg; resnet20 always uses ReLU, as in its paper. */
     activation: z.enum(['sigmoid', 'relu']).default('sigmoid'),
   }).superRefine((m, ctx) => {
@@ -137,8 +143,8 @@ export const specSchema = z.strictObject({
   }).transform((m) => ({ ...m, hidden: m.hidden ?? (m.type === 'mlp' ? [256, 128] : []) }))
     .default({ type: 'mlp', hidden: [256, 128], activation: 'sigmoid' }),
   training: z.strictObject({
-    epochs: positiveInt('epochs').default(1),
-    batchSize: positiveInt('batch size').default(64),
+    epochs: boundedInt('epochs', L.epochs).default(1),
+    batchSize: boundedInt('batch size', L.batchSize).default(64),
     learningRate: z.number().positive({ error: 'must be > 0' }).default(0.1),
   }).default({ epochs: 1, batchSize: 64, learningRate: 0.1 }),
   crossbar: crossbarSchema.optional(),

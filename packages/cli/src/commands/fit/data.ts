@@ -16,6 +16,14 @@ export class FitDataError extends Error {}
 const COLUMNS = ['pulse', 'conductance', 'direction'] as const;
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
 const MAX_SHOWN = 10;
+/**
+ * Measurement rows a fit reads. Measured pulse responses have hundreds to a few thousand points; the
+ * Levenberg–Marquardt fit costs rows × parameters × starts per iteration, so past this it runs for
+ * minutes without improving the fit. Thin the data (every k-th pulse) instead.
+ */
+export const MAX_FIT_ROWS = 100_000;
+/** NeuroSim's maxLevel bound: a pulse index above it cannot be a device's level count. */
+export const MAX_PULSE_INDEX = 1_000_000;
 
 /** Reads a pulse-response CSV; every problem is reported with its line and column. */
 export function readPulseResponse(file: string): PulseResponse {
@@ -36,7 +44,10 @@ export function parsePulseResponse(text: string, file: string): PulseResponse {
   let width = 0;
   let badHeader = false;
   let headerLine = 0;
+  let dataRows = 0;
+  let tooMany = false;
   text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((raw, i) => {
+    if (tooMany) return;
     const line = raw.trim();
     const at = i + 1;
     if (line === '' || line.startsWith('#')) return;
@@ -56,6 +67,11 @@ export function parsePulseResponse(text: string, file: string): PulseResponse {
       return;
     }
     if (badHeader) return;
+    if (++dataRows > MAX_FIT_ROWS) {
+      problems.push(`line ${at}: more than ${MAX_FIT_ROWS.toLocaleString('en-US')} measurement rows; a fit needs no more (thin the data, e.g. every 10th pulse)`);
+      tooMany = true;
+      return;
+    }
     if (cells.length !== width) {
       problems.push(`line ${at}: ${cells.length} columns, but the header (line ${headerLine}) has ${width}`);
       return;
@@ -70,9 +86,16 @@ export function parsePulseResponse(text: string, file: string): PulseResponse {
     if (!NUMBER.test(p) || !Number.isInteger(pulse) || pulse < 0) {
       problems.push(`${where('pulse')}: pulse index ${JSON.stringify(p)} is not a non-negative integer`);
       ok = false;
+    } else if (pulse > MAX_PULSE_INDEX) {
+      problems.push(`${where('pulse')}: pulse index ${p} is over ${MAX_PULSE_INDEX.toLocaleString('en-US')}, more levels than any device model takes`);
+      ok = false;
     }
     if (!NUMBER.test(g) || cond < 0) {
       problems.push(`${where('conductance')}: conductance ${JSON.stringify(g)} is not a number ≥ 0 (siemens)`);
+      ok = false;
+    } else if (!Number.isFinite(cond)) {
+      // 1e400 reads as Infinity, which the fit would carry into every parameter.
+      problems.push(`${where('conductance')}: conductance ${g} is beyond the float64 range (siemens; is the exponent right?)`);
       ok = false;
     }
     if (dir !== 'up' && dir !== 'down') {
@@ -86,6 +109,15 @@ export function parsePulseResponse(text: string, file: string): PulseResponse {
     for (const dir of ['up', 'down'] as const) {
       if (new Set(rows[dir].map((r) => r[0])).size < 3) problems.push(`the ${dir} sweep needs at least 3 distinct pulse indices, got ${new Set(rows[dir].map((r) => r[0])).size}`);
     }
+  }
+  if (!problems.length) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const [, g] of [...rows.up, ...rows.down]) {
+      lo = Math.min(lo, g);
+      hi = Math.max(hi, g);
+    }
+    if (!(hi > lo)) problems.push(`every conductance is ${lo} S: the data has no variation, so there is no curve to fit (is the conductance column the right one?)`);
   }
   if (problems.length) {
     const shown = problems.slice(0, MAX_SHOWN).map((p) => `  ${p}`);

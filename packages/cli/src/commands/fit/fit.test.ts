@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { findPlugin, Rng } from '@txsim/core';
 import { createPluginContainer } from '@txsim/experiment';
-import { parsePulseResponse, type PulseResponse } from './data.js';
-import { neurosimModel, softBoundsModel } from './models.js';
+import { MAX_FIT_ROWS, parsePulseResponse, type PulseResponse } from './data.js';
+import { neurosimModel, scale, softBoundsModel } from './models.js';
 import { neurosimLabel } from './neurosim-label.js';
 import { fitModel } from './run-fit.js';
 
@@ -87,3 +87,34 @@ describe('txsim fit models', () => {
     expect(msg).toMatch(/the down sweep needs at least 3 distinct pulse indices, got 1/);
   });
 });
+
+describe('txsim fit data limits', () => {
+  const csv = (rows: string[]) => `pulse,conductance,direction\n${rows.join('\n')}\n`;
+  const ramp = (dir: string, n: number, g: (i: number) => number) => Array.from({ length: n }, (_, i) => `${i},${g(i)},${dir}`);
+
+  it('rejects conductances beyond float64 (1e400 reads as Infinity) with the line', () => {
+    const rows = [...ramp('up', 4, (i) => 1e-6 * (i + 1)), ...ramp('down', 4, (i) => 1e-6 * (4 - i))];
+    rows[2] = '2,1e400,up';
+    expect(() => parsePulseResponse(csv(rows), 'x.csv')).toThrow(/line 4, column 2: conductance 1e400 is beyond the float64 range/);
+  });
+
+  it('rejects data with no variation instead of fitting a NaN residual', () => {
+    const rows = [...ramp('up', 4, () => 1e-6), ...ramp('down', 4, () => 1e-6)];
+    expect(() => parsePulseResponse(csv(rows), 'x.csv')).toThrow(/every conductance is 0\.000001 S: the data has no variation/);
+  });
+
+  it(`stops at ${MAX_FIT_ROWS} rows with the line, and fits 150,000-row data it accepts up to the bound without a stack overflow`, () => {
+    const many = [...ramp('up', MAX_FIT_ROWS / 2 + 1, (i) => 1e-6 + 1e-12 * i), ...ramp('down', MAX_FIT_ROWS / 2, (i) => 1e-6 + 1e-12 * (MAX_FIT_ROWS / 2 - i))];
+    expect(() => parsePulseResponse(csv(many), 'x.csv')).toThrow(new RegExp(`line ${MAX_FIT_ROWS + 2}: more than 100,000 measurement rows`));
+    // Math.max(...pulses) overflowed the call stack at about 125k arguments; the scaling now loops.
+    const big = { file: 'big', up: { pulse: Float64Array.from({ length: 150_000 }, (_, i) => i), g: Float64Array.from({ length: 150_000 }, (_, i) => i / 150_000) }, down: { pulse: Float64Array.of(0, 1, 2), g: Float64Array.of(1, 0.5, 0) } };
+    expect(scale(big).pUp).toBe(149_999);
+  });
+
+  it('rejects pulse indices over a million (neurosim maxLevel) instead of printing zod issues', () => {
+    const rows = [...ramp('up', 3, (i) => 1e-6 * (i + 1)), '2000000,4e-6,up', ...ramp('down', 4, (i) => 1e-6 * (4 - i))];
+    expect(() => parsePulseResponse(csv(rows), 'x.csv')).toThrow(/line 5, column 1: pulse index 2000000 is over 1,000,000/);
+    expect(() => neurosimLabel(device, 0.5, 2e6)).toThrow(/^fit neurosim: the fitted curve \(2000000 pulses, label \d.*maxLevel: /);
+  });
+});
+

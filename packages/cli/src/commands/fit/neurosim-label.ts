@@ -17,7 +17,13 @@ export function neurosimLabel(device: Plugin<'device'>, normA: number, pulses: n
   const g = Float64Array.of(0);
   const out = new Float64Array(1);
   const firstStep = (nl: number) => {
-    const params = device.meta.params.parse({ gmin: 0, gmax: 1, maxLevel: pulses, maxLevelLtd: pulses, nlLtp: nl, sigmaC2c: 0, sigmaD2d: 0 });
+    const parsed = device.meta.params.safeParse({ gmin: 0, gmax: 1, maxLevel: pulses, maxLevelLtd: pulses, nlLtp: nl, sigmaC2c: 0, sigmaD2d: 0 });
+    if (!parsed.success) {
+      // The fitted curve lies outside what the neurosim device accepts: say which parameter, not zod's JSON.
+      const why = parsed.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ');
+      throw new Error(`fit neurosim: the fitted curve (${pulses} pulses, label ${nl}) is outside the neurosim device's parameters (${why}); check the data's pulse column`);
+    }
+    const params = parsed.data;
     device.create(ctx, params).pulse!(g, Float32Array.of(1), Float32Array.of(0), out, { polarity: 'plus', conductance: g, gmin: 0, gmax: 1 });
     return out[0]!;
   };
