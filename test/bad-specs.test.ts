@@ -108,9 +108,9 @@ describe('bad specs are rejected before any work', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it.each(CASES)('validate $file: exit 1 with every problem', async ({ file, paths, says }) => {
+  it.each(CASES)('validate $file: exit 2 with every problem', async ({ file, paths, says }) => {
     const r = await txsimInProcess(['validate', spec(file)]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     for (const p of paths) expect(r.stderr).toContain(`  ${p}: `);
     for (const s of says) expect(r.stderr).toContain(s);
     expect(r.stdout).toBe('');

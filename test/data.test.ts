@@ -124,7 +124,7 @@ describe('data sets and calibration records', () => {
     expect(train.stderr).toContain(`  data.dir: directory ${join(tmp, 'fashion-mnist')} does not exist; for Fashion-MNIST: apt install dataset-fashion-mnist`);
     expect(existsSync(out)).toBe(false);
     const validate = await txsimInProcess(['validate', spec]);
-    expect(validate.code).toBe(1);
+    expect(validate.code).toBe(2);
     expect(validate.stderr).toContain('  data.dir: ');
 
     // The same spec validates once the files are there, relative to the spec file's folder.

@@ -73,7 +73,7 @@ describe('lookup-table device through the CLI', () => {
     const spec = join(dir, 'lut-spec.yaml');
     writeFileSync(spec, `crossbar:\n  device: { name: lookup-table, params: { file: ${JSON.stringify(table)} } }\n`);
     const r = await txsimInProcess(['validate', spec]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain(`crossbar.device.params.file: ${table}: line 4, column 2: "2e-7x" is not a number (dg_up, in siemens)`);
     writeFileSync(table, 'g,dg_up,dg_down\n1e-6,2e-7,-1e-7\n2e-6,2e-7,-1e-7\n');
     expect((await txsimInProcess(['validate', spec])).stdout).toBe('ok\n');

@@ -16,7 +16,7 @@ import { processIo, type CliIo } from './io.js';
 // src/ and dist/ both sit one level below the package root.
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
-/** Exit codes: 0 success, 1 failure (or an invalid spec under `validate`), 2 invalid spec or plugin pack. */
+/** Exit codes: 0 success, 1 failure, 2 invalid spec or plugin pack (every command, `validate` too). */
 export const EXIT = { ok: 0, error: 1, invalidSpec: 2 } as const;
 
 /**

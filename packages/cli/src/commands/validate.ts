@@ -4,8 +4,11 @@ import { openSpec, preflight, type SpecOverrides } from '@txsim/experiment';
 import type { CliIo } from '../io.js';
 import { withPluginOption, withSpecOverrides } from './options.js';
 
+/** Exit code of an invalid spec, the same for every command (main.ts: EXIT.invalidSpec). */
+const EXIT_INVALID_SPEC = 2;
+
 /**
- * `txsim validate`: "ok" and 0, or every problem with its path on stderr and 1. Reads no data, but runs
+ * `txsim validate`: "ok" and 0, or every problem with its path on stderr and 2 (as `train` exits on the same spec). Reads no data, but runs
  * every check `train` runs before it reads data (the spec's counts, memory and name, and with `outDir`
  * the output directory), so a spec that validates does not fail at the start of training.
  */
@@ -17,7 +20,7 @@ export async function validate(file: string, overrides: SpecOverrides, io: CliIo
   } catch (e) {
     if (!(e instanceof SpecError)) throw e;
     io.stderr.write(`${e.message}\n`);
-    return 1;
+    return EXIT_INVALID_SPEC;
   }
   io.stdout.write('ok\n');
   return 0;
