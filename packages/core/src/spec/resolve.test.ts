@@ -88,6 +88,22 @@ describe('resolveSpec', () => {
     expect(byPath['layers.fc2.crossbar.tile.rows']).toMatch(/> 0/);
   });
 
+  it('reports __proto__, constructor and prototype layer overrides as unknown layers, not silently dropped', () => {
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      const raw = JSON.parse(`{"model": {"hidden": [32]}, "layers": {"${key}": {"digital": true}}}`) as unknown;
+      const byPath = Object.fromEntries(issues(raw).map((i) => [i.path, i.message]));
+      expect(byPath[`layers.${key}`], key).toMatch(new RegExp(`no layer named "${key}"; this model's layers are fc1, fc2`));
+    }
+  });
+
+  it('reports an own "__proto__" field anywhere in the spec', () => {
+    const raw = JSON.parse('{"model": {"hidden": [32]}, "crossbar": {"__proto__": {"tile": {"rows": 8}}}, "training": {"__proto__": {"epochs": 9}}}') as unknown;
+    const byPath = Object.fromEntries(issues(raw).map((i) => [i.path, i.message]));
+    expect(byPath['crossbar.__proto__']).toMatch(/unknown field/);
+    expect(byPath['training.__proto__']).toMatch(/unknown field/);
+    expect(({} as Record<string, unknown>).epochs).toBeUndefined();
+  });
+
   it('rejects phases a plugin does not act in, and empty specs', () => {
     const found = issues({ crossbar: { ...crossbar, nonidealities: [{ name: 'test-wire', phases: ['update'] }] } });
     expect(found[0]!.path).toBe('crossbar.nonidealities[0].phases');

@@ -94,6 +94,25 @@ function resolveCrossbar(container: DependencyContainer, cb: CrossbarSpec, path:
   };
 }
 
+/**
+ * The paths of own `__proto__` keys in parsed data (JSON.parse and yaml create them as plain
+ * properties). Assigning or merging such a key sets an object's prototype instead of a field, so
+ * it would vanish without a word; every such key is reported instead.
+ */
+function reservedKeys(raw: unknown, path: string[] = [], out: string[][] = [], depth = 0): string[][] {
+  if (typeof raw !== 'object' || raw === null || depth > 64) return out;
+  if (Array.isArray(raw)) raw.forEach((v, i) => reservedKeys(v, [...path, String(i)], out, depth + 1));
+  else {
+    if (Object.hasOwn(raw, '__proto__')) out.push([...path, '__proto__']);
+    for (const [k, v] of Object.entries(raw)) reservedKeys(v, [...path, k], out, depth + 1);
+  }
+  return out;
+}
+
+function reservedIssue(path: readonly string[]): SpecIssue {
+  return { path: formatPath(path.map((k) => (/^\d+$/.test(k) ? Number(k) : k))), message: 'unknown field "__proto__" (a reserved JavaScript name, never a spec field); remove it' };
+}
+
 export interface ResolveOptions {
   /** Presets a spec may name in `preset`, by name; each a partial spec. */
   readonly presets?: PresetMap;
@@ -109,9 +128,11 @@ export function resolveSpec(raw: unknown, container: DependencyContainer, source
     throw new SpecError([{ path: '', message: 'the spec is empty' }], source);
   }
   const issues: SpecIssue[] = [];
+  const reserved = reservedKeys(raw);
   const merged = applyPresets(raw, options.presets ?? {}, issues);
   const top = specSchema.safeParse(merged);
   if (!top.success) {
+    issues.push(...reserved.map((p) => reservedIssue(p)).filter((r) => !issues.some((i) => i.path === r.path)));
     // Still check the plugins of a well-formed crossbar section, so one run reports every problem.
     issues.push(...fromZod(top.error, specSchema, [], merged));
     const cb = crossbarSchema.safeParse((merged as { crossbar?: unknown }).crossbar);
@@ -132,7 +153,10 @@ export function resolveSpec(raw: unknown, container: DependencyContainer, source
   issues.push(...baseIssues.map((i) => ({ path: joinPath(['crossbar'], i.path), message: i.message })));
   const inherited = new Set(baseIssues.map((i) => `${i.path}\u0000${i.message}`));
 
-  for (const name of Object.keys(spec.layers)) {
+  // An own "__proto__" key never reaches spec.layers (merging and the schema drop it), so it is taken from what was written.
+  const layerKeys = [...Object.keys(spec.layers), ...reserved.filter((p) => p.length === 2 && p[0] === 'layers').map((p) => p[1]!)];
+  issues.push(...reserved.filter((p) => !(p.length === 2 && p[0] === 'layers')).map((p) => reservedIssue(p)).filter((r) => !issues.some((i) => i.path === r.path)));
+  for (const name of layerKeys) {
     if (!layers.some((l) => l.name === name)) {
       issues.push({ path: formatPath(['layers', name]), message: `no layer named "${name}"; this model's layers are ${layers.map((l) => l.name).join(', ')}` });
     }
