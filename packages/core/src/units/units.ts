@@ -100,13 +100,17 @@ export function toSI(value: number | string, unit: string): number {
   const text = normalizeUnitText(value);
   if (NUMBER.test(text)) return Number(text);
   const what = dimensionName(unit);
+  // A unit alone ("kohm") must not stand for one of it: the number is what the user has to decide.
+  if (!/^[-+]?\s*(\d|\.\d)/.test(text)) {
+    throw new UnitError(`"${value}" has no number: expected a number with a unit, e.g. "1 ${/^[A-Za-z]\w*$/.test(text) ? text : unit}"`);
+  }
   let parsed: MathUnit;
   try {
     parsed = math.unit(text) as MathUnit;
   } catch {
     throw new UnitError(`cannot parse "${value}" as a ${what} (e.g. "1 ${unit}")`);
   }
-  if (parsed.value === null) throw new UnitError(`"${value}" has no number (e.g. "1 ${unit}")`);
+  if (parsed.value === null) throw new UnitError(`"${value}" has no number: expected a number with a unit, e.g. "1 ${unit}"`);
   if (!parsed.equalBase(target)) {
     throw new UnitError(`"${value}" is not a ${what} (expected a unit like ${unit})`);
   }
