@@ -5,6 +5,7 @@ import type { Phase, PluginKind, ReadDirection } from '../plugin/types.js';
 import { fromZod, formatPath, SpecError, type SpecIssue } from './errors.js';
 import { checkCrossbarMemory } from './memory.js';
 import { specWarnings } from './warnings.js';
+import { stackConflicts } from './stack-conflicts.js';
 import { layerCrossbar } from './layer-crossbar.js';
 import { modelLayers, type ConvShape } from './model-layers.js';
 import { applyPresets, type PresetMap } from './presets.js';
@@ -151,6 +152,8 @@ export function resolveSpec(raw: unknown, container: DependencyContainer, source
   const baseIssues: SpecIssue[] = [];
   const base = spec.crossbar ? resolveCrossbar(container, spec.crossbar, [], baseIssues) : undefined;
   issues.push(...baseIssues.map((i) => ({ path: joinPath(['crossbar'], i.path), message: i.message })));
+  const baseNames = spec.crossbar?.nonidealities.map((n) => n.name) ?? [];
+  issues.push(...stackConflicts(container, baseNames, (i) => `crossbar.nonidealities[${i}]`));
   const inherited = new Set(baseIssues.map((i) => `${i.path}\u0000${i.message}`));
 
   // An own "__proto__" key never reaches spec.layers (merging and the schema drop it), so it is taken from what was written.
@@ -171,6 +174,13 @@ export function resolveSpec(raw: unknown, container: DependencyContainer, source
     const parsed = crossbarSchema.safeParse(layer.raw);
     if (!parsed.success) own.push(...fromZod(parsed.error, crossbarSchema, [], layer.raw));
     const cb = parsed.success ? resolveCrossbar(container, parsed.data, [], own) : undefined;
+    if (parsed.success) {
+      const names = parsed.data.nonidealities.map((n) => n.name);
+      // Inherited entries are named where they were written; a pair inherited whole was reported there, once.
+      const from = (i: number) => layer.attribute(`nonidealities[${i}]`).base;
+      const at = (i: number) => (from(i) !== undefined ? joinPath(['crossbar'], from(i)!) : joinPath(path, layer.attribute(`nonidealities[${i}]`).user));
+      issues.push(...stackConflicts(container, names, at, (i) => from(i) === undefined));
+    }
     for (const issue of own) {
       // A problem the layer inherits from the experiment-wide crossbar is reported there, once.
       const at = layer.attribute(issue.path);
