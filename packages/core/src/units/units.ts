@@ -101,10 +101,16 @@ export function toSI(value: number | string, unit: string): number {
   if (NUMBER.test(text)) return Number(text);
   const what = dimensionName(unit);
   // A unit alone ("kohm") must not stand for one of it: the number is what the user has to decide.
-  if (!/^[-+]?\s*(\d|\.\d)/.test(text)) {
-    throw new UnitError(`"${value}" has no number: expected a number with a unit, e.g. "1 ${/^[A-Za-z]\w*$/.test(text) ? text : unit}"`);
-  }
   let parsed: MathUnit;
+  if (!/^[-+]?\s*(\d|\.\d)/.test(text)) {
+    let known = false;
+    try {
+      known = (math.unit(text) as MathUnit).equalBase(target);
+    } catch {
+      throw new UnitError(`cannot parse "${value}" as a ${what} (e.g. "1 ${unit}")`);
+    }
+    throw new UnitError(`"${value}" has no number: expected a number with a unit, e.g. "1 ${known ? text : unit}"`);
+  }
   try {
     parsed = math.unit(text) as MathUnit;
   } catch {
