@@ -64,6 +64,16 @@ const CASES: ReadonlyArray<{ file: string; paths: string[]; says: string[] }> = 
   { file: 'layer-stack-edit-unknown.yaml', paths: ['layers.fc2.crossbar.nonidealities.set.write-nosie'], says: ['did you mean "write-noise"', 'its entries are device-variation, wire-resistance, update-nonlinearity, write-noise'] },
   { file: 'layer-inherited-problem.yaml', paths: ['crossbar.device.params.bits'], says: ['1 problem'] },
   { file: 'calibrate-zero-batches.yaml', paths: ['crossbar.mapping.calibrate.batches'], says: ['must be > 0'] },
+  { file: 'wire-resistance-and-circuit.yaml', paths: ['crossbar.nonidealities[1]'], says: ['"wire-circuit" cannot be combined with "wire-resistance" (at crossbar.nonidealities[0])'] },
+  { file: 'layer-wire-circuit-added.yaml', paths: ['layers.fc2.crossbar.nonidealities.add[0]'], says: ['"wire-circuit" cannot be combined with "wire-resistance" (at crossbar.nonidealities[0])'] },
+  { file: 'unit-without-number.yaml', paths: ['crossbar.device.params.rmin'], says: ['"kohm" has no number: expected a number with a unit, e.g. "1 kohm"'] },
+  { file: 'duplicate-key.json', paths: ['line 4, column 3'], says: ['duplicate key "training"'] },
+  { file: 'duplicate-key.yaml', paths: ['line 4, column 1'], says: ['duplicate key "seed"'] },
+  { file: 'truncated.json', paths: ['line 3, column 26'], says: ['truncated.json: invalid spec', 'JSON syntax error: unexpected end of input'] },
+  { file: 'proto-layer.yaml', paths: ['layers.__proto__'], says: ['no layer named "__proto__"', 'fc1, fc2, fc3'] },
+  { file: 'alias-bomb.yaml', paths: ['line 5'], says: ['YAML aliases expand the spec too far'] },
+  { file: 'deep-nesting.json', paths: ['line 1, column 93'], says: ['nests deeper than 64 levels'] },
+  { file: 'deep-nesting.yaml', paths: ['line 3, column 129'], says: ['nests deeper than 64 levels'] },
 ];
 
 const spec = (file: string) => join(ROOT, 'test/bad-specs', file);

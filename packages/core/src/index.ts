@@ -7,6 +7,7 @@ export * from './matrix/ops.js';
 export * from './random/rng.js';
 export * from './random/rng-factory.js';
 export * from './kernels/index.js';
+export * from './io/safe-read.js';
 export * from './units/units.js';
 export * from './units/register.js';
 export * from './plugin/types.js';

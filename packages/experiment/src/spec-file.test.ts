@@ -37,6 +37,7 @@ describe('readSpecFile', () => {
   it('rejects duplicate keys (a silent last-one-wins would hide a mistake)', () => {
     const e = specError(() => readSpecFile(file('dup.yaml', 'seed: 1\nseed: 2\n')));
     expect(e.issues[0]!.message).toContain('unique');
+    expect(e.issues[0]!.message).toContain('duplicate key "seed"');
   });
 
   it('calls an empty or comment-only file empty', () => {

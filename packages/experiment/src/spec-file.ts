@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { applyPresets, resolveSpec, SpecError, type DependencyContainer, type PresetMap, type ResolvedSpec, type SpecIssue } from '@txsim/core';
-import { parseDocument } from 'yaml';
+import { applyPresets, FileReadError, MiB, readTextFileSafely, resolveSpec, SpecError, type DependencyContainer, type PresetMap, type ResolvedSpec, type SpecIssue } from '@txsim/core';
 import { withDataDir } from './data-dir.js';
 import { presetMap, readPresets } from './presets.js';
+import { parseJsonSpec, parseYamlSpec } from './spec-parse.js';
+
+/** Specs are a few kilobytes; a larger file is almost certainly the wrong file. */
+export const MAX_SPEC_BYTES = MiB;
 
 /**
  * Command-line values that replace fields of the spec file. They are merged into the raw spec before
@@ -37,48 +39,16 @@ export function readSpecFile(file: string): unknown {
   }
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextFileSafely(file, { maxBytes: MAX_SPEC_BYTES, what: 'spec file' });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`cannot read spec file ${file}${code === 'ENOENT' ? ': no such file' : `: ${(e as Error).message}`}`);
+    if (e instanceof FileReadError && e.code === 'ENOENT') throw new Error(`cannot read spec file ${file}: no such file`);
+    throw e;
   }
-  const raw = ext === '.json' ? parseJson(text, file) : parseYaml(text, file);
+  const raw = ext === '.json' ? parseJsonSpec(text, file) : parseYamlSpec(text, file);
   if (raw === null || raw === undefined) {
     throw new SpecError([{ path: '', message: 'the spec file is empty (expected a mapping with at least a name or model)' }], file);
   }
   return raw;
-}
-
-function parseYaml(text: string, file: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length) {
-    throw new SpecError(doc.errors.map((e) => {
-      const pos = e.linePos?.[0];
-      // yaml appends " at line L, column C:" and a source excerpt to the message; keep the excerpt, drop the repeat.
-      const [head = e.message, ...excerpt] = e.message.split('\n');
-      const what = head.replace(/ at line \d+, column \d+:?$/, '');
-      const context = excerpt.filter((l) => l.trim()).map((l) => `      ${l}`).join('\n');
-      return { path: pos ? `line ${pos.line}, column ${pos.col}` : '', message: `YAML syntax error: ${what}${context ? `\n${context}` : ''}` };
-    }), file);
-  }
-  return doc.toJS();
-}
-
-function parseJson(text: string, file: string): unknown {
-  if (!text.trim()) return null;
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    const message = (e as Error).message;
-    const at = /at position (\d+)/.exec(message);
-    let path = '';
-    if (at) {
-      const before = text.slice(0, Number(at[1]));
-      const line = before.split('\n').length;
-      path = `line ${line}, column ${before.length - before.lastIndexOf('\n')}`;
-    }
-    throw new SpecError([{ path, message: `JSON syntax error: ${message.replace(/ in JSON at position \d+.*$/, '')}` }], file);
-  }
 }
 
 /**

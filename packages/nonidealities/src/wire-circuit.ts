@@ -29,6 +29,8 @@ export const wireCircuit = defineNonideality({
     name: 'wire-circuit',
     description: 'Row, column, source and sink resistance solved as a resistive network per tile (effective conductance matrix).',
     phases: ['forward', 'backward'],
+    // Both add the row and column wires (docs/circuit.md): together they would count them twice.
+    excludes: ['wire-resistance'],
     params: params({
       ...wireParamFields,
       model: choice(['exact', 'relaxation', 'direct-path'], { description: 'Exact nodal solve, direct path plus relaxation sweeps, or direct path only (AAM).', default: 'exact' }),

@@ -29,6 +29,15 @@ describe('parsePath', () => {
 });
 
 describe('setPath', () => {
+  it('refuses __proto__, constructor and prototype, and leaves Object.prototype clean', () => {
+    for (const path of ['__proto__.x', 'crossbar.__proto__.polluted', 'constructor.prototype.polluted', 'training.prototype', '__proto__[0]']) {
+      expect(() => setPath({ crossbar: {} }, path, 1), path).toThrow(/not a spec field \(a reserved JavaScript name\)/);
+    }
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.keys(Object.prototype)).toEqual([]);
+  });
+
   it('sets plain and indexed fields, creating absent objects, without touching the rest', () => {
     const spec = stack();
     expect(setPath(spec, 'training.learningRate', 0.5)).toEqual(['training', 'learningRate']);

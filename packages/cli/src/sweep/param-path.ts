@@ -16,6 +16,8 @@ import { closest, formatPath, hasPath } from '@txsim/core';
 export type PathSegment = { readonly key: string } | { readonly index: number };
 
 const SEGMENT = /^([^.[\]]+)?((?:\[\d+\])*)$/;
+/** Keys that reach an object's prototype instead of a field: setting one would change every object in the process. */
+const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Splits a path into keys and indexes; throws on empty keys, unbalanced brackets or non-numeric indexes. */
 export function parsePath(text: string): PathSegment[] {
@@ -25,6 +27,7 @@ export function parsePath(text: string): PathSegment[] {
   for (const [i, part] of trimmed.split('.').entries()) {
     const m = SEGMENT.exec(part);
     if (!m || (!m[1] && !m[2]) || (!m[1] && i === 0)) throw new Error(`malformed path "${text}" at "${part || '(empty)'}"; expected keys separated by dots, with [i] list indexes`);
+    if (m[1] && RESERVED.has(m[1])) throw new Error(`path "${text}" names "${m[1]}", which is not a spec field (a reserved JavaScript name); name a field of the spec`);
     if (m[1]) out.push({ key: m[1] });
     for (const idx of m[2]!.matchAll(/\[(\d+)\]/g)) out.push({ index: Number(idx[1]) });
   }

@@ -274,6 +274,11 @@ export interface PluginMeta<S extends ParamSchema = ParamSchema> {
   readonly params: S;
   /** Where the model comes from (paper, tool), for `plugins describe` and the docs. */
   readonly references?: readonly string[];
+  /**
+   * Plugins of the same kind that must not share a stack with this one, because both model the same
+   * effect (checked at load, in either direction: declaring it on one side is enough).
+   */
+  readonly excludes?: readonly string[];
 }
 
 export interface Plugin<K extends PluginKind = PluginKind, S extends ParamSchema = ParamSchema> {

@@ -19,8 +19,14 @@ const wire = defineNonideality({
   create: () => ({ conductance: (src, dst) => dst.set(src) }),
 });
 
+/** Declares that it models the same wires as test-wire, so the two must not share a stack. */
+const circuit = defineNonideality({
+  meta: { name: 'test-circuit', description: 'Wires as a network, for spec tests.', phases: ['forward'], excludes: ['test-wire'], params: params({}) },
+  create: () => ({}),
+});
+
 const scope = container.createChildContainer();
-registerPlugins(scope, [testDevice, testDac, testSenseAmp, testAdc, testUpdate, testScale, wire] as unknown as AnyPlugin[]);
+registerPlugins(scope, [testDevice, testDac, testSenseAmp, testAdc, testUpdate, testScale, wire, circuit] as unknown as AnyPlugin[]);
 
 const crossbar = {
   device: 'test-device', dac: 'test-dac', senseAmp: 'test-sense-amp', adc: 'test-adc', updateRule: 'test-update',
@@ -79,6 +85,39 @@ describe('resolveSpec', () => {
     expect(byPath['crossbar.nonidealities[2].params.rCol']).toMatch(/unknown field \(did you mean "rRow"\?\)/);
     expect(byPath['layers.fc9']).toMatch(/no layer named "fc9"; this model's layers are fc1, fc2/);
     expect(byPath['layers.fc2.crossbar.tile.rows']).toMatch(/> 0/);
+  });
+
+  it('reports __proto__, constructor and prototype layer overrides as unknown layers, not silently dropped', () => {
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      const raw = JSON.parse(`{"model": {"hidden": [32]}, "layers": {"${key}": {"digital": true}}}`) as unknown;
+      const byPath = Object.fromEntries(issues(raw).map((i) => [i.path, i.message]));
+      expect(byPath[`layers.${key}`], key).toMatch(new RegExp(`no layer named "${key}"; this model's layers are fc1, fc2`));
+    }
+  });
+
+  it('reports an own "__proto__" field anywhere in the spec', () => {
+    const raw = JSON.parse('{"model": {"hidden": [32]}, "crossbar": {"__proto__": {"tile": {"rows": 8}}}, "training": {"__proto__": {"epochs": 9}}}') as unknown;
+    const byPath = Object.fromEntries(issues(raw).map((i) => [i.path, i.message]));
+    expect(byPath['crossbar.__proto__']).toMatch(/unknown field/);
+    expect(byPath['training.__proto__']).toMatch(/unknown field/);
+    expect(({} as Record<string, unknown>).epochs).toBeUndefined();
+  });
+
+  it('rejects plugins that exclude each other in one stack, naming both entries, experiment-wide and per layer', () => {
+    const both = issues({ model: { hidden: [32] }, crossbar: { ...crossbar, nonidealities: [{ name: 'test-wire' }, { name: 'test-circuit' }] } });
+    expect(both).toEqual([{
+      path: 'crossbar.nonidealities[1]',
+      message: expect.stringMatching(/^"test-circuit" cannot be combined with "test-wire" \(at crossbar\.nonidealities\[0\]\) in one stack/) as string,
+    }]);
+    // Declared on one side only, it applies in either order.
+    expect(issues({ model: { hidden: [32] }, crossbar: { ...crossbar, nonidealities: [{ name: 'test-circuit' }, { name: 'test-wire' }] } })[0]?.path).toBe('crossbar.nonidealities[1]');
+    // A layer adding one to an inherited stack holding the other: reported at the layer's entry.
+    const layer = issues({ model: { hidden: [32] }, crossbar, layers: { fc2: { crossbar: { nonidealities: { add: [{ name: 'test-circuit' }] } } } } });
+    expect(layer.map((i) => i.path)).toEqual(['layers.fc2.crossbar.nonidealities.add[0]']);
+    expect(layer[0]!.message).toContain('(at crossbar.nonidealities[0])');
+    // Inherited whole by every layer, the pair is reported once, at the experiment-wide stack.
+    const inherited = issues({ model: { hidden: [32] }, crossbar: { ...crossbar, nonidealities: [{ name: 'test-wire' }, { name: 'test-circuit' }] }, layers: { fc2: { crossbar: { tile: { rows: 32 } } } } });
+    expect(inherited.map((i) => i.path)).toEqual(['crossbar.nonidealities[1]']);
   });
 
   it('rejects phases a plugin does not act in, and empty specs', () => {

@@ -5,6 +5,7 @@ import type { Phase, PluginKind, ReadDirection } from '../plugin/types.js';
 import { fromZod, formatPath, SpecError, type SpecIssue } from './errors.js';
 import { checkCrossbarMemory, checkNetworkMemory } from './memory.js';
 import { specWarnings } from './warnings.js';
+import { stackConflicts } from './stack-conflicts.js';
 import { layerCrossbar } from './layer-crossbar.js';
 import { modelLayers, type ConvShape } from './model-layers.js';
 import { applyPresets, type PresetMap } from './presets.js';
@@ -94,6 +95,25 @@ function resolveCrossbar(container: DependencyContainer, cb: CrossbarSpec, path:
   };
 }
 
+/**
+ * The paths of own `__proto__` keys in parsed data (JSON.parse and yaml create them as plain
+ * properties). Assigning or merging such a key sets an object's prototype instead of a field, so
+ * it would vanish without a word; every such key is reported instead.
+ */
+function reservedKeys(raw: unknown, path: string[] = [], out: string[][] = [], depth = 0): string[][] {
+  if (typeof raw !== 'object' || raw === null || depth > 64) return out;
+  if (Array.isArray(raw)) raw.forEach((v, i) => reservedKeys(v, [...path, String(i)], out, depth + 1));
+  else {
+    if (Object.hasOwn(raw, '__proto__')) out.push([...path, '__proto__']);
+    for (const [k, v] of Object.entries(raw)) reservedKeys(v, [...path, k], out, depth + 1);
+  }
+  return out;
+}
+
+function reservedIssue(path: readonly string[]): SpecIssue {
+  return { path: formatPath(path.map((k) => (/^\d+$/.test(k) ? Number(k) : k))), message: 'unknown field "__proto__" (a reserved JavaScript name, never a spec field); remove it' };
+}
+
 export interface ResolveOptions {
   /** Presets a spec may name in `preset`, by name; each a partial spec. */
   readonly presets?: PresetMap;
@@ -109,9 +129,11 @@ export function resolveSpec(raw: unknown, container: DependencyContainer, source
     throw new SpecError([{ path: '', message: 'the spec is empty' }], source);
   }
   const issues: SpecIssue[] = [];
+  const reserved = reservedKeys(raw);
   const merged = applyPresets(raw, options.presets ?? {}, issues);
   const top = specSchema.safeParse(merged);
   if (!top.success) {
+    issues.push(...reserved.map((p) => reservedIssue(p)).filter((r) => !issues.some((i) => i.path === r.path)));
     // Still check the plugins of a well-formed crossbar section, so one run reports every problem.
     issues.push(...fromZod(top.error, specSchema, [], merged));
     const cb = crossbarSchema.safeParse((merged as { crossbar?: unknown }).crossbar);
@@ -130,9 +152,14 @@ export function resolveSpec(raw: unknown, container: DependencyContainer, source
   const baseIssues: SpecIssue[] = [];
   const base = spec.crossbar ? resolveCrossbar(container, spec.crossbar, [], baseIssues) : undefined;
   issues.push(...baseIssues.map((i) => ({ path: joinPath(['crossbar'], i.path), message: i.message })));
+  const baseNames = spec.crossbar?.nonidealities.map((n) => n.name) ?? [];
+  issues.push(...stackConflicts(container, baseNames, (i) => `crossbar.nonidealities[${i}]`));
   const inherited = new Set(baseIssues.map((i) => `${i.path}\u0000${i.message}`));
 
-  for (const name of Object.keys(spec.layers)) {
+  // An own "__proto__" key never reaches spec.layers (merging and the schema drop it), so it is taken from what was written.
+  const layerKeys = [...Object.keys(spec.layers), ...reserved.filter((p) => p.length === 2 && p[0] === 'layers').map((p) => p[1]!)];
+  issues.push(...reserved.filter((p) => !(p.length === 2 && p[0] === 'layers')).map((p) => reservedIssue(p)).filter((r) => !issues.some((i) => i.path === r.path)));
+  for (const name of layerKeys) {
     if (!layers.some((l) => l.name === name)) {
       issues.push({ path: formatPath(['layers', name]), message: `no layer named "${name}"; this model's layers are ${layers.map((l) => l.name).join(', ')}` });
     }
@@ -147,6 +174,13 @@ export function resolveSpec(raw: unknown, container: DependencyContainer, source
     const parsed = crossbarSchema.safeParse(layer.raw);
     if (!parsed.success) own.push(...fromZod(parsed.error, crossbarSchema, [], layer.raw));
     const cb = parsed.success ? resolveCrossbar(container, parsed.data, [], own) : undefined;
+    if (parsed.success) {
+      const names = parsed.data.nonidealities.map((n) => n.name);
+      // Inherited entries are named where they were written; a pair inherited whole was reported there, once.
+      const from = (i: number) => layer.attribute(`nonidealities[${i}]`).base;
+      const at = (i: number) => (from(i) !== undefined ? joinPath(['crossbar'], from(i)!) : joinPath(path, layer.attribute(`nonidealities[${i}]`).user));
+      issues.push(...stackConflicts(container, names, at, (i) => from(i) === undefined));
+    }
     for (const issue of own) {
       // A problem the layer inherits from the experiment-wide crossbar is reported there, once.
       const at = layer.attribute(issue.path);

@@ -24,10 +24,13 @@ describe('toSI', () => {
     ['1 kohm', 'S', /not a conductance/],
     ['100 us', 'S', /not a conductance/], // "us" is microseconds
     ['ten ohm', 'ohm', /cannot parse/],
+    ['4.6 furlongs', 'ohm', /cannot parse/],
     ['1 GHz', 'K', /not a temperature/],
     ['3 V', 'V/s', /not a voltage ramp rate/],
     ['3 kg', 'N', /not a quantity in N/], // N has no friendly name
-    ['kohm', 'ohm', /has no number/],
+    ['kohm', 'ohm', /"kohm" has no number: expected a number with a unit, e.g. "1 kohm"/],
+    [' kohm ', 'ohm', /has no number: expected a number with a unit/],
+    ['ohm 5', 'ohm', /cannot parse "ohm 5"/],
   ] as const)('rejects %s as a %s', (text, unit, message) => {
     expect(() => toSI(text, unit)).toThrow(message);
   });

@@ -100,13 +100,23 @@ export function toSI(value: number | string, unit: string): number {
   const text = normalizeUnitText(value);
   if (NUMBER.test(text)) return Number(text);
   const what = dimensionName(unit);
+  // A unit alone ("kohm") must not stand for one of it: the number is what the user has to decide.
   let parsed: MathUnit;
+  if (!/^[-+]?\s*(\d|\.\d)/.test(text)) {
+    let known = false;
+    try {
+      known = (math.unit(text) as MathUnit).equalBase(target);
+    } catch {
+      throw new UnitError(`cannot parse "${value}" as a ${what} (e.g. "1 ${unit}")`);
+    }
+    throw new UnitError(`"${value}" has no number: expected a number with a unit, e.g. "1 ${known ? text : unit}"`);
+  }
   try {
     parsed = math.unit(text) as MathUnit;
   } catch {
     throw new UnitError(`cannot parse "${value}" as a ${what} (e.g. "1 ${unit}")`);
   }
-  if (parsed.value === null) throw new UnitError(`"${value}" has no number (e.g. "1 ${unit}")`);
+  if (parsed.value === null) throw new UnitError(`"${value}" has no number: expected a number with a unit, e.g. "1 ${unit}"`);
   if (!parsed.equalBase(target)) {
     throw new UnitError(`"${value}" is not a ${what} (expected a unit like ${unit})`);
   }

@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -95,7 +96,19 @@ describe('lookup-table device', () => {
       const r = lookupTable.meta.params.safeParse({ file: f });
       return r.success ? '' : r.error.issues.map((i) => i.message).join('\n');
     };
-    expect(issue(join(dir, 'nope.csv'))).toMatch(/nope\.csv: cannot read the lookup table \(ENOENT\)/);
+    expect(issue(join(dir, 'nope.csv'))).toMatch(/nope\.csv: cannot read the lookup table \(no such file\)/);
+    // Not a regular file: refused before any read, so neither blocks (FIFO) nor never ends (/dev/zero).
+    const fifo = join(dir, 'pipe.csv');
+    execFileSync('mkfifo', [fifo]);
+    expect(issue(fifo)).toMatch(/pipe\.csv: the lookup table is a named pipe \(FIFO\), not a regular file/);
+    symlinkSync('/dev/zero', join(dir, 'zero.csv'));
+    expect(issue(join(dir, 'zero.csv'))).toMatch(/zero\.csv: the lookup table is a character device/);
+    mkdirSync(join(dir, 'folder.csv'));
+    expect(issue(join(dir, 'folder.csv'))).toMatch(/folder\.csv: the lookup table is a directory/);
+    const big = join(dir, 'big.csv');
+    writeFileSync(big, '');
+    truncateSync(big, 64 * 1024 * 1024 + 1); // sparse: no 64 MiB written to disk
+    expect(issue(big)).toMatch(/big\.csv: the lookup table is 67108865 bytes .* over the 64 MiB limit/);
     expect(issue(write('bad-number.csv', 'g,dg_up,dg_down\n1e-6,2e-7,-1e-7\n2e-6,x,-1e-7\n'))).toMatch(/bad-number\.csv: line 3, column 2: "x" is not a number/);
     expect(issue(write('bad-col.csv', '# c\ng,dg_up,dgdown\n'))).toMatch(/bad-col\.csv: line 2, column 3: unknown column "dgdown"/);
     expect(issue(write('unsorted.csv', 'g,dg_up,dg_down\n2e-6,2e-7,-1e-7\n1e-6,2e-7,-1e-7\n'))).toMatch(/unsorted\.csv: line 3, column 1: g must increase/);

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { MiB, readTextFileSafely, statRegularFile } from '@txsim/core';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,6 +29,8 @@ const REQUIRED = ['g', 'dg_up', 'dg_down'] as const;
 const OPTIONAL = ['sd_up', 'sd_down', 'device'] as const;
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
 const cache = new Map<string, { stamp: string; lut: Lut }>();
+/** Measured tables are kilobytes to a few megabytes; a larger file is almost certainly the wrong one. */
+export const MAX_LUT_BYTES = 64 * MiB;
 
 /** The file a `file` parameter names: '' → the bundled table; relative paths from the working directory. */
 export function lutPath(file: string): string {
@@ -40,14 +42,17 @@ export function loadLut(file: string): Lut {
   const path = lutPath(file);
   let stamp: string;
   let text: string;
+  const name = file || path;
   try {
-    const st = statSync(path);
+    const st = statRegularFile(path, { maxBytes: MAX_LUT_BYTES, what: 'lookup table' });
     stamp = `${st.mtimeMs}/${st.size}`;
     const hit = cache.get(path);
     if (hit && hit.stamp === stamp) return hit.lut;
-    text = readFileSync(path, 'utf8');
+    text = readTextFileSafely(path, { maxBytes: MAX_LUT_BYTES, what: 'lookup table' });
   } catch (e) {
-    throw new LutError(`${file || path}: cannot read the lookup table (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    // The safe reader names the resolved path; the user wrote `name`.
+    const why = e instanceof Error ? e.message.replace(`${path}: `, '') : String(e);
+    throw new LutError(`${name}: ${why}`);
   }
   const lut = parseLut(text, file || path);
   cache.set(path, { stamp, lut });

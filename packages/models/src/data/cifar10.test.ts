@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CIFAR10_SUBDIR, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, loadCifar10, missingCifar10File } from './cifar10.js';
@@ -10,6 +11,19 @@ function writeCifar(dir: string): void {
   CIFAR10_TRAIN_FILES.forEach((f, b) => writeFileSync(join(dir, f), cifarRecords([2 * b, 2 * b + 1], 2 * b)));
   writeFileSync(join(dir, CIFAR10_TEST_FILE), cifarRecords([7, 3, 0], 100));
 }
+
+describe('CIFAR-10 batch files that are not regular files', () => {
+  it('refuses a FIFO or a link to /dev/zero by name, without blocking', () => {
+    const dir = tempDataDir('cifar-hostile');
+    writeCifar(dir);
+    rmSync(join(dir, CIFAR10_TRAIN_FILES[1]!));
+    execFileSync('mkfifo', [join(dir, CIFAR10_TRAIN_FILES[1]!)]);
+    expect(() => loadCifar10(dir)).toThrow(/data_batch_2\.bin: the CIFAR-10 batch file is a named pipe/);
+    rmSync(join(dir, CIFAR10_TRAIN_FILES[1]!));
+    symlinkSync('/dev/zero', join(dir, CIFAR10_TRAIN_FILES[1]!));
+    expect(() => loadCifar10(dir)).toThrow(/data_batch_2\.bin: the CIFAR-10 batch file is a character device/);
+  });
+});
 
 describe('CIFAR-10 binary batches', () => {
   it('reads labels in batch order and the R, G, B planes as C·H·W rows scaled to [0, 1]', () => {

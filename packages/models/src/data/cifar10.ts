@@ -1,6 +1,6 @@
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { Matrix } from '@txsim/core';
+import { GiB, Matrix, statRegularFile } from '@txsim/core';
 import type { ImageShape, LoadedDataset, LoadedSplit, SplitLimits } from './split.js';
 
 /** CIFAR-10's binary version: five training batches and one test batch of 10,000 records each. */
@@ -36,7 +36,8 @@ function split(root: string, dir: string, files: readonly string[], limit: numbe
   const paths = files.map((f) => join(root, f));
   const counts = paths.map((p) => {
     if (!existsSync(p)) throw new Error(`CIFAR-10: ${p} not found; ${CIFAR10_HINT(dir)}`);
-    const size = statSync(p).size;
+    // A batch is 30 MB; the limit only keeps a wrong file (or /dev/zero, a FIFO) from being read at all.
+    const { size } = statRegularFile(p, { maxBytes: GiB, what: 'CIFAR-10 batch file' });
     if (size % RECORD !== 0) throw new Error(`${p}: ${size} bytes is not a whole number of ${RECORD}-byte CIFAR-10 records`);
     return size / RECORD;
   });
@@ -50,7 +51,7 @@ function split(root: string, dir: string, files: readonly string[], limit: numbe
   for (let f = 0; f < paths.length && row < n; f++) {
     const take = Math.min(counts[f]!, n - row);
     const bytes = new Uint8Array(take * RECORD);
-    const fd = openSync(paths[f]!, 'r');
+    const fd = openSync(paths[f]!, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       for (let done = 0; done < bytes.length;) {
         const got = readSync(fd, bytes, done, bytes.length - done, done);

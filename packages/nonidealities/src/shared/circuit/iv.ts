@@ -1,4 +1,4 @@
-import math from 'mathjs/lib/browser/math.js';
+import { compileIvExpression } from './iv-expression.js';
 
 /**
  * Device current–voltage characteristics. `g` is the device's small-signal (low-voltage)
@@ -25,40 +25,22 @@ export function sinhIv(v0: number): IvModel {
 }
 
 /**
- * A user-written I–V law in G (S) and V (V), e.g. "G * 0.25 * sinh(V / 0.25)". Compiled once with
- * mathjs; the slope is its symbolic derivative in V, or a central difference where mathjs cannot
+ * A user-written I–V law in G (S) and V (V), e.g. "G * 0.25 * sinh(V / 0.25)". Compiled once in a
+ * sandboxed mathjs (iv-expression.ts); the slope is its symbolic derivative in V, or a central difference where mathjs cannot
  * differentiate the expression.
  */
 export function expressionIv(expr: string): IvModel {
   let current: (g: number, v: number) => number;
   let slope: (g: number, v: number) => number;
   try {
-    const node = math.parse(expr);
-    const compiled = node.compile();
-    const scope = { G: 0, V: 0 };
-    current = (g, v) => {
-      scope.G = g;
-      scope.V = v;
-      return Number(compiled.evaluate(scope));
-    };
-    let derivative: ((g: number, v: number) => number) | undefined;
-    try {
-      const d = math.derivative(node, 'V').compile();
-      const dScope = { G: 0, V: 0 };
-      derivative = (g, v) => {
-        dScope.G = g;
-        dScope.V = v;
-        return Number(d.evaluate(dScope));
-      };
-    } catch {
-      derivative = undefined;
-    }
-    slope = derivative ?? ((g, v) => {
+    const compiled = compileIvExpression(expr);
+    current = compiled.current;
+    slope = compiled.slope ?? ((g, v) => {
       const h = 1e-6 * Math.max(Math.abs(v), 1e-3);
       return (current(g, v + h) - current(g, v - h)) / (2 * h);
     });
   } catch (e) {
-    throw new Error(`I–V expression "${expr}": ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`I–V expression "${expr.length > 80 ? `${expr.slice(0, 80)}…` : expr}": ${e instanceof Error ? e.message : String(e)}`);
   }
   // Fail at construction, not mid-solve, when the expression uses other symbols or is not real.
   for (const v of [0.1, -0.1]) {
