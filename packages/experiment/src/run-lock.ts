@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -22,6 +22,22 @@ export interface LockHolder {
   readonly since: string;
 }
 
+const CLAIM_PREFIX = '.lock-claim.';
+
+/** Pids of running processes that are trying for (or just took) the lock; dead ones' claims are removed. */
+function liveClaims(dir: string): number[] {
+  const out: number[] = [];
+  for (const f of readdirSync(dir)) {
+    if (!f.startsWith(CLAIM_PREFIX)) continue;
+    const pid = Number(f.slice(CLAIM_PREFIX.length));
+    if (pid === process.pid || processAlive(pid)) out.push(pid);
+    else rmSync(join(dir, f), { force: true });
+  }
+  return out;
+}
+
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
 function readHolder(dir: string): LockHolder | undefined {
   try {
     const h = JSON.parse(readFileSync(join(dir, LOCK_HOLDER_FILE), 'utf8')) as Partial<LockHolder>;
@@ -41,38 +57,51 @@ export interface RunLock {
 /**
  * Takes the run directory's lock, or throws naming the directory and the process that holds it. The
  * lock is proper-lockfile's (mkdir-based, mtime-refreshed, released on process exit and signals by
- * its exit hook); a lock whose recorded holder is a dead process on this host is taken over at once
- * instead of after the mtime staleness, so a resume right after kill -9 does not wait.
+ * its exit hook). A lock whose holder is a dead process on this host is taken over within ~50 ms
+ * instead of after the mtime staleness, so a resume right after kill -9 does not wait: every process
+ * leaves a claim file (its pid) before trying the lock, so even one killed between taking the lock
+ * and writing `.lock-holder.json` is known to be dead.
  */
 export function lockRunDir(dir: string): RunLock {
   const options = { realpath: false, lockfilePath: join(dir, LOCK_DIR), stale: STALE_MS, onCompromised: (e: Error) => (state.compromised = e) };
   const state: { compromised: Error | undefined } = { compromised: undefined };
+  // A claim is written before the lock is tried, so a process killed between taking the lock and
+  // writing the holder record still left its pid behind.
+  const claim = join(dir, `${CLAIM_PREFIX}${process.pid}`);
+  writeFileSync(claim, '');
   let unlock: (() => void) | undefined;
+  let deadLooks = 0;
   for (let attempt = 0; !unlock; attempt++) {
     try {
       unlock = lockfile.lockSync(dir, options);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') {
+        rmSync(claim, { force: true });
+        throw e;
+      }
       const holder = readHolder(dir);
-      if (attempt < 2 && holder && holder.host === hostname() && !processAlive(holder.pid)) {
-        // The holder died without its exit hook (kill -9, power loss): its lock says nothing. Renaming
-        // the holder file claims the takeover, so of two processes racing here only one removes the lock.
-        const claimed = join(dir, `${LOCK_HOLDER_FILE}.${process.pid}.stale`);
-        try {
-          renameSync(join(dir, LOCK_HOLDER_FILE), claimed);
-        } catch {
-          continue;
+      const holderLives = holder !== undefined && (holder.host !== hostname() || processAlive(holder.pid));
+      const claims = liveClaims(dir);
+      if (!holderLives && attempt < 40) {
+        // The holder died without its exit hook (kill -9, power loss), or is between taking the lock
+        // and writing its record (microseconds). Two looks 25 ms apart tell them apart; of several
+        // processes waiting, the lowest pid takes over and the others find it holding.
+        deadLooks++;
+        if (deadLooks >= 2 && claims.every((pid) => pid >= process.pid)) {
+          rmSync(join(dir, LOCK_HOLDER_FILE), { force: true });
+          rmSync(join(dir, LOCK_DIR), { recursive: true, force: true });
         }
-        rmSync(join(dir, LOCK_DIR), { recursive: true, force: true });
-        rmSync(claimed, { force: true });
+        sleep(25);
         continue;
       }
-      const who = holder ? `process ${holder.pid} on ${holder.host} (since ${holder.since})` : 'another process';
+      rmSync(claim, { force: true });
+      const who = holderLives ? `process ${holder.pid} on ${holder.host} (since ${holder.since})` : `process ${claims.filter((p) => p !== process.pid).join(', ') || '(unknown)'}`;
       throw new Error(`${dir} is in use by ${who}; only one txsim train may work in a run directory at a time. `
-        + `Wait for it to finish, or stop it${holder ? ` (kill -INT ${holder.pid})` : ''}, then resume with: txsim train --resume ${dir}`);
+        + `Wait for it to finish, or stop it${holderLives ? ` (kill -INT ${holder.pid})` : ''}, then resume with: txsim train --resume ${dir}`);
     }
   }
   writeFileAtomic(join(dir, LOCK_HOLDER_FILE), `${JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() } satisfies LockHolder)}\n`);
+  rmSync(claim, { force: true });
   let held = true;
   return {
     get compromised() {
