@@ -140,7 +140,14 @@ describe('run directories survive kill -9, corruption and concurrent resumes', (
     // Once the first holds the lock it is stopped (SIGSTOP), so it cannot finish before the second tries.
     await new Promise<void>((resolve) => {
       const poll = setInterval(() => {
-        if (existsSync(join(dir, '.lock-holder.json'))) {
+        // The killed run may have left its own record: wait for the one naming the first resume.
+        let holder: number | undefined;
+        try {
+          holder = readJson<{ pid: number }>(join(dir, '.lock-holder.json')).pid;
+        } catch {
+          // not written yet
+        }
+        if (holder === first.pid) {
           clearInterval(poll);
           first.kill('SIGSTOP');
           resolve();
