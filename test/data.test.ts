@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { CalibrationRecord, Checkpoint } from '@txsim/experiment';
+import { runExperiment, type CalibrationRecord, type Checkpoint } from '@txsim/experiment';
 import { describe, expect, it } from 'vitest';
 import { readJson, tempDir, txsimInProcess } from './cli.js';
 
@@ -85,14 +85,12 @@ describe('data sets and calibration records', () => {
     const tmp = tempDir('data-resume');
     const spec = writeSpec(tmp, SYNTHETIC);
     const out = join(tmp, 'run');
-    const first = await txsimInProcess(['train', spec, '--no-progress', '--out', out]);
-    expect(first.code, first.stderr).toBe(0);
-    // Make the run one epoch short of a 2-epoch run and change the recorded fc1 scale: a resumed run
-    // that recalibrated would come back to the measured value.
-    const resolvedFile = join(out, 'spec.resolved.json');
-    const resolved = readJson<{ training: { epochs: number } }>(resolvedFile);
-    resolved.training.epochs = 2;
-    writeFileSync(resolvedFile, JSON.stringify(resolved));
+    // A 2-epoch run stopped after its first epoch; then the recorded fc1 scale is changed: a resumed
+    // run that recalibrated would come back to the measured value. (spec.resolved.json is checksummed
+    // into the checkpoint, so the run cannot be lengthened by editing it.)
+    const stop = new AbortController();
+    const first = await runExperiment(spec, { outDir: out, overrides: { epochs: 2 }, signal: stop.signal, reporters: [{ onEpochEnd: () => stop.abort() }] });
+    expect(first.status).toBe('interrupted');
     const calibrationFile = join(out, 'calibration.json');
     const before = readJson<CalibrationRecord>(calibrationFile);
     const tampered = before.layers.fc1!.mapping.wMax * 1.5;
@@ -108,8 +106,6 @@ describe('data sets and calibration records', () => {
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
 
     rmSync(calibrationFile);
-    resolved.training.epochs = 3;
-    writeFileSync(resolvedFile, JSON.stringify(resolved));
     const lost = await txsimInProcess(['train', '--resume', out, '--no-progress']);
     expect(lost.code).toBe(1);
     expect(lost.stderr).toContain('calibration.json is missing or unreadable');

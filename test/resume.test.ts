@@ -86,14 +86,14 @@ describe('txsim train checkpoints and --resume', () => {
     }
   });
 
-  it('refuses --resume with a spec or overrides, and a directory without a checkpoint', async () => {
+  it('refuses --resume with a spec or overrides, and a directory that holds no run', async () => {
     const tmp = tempDir('resume-bad');
     const withSpec = await txsim(['train', EXAMPLE, '--resume', tmp]);
     expect(withSpec.code).toBe(1);
     expect(withSpec.stderr).toContain('--resume continues a run exactly as it was started; it takes no spec');
     const empty = await txsim(['train', '--resume', tmp]);
     expect(empty.code).toBe(1);
-    expect(empty.stderr).toContain('has no checkpoint.json');
+    expect(empty.stderr).toContain(`${tmp} has no spec.resolved.json; only a run directory written by txsim train can be resumed`);
   });
 });
 

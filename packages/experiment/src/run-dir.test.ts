@@ -28,13 +28,13 @@ describe('run directories', () => {
 
   it('appends one metrics line per epoch and refuses to reuse a directory with results', () => {
     const path = join(tmp(), 'run');
-    const run = RunDir.create(path);
+    const run = RunDir.create(path, {});
     const m = { epoch: 1, trainLoss: 1, trainAccuracy: 0.5, testLoss: 1, testAccuracy: 0.5, seconds: 1 };
     run.appendMetrics(m);
     run.appendMetrics({ ...m, epoch: 2 });
     const lines = readFileSync(join(path, 'metrics.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { epoch: number });
     expect(lines.map((l) => l.epoch)).toEqual([1, 2]);
-    expect(() => RunDir.create(path)).toThrow(/not empty/);
+    expect(() => RunDir.create(path, {})).toThrow(/not empty/);
   });
 
   it('accepts an existing empty directory', () => {

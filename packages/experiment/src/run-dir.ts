@@ -1,6 +1,7 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { EpochMetrics, LayerActivity } from '@txsim/core';
+import { processAlive } from './process-alive.js';
 
 let tmpCounter = 0;
 
@@ -12,15 +13,17 @@ let tmpCounter = 0;
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const dir = dirname(file);
   const tmp = join(dir, `.${basename(file)}.${process.pid}.${++tmpCounter}.tmp`);
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const fd = openSync(tmp, 'w');
   try {
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
     rmSync(tmp, { force: true });
-    throw e;
+    throw (e as NodeJS.ErrnoException).code === 'ENOSPC'
+      ? Object.assign(new Error(`${file}: no space left on device writing ${bytes.length} bytes`), { code: 'ENOSPC', cause: e })
+      : e;
   }
   closeSync(fd);
   try {
@@ -43,6 +46,52 @@ function syncDir(dir: string): void {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** The temporary files `writeFileAtomic` leaves when killed mid-write: `.<name>.<pid>.<n>.tmp`. */
+const TMP_FILE = /^\..+\.(\d+)\.\d+\.tmp$/;
+
+/**
+ * Removes the temporary files of writers that no longer run (a SIGKILL between write and rename
+ * leaves one, as large as what it was writing). Our own can only be leftovers of a failed write too,
+ * because writes here are synchronous. Returns the names removed.
+ */
+export function removeStaleTmpFiles(dir: string): string[] {
+  const removed: string[] = [];
+  for (const f of readdirSync(dir)) {
+    const m = TMP_FILE.exec(f);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid !== process.pid && processAlive(pid)) continue;
+    rmSync(join(dir, f), { force: true });
+    removed.push(f);
+  }
+  return removed;
+}
+
+/**
+ * Makes a run directory whose first files appear with it: they are written into a temporary sibling
+ * (`.<name>.<pid>.creating`), which is then renamed into place. So a directory that exists always holds
+ * `spec.resolved.json` and `environment.json`, and can be resumed (from epoch 0 until its first
+ * checkpoint). Leftover siblings of dead processes are removed first.
+ */
+export function createRunDir(path: string, files: Readonly<Record<string, string>>): void {
+  checkRunDir(path);
+  const parent = dirname(path);
+  mkdirSync(parent, { recursive: true });
+  const prefix = `.${basename(path)}.`;
+  for (const f of readdirSync(parent)) {
+    const pid = f.startsWith(prefix) && f.endsWith('.creating') ? Number(f.slice(prefix.length, -'.creating'.length)) : NaN;
+    if (Number.isInteger(pid) && !processAlive(pid)) rmSync(join(parent, f), { recursive: true, force: true });
+  }
+  const tmp = join(parent, `${prefix}${process.pid}.creating`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp);
+  for (const [name, text] of Object.entries(files)) writeFileAtomic(join(tmp, name), text);
+  // rename(2) replaces an empty directory (checkRunDir allowed one) on POSIX; elsewhere remove it first.
+  if (process.platform === 'win32' && existsSync(path)) rmdirSync(path);
+  renameSync(tmp, path);
+  syncDir(parent);
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -113,9 +162,9 @@ export class RunDir {
 
   private constructor(readonly path: string) {}
 
-  static create(path: string): RunDir {
-    checkRunDir(path);
-    mkdirSync(path, { recursive: true });
+  /** Creates the directory atomically with its first files (see `createRunDir`). */
+  static create(path: string, files: Readonly<Record<string, string>>): RunDir {
+    createRunDir(path, files);
     return new RunDir(path);
   }
 
@@ -128,10 +177,6 @@ export class RunDir {
 
   writeJson(name: string, value: unknown): void {
     writeFileAtomic(join(this.path, name), `${JSON.stringify(value, null, 2)}\n`);
-  }
-
-  writeSpec(spec: unknown): void {
-    writeFileAtomic(join(this.path, 'spec.resolved.json'), `${JSON.stringify(spec, null, 2)}\n`);
   }
 
   /** Appends one epoch's line; the whole file is rewritten so a reader never sees half a line. */

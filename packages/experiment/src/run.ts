@@ -5,12 +5,13 @@ import { join, resolve } from 'node:path';
 import { BACKEND, CLOCK, dataShape, networkServices, RngFactory, Trainer, tileGeometry, type EpochMetrics, type ResolvedSpec, type TrainingReporter } from '@txsim/core';
 import { buildNetwork, loadDataset } from '@txsim/models';
 import { CALIBRATION_FILE, calibrationRecord, nativeScales, recordedScales, withWMax } from './calibration.js';
-import { readCheckpoint, restoreCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+import { CHECKPOINT_FILE, CheckpointError, readCheckpoint, readPayload, restoreCheckpoint, sha256, verifyCheckpoint, writeCheckpoint, type Checkpoint, type RunIdentity } from './checkpoint.js';
 import { createRunContainer, type BackendChoice } from './composition.js';
 import { openSpec, preflight, type PluginOptions } from './open-spec.js';
 import { checkPackRecords, packRecord, type PackRecord } from './packs.js';
 import { collectRunDiagnostics, conductanceHistograms, writeRunDiagnostics, type Histogram } from './report/diagnostics.js';
-import { checkRunDir, defaultRunDir, RunDir, type LayerSummary, type RunSummary } from './run-dir.js';
+import { checkRunDir, defaultRunDir, removeStaleTmpFiles, RunDir, type LayerSummary, type RunSummary } from './run-dir.js';
+import { lockRunDir, type RunLock } from './run-lock.js';
 import type { SpecOverrides } from './spec-file.js';
 
 // src/ and dist/ both sit one level below the package root.
@@ -19,6 +20,7 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 /** Histograms of the conductances before training, for the report's start/end comparison. */
 export const CONDUCTANCES_START_FILE = 'conductances-start.json';
 export const ENVIRONMENT_FILE = 'environment.json';
+export const SPEC_FILE = 'spec.resolved.json';
 
 export interface ExperimentOptions extends PluginOptions {
   /** Receive every epoch's metrics (and batch progress) besides the run directory's own record. */
@@ -89,37 +91,96 @@ export async function runExperiment(spec: string | Record<string, unknown>, opti
   const outDir = options.outDir ?? defaultRunDir(options.digital ? `${resolved.spec.name}-digital` : resolved.spec.name, new Date(), options.cwd ? resolve(options.cwd, 'runs') : 'runs');
   checkRunDir(outDir);
   const run: Checkpoint['run'] = { specFile: opened.file, digital: options.digital ?? false };
-  return execute({ resolved, packs: opened.packs.map(packRecord), packList: opened.packs, outDir, run }, options);
+  return execute({ resolved, specText: `${JSON.stringify(resolved.spec, null, 2)}\n`, packs: opened.packs.map(packRecord), packList: opened.packs, outDir, run }, options);
 }
 
 /**
- * Continues a run directory from its last checkpoint, to the same result as an uninterrupted run. The
- * packs it used are loaded again (from the paths the spec recorded, plus `options.plugins`) and must
- * hash as they did when the run started.
+ * Continues a run directory from its last checkpoint, to the same result as an uninterrupted run; a
+ * directory cut off before its first checkpoint starts again from epoch 0 (same seed, same weights).
+ * The directory is locked for the whole resume. The checkpoint must be intact (checksums of
+ * `checkpoint.json` and its payload) and belong to the directory as it stands: same `spec.resolved.json`,
+ * seed, plugin packs (as `environment.json` records them and as they hash now) and txsim version.
  */
 export async function resumeExperiment(dir: string, options: Omit<ExperimentOptions, 'outDir' | 'overrides' | 'digital'> = {}): Promise<ExperimentResult> {
-  const checkpoint = readCheckpoint(dir);
-  const opened = await openSpec(join(dir, 'spec.resolved.json'), { ...options, digital: checkpoint.run.digital });
-  const env = readEnvironment(dir);
-  checkPackRecords(env.packs ?? [], opened.packs, dir);
-  return execute({ resolved: opened.resolved, packs: opened.packs.map(packRecord), packList: opened.packs, outDir: dir, run: checkpoint.run, checkpoint }, options);
+  if (!existsSync(join(dir, SPEC_FILE))) {
+    throw new CheckpointError(`${dir} has no ${SPEC_FILE}${existsSync(dir) ? '' : ' (no such directory)'}; only a run directory written by txsim train can be resumed`);
+  }
+  const lock = lockRunDir(dir);
+  try {
+    const stale = removeStaleTmpFiles(dir);
+    if (stale.length) options.log?.(`removed ${stale.length} temporary file${stale.length > 1 ? 's' : ''} of an interrupted write: ${stale.join(', ')}`);
+    const specText = readFileSync(join(dir, SPEC_FILE), 'utf8');
+    const env = readEnvironment(dir);
+    const identity = runIdentity(specText, env.seed ?? parseSeed(dir, specText), env.packs ?? []);
+    if (env.specSha256 !== undefined && env.specSha256 !== identity.specSha256) {
+      throw new CheckpointError(`${join(dir, SPEC_FILE)} changed since the run started (sha256 ${identity.specSha256.slice(0, 12)}…, ${ENVIRONMENT_FILE} recorded ${env.specSha256.slice(0, 12)}…); refusing to resume`);
+    }
+    const checkpoint = existsSync(join(dir, CHECKPOINT_FILE)) ? readCheckpoint(dir) : undefined;
+    if (checkpoint) verifyCheckpoint(dir, checkpoint, identity);
+    const run = checkpoint?.run ?? env.run;
+    if (!run) throw new CheckpointError(`${join(dir, ENVIRONMENT_FILE)} does not say how the run was started; it cannot be resumed`);
+    const opened = await openSpec(join(dir, SPEC_FILE), { ...options, digital: run.digital });
+    checkPackRecords(env.packs ?? [], opened.packs, dir);
+    if (checkpoint) {
+      verifyCheckpoint(dir, checkpoint, identity, opened.resolved.spec.training.epochs);
+      // Before anything is built: a corrupted payload is refused as early as a corrupted checkpoint.json.
+      readPayload(dir, checkpoint);
+    }
+    return await execute({ resolved: opened.resolved, specText, packs: opened.packs.map(packRecord), packList: opened.packs, outDir: dir, run, checkpoint, resumed: true, lock }, options);
+  } finally {
+    lock.release();
+  }
 }
 
-function readEnvironment(dir: string): { packs?: PackRecord[]; resumes?: unknown[] } {
+/** What `environment.json` holds that a resume reads. */
+interface EnvironmentRecord {
+  seed?: number | string;
+  packs?: PackRecord[];
+  resumes?: unknown[];
+  specSha256?: string;
+  run?: Checkpoint['run'];
+}
+
+function readEnvironment(dir: string): EnvironmentRecord {
+  const file = join(dir, ENVIRONMENT_FILE);
+  let text: string;
   try {
-    return JSON.parse(readFileSync(join(dir, ENVIRONMENT_FILE), 'utf8')) as { packs?: PackRecord[]; resumes?: unknown[] };
+    text = readFileSync(file, 'utf8');
   } catch {
-    return {};
+    throw new CheckpointError(`${file} is missing; it records the plugin packs a resume must check, so the run cannot be resumed`);
   }
+  try {
+    return JSON.parse(text) as EnvironmentRecord;
+  } catch {
+    throw new CheckpointError(`${file} is not valid JSON (truncated or corrupted); refusing to resume`);
+  }
+}
+
+function parseSeed(dir: string, specText: string): number | string {
+  try {
+    return (JSON.parse(specText) as { seed: number | string }).seed;
+  } catch {
+    throw new CheckpointError(`${join(dir, SPEC_FILE)} is not valid JSON (truncated or corrupted); refusing to resume`);
+  }
+}
+
+function runIdentity(specText: string, seed: number | string, packs: readonly PackRecord[]): RunIdentity {
+  return { specSha256: sha256(specText), seed, packs: packs.map((p) => ({ name: p.name, version: p.version, hash: p.hash })), txsim: version };
 }
 
 interface Plan {
   readonly resolved: ResolvedSpec;
+  /** `spec.resolved.json` as written (a new run) or read (a resumed one): its sha256 is part of the run's identity. */
+  readonly specText: string;
   readonly packs: readonly PackRecord[];
   readonly packList: Parameters<typeof createRunContainer>[2];
   readonly outDir: string;
   readonly run: Checkpoint['run'];
   readonly checkpoint?: Checkpoint;
+  /** Continuing an existing directory (with or without a checkpoint in it). */
+  readonly resumed?: boolean;
+  /** The resumed directory's lock; a new run takes its own once the directory exists. */
+  readonly lock?: RunLock;
 }
 
 async function execute(plan: Plan, options: ExperimentOptions): Promise<ExperimentResult> {
@@ -152,32 +213,62 @@ async function execute(plan: Plan, options: ExperimentOptions): Promise<Experime
     + `${analog}/${resolved.layers.length} layers on crossbars, ${data.train.labels.length} training / ${data.test.labels.length} test examples, `
     + `backend ${backend}, seed ${spec.seed}`);
 
-  const env = environment(backend, spec.seed, startedAt, plan.packs);
+  const env = { ...environment(backend, spec.seed, startedAt, plan.packs), specSha256: sha256(plan.specText), run: runInfo };
   const startFile = join(outDir, CONDUCTANCES_START_FILE);
-  let dir: RunDir;
-  if (checkpoint) {
-    restoreCheckpoint(outDir, checkpoint, net, rngs);
-    dir = RunDir.reopen(outDir, checkpoint.history);
-    const previous = readEnvironment(outDir);
-    dir.writeJson(ENVIRONMENT_FILE, { ...previous, resumes: [...(previous.resumes ?? []), { ...env, fromEpoch: checkpoint.epoch }] });
-    log(`resuming ${outDir} after epoch ${checkpoint.epoch}/${epochs}`);
-    if (analog) dir.writeJson(CALIBRATION_FILE, calibrationRecord(resolved, net, native));
-  } else {
-    dir = RunDir.create(outDir);
-    dir.writeSpec(spec);
-    dir.writeJson(ENVIRONMENT_FILE, env);
-    // Conductance histograms before training, kept beside the checkpoints so a resumed run can report them too.
-    if (analog) dir.writeJson(CONDUCTANCES_START_FILE, conductanceHistograms(net));
-    if (analog) dir.writeJson(CALIBRATION_FILE, calibrationRecord(resolved, net, native));
-    writeCheckpoint(outDir, 0, runInfo, [], net, rngs);
+  const identity = runIdentity(plan.specText, spec.seed, plan.packs);
+  // A new directory appears with its spec and environment in it, and is locked at once; from then on
+  // `resumeExperiment` can continue it (from epoch 0 until the first checkpoint is on disk).
+  const dir = plan.resumed ? RunDir.reopen(outDir, checkpoint?.history ?? []) : RunDir.create(outDir, { [SPEC_FILE]: plan.specText, [ENVIRONMENT_FILE]: `${JSON.stringify(env, null, 2)}\n` });
+  const lock = plan.lock ?? lockRunDir(outDir);
+  try {
+    if (plan.resumed) {
+      const previous = readEnvironment(outDir);
+      dir.writeJson(ENVIRONMENT_FILE, { ...previous, resumes: [...(previous.resumes ?? []), { ...environment(backend, spec.seed, startedAt, plan.packs), fromEpoch: checkpoint?.epoch ?? 0 }] });
+    }
+    if (checkpoint) {
+      restoreCheckpoint(outDir, checkpoint, net, rngs);
+      log(`resuming ${outDir} after epoch ${checkpoint.epoch}/${epochs}`);
+      if (analog) dir.writeJson(CALIBRATION_FILE, calibrationRecord(resolved, net, native));
+    } else {
+      if (plan.resumed) log(`resuming ${outDir} from the start: it was cut off before its first checkpoint`);
+      // Conductance histograms before training, kept beside the checkpoints so a resumed run can report them too.
+      if (analog) dir.writeJson(CONDUCTANCES_START_FILE, conductanceHistograms(net));
+      if (analog) dir.writeJson(CALIBRATION_FILE, calibrationRecord(resolved, net, native));
+      writeCheckpoint(outDir, { epoch: 0, run: runInfo, identity, history: [] }, net, rngs);
+    }
+    return await train({ ...plan, dir, lock, identity, startFile }, { container, net, data, clock, t0, startedAt, backend, analog, native }, options);
+  } finally {
+    if (!plan.lock) lock.release();
   }
+}
 
+interface Training {
+  readonly container: ReturnType<typeof createRunContainer>;
+  readonly net: ReturnType<typeof buildNetwork>;
+  readonly data: ReturnType<typeof loadDataset>;
+  readonly clock: { now(): number };
+  readonly t0: number;
+  readonly startedAt: Date;
+  readonly backend: string;
+  readonly analog: number;
+  readonly native: Parameters<typeof calibrationRecord>[2];
+}
+
+/** Trains from the directory's state, checkpointing every epoch, and writes the summary and diagnostics. */
+async function train(plan: Plan & { dir: RunDir; lock: RunLock; identity: RunIdentity; startFile: string }, t: Training, options: ExperimentOptions): Promise<ExperimentResult> {
+  const { resolved, outDir, checkpoint, run: runInfo, dir, lock, identity, startFile } = plan;
+  const { spec } = resolved;
+  const { container, net, data, clock, t0, startedAt, backend, analog, native } = t;
+  const rngs = container.resolve(RngFactory);
+  const epochs = spec.training.epochs;
   const completed: EpochMetrics[] = [...(checkpoint?.history ?? [])];
   const record: TrainingReporter = {
     onEpochEnd: (m) => {
       completed.push(m);
+      // A lost lock (its directory removed, or taken over by another process) means another writer.
+      if (lock.compromised) throw new Error(`${outDir}: lost the run directory's lock (${lock.compromised.message}); stopping so two processes never write one run`);
       dir.appendMetrics(m);
-      writeCheckpoint(outDir, m.epoch, runInfo, completed, net, rngs);
+      writeCheckpoint(outDir, { epoch: m.epoch, run: runInfo, identity, history: completed }, net, rngs);
       // ADC full scales are calibrated during the first reads; each epoch records them as they stand.
       if (analog) dir.writeJson(CALIBRATION_FILE, calibrationRecord(resolved, net, native));
     },

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHECKPOINT_FILE, writeFileAtomic, type RunSummary } from '@txsim/experiment';
+import { CHECKPOINT_FILE, processAlive, writeFileAtomic, type RunSummary } from '@txsim/experiment';
 import type { SweepManifest, SweepPlan } from './plan.js';
 
 /**
@@ -110,19 +110,14 @@ export function runState(dir: string, run: string): RunState {
   return 'start';
 }
 
-function alive(pid: number): boolean {
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** Not this process (a lock it left when killed names its old pid), and running: not a zombie. */
+const alive = (pid: number): boolean => pid !== process.pid && processAlive(pid);
 
 /**
  * `sweep.lock` names the sweep process and its runs' processes. A second sweep refuses the directory
- * while any of them lives: a run orphaned by a killed sweep may still be writing its directory.
+ * while any of them lives: a run orphaned by a killed sweep may still be writing its directory. A
+ * zombie (a killed run nobody has reaped yet) does not count: it writes nothing. Each run directory
+ * also has its own lock (`lockRunDir`), which guards the runs whatever this file says.
  */
 export class SweepLock {
   readonly #file: string;
