@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '@txsim/experiment';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -94,7 +94,16 @@ describe('run directories survive kill -9, corruption and concurrent resumes', (
     for (let k = 0; k < moments; k += 2) {
       await Promise.all([k, k + 1].map(async (i) => {
         const dir = join(tmp, `cut-${i}`);
-        const killed = await trainAndKill(['train', spec, '--no-progress', '--out', dir], dir, ((i + 0.5) / moments) * span);
+        // The span was measured on one run; a loaded machine runs others faster or slower. A run that
+        // finished before its kill is tried again with half the delay, so the moments stay spread over
+        // the run's life however fast this one goes (a finished run still checks resume of a whole run).
+        let delay = ((i + 0.5) / moments) * span;
+        let killed = await trainAndKill(['train', spec, '--no-progress', '--out', dir], dir, delay);
+        for (let retry = 0; killed.stage === 'finished' && retry < 4; retry++) {
+          rmSync(dir, { recursive: true, force: true });
+          delay /= 2;
+          killed = await trainAndKill(['train', spec, '--no-progress', '--out', dir], dir, delay);
+        }
         stages.push(killed.stage);
         const r = await txsim(['train', '--resume', dir, '--no-progress']);
         expect(r.code, `moment ${i} (${killed.stage}): ${r.stderr}`).toBe(0);
