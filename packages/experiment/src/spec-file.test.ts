@@ -1,3 +1,4 @@
+import { specErrorOf } from '@txsim/core/testing';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,15 +13,7 @@ function file(name: string, text: string): string {
   return path;
 }
 
-function specError(fn: () => unknown): SpecError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SpecError) return e;
-    throw e;
-  }
-  throw new Error('expected a SpecError');
-}
+const specError = specErrorOf;
 
 describe('readSpecFile', () => {
   it('reads YAML and JSON alike', () => {

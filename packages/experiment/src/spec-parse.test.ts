@@ -1,3 +1,4 @@
+import { specErrorOf } from '@txsim/core/testing';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,15 +10,7 @@ import { MAX_SPEC_DEPTH, parseJsonSpec, parseYamlSpec, tooDeep } from './spec-pa
 
 const dir = mkdtempSync(join(tmpdir(), 'txsim-spec-parse-'));
 
-function specError(fn: () => unknown): SpecError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SpecError) return e;
-    throw e;
-  }
-  throw new Error('expected a SpecError');
-}
+const specError = specErrorOf;
 
 const BOMB = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
   ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n');

@@ -92,3 +92,14 @@ export function specIssues(raw: unknown, container: DependencyContainer): SpecIs
   }
   return [];
 }
+
+/** The SpecError `fn` throws; any other outcome fails the calling test. */
+export function specErrorOf(fn: () => unknown): SpecError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof SpecError) return e;
+    throw e;
+  }
+  throw new Error('expected a SpecError');
+}
