@@ -35,3 +35,4 @@ export * from './tile/scratch.js';
 export * from './tile/compose.js';
 export * from './train/types.js';
 export * from './train/trainer.js';
+export * from './train/divergence.js';

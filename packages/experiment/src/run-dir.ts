@@ -149,8 +149,13 @@ export interface RunSummary {
   /** Hardware activity counts per analog layer and phase. */
   readonly activity: Readonly<Record<string, LayerActivity>>;
   readonly layers: readonly LayerSummary[];
-  /** 'completed', or 'diverged' when the loss became NaN or infinite (the arrays then hold the epochs before). */
+  /**
+   * 'completed', or 'diverged' when the loss became non-finite or exploded, or a parameter non-finite
+   * (the arrays then hold the epochs before).
+   */
   readonly status?: 'completed' | 'diverged';
+  /** For a diverged run: where (epoch, batch), the loss, and the parameters that went wrong first. */
+  readonly divergence?: string;
 }
 
 /** Fields of a summary that depend on the machine's speed or the time of day, not on the simulation. */

@@ -307,7 +307,7 @@ async function train(plan: Plan & { dir: RunDir; lock: RunLock; identity: RunIde
     });
   } catch (e) {
     if (e instanceof Error && e.message.startsWith('training diverged')) {
-      const written = summary('diverged');
+      const written = { ...summary('diverged'), divergence: e.message };
       dir.writeSummary(written);
       return { dir: outDir, status: 'diverged', epochs, history: completed, summary: written, message: e.message };
     }

@@ -2,6 +2,7 @@ import { inject, injectable, type InjectionToken } from '../di.js';
 import { Matrix } from '../matrix/matrix.js';
 import { softmaxCrossEntropy } from '../matrix/ops.js';
 import { RngFactory } from '../random/rng-factory.js';
+import { describeHealth, DIVERGED_LOSS_FACTOR, divergedLossLimit } from './divergence.js';
 import type { Dataset, EpochMetrics, TrainableNetwork, TrainingReporter } from './types.js';
 
 /** Monotonic seconds; injected so tests and replays can control time. */
@@ -65,7 +66,11 @@ export class Trainer {
         const { x, y } = gather(train, order, b * options.batchSize, Math.min(n, (b + 1) * options.batchSize));
         const logits = net.forward(x, true);
         const out = softmaxCrossEntropy(logits, y);
-        if (!Number.isFinite(out.loss)) throw new Error(`training diverged: loss is ${out.loss} at epoch ${epoch}, batch ${b + 1}`);
+        const limit = divergedLossLimit(logits.cols);
+        if (!(out.loss <= limit)) {
+          const why = Number.isFinite(out.loss) ? `, over ${limit.toPrecision(3)} (${DIVERGED_LOSS_FACTOR} × ln ${logits.cols}, the loss of a network that knows nothing): the outputs are exploding` : '';
+          throw new Error(`training diverged: loss is ${Number.isFinite(out.loss) ? out.loss.toPrecision(3) : out.loss} at epoch ${epoch}, batch ${b + 1}${why}${describeHealth(net.parameterHealth?.())}`);
+        }
         net.backward(out.grad);
         net.update(options.learningRate);
         lossSum += out.loss * y.length;
@@ -76,6 +81,9 @@ export class Trainer {
           if (options.signal.aborted) return history;
         }
       }
+      // A parameter can overflow without the loss showing it yet (a layer whose outputs saturate).
+      const health = net.parameterHealth?.();
+      if (health?.nonFinite) throw new Error(`training diverged: ${health.nonFinite} holds non-finite values after epoch ${epoch}`);
       const evaluation = evaluate(net, test, options.batchSize);
       const metrics: EpochMetrics = {
         epoch,

@@ -1,5 +1,6 @@
 import type { Matrix } from '../matrix/matrix.js';
 import type { LayerActivity } from '../tile/counters.js';
+import type { ParameterHealth } from './divergence.js';
 
 /** A labelled set of examples: one row of `inputs` per example. */
 export interface Dataset {
@@ -17,6 +18,8 @@ export interface TrainableNetwork {
   update(learningRate: number): void;
   /** Hardware activity per crossbar layer so far. */
   activity(): Record<string, LayerActivity>;
+  /** Where the parameters went wrong, for a divergence message (scans every array: not per step). */
+  parameterHealth?(): ParameterHealth;
 }
 
 export interface EpochMetrics {

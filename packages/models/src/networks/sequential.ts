@@ -1,4 +1,4 @@
-import type { LayerActivity, Matrix, TrainableNetwork } from '@txsim/core';
+import { parameterHealth, type LayerActivity, type Matrix, type ParameterHealth, type TrainableNetwork } from '@txsim/core';
 import type { Layer, LayerState } from '../layers/layer.js';
 
 export type NetworkState = Record<string, LayerState>;
@@ -28,6 +28,10 @@ export class Sequential implements TrainableNetwork {
     const out: Record<string, LayerActivity> = {};
     for (const layer of this.layers) if (layer.activity) out[layer.name] = layer.activity();
     return out;
+  }
+
+  parameterHealth(): ParameterHealth {
+    return parameterHealth(this.state());
   }
 
   state(): NetworkState {
