@@ -160,7 +160,8 @@ export function realList(o: { description: string; default: readonly number[]; m
   return finish(s, { ...o, default: [...o.default] }, { unit: '1' });
 }
 
-type TextOptions = { description: string; check?: (value: string) => string | undefined } & Presence<string>;
+/** Options of `text` and `file`: `check` returns why a value is refused, or undefined. */
+export type TextOptions = { description: string; check?: (value: string) => string | undefined } & Presence<string>;
 
 function checkedString(o: TextOptions) {
   return z.string({ error: errorFor(o, (v) => `expected a string, got ${JSON.stringify(v)}`) }).superRefine((v, ctx) => {

@@ -40,7 +40,7 @@ describe('file parameters in a spec', () => {
     expect(fileOf(r, 0)).toBe(join(dirname(source), 't.csv'));
     expect(fileOf(r, 1)).toBe(resolve(dirname(source), '../b/u.csv'));
     expect((r.spec.crossbar!.nonidealities[0]!.params as { file: string }).file).toBe(join(dirname(source), 't.csv'));
-    expect((r.spec.layers.fc2!.crossbar!.nonidealities![0]!.params as { file: string }).file).toBe(resolve(dirname(source), '../b/u.csv'));
+    expect((r.spec.layers.fc2!.crossbar as { nonidealities: Array<{ params: { file: string } }> }).nonidealities[0]!.params.file).toBe(resolve(dirname(source), '../b/u.csv'));
   });
 
   it('hands the check the absolute path', () => {
