@@ -45,6 +45,11 @@ describe('txsim plugins', () => {
     expect(levels.stdout).toMatch(/^ {2}rmin +ohm +100 kohm +- +/m);
   });
 
+  it('describe marks a file parameter as a path taken from the spec\'s folder', async () => {
+    const r = await txsimInProcess(['plugins', 'describe', 'lookup-table']);
+    expect(r.stdout).toMatch(/^ {2}file +path +"" +- +CSV table .*relative path is taken from the spec file's folder/m);
+  });
+
   it('describe of an unknown plugin suggests the closest name', async () => {
     const r = await txsimInProcess(['plugins', 'describe', 'write-nose']);
     expect(r.code).toBe(1);

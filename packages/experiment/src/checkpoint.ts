@@ -30,6 +30,8 @@ export interface RunIdentity {
   readonly packs: readonly { readonly name: string; readonly version: string; readonly hash: string | null }[];
   /** The txsim version that wrote it: another version may train differently from the same state. */
   readonly txsim: string;
+  /** The files the spec's parameters name, with their sha256 (`environment.json` records them too); absent in older checkpoints: none. */
+  readonly files?: readonly { readonly param: string; readonly path: string; readonly sha256: string }[];
 }
 
 /**
@@ -170,6 +172,7 @@ export function readCheckpoint(dir: string): Checkpoint {
   if (!name || Number(name[1]) !== c.epoch) throw bad(`payload ${JSON.stringify(c.payload)} is not checkpoint-${c.epoch}.bin, a file inside the run directory`);
   if (!isCount(c.payloadBytes) || typeof c.payloadSha256 !== 'string') throw bad('payload size or sha256 is missing');
   if (!isObject(c.identity) || typeof c.identity.specSha256 !== 'string' || !Array.isArray(c.identity.packs)) throw bad('run identity is missing');
+  if (c.identity.files !== undefined && !Array.isArray(c.identity.files)) throw bad('run identity\'s files are not a list');
   if (!isObject(c.run) || typeof c.run.specFile !== 'string' || typeof c.run.digital !== 'boolean') throw bad('run record is missing');
   if (!isObject(c.crossbars) || !isObject(c.rng)) throw bad('crossbar or random-stream state is missing');
   if (!Array.isArray(c.arrays) || c.arrays.length === 0) throw bad('lists no arrays');
@@ -183,7 +186,7 @@ export function readCheckpoint(dir: string): Checkpoint {
   return checkpoint;
 }
 
-/** Refuses a checkpoint of another run (spec, seed, packs, txsim version) or past the run's epochs (when known). */
+/** Refuses a checkpoint of another run (spec, seed, packs, files the spec names, txsim version) or past the run's epochs (when known). */
 export function verifyCheckpoint(dir: string, checkpoint: Checkpoint, expected: RunIdentity, epochs = Infinity): void {
   const file = join(dir, CHECKPOINT_FILE);
   const differs: string[] = [];
@@ -194,6 +197,8 @@ export function verifyCheckpoint(dir: string, checkpoint: Checkpoint, expected: 
   if (String(was.seed) !== String(expected.seed)) differs.push(`seed ${String(expected.seed)} in the spec, ${String(was.seed)} in the checkpoint`);
   const packs = (p: RunIdentity['packs']) => p.map((x) => `${x.name}@${x.version}#${(x.hash ?? '-').slice(0, 12)}`).join(', ') || 'none';
   if (packs(was.packs) !== packs(expected.packs)) differs.push(`environment.json records plugin packs ${packs(expected.packs)}, the checkpoint ${packs(was.packs)}`);
+  const files = (f: RunIdentity['files']) => (f ?? []).map((x) => `${x.param}=${x.path}#${x.sha256.slice(0, 12)}`).join(', ') || 'none';
+  if (files(was.files) !== files(expected.files)) differs.push(`environment.json records spec files ${files(expected.files)}, the checkpoint ${files(was.files)}`);
   if (was.txsim !== expected.txsim) differs.push(`written by txsim ${was.txsim}, this is txsim ${expected.txsim} (resume with the version that started the run)`);
   if (checkpoint.epoch > epochs) differs.push(`epoch ${checkpoint.epoch} is past the run's ${epochs} epochs`);
   if (differs.length) throw new CheckpointError(`${file} does not belong to this run directory as it stands; refusing to resume:\n  ${differs.join('\n  ')}`);

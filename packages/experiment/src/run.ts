@@ -12,6 +12,7 @@ import { checkPackRecords, packRecord, type PackRecord } from './packs.js';
 import { collectRunDiagnostics, conductanceHistograms, writeRunDiagnostics, type Histogram } from './report/diagnostics.js';
 import { checkRunDir, defaultRunDir, removeStaleTmpFiles, RunDir, type LayerSummary, type RunSummary } from './run-dir.js';
 import { lockRunDir, type RunLock } from './run-lock.js';
+import { checkSpecFiles, specFiles, type SpecFileRecord } from './spec-files.js';
 import type { SpecOverrides } from './spec-file.js';
 
 // src/ and dist/ both sit one level below the package root.
@@ -80,7 +81,8 @@ function layerSummaries(resolved: ResolvedSpec, built: readonly { name: string; 
 
 /**
  * Trains the network a spec describes (a file path, or the spec as data) and records a run directory:
- * `spec.resolved.json`, `environment.json` (with the plugin packs and their hashes), `metrics.jsonl`,
+ * `spec.resolved.json`, `environment.json` (with the plugin packs and the files the spec's parameters
+ * name, each with its hash), `metrics.jsonl`,
  * a checkpoint after every epoch, `calibration.json`, and at the end `summary.json` and the report's
  * diagnostics. Validation (and pack loading) happens before any data is read.
  */
@@ -91,7 +93,8 @@ export async function runExperiment(spec: string | Record<string, unknown>, opti
   const outDir = options.outDir ?? defaultRunDir(options.digital ? `${resolved.spec.name}-digital` : resolved.spec.name, new Date(), options.cwd ? resolve(options.cwd, 'runs') : 'runs');
   checkRunDir(outDir);
   const run: Checkpoint['run'] = { specFile: opened.file, digital: options.digital ?? false };
-  return execute({ resolved, specText: `${JSON.stringify(resolved.spec, null, 2)}\n`, packs: opened.packs.map(packRecord), packList: opened.packs, outDir, run }, options);
+  const files = specFiles(resolved, opened.container, opened.file);
+  return execute({ resolved, specText: `${JSON.stringify(resolved.spec, null, 2)}\n`, packs: opened.packs.map(packRecord), packList: opened.packs, outDir, run, files }, options);
 }
 
 /**
@@ -99,7 +102,8 @@ export async function runExperiment(spec: string | Record<string, unknown>, opti
  * directory cut off before its first checkpoint starts again from epoch 0 (same seed, same weights).
  * The directory is locked for the whole resume. The checkpoint must be intact (checksums of
  * `checkpoint.json` and its payload) and belong to the directory as it stands: same `spec.resolved.json`,
- * seed, plugin packs (as `environment.json` records them and as they hash now) and txsim version.
+ * seed, plugin packs (as `environment.json` records them and as they hash now), the content of the
+ * files the spec's parameters name (as `environment.json` records their sha256) and txsim version.
  */
 export async function resumeExperiment(dir: string, options: Omit<ExperimentOptions, 'outDir' | 'overrides' | 'digital'> = {}): Promise<ExperimentResult> {
   if (!existsSync(join(dir, SPEC_FILE))) {
@@ -111,10 +115,12 @@ export async function resumeExperiment(dir: string, options: Omit<ExperimentOpti
     if (stale.length) options.log?.(`removed ${stale.length} temporary file${stale.length > 1 ? 's' : ''} of an interrupted write: ${stale.join(', ')}`);
     const specText = readFileSync(join(dir, SPEC_FILE), 'utf8');
     const env = readEnvironment(dir);
-    const identity = runIdentity(specText, env.seed ?? parseSeed(dir, specText), env.packs ?? []);
+    const files = env.files ?? [];
+    const identity = runIdentity(specText, env.seed ?? parseSeed(dir, specText), env.packs ?? [], files);
     if (env.specSha256 !== undefined && env.specSha256 !== identity.specSha256) {
       throw new CheckpointError(`${join(dir, SPEC_FILE)} changed since the run started (sha256 ${identity.specSha256.slice(0, 12)}…, ${ENVIRONMENT_FILE} recorded ${env.specSha256.slice(0, 12)}…); refusing to resume`);
     }
+    checkSpecFiles(files);
     const checkpoint = existsSync(join(dir, CHECKPOINT_FILE)) ? readCheckpoint(dir) : undefined;
     if (checkpoint) verifyCheckpoint(dir, checkpoint, identity);
     const run = checkpoint?.run ?? env.run;
@@ -126,7 +132,7 @@ export async function resumeExperiment(dir: string, options: Omit<ExperimentOpti
       // Before anything is built: a corrupted payload is refused as early as a corrupted checkpoint.json.
       readPayload(dir, checkpoint);
     }
-    return await execute({ resolved: opened.resolved, specText, packs: opened.packs.map(packRecord), packList: opened.packs, outDir: dir, run, checkpoint, resumed: true, lock }, options);
+    return await execute({ resolved: opened.resolved, specText, packs: opened.packs.map(packRecord), packList: opened.packs, outDir: dir, run, files, checkpoint, resumed: true, lock }, options);
   } finally {
     lock.release();
   }
@@ -139,6 +145,7 @@ interface EnvironmentRecord {
   resumes?: unknown[];
   specSha256?: string;
   run?: Checkpoint['run'];
+  files?: SpecFileRecord[];
 }
 
 function readEnvironment(dir: string): EnvironmentRecord {
@@ -164,8 +171,8 @@ function parseSeed(dir: string, specText: string): number | string {
   }
 }
 
-function runIdentity(specText: string, seed: number | string, packs: readonly PackRecord[]): RunIdentity {
-  return { specSha256: sha256(specText), seed, packs: packs.map((p) => ({ name: p.name, version: p.version, hash: p.hash })), txsim: version };
+function runIdentity(specText: string, seed: number | string, packs: readonly PackRecord[], files: readonly SpecFileRecord[]): RunIdentity {
+  return { specSha256: sha256(specText), seed, packs: packs.map((p) => ({ name: p.name, version: p.version, hash: p.hash })), txsim: version, files };
 }
 
 interface Plan {
@@ -176,6 +183,8 @@ interface Plan {
   readonly packList: Parameters<typeof createRunContainer>[2];
   readonly outDir: string;
   readonly run: Checkpoint['run'];
+  /** The files the spec's parameters name, with their sha256 when the run started. */
+  readonly files: readonly SpecFileRecord[];
   readonly checkpoint?: Checkpoint;
   /** Continuing an existing directory (with or without a checkpoint in it). */
   readonly resumed?: boolean;
@@ -213,9 +222,9 @@ async function execute(plan: Plan, options: ExperimentOptions): Promise<Experime
     + `${analog}/${resolved.layers.length} layers on crossbars, ${data.train.labels.length} training / ${data.test.labels.length} test examples, `
     + `backend ${backend}, seed ${spec.seed}`);
 
-  const env = { ...environment(backend, spec.seed, startedAt, plan.packs), specSha256: sha256(plan.specText), run: runInfo };
+  const env = { ...environment(backend, spec.seed, startedAt, plan.packs), specSha256: sha256(plan.specText), run: runInfo, files: plan.files };
   const startFile = join(outDir, CONDUCTANCES_START_FILE);
-  const identity = runIdentity(plan.specText, spec.seed, plan.packs);
+  const identity = runIdentity(plan.specText, spec.seed, plan.packs, plan.files);
   // A new directory appears with its spec and environment in it, and is locked at once; from then on
   // `resumeExperiment` can continue it (from epoch 0 until the first checkpoint is on disk).
   const dir = plan.resumed ? RunDir.reopen(outDir, checkpoint?.history ?? []) : RunDir.create(outDir, { [SPEC_FILE]: plan.specText, [ENVIRONMENT_FILE]: `${JSON.stringify(env, null, 2)}\n` });

@@ -38,7 +38,8 @@ export function formatPluginDescription(plugin: AnyPlugin): string {
       const m = metaOf(shape[key] as Parameters<typeof metaOf>[0]);
       rows.push([
         key,
-        m?.unit && m.unit !== '1' ? m.unit : '-',
+        // A file's path is taken from the spec's folder and recorded with its hash; "path" says it is one.
+        m?.file ? 'path' : m?.unit && m.unit !== '1' ? m.unit : '-',
         key in defaults ? formatValue(defaults[key], m?.unit) : 'required',
         formatValue(m?.neutral, m?.unit),
         m?.description ?? '',

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { resolveSpec, SpecError } from '@txsim/core';
 import { describe, expect, it } from 'vitest';
 import { createPluginContainer } from '@txsim/experiment';
@@ -36,16 +37,25 @@ describe('planSweep', () => {
     const spec = p.specs.get('gamma=10_rmax=500kohm_seed=5') as { seed: number; preset?: unknown; crossbar: { device: { params: Record<string, unknown> }; nonidealities: Array<{ name: string; params: Record<string, unknown> }> } };
     expect(spec.seed).toBe(5);
     expect(spec.preset).toBeUndefined();
-    expect(spec.crossbar.device.params).toEqual({ rmin: '100 kohm', rmax: '500 kohm', bits: 2, slices: 4 });
+    // Crossbars are stored resolved (SI numbers, every default filled in), as spec.resolved.json holds them.
+    expect(spec.crossbar.device.params).toMatchObject({ rmin: 1e5, rmax: 5e5, bits: 2, slices: 4 });
     expect(spec.crossbar.nonidealities.map((n) => n.name)).toEqual(['device-variation', 'wire-resistance', 'update-nonlinearity', 'write-noise']);
-    expect(spec.crossbar.nonidealities[3]!.params).toEqual({ gamma: 10 });
+    expect(spec.crossbar.nonidealities[3]!.params).toMatchObject({ gamma: 10 });
+  });
+
+  it('stores a file parameter written relative to the sweep\'s spec as the absolute path it names', () => {
+    const file = specWith('name: lut\nseed: 4\nmodel: { hidden: [16] }\ncrossbar: { device: { name: lookup-table, params: { file: table.csv } } }\n');
+    writeFileSync(join(dirname(file), 'table.csv'), readFileSync(fileURLToPath(new URL('../../../../examples/devices/neurosim-agsi-lut.csv', import.meta.url))));
+    const p = plan(file, ['training.learningRate=0.5,1']);
+    // The runs read these specs from <sweep>/specs/, where "table.csv" would name another file.
+    for (const spec of p.specs.values()) expect((spec as { crossbar: { device: { params: { file: string } } } }).crossbar.device.params.file).toBe(join(dirname(file), 'table.csv'));
   });
 
   it('sets whole objects given as YAML flow mappings, e.g. square tiles', () => {
     const p = plan(specWith(BASE), ['crossbar.tile={rows: 32, cols: 32},{rows: 128, cols: 128}']);
     expect(p.manifest.points.map((x) => x.id)).toEqual(['tile=rows32-cols32', 'tile=rows128-cols128']);
     expect(p.manifest.points[1]!.numeric).toEqual([null]);
-    expect((p.specs.get('tile=rows128-cols128_seed=4') as { crossbar: { tile: unknown } }).crossbar.tile).toEqual({ rows: 128, cols: 128 });
+    expect((p.specs.get('tile=rows128-cols128_seed=4') as { crossbar: { tile: unknown } }).crossbar.tile).toEqual({ rows: 128, cols: 128, fit: false });
   });
 
   it('reaches every layer that inherits the swept stack entry, and names those that replaced the stack', () => {

@@ -96,8 +96,12 @@ export function planSweep(file: string, params: readonly SweepParam[], seeds: nu
     if (pathFailed) continue;
     const pointSeed = Number.isInteger(spec.seed) ? (spec.seed as number) : firstSeed;
     let numeric: (number | null)[] = params.map(() => null);
+    let plugins: Record<string, unknown> = {};
     try {
       const resolved = resolveSpec(spec, container, file);
+      // Runs read their specs from the sweep directory, so each stores its crossbars resolved: a file
+      // parameter written relative to the sweep's spec is stored as the absolute path it names.
+      plugins = { ...(resolved.spec.crossbar ? { crossbar: resolved.spec.crossbar } : {}), layers: resolved.spec.layers };
       numeric = addresses.map((a) => {
         const v = a && getPath(resolved.spec, a);
         return typeof v === 'number' && Number.isFinite(v) ? v : null;
@@ -109,7 +113,7 @@ export function planSweep(file: string, params: readonly SweepParam[], seeds: nu
     }
     const runs = seedList(pointSeed, seeds).map((seed) => {
       const id = runId(point, seed);
-      specs.set(id, { ...spec, seed });
+      specs.set(id, { ...spec, ...plugins, seed });
       return { id, seed };
     });
     points.push({ id: point.id, values: point.choice.map((v, i) => params[i]!.texts[v]!), numeric, runs });

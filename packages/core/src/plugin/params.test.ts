@@ -1,6 +1,7 @@
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PluginDefinitionError } from './errors.js';
-import { choice, integer, metaOf, neutralParams, paramDefaults, params, quantity, real, requiredParams, text } from './params.js';
+import { absoluteFiles, choice, file, integer, metaOf, neutralParams, paramDefaults, params, quantity, real, requiredParams, text } from './params.js';
 
 const issues = (r: { success: boolean; error?: { issues: Array<{ path: PropertyKey[]; message: string }> } }) =>
   (r.error?.issues ?? []).map((i) => [i.path.join('.'), i.message]);
@@ -80,5 +81,38 @@ describe('neutralParams', () => {
   it('throws for a neutral value its own field refuses', () => {
     const schema = params({ r: quantity('ohm', { description: 'R.', default: 4.6, neutral: -1, min: 0 }) });
     expect(() => neutralParams(schema)).toThrow(/must be ≥ 0 ohm/);
+  });
+});
+
+describe('file', () => {
+  const schema = params({
+    table: file({ description: 'Measured table.', default: '', empty: '/bundled/table.csv', check: (v) => (v.endsWith('.csv') || v === '' ? undefined : `${v}: not a CSV file`) }),
+    name: text({ description: 'A name, not a path.', default: 'a' }),
+  });
+
+  it('is marked as a file in the metadata, with the file an empty value stands for', () => {
+    expect(metaOf(schema.shape.table)).toMatchObject({ file: true, emptyFile: '/bundled/table.csv', unit: '1' });
+    expect(metaOf(schema.shape.name)?.file).toBeUndefined();
+  });
+
+  it('parses like text, with its check', () => {
+    expect(schema.parse({})).toEqual({ table: '', name: 'a' });
+    expect(issues(schema.safeParse({ table: 'x.txt' }))).toEqual([['table', 'x.txt: not a CSV file']]);
+    expect(issues(schema.safeParse({ table: 3 }))).toEqual([['table', 'expected a string, got 3']]);
+  });
+
+  it('absoluteFiles makes relative file paths absolute from the base folder and leaves the rest', () => {
+    const base = resolve('/specs/a');
+    expect(absoluteFiles(schema, { table: 'data/t.csv', name: 'rel/x' }, base)).toEqual({ table: join(base, 'data/t.csv'), name: 'rel/x' });
+    expect(absoluteFiles(schema, { table: '../t.csv' }, base)).toEqual({ table: resolve(base, '../t.csv') });
+    const abs = resolve('/elsewhere/t.csv');
+    expect(absoluteFiles(schema, { table: abs }, base)).toEqual({ table: abs });
+    expect(absoluteFiles(schema, { table: '' }, base)).toEqual({ table: '' });
+    expect(absoluteFiles(schema, { table: 7 }, base)).toEqual({ table: 7 });
+    expect(absoluteFiles(schema, undefined, base)).toBeUndefined();
+  });
+
+  it('needs a default or required, like every field', () => {
+    expect(() => file({ description: 'F.' } as never)).toThrow(PluginDefinitionError);
   });
 });

@@ -1,3 +1,4 @@
+import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { declaredUnit, dimensionName, toSI, UnitError } from '../units/units.js';
 import { PluginDefinitionError } from './errors.js';
@@ -20,6 +21,10 @@ export interface ParamMeta {
   required?: boolean;
   /** [min, max] outside which a value is suspicious (see `paramWarnings`); overrides the unit's usual range. */
   plausible?: readonly [number, number];
+  /** A file path (see `file`): made absolute when the spec is resolved, and recorded with its sha256 by a run. */
+  file?: true;
+  /** For a file field: the file an empty value stands for (a bundled table), recorded and checked like a named one. */
+  emptyFile?: string;
 }
 
 /**
@@ -69,7 +74,7 @@ function bounded(base: z.ZodNumber, o: NumberOptions, unitLabel: string): z.ZodN
 }
 
 function finish<S extends z.ZodType, O extends Presence<unknown> & { description: string; neutral?: unknown }>(
-  schema: S, o: O, meta: { unit: string; plausible?: readonly [number, number] },
+  schema: S, o: O, meta: { unit: string; plausible?: readonly [number, number]; file?: { empty?: string } },
 ): Present<S, O> {
   if (meta.plausible && !(meta.plausible[0] < meta.plausible[1])) {
     throw new PluginDefinitionError(`parameter "${o.description}": plausible range [${meta.plausible.join(', ')}] must have min < max`);
@@ -83,6 +88,7 @@ function finish<S extends z.ZodType, O extends Presence<unknown> & { description
   paramMeta.set(out, {
     description: o.description, unit: meta.unit, neutral: o.neutral,
     ...(o.required ? { required: true } : {}), ...(meta.plausible ? { plausible: meta.plausible } : {}),
+    ...(meta.file ? { file: true as const, ...(meta.file.empty !== undefined ? { emptyFile: meta.file.empty } : {}) } : {}),
   });
   return out;
 }
@@ -154,16 +160,47 @@ export function realList(o: { description: string; default: readonly number[]; m
   return finish(s, { ...o, default: [...o.default] }, { unit: '1' });
 }
 
-/**
- * A string (a file path, a name). `check` returns why a value is refused, or undefined: it runs when
- * the spec is resolved, so a bad value (say, an unreadable data file) is reported with its spec path.
- */
-export function text<const O extends { description: string; check?: (value: string) => string | undefined } & Presence<string>>(o: O) {
-  const s = z.string({ error: errorFor(o, (v) => `expected a string, got ${JSON.stringify(v)}`) }).superRefine((v, ctx) => {
+/** Options of `text` and `file`: `check` returns why a value is refused, or undefined. */
+export type TextOptions = { description: string; check?: (value: string) => string | undefined } & Presence<string>;
+
+function checkedString(o: TextOptions) {
+  return z.string({ error: errorFor(o, (v) => `expected a string, got ${JSON.stringify(v)}`) }).superRefine((v, ctx) => {
     const why = o.check?.(v);
     if (why !== undefined) ctx.addIssue({ code: 'custom', message: why });
   });
-  return finish(s, o, { unit: '1' });
+}
+
+/**
+ * A string (a name, a mode). `check` returns why a value is refused, or undefined: it runs when the
+ * spec is resolved, so a bad value is reported with its spec path. For a path, use `file`.
+ */
+export function text<const O extends TextOptions>(o: O) {
+  return finish(checkedString(o), o, { unit: '1' });
+}
+
+/**
+ * A file path. A relative path is taken from the spec file's folder when the spec is resolved (see
+ * `absoluteFiles`), so resolved params, and a run's `spec.resolved.json`, hold absolute paths and a
+ * resume from any directory reads the same file; a run records each file's sha256 and a resume refuses
+ * a changed one. `check` sees the absolute path. An empty value is left as it is: `empty` names the
+ * file it stands for (a bundled default), so that file is recorded and checked too.
+ */
+export function file<const O extends TextOptions & { empty?: string }>(o: O) {
+  return finish(checkedString(o), o, { unit: '1', file: { empty: o.empty } });
+}
+
+/**
+ * `given` (a spec's raw params) with every file field's relative path made absolute from `baseDir`;
+ * anything else (empty, absolute, not a string) is left for the schema to judge.
+ */
+export function absoluteFiles(schema: ParamSchema, given: unknown, baseDir: string): unknown {
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) return given;
+  const out: Record<string, unknown> = { ...given };
+  for (const [key, field] of Object.entries(schema.shape)) {
+    const v = out[key];
+    if (metaOf(field as z.ZodType)?.file && typeof v === 'string' && v !== '' && !isAbsolute(v)) out[key] = resolve(baseDir, v);
+  }
+  return out;
 }
 
 /** A plugin's whole parameter object; unknown fields are rejected. */

@@ -1,7 +1,9 @@
+import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { DependencyContainer } from '../di.js';
 import { listPlugins, parsePluginParams, UnknownPluginError, findPlugin } from '../plugin/registry.js';
 import type { Phase, PluginKind, ReadDirection } from '../plugin/types.js';
+import { absoluteFiles, type ParamSchema } from '../plugin/params.js';
 import { fromZod, formatPath, SpecError, type SpecIssue } from './errors.js';
 import { checkCrossbarMemory, checkNetworkMemory } from './memory.js';
 import { specWarnings } from './warnings.js';
@@ -52,7 +54,13 @@ export interface ResolvedSpec {
 
 const SLOT_KIND: Record<string, PluginKind> = { device: 'device', dac: 'dac', senseAmp: 'sense-amp', adc: 'adc', updateRule: 'update-rule' };
 
-function resolvePlugin(container: DependencyContainer, kind: PluginKind, ref: PluginRef, path: PropertyKey[], issues: SpecIssue[]): ResolvedPlugin | undefined {
+/** What plugin references are resolved against: the registered plugins, and the folder relative file paths start from. */
+interface Scope {
+  readonly container: DependencyContainer;
+  readonly baseDir: string;
+}
+
+function resolvePlugin({ container, baseDir }: Scope, kind: PluginKind, ref: PluginRef, path: PropertyKey[], issues: SpecIssue[]): ResolvedPlugin | undefined {
   let plugin;
   try {
     plugin = findPlugin(container, kind, ref.name);
@@ -61,7 +69,8 @@ function resolvePlugin(container: DependencyContainer, kind: PluginKind, ref: Pl
     issues.push({ path: formatPath([...path, 'name']), message: e.message });
     return undefined;
   }
-  const parsed = parsePluginParams(plugin, ref.params);
+  // Errors quote what the spec wrote; the plugin (and its checks) see absolute paths.
+  const parsed = parsePluginParams(plugin, absoluteFiles(plugin.meta.params as ParamSchema, ref.params, baseDir));
   if (!parsed.success) {
     issues.push(...fromZod(parsed.error, plugin.meta.params as z.ZodType, [...path, 'params'], ref.params));
     return undefined;
@@ -74,16 +83,16 @@ function resolvePlugin(container: DependencyContainer, kind: PluginKind, ref: Pl
   return { name: ref.name, params: parsed.data as Record<string, unknown>, phases };
 }
 
-function resolveCrossbar(container: DependencyContainer, cb: CrossbarSpec, path: PropertyKey[], issues: SpecIssue[]): ResolvedCrossbar | undefined {
+function resolveCrossbar(scope: Scope, cb: CrossbarSpec, path: PropertyKey[], issues: SpecIssue[]): ResolvedCrossbar | undefined {
   const before = issues.length;
-  const slot = (key: keyof typeof SLOT_KIND, ref: PluginRef, p: PropertyKey[]) => resolvePlugin(container, SLOT_KIND[key]!, ref, p, issues);
+  const slot = (key: keyof typeof SLOT_KIND, ref: PluginRef, p: PropertyKey[]) => resolvePlugin(scope, SLOT_KIND[key]!, ref, p, issues);
   const device = slot('device', cb.device, [...path, 'device']);
   const updateRule = slot('updateRule', cb.updateRule, [...path, 'updateRule']);
   const forward = { dac: slot('dac', cb.dac, [...path, 'dac']), senseAmp: slot('senseAmp', cb.senseAmp, [...path, 'senseAmp']), adc: slot('adc', cb.adc, [...path, 'adc']) };
   // The backward read uses the forward converters unless overridden (resolved once, so errors appear once).
   const back = (k: 'dac' | 'senseAmp' | 'adc') => (cb.backward[k] ? slot(k, cb.backward[k], [...path, 'backward', k]) : forward[k]);
   const backward = { dac: back('dac'), senseAmp: back('senseAmp'), adc: back('adc') };
-  const nonidealities = cb.nonidealities.map((ref, i) => resolvePlugin(container, 'nonideality', ref, [...path, 'nonidealities', i], issues));
+  const nonidealities = cb.nonidealities.map((ref, i) => resolvePlugin(scope, 'nonideality', ref, [...path, 'nonidealities', i], issues));
   if (issues.length > before) return undefined;
   return {
     tile: cb.tile,
@@ -117,18 +126,23 @@ function reservedIssue(path: readonly string[]): SpecIssue {
 export interface ResolveOptions {
   /** Presets a spec may name in `preset`, by name; each a partial spec. */
   readonly presets?: PresetMap;
+  /** Folder a relative file parameter starts from (default: `source`'s folder, else the working directory). */
+  readonly baseDir?: string;
 }
 
 /**
  * Validates a raw spec (parsed YAML/JSON) completely — presets, structure, units, plugin names,
  * plugin parameters, layer overrides, memory — and throws one SpecError listing every problem with
- * its path. Layering: schema defaults → presets in order → the spec → per-layer overrides.
+ * its path. Layering: schema defaults → presets in order → the spec → per-layer overrides. A relative
+ * path in a file parameter is taken from the spec's folder (`options.baseDir`), so the resolved spec
+ * holds absolute paths and means the same from any working directory.
  */
 export function resolveSpec(raw: unknown, container: DependencyContainer, source?: string, options: ResolveOptions = {}): ResolvedSpec {
   if (raw === null || raw === undefined || (typeof raw === 'string' && raw.trim() === '')) {
     throw new SpecError([{ path: '', message: 'the spec is empty' }], source);
   }
   const issues: SpecIssue[] = [];
+  const scope: Scope = { container, baseDir: options.baseDir ?? (source !== undefined ? dirname(resolve(source)) : process.cwd()) };
   const reserved = reservedKeys(raw);
   const merged = applyPresets(raw, options.presets ?? {}, issues);
   const top = specSchema.safeParse(merged);
@@ -137,7 +151,7 @@ export function resolveSpec(raw: unknown, container: DependencyContainer, source
     // Still check the plugins of a well-formed crossbar section, so one run reports every problem.
     issues.push(...fromZod(top.error, specSchema, [], merged));
     const cb = crossbarSchema.safeParse((merged as { crossbar?: unknown }).crossbar);
-    if (cb.success) resolveCrossbar(container, cb.data, ['crossbar'], issues);
+    if (cb.success) resolveCrossbar(scope, cb.data, ['crossbar'], issues);
     throw new SpecError(issues, source);
   }
   const { preset: _applied, ...spec } = top.data;
@@ -150,7 +164,7 @@ export function resolveSpec(raw: unknown, container: DependencyContainer, source
   }
   // Resolved relative to the crossbar, so that the layers can tell their inherited problems from their own.
   const baseIssues: SpecIssue[] = [];
-  const base = spec.crossbar ? resolveCrossbar(container, spec.crossbar, [], baseIssues) : undefined;
+  const base = spec.crossbar ? resolveCrossbar(scope, spec.crossbar, [], baseIssues) : undefined;
   issues.push(...baseIssues.map((i) => ({ path: joinPath(['crossbar'], i.path), message: i.message })));
   const baseNames = spec.crossbar?.nonidealities.map((n) => n.name) ?? [];
   issues.push(...stackConflicts(container, baseNames, (i) => `crossbar.nonidealities[${i}]`));
@@ -173,7 +187,7 @@ export function resolveSpec(raw: unknown, container: DependencyContainer, source
     const own: SpecIssue[] = [];
     const parsed = crossbarSchema.safeParse(layer.raw);
     if (!parsed.success) own.push(...fromZod(parsed.error, crossbarSchema, [], layer.raw));
-    const cb = parsed.success ? resolveCrossbar(container, parsed.data, [], own) : undefined;
+    const cb = parsed.success ? resolveCrossbar(scope, parsed.data, [], own) : undefined;
     if (parsed.success) {
       const names = parsed.data.nonidealities.map((n) => n.name);
       // Inherited entries are named where they were written; a pair inherited whole was reported there, once.

@@ -1,5 +1,5 @@
-import { defineDevice, params, real, text } from '@txsim/core';
-import { loadLut, lutProblem } from './lut-file.js';
+import { defineDevice, file, params, real } from '@txsim/core';
+import { BUNDLED_LUT, loadLut, lutProblem } from './lut-file.js';
 import { pulsedCells } from './exp-curve.js';
 import { lutPulses } from './lut-kernel.js';
 import { FractionalPulses } from './fractional-pulses.js';
@@ -18,9 +18,10 @@ export const lookupTable = defineDevice({
     description: 'A device whose per-pulse conductance change, mean and spread, is interpolated from a measured table.',
     phases: ['update'],
     params: params({
-      file: text({
-        description: 'CSV table g,dg_up,dg_down[,sd_up,sd_down][,device] in siemens (relative paths from the working directory; empty: the bundled NeuroSim Ag:a-Si table).',
+      file: file({
+        description: 'CSV table g,dg_up,dg_down[,sd_up,sd_down][,device] in siemens (a relative path is taken from the spec file\'s folder; empty: the bundled NeuroSim Ag:a-Si table).',
         default: '',
+        empty: BUNDLED_LUT,
         check: lutProblem,
       }),
       noiseScale: real({ description: 'Factor on the measured per-pulse spread (1: as measured, 0: mean response only).', default: 1, min: 0, neutral: 0 }),

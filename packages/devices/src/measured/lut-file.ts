@@ -32,7 +32,10 @@ const cache = new Map<string, { stamp: string; lut: Lut }>();
 /** Measured tables are kilobytes to a few megabytes; a larger file is almost certainly the wrong one. */
 export const MAX_LUT_BYTES = 64 * MiB;
 
-/** The file a `file` parameter names: '' → the bundled table; relative paths from the working directory. */
+/**
+ * The file a `file` parameter names: '' → the bundled table. A resolved spec holds absolute paths; a
+ * relative one (a plugin created from code) is taken from the working directory.
+ */
 export function lutPath(file: string): string {
   return file === '' ? BUNDLED_LUT : resolve(file);
 }
