@@ -21,6 +21,12 @@ const BASE = 'name: base\nseed: 4\nmodel: { hidden: [16] }\npreset: txsim-agsi-r
 const plan = (file: string, flags: string[], seeds = 1) => planSweep(file, flags.map(parseParam), seeds, {}, createPluginContainer());
 
 describe('planSweep', () => {
+  it('names a relative data folder by absolute path in every run spec (runs read them from the sweep directory)', () => {
+    const file = specWith('name: d\ndata: { dataset: synthetic, dir: my-data }\nmodel: { hidden: [4] }\n');
+    const runs = [...plan(file, ['training.learningRate=0.1,0.2']).specs.values()];
+    expect(runs.map((s) => (s.data as { dir: string }).dir)).toEqual([join(dirname(file), 'my-data'), join(dirname(file), 'my-data')]);
+  });
+
   it(`refuses more than ${MAX_SWEEP_RUNS} runs, naming the product of the grid, before anything is written`, () => {
     const file = specWith(BASE);
     expect(() => plan(file, [], 1_000_000)).toThrow('the sweep would have 1,000,000 runs (1000000 seeds), more than the 10,000 one sweep may hold');

@@ -1,3 +1,4 @@
+import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { applyPresets, resolveSpec, SpecError, type DependencyContainer, type PresetMap, type SpecIssue } from '@txsim/core';
 import { presetMap, readPresets, applyOverrides, readSpecFile, type ManifestPoint, type SpecOverrides, type SweepManifest } from '@txsim/experiment';
 import { expandGrid, paramKeys, runId, seedList, type SweepParam } from './grid.js';
@@ -60,8 +61,10 @@ export function planSweep(file: string, params: readonly SweepParam[], seeds: nu
   // A spec that is not a mapping at all is reported by the ordinary validation.
   if (!isObject(base)) resolveSpec(base, container, file);
   const baseSpec = base as Record<string, unknown>;
-  // Runs read their specs from the sweep directory: packs are listed by absolute path there.
+  // Runs read their specs from the sweep directory: packs and the data folder are named by absolute path there.
   if (packs.paths.length) baseSpec.plugins = [...packs.paths];
+  const data = baseSpec.data;
+  if (isObject(data) && typeof data.dir === 'string' && !isAbsolute(data.dir)) baseSpec.data = { ...data, dir: resolvePath(dirname(file), data.dir) };
   const firstSeed = Number.isInteger(baseSpec.seed) ? (baseSpec.seed as number) : 1;
 
   const keys = paramKeys(params);
