@@ -159,10 +159,23 @@ export default definePluginPack({ name: 'lab-layer', version: '1.0.0', plugins: 
     expect(loss('none')).toEqual(loss('plain'));
   });
 
-  it('spec --resolved lists the packs by absolute path; a parameter in K takes any temperature unit', async () => {
+  it('spec --resolved lists the packs by absolute path, packages by name resolved from the spec\'s folder', async () => {
     const r = await txsim(['spec', '--resolved', '--json', join(ROOT, 'examples/plugin-pack/spec.yaml')]);
     expect(r.code, r.stderr).toBe(0);
     const spec = JSON.parse(r.stdout) as { plugins: string[] };
     expect(spec.plugins).toEqual([join(ROOT, 'examples/plugin-pack/index.ts')]);
+
+    // A pack installed as a package is named by its package name, resolved from the spec's folder.
+    const dir = project('named-pack');
+    mkdirSync(join(dir, 'node_modules', 'lab-named'));
+    writeFileSync(join(dir, 'node_modules', 'lab-named', 'package.json'), JSON.stringify({ name: 'lab-named', version: '2.0.0', type: 'module', exports: './main.mjs' }));
+    writeFileSync(join(dir, 'node_modules', 'lab-named', 'main.mjs'), `${HEAD}export default definePluginPack({ name: 'lab-named', version: '2.0.0', plugins: [${DEVICE('lab-named-device')}] });\n`);
+    writeFileSync(join(dir, 'spec.yaml'), `name: n\nplugins: [lab-named]\n${TINY}crossbar: { device: lab-named-device }\n`);
+    const named = await txsim(['spec', '--resolved', '--json', join(dir, 'spec.yaml')], { cwd: ROOT });
+    expect(named.code, named.stderr).toBe(0);
+    expect((JSON.parse(named.stdout) as { plugins: string[] }).plugins).toEqual([join(dir, 'node_modules', 'lab-named', 'main.mjs')]);
+    const missing = await txsim(['validate', join(dir, 'spec.yaml'), '--plugin', 'no-such-pack'], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('plugin pack "no-such-pack" is not installed where');
   });
 });
