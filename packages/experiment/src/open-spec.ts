@@ -31,11 +31,11 @@ export function listedPacks(raw: unknown): string[] {
 
 /** Loads packs (those a spec lists, relative to `specDir`, then `options.plugins`) and registers them. */
 export async function openPlugins(options: PluginOptions = {}, specPacks: readonly string[] = [], specDir?: string): Promise<OpenedPlugins> {
-  const packs = [
-    ...(await loadPacks(specPacks, specDir ?? options.cwd ?? process.cwd())),
-    ...(await loadPacks(options.plugins ?? [], options.cwd ?? process.cwd())),
-  ];
-  const merged = dedupe(packs);
+  const cwd = options.cwd ?? process.cwd();
+  const merged = await loadPacks([
+    ...specPacks.map((pack) => ({ pack, baseDir: specDir ?? cwd })),
+    ...(options.plugins ?? []).map((pack) => ({ pack, baseDir: cwd })),
+  ]);
   const presets: Record<string, unknown> = {};
   for (const { pack } of merged) {
     for (const p of pack.presets ?? []) {
@@ -44,17 +44,6 @@ export async function openPlugins(options: PluginOptions = {}, specPacks: readon
     }
   }
   return { container: createPluginContainer(options.container, merged), packs: merged, presets };
-}
-
-/** The same module named by a spec and by a flag is loaded once. */
-function dedupe(packs: readonly LoadedPack[]): LoadedPack[] {
-  const out: LoadedPack[] = [];
-  for (const p of packs) {
-    const same = out.find((q) => q.pack.name === p.pack.name);
-    if (!same) out.push(p);
-    else if (same.path === undefined || same.path !== p.path) throw new PackError(p.path ?? p.pack.name, `two plugin packs are named "${p.pack.name}": ${same.path ?? 'an object'} and ${p.path ?? 'an object'}`);
-  }
-  return out;
 }
 
 /** A validated spec with the plugins it was validated against. */

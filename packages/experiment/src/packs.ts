@@ -116,14 +116,16 @@ export async function loadPack(specifier: string, baseDir: string): Promise<Load
   return { pack, path, hash: packHash(path, pack.name) };
 }
 
-/** Loads packs given as specifiers (relative to `baseDir`) or as objects, refusing two of one name. */
-export async function loadPacks(items: readonly (string | PluginPack)[], baseDir: string): Promise<LoadedPack[]> {
+/**
+ * Loads packs given as specifiers (each with the folder it is relative to) or as objects. The same
+ * module listed twice (by a spec and by --plugin) is one pack; two modules claiming one name are refused.
+ */
+export async function loadPacks(items: ReadonlyArray<{ readonly pack: string | PluginPack; readonly baseDir: string }>): Promise<LoadedPack[]> {
   const out: LoadedPack[] = [];
-  for (const item of items) {
+  for (const { pack: item, baseDir } of items) {
     const loaded = typeof item === 'string' ? await loadPack(item, baseDir) : { pack: checkPluginPack(item, isPluginPack(item) ? item.name : 'a pack object') };
     const same = out.find((p) => p.pack.name === loaded.pack.name);
     if (same) {
-      // The same module listed twice (spec and --plugin) is one pack; two modules claiming one name are not.
       if (same.path !== undefined && same.path === loaded.path) continue;
       throw new PackError(loaded.path ?? loaded.pack.name, `two plugin packs are named "${loaded.pack.name}": ${same.path ?? 'an object'} and ${loaded.path ?? 'an object'}`);
     }
