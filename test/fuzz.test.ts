@@ -159,7 +159,7 @@ function expectClean(r: CliResult, what: string): void {
   expect(r.stderr, what).toMatch(NAMES_A_FIELD);
 }
 
-/** Small enough to train one epoch in well under a second (the sample below trains only these). */
+/** Small enough to train one epoch in well under a second: every valid case like this trains below. */
 function tiny(spec: Json): boolean {
   const s = spec as { data?: { dataset?: unknown; shape?: unknown }; model?: { hidden?: unknown }; crossbar?: { tile?: { rows?: unknown; cols?: unknown } } };
   const small = (x: unknown) => typeof x === 'number' && x <= 64;
