@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -48,5 +48,14 @@ describe('lockRunDir', () => {
     const lock = lockRunDir(dir);
     expect(JSON.parse(readFileSync(join(dir, LOCK_HOLDER_FILE), 'utf8'))).toMatchObject({ pid: process.pid });
     lock.release();
+  });
+
+  it('clears the claim of a process killed before it got the free lock', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'txsim-lock-'));
+    writeFileSync(join(dir, `.lock-claim.${2 ** 22 + 1}`), '');
+    const lock = lockRunDir(dir);
+    expect(readdirSync(dir).filter((f) => f.startsWith('.lock-claim.'))).toEqual([]);
+    lock.release();
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -102,6 +102,9 @@ export function lockRunDir(dir: string): RunLock {
   }
   writeFileAtomic(join(dir, LOCK_HOLDER_FILE), `${JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() } satisfies LockHolder)}\n`);
   rmSync(claim, { force: true });
+  // A process killed after leaving its claim but before it got the lock left the claim behind: the
+  // lock was free, so nothing above looked at the claims; they are cleared now that we hold it.
+  liveClaims(dir);
   let held = true;
   return {
     get compromised() {
