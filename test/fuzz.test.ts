@@ -126,7 +126,7 @@ const FLAGS: Array<[string, fc.Arbitrary<string>]> = [
   ['--plugin', fc.constantFrom('./no-such-pack.js', 'no-such-package', '')],
   ['--out', fc.constantFrom('', '/dev/null/run', 'x'.repeat(300), 'fresh-dir')],
 ];
-const someFlags: fc.Arbitrary<string[]> = fc.subarray(FLAGS.map((f, i) => i), { minLength: 1, maxLength: 3 })
+const someFlags: fc.Arbitrary<string[]> = fc.subarray(FLAGS.map((_, i) => i), { minLength: 1, maxLength: 3 })
   .chain((chosen) => fc.tuple(...chosen.map((i) => FLAGS[i]![1])).map((values) => chosen.flatMap((i, k) => [FLAGS[i]![0], values[k]!])));
 // Most cases keep the command line plain, so that the spec mutations are what decides; an unknown flag now and then.
 const flagArgs: fc.Arbitrary<string[]> = fc.oneof(

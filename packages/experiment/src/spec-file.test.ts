@@ -2,7 +2,6 @@ import { specErrorOf } from '@txsim/core/testing';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SpecError } from '@txsim/core';
 import { describe, expect, it } from 'vitest';
 import { createPluginContainer } from './composition.js';
 import { applyOverrides, dropCrossbars, loadSpec, readSpecFile } from './spec-file.js';

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileReadError, SpecError } from '@txsim/core';
+import { FileReadError } from '@txsim/core';
 import { describe, expect, it } from 'vitest';
 import { readSpecFile } from './spec-file.js';
 import { MAX_SPEC_DEPTH, parseJsonSpec, parseYamlSpec, tooDeep } from './spec-parse.js';

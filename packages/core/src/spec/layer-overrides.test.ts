@@ -6,7 +6,6 @@ import { params, quantity, real } from '../plugin/params.js';
 import { registerPlugins } from '../plugin/registry.js';
 import type { AnyPlugin } from '../plugin/types.js';
 import { testAdc, testDac, testSenseAmp, testUpdate } from '../tile/test-components.js';
-import { SpecError } from './errors.js';
 import { resolveSpec } from './resolve.js';
 
 const device = (name: string, shape: Parameters<typeof params>[0]) => defineDevice({

@@ -4,7 +4,6 @@ import { container } from '../di.js';
 import { registerPlugins } from '../plugin/registry.js';
 import type { AnyPlugin } from '../plugin/types.js';
 import { testAdc, testDac, testDevice, testSenseAmp, testUpdate } from '../tile/test-components.js';
-import { SpecError } from './errors.js';
 import { modelLayers } from './model-layers.js';
 import { resolveSpec } from './resolve.js';
 import { specSchema } from './schema.js';

@@ -6,7 +6,6 @@ import { params, quantity } from '../plugin/params.js';
 import { registerPlugins } from '../plugin/registry.js';
 import type { AnyPlugin } from '../plugin/types.js';
 import { testAdc, testDac, testDevice, testScale, testSenseAmp, testUpdate } from '../tile/test-components.js';
-import { SpecError } from './errors.js';
 import { resolveSpec } from './resolve.js';
 
 const wire = defineNonideality({
