@@ -9,6 +9,7 @@ export * from './random/rng-factory.js';
 export * from './kernels/index.js';
 export * from './io/safe-read.js';
 export * from './units/units.js';
+export * from './units/format.js';
 export * from './units/register.js';
 export * from './plugin/types.js';
 export * from './plugin/params.js';

@@ -1,10 +1,9 @@
-import { findPlugin } from '@txsim/core';
+import { findPlugin, formatValue } from '@txsim/core';
 import type { Command } from 'commander';
 import { openPlugins } from '@txsim/experiment';
 import type { CliIo } from '../io.js';
 import { withPluginOption } from './options.js';
 import { readPulseResponse } from './fit/data.js';
-import { formatValue } from './plugins.js';
 import { FIT_MODELS } from './fit/models.js';
 import { neurosimLabel } from './fit/neurosim-label.js';
 import { fitModel, type FitResult } from './fit/run-fit.js';

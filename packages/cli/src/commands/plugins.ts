@@ -1,11 +1,9 @@
 import { closest, listPlugins, metaOf, paramDefaults, PLUGIN_KINDS, type AnyPlugin, type DependencyContainer } from '@txsim/core';
 import type { Command } from 'commander';
-import { formatValue, openPlugins } from '@txsim/experiment';
+import { formatValue } from '@txsim/core';
+import { openPlugins } from '@txsim/experiment';
 import { withPluginOption } from './options.js';
 import type { CliIo } from '../io.js';
-
-// Moved to the report, which formats resolved params too; re-exported for `fit`.
-export { formatValue };
 
 /** Left-aligned columns, two spaces apart; the last column is not padded. */
 function table(rows: readonly string[][], indent = '  '): string {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { formatValue } from '../units/format.js';
 import { metaOf, type ParamSchema } from './params.js';
 
 /**
@@ -17,12 +18,6 @@ const PREFIXES: ReadonlyArray<readonly [symbol: string, name: string, factor: nu
 ];
 const LONG_NAMES: Readonly<Record<string, string>> = { S: 'siemens', ohm: 'ohms', V: 'volts', A: 'amperes', s: 'seconds', Hz: 'hertz', F: 'farads', J: 'joules', W: 'watts' };
 
-/** 1e-12 S → "1 pS": the way a spec would write it. */
-function format(value: number, unit: string): string {
-  if (unit === '1' || unit === 'bits') return String(value);
-  const [symbol, , factor] = PREFIXES.find(([, , f]) => Math.abs(value) >= f * (1 - 1e-12)) ?? PREFIXES[PREFIXES.length - 1]!;
-  return `${Number((value / factor).toPrecision(6))} ${symbol}${unit}`;
-}
 
 /** The SI prefix that puts a bare number nearest the middle (geometrically) of the plausible range, if any lands inside. */
 function meantPrefix(value: number, [lo, hi]: readonly [number, number]) {
@@ -56,7 +51,7 @@ export function paramWarnings(schema: ParamSchema, parsed: Readonly<Record<strin
     if (!above && Math.abs(value) >= range[0]) continue;
     const { unit } = meta;
     const where = meta.plausible ? 'outside its plausible range' : `far ${above ? 'above' : 'below'} any device`;
-    let message = `${key} = ${format(value, unit)} is ${above ? 'above' : 'below'} ${format(above ? range[1] : range[0], unit)}, ${where}`;
+    let message = `${key} = ${formatValue(value, unit)} is ${above ? 'above' : 'below'} ${formatValue(above ? range[1] : range[0], unit)}, ${where}`;
     const bare = raw === undefined || typeof raw[key] === 'number' || (typeof raw[key] === 'string' && !/[a-zA-ZµμΩ]/.test((raw[key] as string).replace(/\d[eE][-+]?\d/g, '')));
     const prefix = bare && unit !== '1' && unit !== 'bits' ? meantPrefix(value, range) : undefined;
     if (prefix) {

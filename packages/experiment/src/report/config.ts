@@ -1,6 +1,6 @@
 import type { PluginKind } from '@txsim/core';
 import type { LayerSummary } from '../run-dir.js';
-import { formatValue } from './format.js';
+import { formatValue } from '@txsim/core';
 import type { RunData } from './load.js';
 import { esc } from './svg.js';
 import type { ParamUnits } from './units.js';

@@ -1,6 +1,6 @@
 import type { PluginKind } from '@txsim/core';
 import { SLOTS } from './config.js';
-import { formatValue } from './format.js';
+import { formatValue } from '@txsim/core';
 import { esc } from './svg.js';
 import type { ParamUnits } from './units.js';
 

@@ -3,7 +3,6 @@ export type { ConductanceFile, Histogram, ReadError, ReadErrorFile, RunDiagnosti
 export { loadRun, type RunData } from './load.js';
 export { renderReport, runLabel, ACTIVITY_COLUMNS, type ReportOptions } from './html.js';
 export { barChart, histogramPlot, linePlot, niceTicks, formatTick, type BarSeries, type Frame, type HistogramSeries, type LineSeries } from './svg.js';
-export { formatValue } from './format.js';
 export { noUnits, paramUnits, type ParamUnits } from './units.js';
 export { configTable, formatParams, layerConfigs, layerCrossbar, packsLine, type LayerConfig, type PluginRef as ConfigPluginRef } from './config.js';
 export { diffTable, flattenSpec, formatLeaf, specDiff, type DiffRow } from './diff.js';
