@@ -5,6 +5,7 @@ export { createBackend, createPluginContainer, createRunContainer, type BackendC
 export { applyOverrides, dropCrossbars, loadSpec, readSpecFile, resolveSpecData, type LoadSpecOptions, type SpecOverrides } from './spec-file.js';
 export { withDataDir } from './data-dir.js';
 export { checkOutputDir, OutputDirError, preflight, runDiskBytes, type PreflightOptions } from './preflight.js';
+export { DATA_TRANSFORMS_FILE, readRecordedTransforms, type DataTransformsRecord } from './data-record.js';
 export { checkRunDir, createRunDir, defaultRunDir, removeStaleTmpFiles, RunDir, timestamp, WALL_TIME_FIELDS, writeFileAtomic, type LayerSummary, type RunSummary } from './run-dir.js';
 export {
   CHECKPOINT_FILE, CHECKPOINT_VERSION, CheckpointError, checkpointText, checkShapes, readCheckpoint, readPayload, restoreCheckpoint, sha256, verifyCheckpoint, writeCheckpoint,

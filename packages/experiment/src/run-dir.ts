@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { EpochMetrics, LayerActivity } from '@txsim/core';
+import type { AppliedTransform } from '@txsim/models';
 import { processAlive } from './process-alive.js';
 
 let tmpCounter = 0;
@@ -149,6 +150,8 @@ export interface RunSummary {
   /** Hardware activity counts per analog layer and phase. */
   readonly activity: Readonly<Record<string, LayerActivity>>;
   readonly layers: readonly LayerSummary[];
+  /** data.transforms as applied, with a standardize's training-set statistics (also in data-transforms.json). */
+  readonly dataTransforms?: readonly AppliedTransform[];
   /**
    * 'completed', or 'diverged' when the loss became non-finite or exploded, or a parameter non-finite
    * (the arrays then hold the epochs before).

@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BACKEND, CLOCK, dataShape, networkServices, RngFactory, Trainer, tileGeometry, type EpochMetrics, type ResolvedSpec, type TrainingReporter } from '@txsim/core';
 import { buildNetwork, loadDataset } from '@txsim/models';
+import { DATA_TRANSFORMS_FILE, describeTransforms, readRecordedTransforms } from './data-record.js';
 import { CALIBRATION_FILE, calibrationRecord, nativeScales, recordedScales, withWMax } from './calibration.js';
 import { CHECKPOINT_FILE, CheckpointError, readCheckpoint, readPayload, restoreCheckpoint, sha256, verifyCheckpoint, writeCheckpoint, type Checkpoint, type RunIdentity } from './checkpoint.js';
 import { createRunContainer, type BackendChoice } from './composition.js';
@@ -202,7 +203,11 @@ async function execute(plan: Plan, options: ExperimentOptions): Promise<Experime
   const rngs = container.resolve(RngFactory);
   const startedAt = new Date();
   const t0 = clock.now();
-  const data = loadDataset(spec.data, spec.seed);
+  // A resumed run reuses the input statistics it measured when it started (data-transforms.json).
+  const recordedTransforms = plan.resumed ? readRecordedTransforms(outDir) : undefined;
+  const data = loadDataset(spec.data, spec.seed, { recordedTransforms });
+  if (!recordedTransforms) for (const line of describeTransforms(data.transforms)) log(line);
+  const transformsFile: Record<string, string> = data.transforms.length ? { [DATA_TRANSFORMS_FILE]: `${JSON.stringify({ transforms: data.transforms }, null, 2)}\n` } : {};
   // Native-run weight scales are measured once, when a run starts; a resumed run reads them back.
   const native = checkpoint ? recordedScales(outDir, resolved) : await nativeScales(container, resolved, data.train, data.test);
   if (!checkpoint) {
@@ -227,9 +232,10 @@ async function execute(plan: Plan, options: ExperimentOptions): Promise<Experime
   const identity = runIdentity(plan.specText, spec.seed, plan.packs, plan.files);
   // A new directory appears with its spec and environment in it, and is locked at once; from then on
   // `resumeExperiment` can continue it (from epoch 0 until the first checkpoint is on disk).
-  const dir = plan.resumed ? RunDir.reopen(outDir, checkpoint?.history ?? []) : RunDir.create(outDir, { [SPEC_FILE]: plan.specText, [ENVIRONMENT_FILE]: `${JSON.stringify(env, null, 2)}\n` });
+  const dir = plan.resumed ? RunDir.reopen(outDir, checkpoint?.history ?? []) : RunDir.create(outDir, { [SPEC_FILE]: plan.specText, [ENVIRONMENT_FILE]: `${JSON.stringify(env, null, 2)}\n`, ...transformsFile });
   const lock = plan.lock ?? lockRunDir(outDir);
   try {
+    if (plan.resumed && !recordedTransforms && data.transforms.length) dir.writeJson(DATA_TRANSFORMS_FILE, { transforms: data.transforms });
     if (plan.resumed) {
       const previous = readEnvironment(outDir);
       dir.writeJson(ENVIRONMENT_FILE, { ...previous, resumes: [...(previous.resumes ?? []), { ...environment(backend, spec.seed, startedAt, plan.packs), fromEpoch: checkpoint?.epoch ?? 0 }] });
@@ -301,6 +307,7 @@ async function train(plan: Plan & { dir: RunDir; lock: RunLock; identity: RunIde
     finishedAt: new Date().toISOString(),
     activity: net.activity(),
     layers: layerSummaries(resolved, net.layers),
+    ...(data.transforms.length ? { dataTransforms: data.transforms } : {}),
     status,
   });
 
@@ -309,6 +316,7 @@ async function train(plan: Plan & { dir: RunDir; lock: RunLock; identity: RunIde
       epochs,
       batchSize: spec.training.batchSize,
       learningRate: spec.training.learningRate,
+      sampler: spec.training.sampler,
       startEpoch: (checkpoint?.epoch ?? 0) + 1,
       // The user's reporters first (a progress bar clears itself before an epoch line), the record last.
       reporters: [...(options.reporters ?? []), record],

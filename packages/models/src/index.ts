@@ -5,6 +5,7 @@ export * from './data/idx-dir.js';
 export * from './data/cifar10.js';
 export * from './data/synthetic.js';
 export * from './data/load-dataset.js';
+export * from './data/transforms/index.js';
 export * from './layers/layer.js';
 export * from './layers/dense.js';
 export * from './layers/analog-linear.js';

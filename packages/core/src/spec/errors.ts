@@ -25,14 +25,23 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** The object keys a schema accepts at `path`, looking through defaults, optionals and pipes. */
-function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+function keysAt(schema: z.ZodType, path: readonly PropertyKey[], input?: unknown): string[] {
   let cur: z.ZodType | undefined = schema;
+  let value = input;
   const unwrap = (s: z.ZodType | undefined): z.ZodType | undefined => {
     for (let i = 0; i < 10 && s; i++) {
       const def = (s as unknown as { def: Record<string, unknown> }).def;
-      if (def.type === 'object') return s;
+      // Arrays stop here: the walk below steps into their element by index.
+      if (def.type === 'object' || def.type === 'array') return s;
       const inner = (def.innerType ?? def.in ?? def.element) as z.ZodType | undefined;
-      if (def.type === 'union') return ((def.options as z.ZodType[]).map(unwrap).find(Boolean));
+      if (def.type === 'union') {
+        const options = (def.options as z.ZodType[]).map(unwrap).filter((o): o is z.ZodType => Boolean(o));
+        // A discriminated union (data.transforms): the option whose discriminator the input names.
+        const key = def.discriminator as string | undefined;
+        const tag = key && typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+        const literal = (o: z.ZodType) => ((o as unknown as { def: { shape?: Record<string, { def: { values?: unknown[] } }> } }).def.shape?.[key!]?.def.values ?? []);
+        return (tag !== undefined && options.find((o) => literal(o).includes(tag))) || options[0];
+      }
       if (def.type === 'record') return def.valueType as z.ZodType;
       s = inner;
     }
@@ -41,6 +50,7 @@ function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   for (const key of path) {
     cur = unwrap(cur);
     if (!cur) return [];
+    value = typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
     const def = (cur as unknown as { def: Record<string, unknown> }).def;
     if (def.type === 'object') cur = (def.shape as Record<string, z.ZodType>)[String(key)];
     else if (def.type === 'array') cur = def.element as z.ZodType;
@@ -78,7 +88,7 @@ export function fromZod(error: z.ZodError, schema: z.ZodType, prefix: readonly P
   const out: SpecIssue[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      const known = keysAt(schema, issue.path);
+      const known = keysAt(schema, issue.path, input);
       for (const key of issue.keys) {
         const near = closest(key, known);
         out.push({

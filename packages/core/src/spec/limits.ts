@@ -20,6 +20,8 @@ export const SPEC_LIMITS = {
   batchSize: 1_000_000,
   /** Minibatches of the native calibration run (mapping.calibrate.batches). */
   calibrateBatches: 1_000_000,
+  /** Input transforms (data.transforms): each is a pass over the whole data set. */
+  transforms: 32,
   /** Non-idealities in one stack. */
   stack: 64,
   /** Bytes of the run name: it becomes a directory name (with a 16-byte timestamp) and most file systems stop at 255. */

@@ -1,7 +1,7 @@
 import { fittedTile, tileGeometry } from '../tile/geometry.js';
 import type { SpecIssue } from './errors.js';
 import type { LayerPlan } from './resolve.js';
-import { dataShape } from './data-shape.js';
+import { sourceDataShape } from './data-shape.js';
 import type { ParsedSpec } from './schema.js';
 
 /** Crossbar state a run may allocate before the spec is rejected at load time. */
@@ -86,7 +86,8 @@ const EVAL_BATCH = 256;
  * or an out-of-memory crash after minutes of loading. Each issue names the field to change.
  */
 export function checkNetworkMemory(spec: ParsedSpec, plans: readonly LayerPlan[], issues: SpecIssue[], budget = NETWORK_MEMORY_BUDGET): void {
-  const shape = dataShape(spec.data);
+  // The data are held as read (before a crop shrinks them); the layers' sizes come from the plans.
+  const shape = sourceDataShape(spec.data);
   const features = shape.channels * shape.height * shape.width;
   const before = issues.length;
   const tooBig = (elements: number) => elements > MAX_ARRAY_ELEMENTS;

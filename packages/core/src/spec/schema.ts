@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { runNameProblem, SPEC_LIMITS as L } from './limits.js';
+import { sourceImageShape, transformsSchema, transformedShape } from './data-transforms.js';
+import { samplerSchema } from './sampler-schema.js';
 
 export const PHASES = ['forward', 'backward', 'update'] as const;
 
@@ -118,9 +120,14 @@ export const specSchema = z.strictObject({
     testSize: boundedInt('synthetic test examples', L.examples).optional(),
     trainLimit: boundedInt('training examples', L.examples).optional(),
     testLimit: boundedInt('test examples', L.examples).optional(),
+    /** Input transforms applied once after loading, in order (data-transforms.ts); they may change the shape. */
+    transforms: transformsSchema.optional(),
   }).refine((d) => d.dir !== undefined || (d.dataset !== 'idx' && d.dataset !== 'cifar10'), {
     path: ['dir'],
     error: (issue) => `the ${(issue.input as { dataset: string }).dataset} data set needs a directory holding its files; nothing is downloaded`,
+  }).superRefine((d, ctx) => {
+    // A crop must fit the image it gets: checked here so the layers are never planned for a wrong shape.
+    for (const issue of transformedShape(sourceImageShape(d), d.transforms).issues) ctx.addIssue({ code: 'custom', path: ['transforms', ...issue.path], message: issue.message });
   }).default({ dataset: 'mnist' }),
   model: z.strictObject({
     /**
@@ -146,6 +153,8 @@ export const specSchema = z.strictObject({
     epochs: boundedInt('epochs', L.epochs).default(1),
     batchSize: boundedInt('batch size', L.batchSize).default(64),
     learningRate: z.number().positive({ error: 'must be > 0' }).default(0.1),
+    /** Which examples each epoch visits, in which order (train/sampler.ts); absent: a seeded shuffle. */
+    sampler: samplerSchema.optional(),
   }).default({ epochs: 1, batchSize: 64, learningRate: 0.1 }),
   crossbar: crossbarSchema.optional(),
   layers: z.record(z.string(), layerOverrideSchema).default({}),

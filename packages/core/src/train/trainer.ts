@@ -3,6 +3,7 @@ import { Matrix } from '../matrix/matrix.js';
 import { softmaxCrossEntropy } from '../matrix/ops.js';
 import { RngFactory } from '../random/rng-factory.js';
 import { describeHealth, DIVERGED_LOSS_FACTOR, divergedLossLimit } from './divergence.js';
+import { epochOrder, samplesPerEpoch, type SamplerSpec } from './sampler.js';
 import type { Dataset, EpochMetrics, TrainableNetwork, TrainingReporter } from './types.js';
 
 /** Monotonic seconds; injected so tests and replays can control time. */
@@ -16,6 +17,8 @@ export interface TrainOptions {
   readonly epochs: number;
   readonly batchSize: number;
   readonly learningRate: number;
+  /** Which examples each epoch visits, in which order (`training.sampler`); default a seeded shuffle. */
+  readonly sampler?: SamplerSpec;
   /** First epoch to run (1-based), for resumed runs. */
   readonly startEpoch?: number;
   /** Metrics of the epochs before `startEpoch` (a resumed run's history); the result starts with them. */
@@ -42,7 +45,7 @@ function gather(data: Dataset, order: Uint32Array, start: number, end: number): 
   return { x, y };
 }
 
-/** Minibatch SGD with a fresh seeded shuffle per epoch and a test evaluation after each epoch. */
+/** Minibatch SGD over each epoch's sampled order (sampler.ts) and a test evaluation after each epoch. */
 @injectable()
 export class Trainer {
   constructor(
@@ -51,14 +54,13 @@ export class Trainer {
   ) {}
 
   async train(net: TrainableNetwork, train: Dataset, test: Dataset, options: TrainOptions): Promise<EpochMetrics[]> {
-    const n = train.labels.length;
+    const n = samplesPerEpoch(options.sampler, train.labels.length);
     const batches = Math.ceil(n / options.batchSize);
     const history: EpochMetrics[] = [...(options.history ?? [])];
     for (const r of options.reporters ?? []) r.onTrainStart?.({ epochs: options.epochs, startEpoch: options.startEpoch ?? 1 });
     for (let epoch = options.startEpoch ?? 1; epoch <= options.epochs; epoch++) {
       const t0 = this.clock.now();
-      const order = Uint32Array.from({ length: n }, (_, i) => i);
-      this.rngs.stream('shuffle', epoch).shuffle(order);
+      const order = epochOrder(options.sampler, train.labels.length, this.rngs, epoch);
       for (const r of options.reporters ?? []) r.onEpochStart?.(epoch, batches);
       let lossSum = 0;
       let correct = 0;

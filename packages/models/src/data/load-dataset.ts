@@ -1,10 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
-import { dataShape, type Dataset, type DataShape, type ParsedSpec } from '@txsim/core';
+import { sourceDataShape, type Dataset, type DataShape, type ParsedSpec } from '@txsim/core';
 import { CIFAR10_HINT, loadCifar10, missingCifar10File } from './cifar10.js';
 import { IDX_HINT, loadIdxDir, missingIdxFile } from './idx-dir.js';
 import { defaultMnistDir, MNIST_HINT } from './mnist.js';
 import type { LoadedDataset, LoadedSplit } from './split.js';
 import { SYNTHETIC_DEFAULTS, syntheticDataset } from './synthetic.js';
+import { applyTransforms, type AppliedTransform } from './transforms/index.js';
 
 export type DataSpec = ParsedSpec['data'];
 
@@ -46,13 +47,21 @@ export function dataFilesProblem(data: DataSpec): string | undefined {
   return file && `${file} not found in ${dir}; ${data.dataset === 'idx' ? IDX_HINT(dir) : MNIST_HINT()}`;
 }
 
+/** What `loadDataset` can be told beyond the spec. */
+export interface LoadDatasetOptions {
+  /** A resumed run's recorded transforms (data-transforms.json): their statistics are used, not re-measured. */
+  readonly recordedTransforms?: readonly AppliedTransform[];
+}
+
 /**
- * The training and test sets a spec's `data` block names, with its limits applied and the files'
- * image shape and labels checked against what the spec planned (`dataShape`). Rows are images in
- * C·H·W order scaled to [0, 1]. Nothing is downloaded; a missing file is an error saying where to get it.
+ * The training and test sets a spec's `data` block names, with its limits applied, the files' image
+ * shape and labels checked against the spec (`sourceDataShape`), then `data.transforms` applied in
+ * order. Rows are images in C·H·W order, scaled to [0, 1] before the transforms. `transforms` is the
+ * list as applied (statistics filled in), for the run directory. Nothing is downloaded; a missing file
+ * is an error saying where to get it.
  */
-export function loadDataset(data: DataSpec, seed: number | string): { train: Dataset; test: Dataset } {
-  const expected = dataShape(data);
+export function loadDataset(data: DataSpec, seed: number | string, options: LoadDatasetOptions = {}): { train: Dataset; test: Dataset; transforms: AppliedTransform[] } {
+  const expected = sourceDataShape(data);
   const limits = { trainLimit: data.trainLimit, testLimit: data.testLimit };
   let loaded: LoadedDataset;
   switch (data.dataset) {
@@ -81,5 +90,9 @@ export function loadDataset(data: DataSpec, seed: number | string): { train: Dat
       loaded = loadIdxDir(data.dir ?? defaultMnistDir(), { ...limits, label: 'MNIST', hint: MNIST_HINT });
       break;
   }
-  return { train: check(loaded.train, expected, 'training'), test: check(loaded.test, expected, 'test') };
+  const train = check(loaded.train, expected, 'training');
+  const test = check(loaded.test, expected, 'test');
+  if (!data.transforms?.length) return { train, test, transforms: [] };
+  const out = applyTransforms(data.transforms, { train, test, shape: [expected.channels, expected.height, expected.width] }, options.recordedTransforms);
+  return { train: out.train, test: out.test, transforms: out.applied };
 }
