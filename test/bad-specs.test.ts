@@ -74,6 +74,9 @@ const CASES: ReadonlyArray<{ file: string; paths: string[]; says: string[] }> = 
   { file: 'alias-bomb.yaml', paths: ['line 5'], says: ['YAML aliases expand the spec too far'] },
   { file: 'deep-nesting.json', paths: ['line 1, column 93'], says: ['nests deeper than 64 levels'] },
   { file: 'deep-nesting.yaml', paths: ['line 3, column 129'], says: ['nests deeper than 64 levels'] },
+  { file: 'crop-outside-image.yaml', paths: ['data.transforms[0].height'], says: ['outside the 28-row image', 'valid height with top 10: 1 … 18'] },
+  { file: 'sampler-unknown.yaml', paths: ['training.sampler'], says: ["expected 'shuffle', 'in-order' or { name: with-replacement"] },
+  { file: 'transform-field-typo.yaml', paths: ['data.transforms[0].targetSd'], says: ['did you mean "targetStd"', 'valid fields: name, mean, std, targetStd'] },
 ];
 
 const spec = (file: string) => join(ROOT, 'test/bad-specs', file);
