@@ -80,7 +80,7 @@ const doneDetail = (s: RunSummary) => s.status === 'diverged'
 
 function progress(epoch: number | undefined, epochs: number | undefined): string {
   if (epoch === undefined) return 'no checkpoint yet';
-  return `epoch ${epoch}/${epochs ?? '?'} done`;
+  return `${epoch}/${epochs ?? '?'} epochs done`;
 }
 
 /**

@@ -78,12 +78,12 @@ export function slurmExecutor(options: SlurmExecutorOptions): SweepExecutor {
 async function submit(job: SweepJob, options: SlurmExecutorOptions): Promise<void> {
   const { dir: given, plan, resumed, io } = job;
   const dir = resolve(given);
+  const previous = readSlurmPlan(dir);
+  const settings: SlurmSettings = slurmSettings(options, plan.slurm ?? previous?.settings);
   if (!onPath('sbatch')) {
     throw new SlurmError('sbatch not found on PATH: the slurm executor submits through Slurm\'s own commands (sbatch, squeue). '
       + 'Run txsim sweep on a machine of the cluster where they work (a login node), load them first (e.g. module load slurm), or use --executor local');
   }
-  const previous = readSlurmPlan(dir);
-  const settings: SlurmSettings = slurmSettings(options, plan.slurm ?? previous?.settings);
 
   // The nodes must see the sweep directory and the txsim they run, at the same paths as here.
   const probe = localProbe(clusterNodes(settings.partition));
