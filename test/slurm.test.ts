@@ -66,6 +66,10 @@ describe.skipIf(skip)(skip ? `txsim sweep on a real Slurm cluster (skipped: ${un
     expect(job).toMatch(/^\d+$/);
     expect(submitted.stderr).toContain(`4 runs over 4 points (0 done, 0 queued or running, 0 to resume, 4 to start); submitted Slurm job ${job} (array tasks 0-3)`);
     const plan = readJson<{ runs: string[] }>(join(dir, 'slurm', 'plan.json'));
+    // While its tasks are queued or running, the directory is not run locally as well.
+    const clash = await cli([...GRID, '--executor', 'local', '--out', dir]);
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toMatch(new RegExp(`has [1-4] Slurm tasks? queued or running \\(${job}_\\d`));
 
     // Cancel the first task caught between its first checkpoint and its summary.
     let victim: number | undefined;
@@ -102,6 +106,8 @@ describe.skipIf(skip)(skip ? `txsim sweep on a real Slurm cluster (skipped: ${un
     expect(again.code, `${again.stderr}\n${cluster!.logs()}`).toBe(0);
     expect(again.stderr).toMatch(new RegExp(`\\(3 done, 0 queued or running, 1 to resume, 0 to start\\); submitted Slurm job (\\d+) \\(array tasks ${victim}\\)`));
     expect(again.stdout).toContain(`[4/4] ${cancelled.id}: final `);
+    expect(again.stderr).toMatch(/^slurm: 4 runs: 3 done, 1 (queued|running)$/m);
+    expect(again.stderr).toMatch(/^slurm: 4 runs: 4 done$/m);
     expect(again.stdout.trim().split('\n').at(-1)).toBe(join(dir, 'results.csv'));
     const env = readJson<{ resumes?: Array<{ fromEpoch: number }> }>(join(dir, 'runs', cancelled.id, 'environment.json'));
     expect(env.resumes).toHaveLength(1);
