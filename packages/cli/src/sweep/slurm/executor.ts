@@ -96,6 +96,7 @@ async function submit(job: SweepJob, options: SlurmExecutorOptions): Promise<voi
   let submission: Submission | undefined;
   let slurm: SlurmPlan;
   let summary: string;
+  let live = 0;
   try {
     if (!resumed) writePlan(dir, plan);
     const { manifest } = plan;
@@ -119,6 +120,7 @@ async function submit(job: SweepJob, options: SlurmExecutorOptions): Promise<voi
     const todo = status.runs.filter((r) => r.state === 'failed' || r.state === 'stopped' || r.state === 'not started');
     const resuming = todo.filter((r) => r.checkpointEpoch !== undefined).length;
     const c = status.counts;
+    live = c.running + c.queued;
     summary = `${ids.length} run${ids.length === 1 ? '' : 's'} over ${manifest.points.length} point${manifest.points.length === 1 ? '' : 's'} (${c.done} done, `
       + `${c.running + c.queued} queued or running, ${resuming} to resume, ${todo.length - resuming} to start)`;
     writeSlurmPlan(dir, slurm);
@@ -161,7 +163,8 @@ async function submit(job: SweepJob, options: SlurmExecutorOptions): Promise<voi
   } else {
     io.stderr.write(`sweep: ${summary}; nothing to submit, in ${dir}\n`);
   }
-  if (!options.wait) {
+  // A finished directory: nothing to follow, only the results to write (as the local executor does).
+  if (!options.wait && (submission || live)) {
     io.stderr.write(`follow it with: txsim sweep status ${dir}\n`);
     io.stdout.write(`${submission?.jobId ?? ''}\n`);
     return;
