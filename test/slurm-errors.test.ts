@@ -66,34 +66,34 @@ describe('txsim sweep --executor slurm without a cluster', () => {
       JSON.stringify({ version: 1, txsim: txsimVersion, node: process.version, execPath: process.execPath, bin: BIN, runs: ids, settings: {}, submissions: [] }));
 
     write('0.0.0-other');
-    const mismatch = await txsim(['sweep', 'run-task', tasks, '0']);
+    const mismatch = await txsimInProcess(['sweep', 'run-task', tasks, '0']);
     expect(mismatch.code).toBe(1);
     expect(mismatch.stderr).toContain(`txsim version mismatch on `);
     expect(mismatch.stderr).toContain(`this node runs txsim ${version} (${BIN}), but the sweep was submitted with txsim 0.0.0-other`);
     expect(existsSync(join(tasks, 'runs', ids[0]!))).toBe(false);
 
     write(version);
-    const range = await txsim(['sweep', 'run-task', tasks, '1']);
+    const range = await txsimInProcess(['sweep', 'run-task', tasks, '1']);
     expect(range.stderr).toContain('task index "1": the sweep has runs 0–0');
-    const missing = await txsim(['sweep', 'run-task', join(tmp, 'elsewhere'), '0']);
+    const missing = await txsimInProcess(['sweep', 'run-task', join(tmp, 'elsewhere'), '0']);
     expect(missing.stderr).toContain('the sweep directory must be on a file system every node mounts at the same path');
 
     for (const i of [0]) {
-      const t = await txsim(['sweep', 'run-task', tasks, String(i)]);
+      const t = await txsimInProcess(['sweep', 'run-task', tasks, String(i)]);
       expect(t.code, t.stderr).toBe(0);
       expect(t.stderr).toContain(`: run ${i}, ${ids[i]}, started`);
       expect(simulated(readJson<RunSummary>(join(tasks, 'runs', ids[i]!, 'summary.json'))))
         .toEqual({ ...simulated(readJson<RunSummary>(join(local, 'runs', ids[i]!, 'summary.json'))), specFile: join(tasks, 'specs', `${ids[i]}.json`) });
     }
-    const again = await txsim(['sweep', 'run-task', tasks, '0']);
+    const again = await txsimInProcess(['sweep', 'run-task', tasks, '0']);
     expect(again.code).toBe(0);
     expect(again.stderr).toContain(`${ids[0]} is already done (completed); nothing to run`);
 
     // status reads the directory as it is; collect aggregates it to the local sweep's table.
-    const status = await txsim(['sweep', 'status', tasks, '--json']);
+    const status = await txsimInProcess(['sweep', 'status', tasks, '--json']);
     expect(status.code, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout).counts).toMatchObject({ done: 1, failed: 0, running: 0, queued: 0 });
-    const collected = await txsim(['sweep', 'collect', tasks]);
+    const collected = await txsimInProcess(['sweep', 'collect', tasks]);
     expect(collected.code, collected.stderr).toBe(0);
     const rows = (dir: string) => readJson<{ rows: Array<{ values: string[]; finalAccuracy: unknown }> }>(join(dir, 'results.json')).rows.map((x) => [x.values, x.finalAccuracy]);
     expect(rows(tasks)).toEqual(rows(local));
