@@ -5,3 +5,11 @@ export { describePlugins, formatPluginDescription, formatPluginList } from './co
 export { chooseDevice, deviceCommand, type ChosenDevice, type DeviceFlags } from './commands/device.js';
 export { createDeviceCells, pulseTrajectory, trajectoryCsv, type StartState, type TrajectoryOptions, type TrajectoryRow } from './device/trajectory.js';
 export type { CliIo, Output } from './io.js';
+export { EXECUTORS, type ExecutorName, type SweepExecutor, type SweepJob } from './sweep/executor.js';
+export { localExecutor } from './sweep/local.js';
+export { slurmExecutor, type SlurmExecutorOptions } from './sweep/slurm/executor.js';
+export type { SlurmFlags } from './sweep/slurm/settings.js';
+export type { SlurmPlan, Submission } from './sweep/slurm/plan-file.js';
+export type { TaskRecord } from './sweep/slurm/scheduler.js';
+export { sweepStatus, type RunState, type RunStatus, type SweepStatus } from './sweep/status.js';
+export type { SweepPlan } from './sweep/plan.js';

@@ -22,6 +22,7 @@ export * from './plugin/pack.js';
 export * from './plugin/pack-check.js';
 export * from './plugin/pack-register.js';
 export * from './spec/schema.js';
+export * from './spec/sweep.js';
 export * from './spec/errors.js';
 export * from './spec/merge.js';
 export * from './spec/resolve.js';

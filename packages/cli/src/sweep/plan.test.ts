@@ -134,4 +134,25 @@ describe('sweep directory', () => {
     expect(['done', 'ckpt', 'empty', 'absent'].map((id) => runState(dir, id))).toEqual(['completed', 'resume', 'start', 'start']);
     expect(existsSync(run('empty'))).toBe(false);
   });
+
+  it('validates the spec\'s sweep.slurm block, returns it, and keeps it out of every run\'s spec (a new time limit changes no run)', () => {
+    const file = specWith(`${BASE}sweep: { slurm: { partition: cpu, time: 90, mem: 4G, options: ["--account=p1"] } }\n`);
+    const p = plan(file, ['training.learningRate=0.1,0.2']);
+    expect(p.slurm).toEqual({ partition: 'cpu', time: '90', mem: '4G', options: ['--account=p1'] });
+    for (const spec of p.specs.values()) expect(spec).not.toHaveProperty('sweep');
+    const bad = specWith(`${BASE}sweep: { slurm: { time: 4h, cpusPerTask: 0, queue: x } }\n`);
+    let error: unknown;
+    try {
+      plan(bad, ['training.learningRate=0.1,0.2']);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SpecError);
+    const issues = (error as SpecError).issues.map((i) => `${i.path}: ${i.message}`).sort();
+    expect(issues).toHaveLength(3);
+    expect(issues[0]).toBe('sweep.slurm.cpusPerTask: expected a whole number of CPUs ≥ 1');
+    expect(issues[1]).toBe('sweep.slurm.queue: unknown field; valid fields: partition, time, mem, cpusPerTask, options');
+    expect(issues[2]).toBe('sweep.slurm.time: expected a Slurm time limit: minutes, HH:MM:SS or D-HH:MM:SS (e.g. "90", "04:00:00", "1-12:00:00"), got "4h"');
+    expect(() => plan(file, ['sweep.slurm.time=10,20'])).toThrow('--param sweep.slurm.time: the spec\'s sweep block says how the sweep runs, not what a run does; it cannot be swept');
+  });
 });

@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
-import { applyPresets, resolveSpec, SpecError, type DependencyContainer, type PresetMap, type SpecIssue } from '@txsim/core';
+import { applyPresets, resolveSpec, SpecError, type DependencyContainer, type PresetMap, type SlurmSettings, type SpecIssue } from '@txsim/core';
 import { presetMap, readPresets, applyOverrides, readSpecFile, type ManifestPoint, type SpecOverrides, type SweepManifest } from '@txsim/experiment';
 import { expandGrid, paramKeys, runId, seedList, type SweepParam } from './grid.js';
 import { getPath, ParamPathError, setPath, unreachedLayers } from './param-path.js';
@@ -13,6 +13,8 @@ export interface SweepPlan {
   readonly specs: ReadonlyMap<string, Record<string, unknown>>;
   /** Layers a swept value does not reach (their override hides it), one line each; absent on resume. */
   readonly notices?: readonly string[];
+  /** The base spec's `sweep.slurm` settings, validated; absent on resume (the directory records what was submitted). */
+  readonly slurm?: SlurmSettings;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -52,6 +54,8 @@ export function planSweep(file: string, params: readonly SweepParam[], seeds: nu
   if (dup) throw new Error(`--param ${dup} is given twice; list all its values in one --param`);
   const preset = paths.find((p) => /^preset(\.|\[|$)/.test(p));
   if (preset) throw new Error(`--param ${preset}: presets are applied before the values are set; sweep a field of the preset instead, or run one sweep per spec file`);
+  const own = paths.find((p) => /^sweep(\.|\[|$)/.test(p));
+  if (own) throw new Error(`--param ${own}: the spec's sweep block says how the sweep runs, not what a run does; it cannot be swept`);
   if (seeds > 1 && paths.includes('seed')) throw new Error('--param seed and --seeds both set the seed; use one of them');
 
   const raw = applyOverrides(readSpecFile(file), overrides);
@@ -78,6 +82,7 @@ export function planSweep(file: string, params: readonly SweepParam[], seeds: nu
   };
   const specs = new Map<string, Record<string, unknown>>();
   const notices = new Set<string>();
+  let slurm: SlurmSettings | undefined;
   const points: ManifestPoint[] = [];
   for (const point of grid) {
     const label = point.choice.map((v, i) => `${keys[i]}=${params[i]!.texts[v]}`).join(', ') || 'the spec as written';
@@ -105,6 +110,7 @@ export function planSweep(file: string, params: readonly SweepParam[], seeds: nu
       // Runs read their specs from the sweep directory, so each stores its crossbars resolved: a file
       // parameter written relative to the sweep's spec is stored as the absolute path it names.
       plugins = { ...(resolved.spec.crossbar ? { crossbar: resolved.spec.crossbar } : {}), layers: resolved.spec.layers };
+      slurm = resolved.spec.sweep?.slurm;
       numeric = addresses.map((a) => {
         const v = a && getPath(resolved.spec, a);
         return typeof v === 'number' && Number.isFinite(v) ? v : null;
@@ -114,9 +120,11 @@ export function planSweep(file: string, params: readonly SweepParam[], seeds: nu
       for (const issue of e.issues) note(issue, label);
       continue;
     }
+    // `sweep` is validated with each point but belongs to no run: a changed time limit changes no run.
+    const { sweep: _sweep, ...runSpec } = spec;
     const runs = seedList(pointSeed, seeds).map((seed) => {
       const id = runId(point, seed);
-      specs.set(id, { ...spec, ...plugins, seed });
+      specs.set(id, { ...runSpec, ...plugins, seed });
       return { id, seed };
     });
     points.push({ id: point.id, values: point.choice.map((v, i) => params[i]!.texts[v]!), numeric, runs });
@@ -132,5 +140,6 @@ export function planSweep(file: string, params: readonly SweepParam[], seeds: nu
     manifest: { version: 1, spec: file, params: params.map((p) => ({ path: p.path, values: p.texts })), seeds: seedList(firstSeed, seeds), points },
     specs,
     notices: [...notices],
+    ...(slurm ? { slurm } : {}),
   };
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { runNameProblem, SPEC_LIMITS as L } from './limits.js';
 import { sourceImageShape, transformsSchema, transformedShape } from './data-transforms.js';
 import { samplerSchema } from './sampler-schema.js';
+import { sweepSchema } from './sweep.js';
 
 export const PHASES = ['forward', 'backward', 'update'] as const;
 
@@ -158,6 +159,8 @@ export const specSchema = z.strictObject({
   }).default({ epochs: 1, batchSize: 64, learningRate: 0.1 }),
   crossbar: crossbarSchema.optional(),
   layers: z.record(z.string(), layerOverrideSchema).default({}),
+  /** How `txsim sweep` runs this spec's grid (e.g. `sweep.slurm`); no run reads it. */
+  sweep: sweepSchema.optional(),
 });
 
 export type SpecInput = z.input<typeof specSchema>;
