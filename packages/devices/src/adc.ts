@@ -60,6 +60,21 @@ export const adc = defineAdc({
         // the calibration above still sees them, as the hardware's converters would.
         kernels.adc(src, dst, ctx.batch, ctx.width, ctx.groupWidth, steps, levels, ctx.summed ?? ctx.width);
       },
+      saturated(converted, ctx, hit) {
+        if (!levels) return;
+        // A code at ±levels is at full scale (clipped or exactly there); codes are exact multiples of the step.
+        const used = ctx.summed ?? ctx.width;
+        for (let r = 0; r < ctx.batch; r++) {
+          const o = r * ctx.width;
+          for (let c = 0; c < used; c++) {
+            const g = (c / ctx.groupWidth) | 0;
+            if (Math.abs(converted[o + c]!) >= steps[g]! * (levels - 0.5)) {
+              hit[r] = 1;
+              break;
+            }
+          }
+        }
+      },
     };
   },
 });

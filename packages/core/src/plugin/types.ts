@@ -205,6 +205,11 @@ export interface SenseAmpModel extends SnapshotHooks {
 /** The ADC slot: digitises one block's sensed values (batch × width), one converter group per tile. */
 export interface AdcModel extends SnapshotHooks {
   convert(src: Float32Array, dst: Float32Array, ctx: ReadContext): void;
+  /**
+   * After `convert`: sets hit[r] = 1 for each row r < ctx.batch of `converted` with an output at the
+   * converter's full scale (clipped). Bound management re-reads those rows; without it, none is.
+   */
+  saturated?(converted: Float32Array, ctx: ReadContext, hit: Uint8Array): void;
   /** True if `convert` is the identity (unquantised): the tile then skips it, and merges reads whose outputs are only summed digitally. */
   readonly exact?: boolean;
 }

@@ -30,6 +30,8 @@ export interface ResolvedCrossbar {
   readonly tile: { readonly rows: number; readonly cols: number; readonly fit?: boolean };
   readonly device: ResolvedPlugin;
   readonly mapping: CrossbarSpec['mapping'];
+  /** Absent: every read happens once (no bound management). */
+  readonly boundManagement?: CrossbarSpec['boundManagement'];
   readonly read: Readonly<Record<ReadDirection, ResolvedPeripherals>>;
   readonly updateRule: ResolvedPlugin;
   readonly nonidealities: readonly ResolvedPlugin[];
@@ -98,6 +100,7 @@ function resolveCrossbar(scope: Scope, cb: CrossbarSpec, path: PropertyKey[], is
     tile: cb.tile,
     device: device!,
     mapping: cb.mapping,
+    ...(cb.boundManagement ? { boundManagement: cb.boundManagement } : {}),
     read: { forward: forward as ResolvedPeripherals, backward: backward as ResolvedPeripherals },
     updateRule: updateRule!,
     nonidealities: nonidealities as ResolvedPlugin[],
@@ -222,6 +225,7 @@ function crossbarData(cb: ResolvedCrossbar): CrossbarSpec {
     tile: { rows: cb.tile.rows, cols: cb.tile.cols, fit: cb.tile.fit ?? false },
     device: ref(cb.device),
     mapping: cb.mapping,
+    ...(cb.boundManagement ? { boundManagement: cb.boundManagement } : {}),
     dac: ref(cb.read.forward.dac),
     senseAmp: ref(cb.read.forward.senseAmp),
     adc: ref(cb.read.forward.adc),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { toSI } from '../units/units.js';
 import { runNameProblem, SPEC_LIMITS as L } from './limits.js';
 
 export const PHASES = ['forward', 'backward', 'update'] as const;
@@ -47,7 +48,27 @@ export const crossbarSchema = z.strictObject({
      * mid-range: both devices of the pair sit at mid-range for w = 0 and move oppositely; sign-split:
      * TxSim's positive and negative arrays, the device of the weight's sign above gmin, the other at gmin.
      */
-    scheme: z.enum(['mid-range', 'sign-split']).default('mid-range'),
+    scheme: z.enum(['mid-range', 'sign-split', 'reference-column']).default('mid-range'),
+    /**
+     * reference-column only: one device per weight, read as I(W) − I(ref) against one extra column per
+     * tile whose every cell sits at `conductance` (siemens; default (gmin + gmax)/2, NeuroSim's reference).
+     * subtract: digital (both columns through the ADC, subtracted after) or analog (currents subtract
+     * before the ADC).
+     */
+    reference: z.strictObject({
+      conductance: z.union([z.number(), z.string()], { error: 'expected a conductance (a number in siemens or a string with units, e.g. "20 uS")' })
+        .transform((v, ctx) => {
+          try {
+            const g = toSI(v, 'S');
+            if (g > 0 && Number.isFinite(g)) return g;
+            ctx.addIssue({ code: 'custom', message: `expected a conductance > 0, got ${JSON.stringify(v)}` });
+          } catch (e) {
+            ctx.addIssue({ code: 'custom', message: (e as Error).message });
+          }
+          return z.NEVER;
+        }).optional(),
+      subtract: z.enum(['digital', 'analog']),
+    }).optional(),
     /**
      * TxSim's Scale_Layer-k from W_max of a native run: wMax = headroom × max|W| after `batches`
      * minibatches of a digital run with the same seed and data. An explicit wMax wins over it.
@@ -61,7 +82,18 @@ export const crossbarSchema = z.strictObject({
        */
       headroom: z.number().positive({ error: 'must be > 0' }).default(2),
     }).optional(),
+  }).refine((m) => !m.reference || m.scheme === 'reference-column', {
+    path: ['reference'], error: 'applies to scheme reference-column only',
   }).default({ autoScale: 10, scheme: 'mid-range' }),
+  /**
+   * aihwkit's iterative bound management on forward reads: a batch row whose output hits the ADC's full
+   * scale is read again with its drive halved, up to maxHalvings times (aihwkit's defaults, max_bm_factor
+   * 1000 and max_bm_res 0.25 with inp_res 1/126, allow 4). Absent or none: every row is read once.
+   */
+  boundManagement: z.union([
+    z.literal('none'),
+    z.strictObject({ name: z.literal('iterative'), maxHalvings: z.number().int({ error: 'expected an integer' }).min(1, { error: 'must be ≥ 1' }).max(30, { error: 'must be ≤ 30' }).default(4) }),
+  ], { error: 'expected none or { name: iterative, maxHalvings? }' }).optional(),
   dac: slotSchema.default({ name: 'dac', params: {} }),
   senseAmp: slotSchema.default({ name: 'sense-amp', params: {} }),
   adc: slotSchema.default({ name: 'adc', params: {} }),

@@ -84,6 +84,10 @@ export function buildCrossbar(container: DependencyContainer, plan: LayerPlan, i
     stack,
     wMax,
     scheme: cb.mapping.scheme ?? 'mid-range',
+    ...(cb.mapping.scheme === 'reference-column' ? {
+      reference: { conductance: cb.mapping.reference?.conductance ?? (device.gmin + device.gmax) / 2, subtract: cb.mapping.reference?.subtract ?? 'analog' },
+    } : {}),
+    ...(cb.boundManagement && cb.boundManagement !== 'none' ? { boundManagement: { maxHalvings: cb.boundManagement.maxHalvings } } : {}),
   };
   return new TiledCrossbar(plan.name, geometry, components, backend, initialWeights);
 }
