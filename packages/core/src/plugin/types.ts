@@ -33,7 +33,12 @@ export interface PluginContext {
   readonly rng: Rng;
   readonly backend: ComputeBackend;
   /** Conductance range of the layer's device (for the device plugin itself: undefined). */
-  readonly range?: { readonly gmin: number; readonly gmax: number };
+  readonly range?: {
+    readonly gmin: number;
+    readonly gmax: number;
+    /** Siemens of read conductance (G+ − G−) per unit of weight, as the layer maps weights (absent in bare fixtures). */
+    readonly siemensPerWeight?: number;
+  };
 }
 
 /** One read of one block of tiles: a tile row (forward) or tile column (backward) across the layer. */

@@ -63,7 +63,12 @@ export function buildCrossbar(container: DependencyContainer, plan: LayerPlan, i
   };
 
   const device = make('device', cb.device, 'device');
-  range = { gmin: device.gmin, gmax: device.gmax };
+  let maxAbs = 0;
+  for (const w of initialWeights.data) maxAbs = Math.max(maxAbs, Math.abs(w));
+  const wMax = cb.mapping.wMax ?? cb.mapping.autoScale * (maxAbs || 1);
+  // As TiledCrossbar maps weights: one device spans 2·wMax under reference-column, the pair's difference wMax otherwise.
+  const siemensPerWeight = (device.gmax - device.gmin) / (cb.mapping.scheme === 'reference-column' ? 2 * wMax : wMax);
+  range = { gmin: device.gmin, gmax: device.gmax, siemensPerWeight };
   const peripherals = (dir: ReadDirection): ReadPeripherals => ({
     dac: make('dac', cb.read[dir].dac, dir, 'dac'),
     senseAmp: make('sense-amp', cb.read[dir].senseAmp, dir, 'sense-amp'),
@@ -74,9 +79,6 @@ export function buildCrossbar(container: DependencyContainer, plan: LayerPlan, i
     hooks: make('nonideality', ref, 'stack', i),
     phases: new Set<Phase>(ref.phases),
   }));
-  let maxAbs = 0;
-  for (const w of initialWeights.data) maxAbs = Math.max(maxAbs, Math.abs(w));
-  const wMax = cb.mapping.wMax ?? cb.mapping.autoScale * (maxAbs || 1);
   const components: CrossbarComponents = {
     device,
     updateRule: make('update-rule', cb.updateRule, 'update-rule'),
