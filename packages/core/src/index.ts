@@ -25,6 +25,7 @@ export * from './spec/schema.js';
 export * from './spec/errors.js';
 export * from './spec/merge.js';
 export * from './spec/resolve.js';
+export * from './spec/weight-clip.js';
 export * from './spec/data-shape.js';
 export * from './spec/suggest.js';
 export * from './tile/geometry.js';

@@ -11,7 +11,7 @@ import { stackConflicts } from './stack-conflicts.js';
 import { layerCrossbar } from './layer-crossbar.js';
 import { modelLayers, type ConvShape } from './model-layers.js';
 import { applyPresets, type PresetMap } from './presets.js';
-import { crossbarSchema, specSchema, type CrossbarSpec, type ParsedSpec, type PluginRef } from './schema.js';
+import { crossbarSchema, specSchema, type BiasPlacement, type CrossbarSpec, type ParsedSpec, type PluginRef, type WeightClip } from './schema.js';
 
 export interface ResolvedPlugin {
   readonly name: string;
@@ -45,6 +45,10 @@ export interface LayerPlan {
   readonly conv?: ConvShape;
   /** null: the layer trains in plain digital arithmetic. */
   readonly crossbar: ResolvedCrossbar | null;
+  /** Where the bias lives; absent: digital. analog on a digital layer stays digital (there is no array). */
+  readonly bias?: BiasPlacement;
+  /** Weight clipping; absent: none. */
+  readonly weightClip?: WeightClip;
 }
 
 export interface ResolvedSpec {
@@ -181,8 +185,11 @@ export function resolveSpec(raw: unknown, container: DependencyContainer, source
       issues.push({ path: formatPath(['layers', name]), message: `no layer named "${name}"; this model's layers are ${layers.map((l) => l.name).join(', ')}` });
     }
   }
-  const plans: LayerPlan[] = layers.map((l) => {
-    const over = spec.layers[l.name];
+  const plans: LayerPlan[] = layers.map((planned) => {
+    const over = spec.layers[planned.name];
+    const bias = over?.bias ?? spec.model.bias;
+    const weightClip = over?.weightClip ?? spec.model.weightClip;
+    const l = { ...planned, ...(bias && bias !== 'digital' ? { bias } : {}), ...(weightClip ? { weightClip } : {}) };
     if (over?.digital || (!spec.crossbar && !over?.crossbar)) return { ...l, crossbar: null };
     if (!over?.crossbar) return { ...l, crossbar: base ?? null };
     const path = ['layers', l.name, 'crossbar'];

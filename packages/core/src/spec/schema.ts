@@ -103,6 +103,19 @@ export const crossbarSchema = z.strictObject({
   backward: peripheralsSchema.default({}),
 });
 
+/** Where a layer's bias lives: digital (added after the read), none (no bias at all), analog (aihwkit's always-on input row on the array). */
+export const biasSchema = z.enum(['digital', 'none', 'analog'], { error: 'expected digital, none or analog' });
+
+/**
+ * Weight clipping (CrossSim's clipscale): |w| ≤ max, or ≤ relative × the layer's baseline 4·√(6/(rows + cols))
+ * (CrossSim's "bengio" spread of the layer's matrix; rows count an analog bias row). Digital layers clip
+ * after each update; on a crossbar it is the mapped weight range wMax (docs/recipes-crossbar.md).
+ */
+export const weightClipSchema = z.union([
+  z.strictObject({ max: z.number({ error: 'expected a number (weight units)' }).positive({ error: 'must be > 0' }) }),
+  z.strictObject({ relative: z.number({ error: 'expected a number (× the layer baseline)' }).positive({ error: 'must be > 0' }) }),
+], { error: 'expected { max: <weight> } or { relative: <× baseline> }' });
+
 export const layerOverrideSchema = z.strictObject({
   /** Keep this layer in plain digital arithmetic. */
   digital: z.boolean().optional(),
@@ -111,6 +124,10 @@ export const layerOverrideSchema = z.strictObject({
    * plugin starts from its defaults, `nonidealities` is a list (replaces) or `{ add, remove, set }` edits.
    */
   crossbar: z.record(z.string(), z.unknown()).optional(),
+  /** This layer's bias (default: model.bias). */
+  bias: biasSchema.optional(),
+  /** This layer's weight clipping (default: model.weightClip). */
+  weightClip: weightClipSchema.optional(),
 });
 
 /** One preset name, or several applied in order (later ones win); see `presetsSchema`. */
@@ -167,6 +184,10 @@ export const specSchema = z.strictObject({
     hidden: z.array(boundedInt('hidden units', L.hiddenUnits)).max(L.hiddenLayers, { error: `at most ${L.hiddenLayers} hidden layers (see docs/limits.md)` }).optional(),
     /** Activation of mlp, lenet5 and vgg; resnet20 always uses ReLU, as in its paper. */
     activation: z.enum(['sigmoid', 'relu']).default('sigmoid'),
+    /** Where every layer's bias lives unless the layer says otherwise; absent: digital. */
+    bias: biasSchema.optional(),
+    /** Weight clipping of every layer unless the layer says otherwise; absent: none (analog layers keep their mapping's wMax). */
+    weightClip: weightClipSchema.optional(),
   }).superRefine((m, ctx) => {
     // An empty list is accepted: a resolved spec (written to a run directory and re-read on resume) carries it.
     if (m.type !== 'mlp' && m.hidden?.length) {
@@ -187,3 +208,5 @@ export type SpecInput = z.input<typeof specSchema>;
 export type ParsedSpec = z.output<typeof specSchema>;
 export type PluginRef = z.output<typeof pluginRefSchema>;
 export type CrossbarSpec = z.output<typeof crossbarSchema>;
+export type BiasPlacement = z.output<typeof biasSchema>;
+export type WeightClip = z.output<typeof weightClipSchema>;

@@ -5,6 +5,7 @@ import { findPlugin } from '../plugin/registry.js';
 import type { Phase, PluginContext, PluginKind, ReadDirection } from '../plugin/types.js';
 import { RngFactory } from '../random/rng-factory.js';
 import type { LayerPlan, ResolvedPlugin } from '../spec/resolve.js';
+import { arrayRows, weightClipLimit } from '../spec/weight-clip.js';
 import type { CrossbarComponents, ReadPeripherals } from './components.js';
 import { fittedTile, tileGeometry } from './geometry.js';
 import { listLayerConfigurators } from './layer-configurators.js';
@@ -54,8 +55,10 @@ export function buildCrossbar(container: DependencyContainer, plan: LayerPlan, i
   const scope = layerScope(container, plan);
   const backend = scope.resolve(BACKEND);
   const rngs = scope.resolve(RngFactory);
-  const tile = cb.tile.fit ? fittedTile(plan.inputs, plan.outputs, cb.tile.rows, cb.tile.cols) : cb.tile;
-  const geometry = tileGeometry(plan.inputs, plan.outputs, tile.rows, tile.cols);
+  // An analog bias is one more row of the array (its input always 1), tiled like the others.
+  const rows = arrayRows(plan);
+  const tile = cb.tile.fit ? fittedTile(rows, plan.outputs, cb.tile.rows, cb.tile.cols) : cb.tile;
+  const geometry = tileGeometry(rows, plan.outputs, tile.rows, tile.cols);
   let range: PluginContext['range'];
   const make = <K extends PluginKind>(kind: K, ref: ResolvedPlugin, ...where: Array<string | number>) => {
     const ctx: PluginContext = { layer: plan.name, geometry, backend, range, rng: rngs.stream(plan.name, ...where, ref.name) };
@@ -65,7 +68,8 @@ export function buildCrossbar(container: DependencyContainer, plan: LayerPlan, i
   const device = make('device', cb.device, 'device');
   let maxAbs = 0;
   for (const w of initialWeights.data) maxAbs = Math.max(maxAbs, Math.abs(w));
-  const wMax = cb.mapping.wMax ?? cb.mapping.autoScale * (maxAbs || 1);
+  // Weight clipping is the mapped range itself: the devices' bounds clip the weights at ±wMax.
+  const wMax = weightClipLimit(plan) ?? cb.mapping.wMax ?? cb.mapping.autoScale * (maxAbs || 1);
   // As TiledCrossbar maps weights: one device spans 2·wMax under reference-column, the pair's difference wMax otherwise.
   const siemensPerWeight = (device.gmax - device.gmin) / (cb.mapping.scheme === 'reference-column' ? 2 * wMax : wMax);
   range = { gmin: device.gmin, gmax: device.gmax, siemensPerWeight };
