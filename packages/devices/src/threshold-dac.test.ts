@@ -42,4 +42,15 @@ describe('adc saturation report', () => {
     // Row 0: 0.5 and −0.9 are inside ±1 (7 levels of 1/7: −0.857), the 5 is padding; row 1 clips 1.2; row 2 clips −4.
     expect(Array.from(hit)).toEqual([0, 1, 1]);
   });
+
+  it('never flags a group whose calibrated full scale is 0 (it saw only zeros)', () => {
+    const a = adc.create(pluginContext(), adc.meta.params.parse({ bits: 4, calibrationReads: 1 }));
+    const ctx = { direction: 'forward' as const, block: 0, batch: 2, width: 4, groupWidth: 2, voltages: undefined as never, squaredConductance: () => undefined as never };
+    const dst = new Float32Array(8);
+    // Group 0 only ever sees zeros; group 1 calibrates to 0.8 and row 1 reaches it.
+    a.convert(Float32Array.from([0, 0, 0.2, 0.1, 0, 0, 0.8, 0]), dst, ctx);
+    const hit = new Uint8Array(2);
+    a.saturated!(dst, ctx, hit);
+    expect(Array.from(hit)).toEqual([0, 1]);
+  });
 });
