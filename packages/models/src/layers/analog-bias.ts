@@ -25,7 +25,7 @@ export function withoutLast(g: Matrix): Matrix {
   return out;
 }
 
-/** [W; b]: the weights (n × m) with the bias (m) as one more row, the array's content. */
+/** The weights (n × m) with the bias (m) as one more row below them: the array's content. */
 export function withBiasRow(w: Matrix, bias: Float32Array, out = new Matrix(w.rows + 1, w.cols)): Matrix {
   out.data.set(w.data);
   out.data.set(bias, w.rows * w.cols);
