@@ -1,9 +1,9 @@
 import { fittedTile, tileGeometry } from '../tile/geometry.js';
 import type { SpecIssue } from './errors.js';
 import type { LayerPlan } from './resolve.js';
-import { arrayRows } from './weight-clip.js';
 import { dataShape } from './data-shape.js';
 import type { ParsedSpec } from './schema.js';
+import { arrayRows } from './weight-clip.js';
 
 /** Crossbar state a run may allocate before the spec is rejected at load time. */
 export const CROSSBAR_MEMORY_BUDGET = 8 * 2 ** 30;
