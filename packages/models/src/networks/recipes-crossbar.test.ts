@@ -166,6 +166,40 @@ describe('weight clipping', () => {
   });
 });
 
+describe('iterative bound management through the spec (adc plugin, fixed full scale)', () => {
+  it('re-reads the rows whose currents pass full scale at half drive, within the ADC step of the ideal read, counting the re-reads', () => {
+    const spec = (fullScale: number, bm: boolean): SpecInput => ({
+      ...base, model: { hidden: [8] }, layers: { fc1: { digital: true } },
+      crossbar: { ...ideal, adc: { name: 'adc', params: { bits: 8, fullScale } }, ...(bm ? { boundManagement: { name: 'iterative', maxHalvings: 3 } } : {}) },
+    });
+    const probe = build(spec(1, false)).layers.find((l): l is AnalogLinearLayer => l instanceof AnalogLinearLayer)!;
+    const x = new Matrix(6, 8, Float32Array.from({ length: 48 }, (_, i) => Math.cos(i * 1.7) * (1 + (i % 5))));
+    const w = probe.crossbar.weights();
+    const yIdeal = new Matrix(6, 10);
+    createWasmBackend().gemm(x, w, yIdeal);
+    // The DAC drives max|x| of a row at 0.2 V, so a result y (weight units) is the current y·s·0.2/max|x|.
+    const s = probe.crossbar.siemensPerWeight;
+    const rowMax = Array.from({ length: 6 }, (_, b) => Math.max(...x.data.subarray(b * 8, b * 8 + 8).map(Math.abs)));
+    const peak = rowMax.map((m, b) => Math.max(...yIdeal.data.subarray(b * 10, b * 10 + 10).map(Math.abs)) * s * 0.2 / m);
+    const full = 0.6 * Math.max(...peak);
+    const saturating = peak.filter((p) => p >= full * (1 - 0.5 / 127)).length;
+    expect(saturating).toBeGreaterThan(0);
+    expect(saturating).toBeLessThan(6);
+    const layer = (bm: boolean) => build(spec(full, bm)).layers.find((l): l is AnalogLinearLayer => l instanceof AnalogLinearLayer)!;
+    const managed = layer(true);
+    const yBm = managed.forward(x, false);
+    const yClip = layer(false).forward(x, false);
+    const err = (y: Matrix, b: number) => Math.max(...Array.from({ length: 10 }, (_, j) => Math.abs(y.data[b * 10 + j]! - yIdeal.data[b * 10 + j]!)));
+    for (let b = 0; b < 6; b++) {
+      // One halving suffices (peak < 2·full); the code step in weight units, doubled by the halving.
+      const step = (full / 127) * (rowMax[b]! / 0.2) / s;
+      expect(err(yBm, b)).toBeLessThanOrEqual(2 * step * 0.5 + 1e-6);
+      if (peak[b]! > full * 1.05) expect(err(yClip, b)).toBeGreaterThan(5 * step);
+    }
+    expect(managed.crossbar.activity.forward.tileReads).toBe(6 + saturating);
+  });
+});
+
 describe('threshold-dac', () => {
   it('the read sees x ≥ threshold as 1, the update uses the analog x', () => {
     const net = build({
