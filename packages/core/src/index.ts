@@ -26,6 +26,7 @@ export * from './spec/sweep.js';
 export * from './spec/errors.js';
 export * from './spec/merge.js';
 export * from './spec/resolve.js';
+export * from './spec/weight-clip.js';
 export * from './spec/data-shape.js';
 export * from './spec/data-transforms.js';
 export * from './spec/sampler-schema.js';

@@ -12,6 +12,8 @@ export * from './layers/analog-linear.js';
 export * from './layers/activations.js';
 export * from './layers/conv2d.js';
 export * from './layers/analog-conv2d.js';
+export * from './layers/analog-bias.js';
+export * from './layers/weight-layers.js';
 export * from './layers/conv-frame.js';
 export * from './layers/im2col.js';
 export * from './layers/pool.js';

@@ -1,4 +1,4 @@
-import { defineNonideality, kernels, NormalStream, params, real, type NormalStreamState } from '@txsim/core';
+import { choice, defineNonideality, kernels, NormalStream, params, real, type NormalStreamState } from '@txsim/core';
 
 /**
  * Additive output noise (aihwkit's out_noise): every sensed output of every read gets an independent
@@ -6,6 +6,12 @@ import { defineNonideality, kernels, NormalStream, params, real, type NormalStre
  * a unit weight driven by a full-scale input gives 1; here one such unit is one device swing driven at
  * the row's full drive, so σ_I = sigma · (gmax − gmin) · max_i |v_i| for each batch row (per-vector
  * input scaling makes max |v| the DAC's full-scale voltage for every non-zero input vector).
+ *
+ * With `units: weight` one output unit is one unit of weight instead, as aihwkit's weights are in weight
+ * units: σ_I = sigma · s · max_i |v_i|, s the layer's siemens per weight unit. The read's result is
+ * current × (digital value of a volt) / s, and a row's digital scale is max|x| / max|v|, so the noise
+ * reaches the result as sigma · max|x|: aihwkit's out_noise on the abs-max-normalised input, rescaled by
+ * the same α = max|x| (noise management) after the ADC.
  */
 export const outputNoise = defineNonideality({
   meta: {
@@ -13,12 +19,14 @@ export const outputNoise = defineNonideality({
     description: 'Additive Gaussian noise on every sensed output, relative to one device swing at full drive.',
     phases: ['forward', 'backward'],
     params: params({
-      sigma: real({ description: 'Standard deviation relative to (gmax − gmin) × the row’s full-scale drive (aihwkit out_noise, default 0.06).', default: 0.06, neutral: 0, min: 0 }),
+      sigma: real({ description: 'Standard deviation relative to one output unit × the row’s full-scale drive (aihwkit out_noise, default 0.06).', default: 0.06, neutral: 0, min: 0 }),
+      units: choice(['swing', 'weight'], { description: 'The output unit sigma is relative to: one device swing gmax − gmin (swing), or one unit of weight (weight: aihwkit’s out_noise).', default: 'swing' }),
     }),
     references: ['Rasch et al., aihwkit IOParameters out_noise (0.06 by default; 0.1 in PresetIOParameters).'],
   },
   create: (ctx, p) => {
-    const swing = ctx.range ? ctx.range.gmax - ctx.range.gmin : 0;
+    if (p.units === 'weight' && !ctx.range?.siemensPerWeight) throw new Error(`${ctx.layer}: output-noise in weight units needs the layer's weight mapping`);
+    const swing = !ctx.range ? 0 : p.units === 'weight' ? ctx.range.siemensPerWeight! : ctx.range.gmax - ctx.range.gmin;
     // Every output of every read draws one normal: the plugin's SIMD stream (its state is the snapshot).
     const stream = new NormalStream(ctx.rng);
     let normals: Float64Array = new Float64Array(0);

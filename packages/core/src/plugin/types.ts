@@ -33,7 +33,12 @@ export interface PluginContext {
   readonly rng: Rng;
   readonly backend: ComputeBackend;
   /** Conductance range of the layer's device (for the device plugin itself: undefined). */
-  readonly range?: { readonly gmin: number; readonly gmax: number };
+  readonly range?: {
+    readonly gmin: number;
+    readonly gmax: number;
+    /** Siemens of read conductance (G+ − G−) per unit of weight, as the layer maps weights (absent in bare fixtures). */
+    readonly siemensPerWeight?: number;
+  };
 }
 
 /** One read of one block of tiles: a tile row (forward) or tile column (backward) across the layer. */
@@ -205,6 +210,11 @@ export interface SenseAmpModel extends SnapshotHooks {
 /** The ADC slot: digitises one block's sensed values (batch × width), one converter group per tile. */
 export interface AdcModel extends SnapshotHooks {
   convert(src: Float32Array, dst: Float32Array, ctx: ReadContext): void;
+  /**
+   * After `convert`: sets hit[r] = 1 for each row r < ctx.batch of `converted` with an output at the
+   * converter's full scale (clipped). Bound management re-reads those rows; without it, none is.
+   */
+  saturated?(converted: Float32Array, ctx: ReadContext, hit: Uint8Array): void;
   /** True if `convert` is the identity (unquantised): the tile then skips it, and merges reads whose outputs are only summed digitally. */
   readonly exact?: boolean;
 }

@@ -3,6 +3,7 @@ import type { SpecIssue } from './errors.js';
 import type { LayerPlan } from './resolve.js';
 import { sourceDataShape } from './data-shape.js';
 import type { ParsedSpec } from './schema.js';
+import { arrayRows } from './weight-clip.js';
 
 /** Crossbar state a run may allocate before the spec is rejected at load time. */
 export const CROSSBAR_MEMORY_BUDGET = 8 * 2 ** 30;
@@ -23,10 +24,10 @@ export function checkCrossbarMemory(plans: readonly LayerPlan[], issues: SpecIss
   const parts: string[] = [];
   for (const plan of plans) {
     if (!plan.crossbar) continue;
-    // Weight matrices are stored inputs × outputs on the crossbar (rows = inputs).
+    // Weight matrices are stored inputs × outputs on the crossbar (rows = inputs, plus an analog bias row).
     const t = plan.crossbar.tile;
-    const size = t.fit ? fittedTile(plan.inputs, plan.outputs, t.rows, t.cols) : t;
-    const g = tileGeometry(plan.inputs, plan.outputs, size.rows, size.cols);
+    const size = t.fit ? fittedTile(arrayRows(plan), plan.outputs, t.rows, t.cols) : t;
+    const g = tileGeometry(arrayRows(plan), plan.outputs, size.rows, size.cols);
     const bytes = g.paddedRows * g.paddedCols * BYTES_PER_CELL;
     padded += bytes;
     exact += plan.inputs * plan.outputs * BYTES_PER_CELL;
@@ -53,8 +54,8 @@ const KERNEL_BYTES_PER_CELL = 72;
 
 function paddedCells(plan: LayerPlan): number {
   const t = plan.crossbar!.tile;
-  const size = t.fit ? fittedTile(plan.inputs, plan.outputs, t.rows, t.cols) : t;
-  const g = tileGeometry(plan.inputs, plan.outputs, size.rows, size.cols);
+  const size = t.fit ? fittedTile(arrayRows(plan), plan.outputs, t.rows, t.cols) : t;
+  const g = tileGeometry(arrayRows(plan), plan.outputs, size.rows, size.cols);
   return g.paddedRows * g.paddedCols;
 }
 

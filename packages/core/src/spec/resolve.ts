@@ -11,7 +11,7 @@ import { stackConflicts } from './stack-conflicts.js';
 import { layerCrossbar } from './layer-crossbar.js';
 import { modelLayers, type ConvShape } from './model-layers.js';
 import { applyPresets, type PresetMap } from './presets.js';
-import { crossbarSchema, specSchema, type CrossbarSpec, type ParsedSpec, type PluginRef } from './schema.js';
+import { crossbarSchema, specSchema, type BiasPlacement, type CrossbarSpec, type ParsedSpec, type PluginRef, type WeightClip } from './schema.js';
 
 export interface ResolvedPlugin {
   readonly name: string;
@@ -30,6 +30,8 @@ export interface ResolvedCrossbar {
   readonly tile: { readonly rows: number; readonly cols: number; readonly fit?: boolean };
   readonly device: ResolvedPlugin;
   readonly mapping: CrossbarSpec['mapping'];
+  /** Absent: every read happens once (no bound management). */
+  readonly boundManagement?: CrossbarSpec['boundManagement'];
   readonly read: Readonly<Record<ReadDirection, ResolvedPeripherals>>;
   readonly updateRule: ResolvedPlugin;
   readonly nonidealities: readonly ResolvedPlugin[];
@@ -43,6 +45,10 @@ export interface LayerPlan {
   readonly conv?: ConvShape;
   /** null: the layer trains in plain digital arithmetic. */
   readonly crossbar: ResolvedCrossbar | null;
+  /** Where the bias lives; absent: digital. analog on a digital layer stays digital (there is no array). */
+  readonly bias?: BiasPlacement;
+  /** Weight clipping; absent: none. */
+  readonly weightClip?: WeightClip;
 }
 
 export interface ResolvedSpec {
@@ -98,6 +104,7 @@ function resolveCrossbar(scope: Scope, cb: CrossbarSpec, path: PropertyKey[], is
     tile: cb.tile,
     device: device!,
     mapping: cb.mapping,
+    ...(cb.boundManagement ? { boundManagement: cb.boundManagement } : {}),
     read: { forward: forward as ResolvedPeripherals, backward: backward as ResolvedPeripherals },
     updateRule: updateRule!,
     nonidealities: nonidealities as ResolvedPlugin[],
@@ -178,8 +185,11 @@ export function resolveSpec(raw: unknown, container: DependencyContainer, source
       issues.push({ path: formatPath(['layers', name]), message: `no layer named "${name}"; this model's layers are ${layers.map((l) => l.name).join(', ')}` });
     }
   }
-  const plans: LayerPlan[] = layers.map((l) => {
-    const over = spec.layers[l.name];
+  const plans: LayerPlan[] = layers.map((planned) => {
+    const over = spec.layers[planned.name];
+    const bias = over?.bias ?? spec.model.bias;
+    const weightClip = over?.weightClip ?? spec.model.weightClip;
+    const l = { ...planned, ...(bias && bias !== 'digital' ? { bias } : {}), ...(weightClip ? { weightClip } : {}) };
     if (over?.digital || (!spec.crossbar && !over?.crossbar)) return { ...l, crossbar: null };
     if (!over?.crossbar) return { ...l, crossbar: base ?? null };
     const path = ['layers', l.name, 'crossbar'];
@@ -222,6 +232,7 @@ function crossbarData(cb: ResolvedCrossbar): CrossbarSpec {
     tile: { rows: cb.tile.rows, cols: cb.tile.cols, fit: cb.tile.fit ?? false },
     device: ref(cb.device),
     mapping: cb.mapping,
+    ...(cb.boundManagement ? { boundManagement: cb.boundManagement } : {}),
     dac: ref(cb.read.forward.dac),
     senseAmp: ref(cb.read.forward.senseAmp),
     adc: ref(cb.read.forward.adc),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { toSI } from '../units/units.js';
 import { runNameProblem, SPEC_LIMITS as L } from './limits.js';
 import { sourceImageShape, transformsSchema, transformedShape } from './data-transforms.js';
 import { samplerSchema } from './sampler-schema.js';
@@ -50,7 +51,27 @@ export const crossbarSchema = z.strictObject({
      * mid-range: both devices of the pair sit at mid-range for w = 0 and move oppositely; sign-split:
      * TxSim's positive and negative arrays, the device of the weight's sign above gmin, the other at gmin.
      */
-    scheme: z.enum(['mid-range', 'sign-split']).default('mid-range'),
+    scheme: z.enum(['mid-range', 'sign-split', 'reference-column']).default('mid-range'),
+    /**
+     * reference-column only: one device per weight, read as I(W) − I(ref) against one extra column per
+     * tile whose every cell sits at `conductance` (siemens; default (gmin + gmax)/2, NeuroSim's reference).
+     * subtract: digital (both columns through the ADC, subtracted after) or analog (currents subtract
+     * before the ADC).
+     */
+    reference: z.strictObject({
+      conductance: z.union([z.number(), z.string()], { error: 'expected a conductance (a number in siemens or a string with units, e.g. "20 uS")' })
+        .transform((v, ctx) => {
+          try {
+            const g = toSI(v, 'S');
+            if (g > 0 && Number.isFinite(g)) return g;
+            ctx.addIssue({ code: 'custom', message: `expected a conductance > 0, got ${JSON.stringify(v)}` });
+          } catch (e) {
+            ctx.addIssue({ code: 'custom', message: (e as Error).message });
+          }
+          return z.NEVER;
+        }).optional(),
+      subtract: z.enum(['digital', 'analog']),
+    }).optional(),
     /**
      * TxSim's Scale_Layer-k from W_max of a native run: wMax = headroom × max|W| after `batches`
      * minibatches of a digital run with the same seed and data. An explicit wMax wins over it.
@@ -64,7 +85,18 @@ export const crossbarSchema = z.strictObject({
        */
       headroom: z.number().positive({ error: 'must be > 0' }).default(2),
     }).optional(),
+  }).refine((m) => !m.reference || m.scheme === 'reference-column', {
+    path: ['reference'], error: 'applies to scheme reference-column only',
   }).default({ autoScale: 10, scheme: 'mid-range' }),
+  /**
+   * aihwkit's iterative bound management on forward reads: a batch row whose output hits the ADC's full
+   * scale is read again with its drive halved, up to maxHalvings times (aihwkit's defaults, max_bm_factor
+   * 1000 and max_bm_res 0.25 with inp_res 1/126, allow 4). Absent or none: every row is read once.
+   */
+  boundManagement: z.union([
+    z.literal('none'),
+    z.strictObject({ name: z.literal('iterative'), maxHalvings: z.number().int({ error: 'expected an integer' }).min(1, { error: 'must be ≥ 1' }).max(30, { error: 'must be ≤ 30' }).default(4) }),
+  ], { error: 'expected none or { name: iterative, maxHalvings? }' }).optional(),
   dac: slotSchema.default({ name: 'dac', params: {} }),
   senseAmp: slotSchema.default({ name: 'sense-amp', params: {} }),
   adc: slotSchema.default({ name: 'adc', params: {} }),
@@ -74,6 +106,19 @@ export const crossbarSchema = z.strictObject({
   backward: peripheralsSchema.default({}),
 });
 
+/** Where a layer's bias lives: digital (added after the read), none (no bias at all), analog (aihwkit's always-on input row on the array). */
+export const biasSchema = z.enum(['digital', 'none', 'analog'], { error: 'expected digital, none or analog' });
+
+/**
+ * Weight clipping (CrossSim's clipscale): |w| ≤ max, or ≤ relative × the layer's baseline 4·√(6/(rows + cols))
+ * (CrossSim's "bengio" spread of the layer's matrix; rows count an analog bias row). Digital layers clip
+ * after each update; on a crossbar it is the mapped weight range wMax (docs/recipes-crossbar.md).
+ */
+export const weightClipSchema = z.union([
+  z.strictObject({ max: z.number({ error: 'expected a number (weight units)' }).positive({ error: 'must be > 0' }) }),
+  z.strictObject({ relative: z.number({ error: 'expected a number (× the layer baseline)' }).positive({ error: 'must be > 0' }) }),
+], { error: 'expected { max: <weight> } or { relative: <× baseline> }' });
+
 export const layerOverrideSchema = z.strictObject({
   /** Keep this layer in plain digital arithmetic. */
   digital: z.boolean().optional(),
@@ -82,6 +127,10 @@ export const layerOverrideSchema = z.strictObject({
    * plugin starts from its defaults, `nonidealities` is a list (replaces) or `{ add, remove, set }` edits.
    */
   crossbar: z.record(z.string(), z.unknown()).optional(),
+  /** This layer's bias (default: model.bias). */
+  bias: biasSchema.optional(),
+  /** This layer's weight clipping (default: model.weightClip). */
+  weightClip: weightClipSchema.optional(),
 });
 
 /** One preset name, or several applied in order (later ones win); see `presetsSchema`. */
@@ -143,6 +192,10 @@ export const specSchema = z.strictObject({
     hidden: z.array(boundedInt('hidden units', L.hiddenUnits)).max(L.hiddenLayers, { error: `at most ${L.hiddenLayers} hidden layers (see docs/limits.md)` }).optional(),
     /** Activation of mlp, lenet5 and vgg; resnet20 always uses ReLU, as in its paper. */
     activation: z.enum(['sigmoid', 'relu']).default('sigmoid'),
+    /** Where every layer's bias lives unless the layer says otherwise; absent: digital. */
+    bias: biasSchema.optional(),
+    /** Weight clipping of every layer unless the layer says otherwise; absent: none (analog layers keep their mapping's wMax). */
+    weightClip: weightClipSchema.optional(),
   }).superRefine((m, ctx) => {
     // An empty list is accepted: a resolved spec (written to a run directory and re-read on resume) carries it.
     if (m.type !== 'mlp' && m.hidden?.length) {
@@ -167,3 +220,5 @@ export type SpecInput = z.input<typeof specSchema>;
 export type ParsedSpec = z.output<typeof specSchema>;
 export type PluginRef = z.output<typeof pluginRefSchema>;
 export type CrossbarSpec = z.output<typeof crossbarSchema>;
+export type BiasPlacement = z.output<typeof biasSchema>;
+export type WeightClip = z.output<typeof weightClipSchema>;

@@ -5,6 +5,7 @@ import { findPlugin } from '../plugin/registry.js';
 import type { Phase, PluginContext, PluginKind, ReadDirection } from '../plugin/types.js';
 import { RngFactory } from '../random/rng-factory.js';
 import type { LayerPlan, ResolvedPlugin } from '../spec/resolve.js';
+import { arrayRows, weightClipLimit } from '../spec/weight-clip.js';
 import type { CrossbarComponents, ReadPeripherals } from './components.js';
 import { fittedTile, tileGeometry } from './geometry.js';
 import { listLayerConfigurators } from './layer-configurators.js';
@@ -54,8 +55,10 @@ export function buildCrossbar(container: DependencyContainer, plan: LayerPlan, i
   const scope = layerScope(container, plan);
   const backend = scope.resolve(BACKEND);
   const rngs = scope.resolve(RngFactory);
-  const tile = cb.tile.fit ? fittedTile(plan.inputs, plan.outputs, cb.tile.rows, cb.tile.cols) : cb.tile;
-  const geometry = tileGeometry(plan.inputs, plan.outputs, tile.rows, tile.cols);
+  // An analog bias is one more row of the array (its input always 1), tiled like the others.
+  const rows = arrayRows(plan);
+  const tile = cb.tile.fit ? fittedTile(rows, plan.outputs, cb.tile.rows, cb.tile.cols) : cb.tile;
+  const geometry = tileGeometry(rows, plan.outputs, tile.rows, tile.cols);
   let range: PluginContext['range'];
   const make = <K extends PluginKind>(kind: K, ref: ResolvedPlugin, ...where: Array<string | number>) => {
     const ctx: PluginContext = { layer: plan.name, geometry, backend, range, rng: rngs.stream(plan.name, ...where, ref.name) };
@@ -63,7 +66,13 @@ export function buildCrossbar(container: DependencyContainer, plan: LayerPlan, i
   };
 
   const device = make('device', cb.device, 'device');
-  range = { gmin: device.gmin, gmax: device.gmax };
+  let maxAbs = 0;
+  for (const w of initialWeights.data) maxAbs = Math.max(maxAbs, Math.abs(w));
+  // Weight clipping is the mapped range itself: the devices' bounds clip the weights at ±wMax.
+  const wMax = weightClipLimit(plan) ?? cb.mapping.wMax ?? cb.mapping.autoScale * (maxAbs || 1);
+  // As TiledCrossbar maps weights: one device spans 2·wMax under reference-column, the pair's difference wMax otherwise.
+  const siemensPerWeight = (device.gmax - device.gmin) / (cb.mapping.scheme === 'reference-column' ? 2 * wMax : wMax);
+  range = { gmin: device.gmin, gmax: device.gmax, siemensPerWeight };
   const peripherals = (dir: ReadDirection): ReadPeripherals => ({
     dac: make('dac', cb.read[dir].dac, dir, 'dac'),
     senseAmp: make('sense-amp', cb.read[dir].senseAmp, dir, 'sense-amp'),
@@ -74,9 +83,6 @@ export function buildCrossbar(container: DependencyContainer, plan: LayerPlan, i
     hooks: make('nonideality', ref, 'stack', i),
     phases: new Set<Phase>(ref.phases),
   }));
-  let maxAbs = 0;
-  for (const w of initialWeights.data) maxAbs = Math.max(maxAbs, Math.abs(w));
-  const wMax = cb.mapping.wMax ?? cb.mapping.autoScale * (maxAbs || 1);
   const components: CrossbarComponents = {
     device,
     updateRule: make('update-rule', cb.updateRule, 'update-rule'),
@@ -84,6 +90,10 @@ export function buildCrossbar(container: DependencyContainer, plan: LayerPlan, i
     stack,
     wMax,
     scheme: cb.mapping.scheme ?? 'mid-range',
+    ...(cb.mapping.scheme === 'reference-column' ? {
+      reference: { conductance: cb.mapping.reference?.conductance ?? (device.gmin + device.gmax) / 2, subtract: cb.mapping.reference?.subtract ?? 'analog' },
+    } : {}),
+    ...(cb.boundManagement && cb.boundManagement !== 'none' ? { boundManagement: { maxHalvings: cb.boundManagement.maxHalvings } } : {}),
   };
   return new TiledCrossbar(plan.name, geometry, components, backend, initialWeights);
 }

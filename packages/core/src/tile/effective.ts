@@ -70,7 +70,9 @@ export class EffectiveCache {
       const pair = (polarity: Polarity) => sliced ? this.applySliced(key, polarity, direction, hooks) : [this.apply(key, polarity, direction, hooks)];
       this.pair = { key, plus: pair('plus'), minus: pair('minus') };
     }
-    const { plus, minus } = this.pair;
+    const { plus } = this.pair;
+    // Digital subtraction reads the weight column alone (the reference column is sensed on its own).
+    const minus = this.components.reference?.subtract === 'digital' ? [this.zeros()] : this.pair.minus;
     const transposed = direction === 'backward';
     const diff = this.matrix(`${direction}/diff`, transposed, plus.length);
     this.combine(diff, plus, minus, transposed, false);
@@ -118,7 +120,15 @@ export class EffectiveCache {
     return m;
   }
 
+  private zeroArray: Float64Array | undefined;
+
+  private zeros(): Float64Array {
+    return (this.zeroArray ??= kernels.float64(this.state().minus.length).fill(0));
+  }
+
   private apply(key: string, polarity: Polarity, direction: ReadDirection, hooks: ReturnType<EffectiveCache['hooksFor']>): Float64Array {
+    // The reference column's cells are read as their nominal conductance (docs/recipes-crossbar.md).
+    if (polarity === 'minus' && this.components.scheme === 'reference-column') return this.state().minus;
     // Ping-pong between two buffers per pair key and polarity, reused across rebuilds (this runs after
     // every update step); the stored state itself is only read. Directional stacks get their own
     // buffers per direction, so one direction's rebuild never overwrites the other's result.

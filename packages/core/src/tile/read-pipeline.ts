@@ -6,6 +6,7 @@ import type { ReadContext, ReadDirection, TileGeometry } from '../plugin/types.j
 import type { ActivityCounts } from './counters.js';
 import type { CrossbarComponents } from './components.js';
 import type { EffectiveConductance } from './effective.js';
+import { subtractReference, widenSquared, widenWithReference } from './reference-column.js';
 import type { Scratch } from './scratch.js';
 
 /** How a read lays out its passes; the default is what a simulation should use. */
@@ -22,6 +23,13 @@ export interface ReadOptions {
    * line of the tile, padding included: the reference the narrowed read is tested against.
    */
   readonly narrow?: boolean;
+  /**
+   * Multiplies every drive voltage after the DAC (its digital scale divides by it, so the result stays in
+   * the same units): bound management's halved input. Default 1.
+   */
+  readonly driveScale?: number;
+  /** Set to 1 for each batch row any of whose outputs the ADC reports at its full scale (`AdcModel.saturated`). */
+  readonly saturated?: Uint8Array;
 }
 
 /**
@@ -93,6 +101,15 @@ export function readLayer(
   let iA = scratch.float32('iA', runRows * sensed);
   let iB = scratch.float32('iB', runRows * sensed);
   const scales = scratch.float32('scales', batch);
+  // reference-column with digital subtraction: every tile group senses one more line (reference-column.ts).
+  const reference = components.scheme === 'reference-column' ? components.reference : undefined;
+  const refDigital = reference?.subtract === 'digital';
+  const groups = width / groupWidth;
+  const extWidth = refDigital ? groups * (groupWidth + 1) : sensed;
+  let eA = refDigital ? scratch.float32('eA', runRows * extWidth) : iA;
+  let eB = refDigital ? scratch.float32('eB', runRows * extWidth) : iB;
+  const driveScale = options.driveScale ?? 1;
+  const hits = options.saturated && adc.saturated ? scratch.bytes('hits', runRows) : undefined;
 
   // Padded lines are driven at zero, and a zero drive changes no output: it adds x·G = 0 to every sum, and
   // the DAC's per-row scale comes from the largest |x|. So each block is converted and multiplied over its
@@ -112,6 +129,7 @@ export function readLayer(
     // Gather this block's slice of the inputs; padded lines are driven at zero (from the resident copy).
     kernels.gather(x, digital, batch, inWidth, start, used, driveLines);
     dac.convert(digital.subarray(0, batch * driveLines), driven, batch, driveLines, scales);
+    if (driveScale !== 1) scaleDrive(driven.subarray(0, passes * batch * driveLines), scales, driveScale);
     if (merge) mergePasses(driven, merged, batch, driveLines, passWeights);
     const conductance = eff.diff.rowSlice(start, start + driveLines);
 
@@ -120,7 +138,18 @@ export function readLayer(
       // The DAC's rows of this run, pass-major; the hooks ping-pong between the two work buffers.
       let vIn = merge ? merged.subarray(0, batch * driveLines) : driven.subarray(run.first * batch * driveLines, (run.first + run.count) * batch * driveLines);
       let voltages = new Matrix(rows, driveLines, vIn);
-      const ctx: ReadContext = {
+      const ctx: ReadContext = refDigital ? {
+        direction, block, batch: rows, width: extWidth, groupWidth: groupWidth + 1,
+        get voltages() {
+          return voltages;
+        },
+        squaredConductance: () => {
+          const sq = eff.squared().rowSlice(start, start + driveLines);
+          const wide = new Matrix(driveLines, extWidth, scratch.float32('sqRef', driveLines * extWidth));
+          widenSquared(sq.data, wide.data, driveLines, groups, groupWidth, reference!.conductance);
+          return wide;
+        },
+      } : {
         direction, block, batch: rows, width: sensed, groupWidth, ...(sliceWeights.length === 1 ? { summed: outWidth } : {}),
         get voltages() {
           return voltages;
@@ -134,22 +163,28 @@ export function readLayer(
         voltages = new Matrix(rows, driveLines, vIn);
       }
       backend.gemm(voltages, conductance, new Matrix(rows, sensed, iA));
+      if (refDigital) widenWithReference(iA, vIn, eA, rows, driveLines, groups, groupWidth, reference!.conductance);
       for (const e of outputHooks) {
-        e.hooks.output!(iA, iB, ctx);
-        [iA, iB] = [iB, iA];
+        e.hooks.output!(eA, eB, ctx);
+        [eA, eB] = [eB, eA];
       }
       // An exact sense amplifier or ADC passes its input through unchanged: skip it rather than copy.
-      let sensedOut = iA;
       if (!senseAmp.exact) {
-        senseAmp.amplify(sensedOut, iB, ctx);
-        [iA, iB] = [iB, iA];
-        sensedOut = iA;
+        senseAmp.amplify(eA, eB, ctx);
+        [eA, eB] = [eB, eA];
       }
       if (!adc.exact) {
-        adc.convert(sensedOut, iB, ctx);
-        [iA, iB] = [iB, iA];
-        sensedOut = iA;
+        adc.convert(eA, eB, ctx);
+        [eA, eB] = [eB, eA];
       }
+      if (hits) {
+        hits.fill(0);
+        adc.saturated!(eA, ctx, hits);
+        for (let r = 0; r < rows; r++) if (hits[r]) options.saturated![r % batch] = 1;
+      }
+      let sensedOut = eA;
+      if (refDigital) subtractReference(eA, (sensedOut = eB), rows, groups, groupWidth);
+      if (!refDigital) [iA, iB] = [eA, eB];
       shiftAdd(acc, sensedOut, scales, batch, width, merge ? ONE : run.count === passes ? passWeights : passWeights.slice(run.first, run.first + run.count), sliceWeights, outWidth, block === 0 && run === runs[0]);
     }
   }
@@ -160,8 +195,11 @@ export function readLayer(
   const vectors = batch * passes;
   counts.tileReads += vectors * blocks * arrays;
   counts.dacConversions += vectors * blocks * lines * arrays;
-  counts.adcConversions += vectors * blocks * width * slices;
-  counts.cellReads += 2 * vectors * slices * geometry.paddedRows * geometry.paddedCols;
+  counts.adcConversions += vectors * blocks * (refDigital ? extWidth : width * slices);
+  // A pair reads two devices per weight; reference-column one, plus its tile's reference cell per line.
+  counts.cellReads += reference
+    ? vectors * (geometry.paddedRows * geometry.paddedCols + geometry.paddedRows * geometry.gridCols)
+    : 2 * vectors * slices * geometry.paddedRows * geometry.paddedCols;
 
   const out = new Matrix(batch, outWidth);
   kernels.narrow(acc, out.data, batch, outWidth, outWidth, weightPerSiemens);
@@ -169,3 +207,9 @@ export function readLayer(
 }
 
 const ONE = [1] as const;
+
+/** Drive voltages × f, and each row's digital scale ÷ f, so the read's result keeps its units. */
+function scaleDrive(driven: Float32Array, scales: Float32Array, f: number): void {
+  for (let k = 0; k < driven.length; k++) driven[k] = driven[k]! * f;
+  for (let b = 0; b < scales.length; b++) scales[b] = scales[b]! / f;
+}

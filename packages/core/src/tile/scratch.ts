@@ -23,6 +23,15 @@ export class Scratch {
     return buf.subarray(0, n);
   }
 
+  private readonly u8 = new Map<string, Uint8Array>();
+
+  /** Plain bytes (flags), not in the kernels' memory. */
+  bytes(key: string, n: number): Uint8Array {
+    let buf = this.u8.get(key);
+    if (!buf || buf.length < n) this.u8.set(key, (buf = new Uint8Array(n)));
+    return buf.subarray(0, n);
+  }
+
   /** A cell list of capacity n (plain memory; `count` starts at −1, "not listed", and is kept between calls). */
   active(n: number, key = 'active'): ActiveCells {
     let list = this.lists.get(key);

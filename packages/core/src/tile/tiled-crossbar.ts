@@ -5,7 +5,8 @@ import type { Polarity, SnapshotHooks, TileGeometry } from '../plugin/types.js';
 import type { CrossbarComponents } from './components.js';
 import { emptyActivity, type ActivityCounts, type LayerActivity } from './counters.js';
 import { EffectiveCache } from './effective.js';
-import { readLayer } from './read-pipeline.js';
+import { readWithBoundManagement } from './bound-management.js';
+import { readLayer, type ReadOptions } from './read-pipeline.js';
 import { Scratch } from './scratch.js';
 import { updateConductances } from './update-pipeline.js';
 
@@ -49,7 +50,17 @@ export class TiledCrossbar {
     const { device, wMax } = components;
     if (!(wMax > 0) || !Number.isFinite(wMax)) throw new RangeError(`${name}: wMax must be a positive finite number, got ${wMax}`);
     if (!(device.gmax > device.gmin)) throw new RangeError(`${name}: device gmax (${device.gmax}) must exceed gmin (${device.gmin})`);
-    this.siemensPerWeight = (device.gmax - device.gmin) / wMax;
+    const ref = components.scheme === 'reference-column' ? components.reference : undefined;
+    if (components.scheme === 'reference-column') {
+      if (!ref) throw new RangeError(`${name}: the reference-column mapping needs its reference`);
+      if (!(ref.conductance >= device.gmin && ref.conductance <= device.gmax)) {
+        throw new RangeError(`${name}: mapping.reference.conductance ${ref.conductance} S lies outside the device range [${device.gmin}, ${device.gmax}] S`);
+      }
+      if (device.slices && device.slices.count > 1) throw new RangeError(`${name}: the reference-column mapping does not support devices sensed in slices`);
+    }
+    // One device spans 2·wMax under reference-column (aihwkit's single device with bounds ±wMax); the
+    // pair's difference spans it otherwise.
+    this.siemensPerWeight = (device.gmax - device.gmin) / (ref ? 2 * wMax : wMax);
     const n = geometry.paddedRows * geometry.paddedCols;
     // In the element-wise kernels' memory, so update and read kernels use the stored state without copies.
     this.state = { plus: kernels.float64(n), minus: kernels.float64(n) };
@@ -57,12 +68,17 @@ export class TiledCrossbar {
     this.program(initialWeights);
   }
 
-  /** Writes weights directly (no update non-idealities), clipping to ±wMax. */
+  /** Writes weights directly (no update non-idealities), clipping to ±wMax (to the device range under reference-column). */
   program(weights: Matrix): void {
     const { rows, cols, paddedCols } = this.geometry;
     assertShape(weights, rows, cols, `${this.name}.program`);
     const { gmin, gmax } = this.components.device;
     const wMax = this.components.wMax;
+    const ref = this.components.reference;
+    if (this.components.scheme === 'reference-column' && ref) {
+      this.programReferenced(weights, ref.conductance);
+      return;
+    }
     const split = this.components.scheme === 'sign-split';
     const base = split ? gmin : (gmin + gmax) / 2;
     const s = split ? this.siemensPerWeight : this.siemensPerWeight / 2;
@@ -79,6 +95,24 @@ export class TiledCrossbar {
           this.state.plus[k] = base + w * s;
           this.state.minus[k] = base - w * s;
         }
+      }
+    }
+    this.effective.invalidate();
+  }
+
+  /**
+   * reference-column: G = gref + w·s on the one device, clipped to [gmin, gmax]; G− holds the reference
+   * (every cell at gref, padding included, so the padding reads zero).
+   */
+  private programReferenced(weights: Matrix, gref: number): void {
+    const { rows, cols, paddedCols } = this.geometry;
+    const { gmin, gmax } = this.components.device;
+    const s = this.siemensPerWeight;
+    this.state.plus.fill(gref);
+    this.state.minus.fill(gref);
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        this.state.plus[i * paddedCols + j] = Math.max(gmin, Math.min(gmax, gref + weights.data[i * cols + j]! * s));
       }
     }
     this.effective.invalidate();
@@ -147,7 +181,11 @@ export class TiledCrossbar {
 
   /** x (batch × rows) → x·W through the array, as the hardware would compute it. */
   forward(x: Matrix): Matrix {
-    return readLayer('forward', x, this.geometry, this.components, this.effective.get('forward'), this.backend, readScratch, this.activity.forward, 1 / this.siemensPerWeight);
+    const read = (input: Matrix, options: ReadOptions = {}) =>
+      readLayer('forward', input, this.geometry, this.components, this.effective.get('forward'), this.backend, readScratch, this.activity.forward, 1 / this.siemensPerWeight, options);
+    const bm = this.components.boundManagement;
+    // As in aihwkit, bound management acts on forward reads only.
+    return bm ? readWithBoundManagement(read, x, bm.maxHalvings) : read(x);
   }
 
   /** δ (batch × cols) → δ·Wᵀ through the array. */
@@ -197,7 +235,7 @@ export class TiledCrossbar {
     const { device } = this.components;
     if (!device.reset) throw new Error(`${this.name}: the device has no reset model`);
     device.reset(this.state.plus, { polarity: 'plus' });
-    device.reset(this.state.minus, { polarity: 'minus' });
+    if (this.components.scheme !== 'reference-column') device.reset(this.state.minus, { polarity: 'minus' });
     this.effective.invalidate();
   }
 }

@@ -27,6 +27,9 @@ export interface UpdateStep {
  * non-linearity and noise replace the delta hooks); any other device gets (up − down)·pulseStep as
  * a change through the delta hooks.
  *
+ * Under the reference-column mapping the one device of each weight (G+) takes the whole request (an
+ * analog change as asked, pulses as counted) and the reference (G−) never changes.
+ *
  * Under the sign-split mapping each cell's request goes to the device of the weight's sign instead:
  * an analog change Δ on weight v = G+ − G− asks G+ for max(v + Δ, 0) − max(v, 0) and G− for
  * max(−v − Δ, 0) − max(−v, 0) (a change across zero hands over between the devices), and pulses go
@@ -43,11 +46,13 @@ export function updateConductances(
   const { device } = components;
   const pulseStep = device.pulseStep ?? (device.gmax - device.gmin) / 1000;
   const split = components.scheme === 'sign-split';
+  // reference-column: one device per weight (G+) takes the whole change; G− is the fixed reference.
+  const single = components.scheme === 'reference-column';
   const want = scratch.float64('want', n);
   const up = scratch.float32('up', n);
   const down = scratch.float32('down', n);
   // One coincidence moves one device under sign-split, both devices of the pair otherwise.
-  const coincidenceStep = split ? pulseStep : 2 * pulseStep;
+  const coincidenceStep = split || single ? pulseStep : 2 * pulseStep;
   // Not a spread: that would read `grad`, which the step forms only when a rule asks for it.
   const inputs: UpdateInputs = {
     get grad() {
@@ -66,7 +71,7 @@ export function updateConductances(
   const work = [scratch.float64('w0', n), scratch.float64('w1', n)] as const;
   const clips = !device.clipsItself;
 
-  const devicesPerChange = split ? 1 : 2;
+  const devicesPerChange = split || single ? 1 : 2;
   if (kind === 'pulses') {
     counts.updatePulses += devicesPerChange * (listed ? sumListed(up, down, listed) : sum(up) + sum(down));
     if (!device.pulse) pulsesToChange(up, down, coincidenceStep, want);
@@ -76,7 +81,7 @@ export function updateConductances(
   // Per-device requests of the sign-split mapping (G− changes and pulses already mirrored).
   const routed = split ? route(kind === 'pulses' && !!device.pulse, state, want, up, down, scratch, listed) : undefined;
 
-  for (const polarity of ['plus', 'minus'] as const) {
+  for (const polarity of single ? ONLY_PLUS : PAIR) {
     const g = state[polarity];
     const ctx: UpdateContext = { polarity, conductance: g, gmin: device.gmin, gmax: device.gmax, active: listed };
     let result: Float64Array;
@@ -92,7 +97,7 @@ export function updateConductances(
       // Mid-range: each device takes half of the differential change (pulses on a device that only
       // knows conductance changes were turned into want above). Sign-split: each its routed change.
       const source = routed ? routed.change[polarity] : want;
-      const factor = routed ? 1 : polarity === 'plus' ? 0.5 : -0.5;
+      const factor = routed || single ? 1 : polarity === 'plus' ? 0.5 : -0.5;
       if (!deltaHooks.length && !afterHooks.length && !device.respond && !device.settle && clips) {
         // Nothing to intercept: one fused pass instead of scale, add and clip (this is memory-bound).
         kernels.stepClip(g, source, factor, device.gmin, device.gmax);
@@ -127,6 +132,9 @@ export function updateConductances(
     device.settle?.(g, { polarity });
   }
 }
+
+const PAIR = ['plus', 'minus'] as const;
+const ONLY_PLUS = ['plus'] as const;
 
 interface Routed {
   readonly change: Record<Polarity, Float64Array>;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Matrix, ReferenceBackend, type LayerActivity } from '@txsim/core';
-import { AnalogConv2dLayer, AnalogLinearLayer, type Sequential } from '@txsim/models';
+import { AnalogConv2dLayer, AnalogLinearLayer, withOnes, type Sequential } from '@txsim/models';
 import { writeFileAtomic } from '../run-dir.js';
 
 /** Counts per bin; `edges` has one more entry than `counts`. */
@@ -44,7 +44,9 @@ export function conductanceHistograms(net: Sequential, bins = 40): Record<string
     const { rows, cols, paddedCols } = layer.crossbar.geometry;
     const { gmin, gmax } = layer.crossbar.components.device;
     const counts = new Array<number>(bins).fill(0);
-    for (const polarity of ['plus', 'minus'] as const) {
+    // Under reference-column G− is the fixed reference, not a device of the weight.
+    const polarities = layer.crossbar.components.scheme === 'reference-column' ? (['plus'] as const) : (['plus', 'minus'] as const);
+    for (const polarity of polarities) {
       const g = layer.crossbar.conductances(polarity);
       for (let i = 0; i < rows; i++) {
         for (let j = 0; j < cols; j++) {
@@ -106,7 +108,9 @@ export function collectRunDiagnostics(net: Sequential, options: { readonly start
       if (!x) continue;
       // A convolution's crossbar sees the patches of its input; the first READ_ERROR_ROWS of them (whole
       // images first) are plenty for a relative error and keep the float64 reference product cheap.
-      const all = layer instanceof AnalogConv2dLayer ? layer.frame.patches(x, false) : x;
+      const patches = layer instanceof AnalogConv2dLayer ? layer.frame.patches(x, false) : x;
+      // An analog bias row reads an input of 1 with every vector.
+      const all = patches.cols + 1 === layer.crossbar.geometry.rows ? withOnes(patches) : patches;
       const rows = all.rows > READ_ERROR_ROWS ? all.rowSlice(0, READ_ERROR_ROWS) : all;
       const w = layer.crossbar.weights();
       const ideal = new Matrix(rows.rows, w.cols);

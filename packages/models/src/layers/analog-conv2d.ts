@@ -1,4 +1,5 @@
-import type { ComputeBackend, ConvShape, LayerActivity, Matrix, TiledCrossbar } from '@txsim/core';
+import { Matrix, type ComputeBackend, type ConvShape, type LayerActivity, type TiledCrossbar } from '@txsim/core';
+import { withBiasRow, withOnes, withoutLast } from './analog-bias.js';
 import { ConvFrame } from './conv-frame.js';
 import type { Layer, LayerState } from './layer.js';
 import { crossbarLayerState, restoreCrossbarLayer } from './crossbar-state.js';
@@ -9,33 +10,52 @@ import { crossbarLayerState, restoreCrossbarLayer } from './crossbar-state.js';
  * rows δ (one per output position) one backward read δ·Wᵀ, whose patch gradients col2im folds back
  * onto the input. The weight gradient patchesᵀ·δ is formed digitally
  * and handed to the tile with the patches and δ rows themselves, so pulse-train rules see one
- * x/δ pair per output position. The bias stays digital.
+ * x/δ pair per output position. The bias is digital, absent (`null`), or analog (`analogBias`): the
+ * array's last row, driven by 1 in every patch, its gradient Σδ the last row of [patches, 1]ᵀ·δ.
  */
 export class AnalogConv2dLayer implements Layer {
   readonly kind = 'analog' as const;
   readonly frame: ConvFrame;
+  private readonly analogBias: boolean;
+  private widePatches: Matrix | undefined;
+  private wideGrad: Matrix | undefined;
 
-  constructor(readonly name: string, shape: ConvShape, readonly crossbar: TiledCrossbar, readonly bias: Float32Array, backend: ComputeBackend) {
+  constructor(readonly name: string, shape: ConvShape, readonly crossbar: TiledCrossbar, readonly bias: Float32Array | null, backend: ComputeBackend, options: { analogBias?: boolean } = {}) {
     this.frame = new ConvFrame(name, shape, backend);
+    this.analogBias = !!options.analogBias;
     const { rows, cols } = crossbar.geometry;
-    if (rows !== this.frame.patchSize || cols !== shape.outChannels || bias.length !== shape.outChannels) {
-      throw new RangeError(`${name}: a ${rows}×${cols} crossbar and ${bias.length} biases do not fit a ${shape.channels}→${shape.outChannels} ${shape.kernel}×${shape.kernel} conv`);
+    const wantRows = this.frame.patchSize + (this.analogBias ? 1 : 0);
+    if (rows !== wantRows || cols !== shape.outChannels || (bias && bias.length !== shape.outChannels) || (this.analogBias && bias)) {
+      throw new RangeError(`${name}: a ${rows}×${cols} crossbar and ${bias?.length ?? 0} biases do not fit a ${shape.channels}→${shape.outChannels} ${shape.kernel}×${shape.kernel} conv${this.analogBias ? ' with an analog bias row' : ''}`);
     }
   }
 
   forward(x: Matrix, training: boolean): Matrix {
-    return this.frame.images(this.crossbar.forward(this.frame.patches(x, training)), this.bias);
+    const patches = this.frame.patches(x, training);
+    if (!this.analogBias) return this.frame.images(this.crossbar.forward(patches), this.bias);
+    const wide = withOnes(patches);
+    this.widePatches = training ? wide : undefined;
+    return this.frame.images(this.crossbar.forward(wide), null);
   }
 
   backward(dy: Matrix, needInput: boolean): Matrix | null {
     const d = this.frame.gradients(dy);
-    return needInput ? this.frame.inputGradient(this.crossbar.backward(d)) : null;
+    if (!needInput) return null;
+    const dp = this.crossbar.backward(d);
+    return this.frame.inputGradient(this.analogBias ? withoutLast(dp) : dp);
   }
 
   update(learningRate: number): void {
     const { x, d } = this.frame.operands();
+    if (this.analogBias) {
+      if (!this.widePatches) throw new Error(`${this.name}: update without a training forward`);
+      // [patches, 1]ᵀ·δ = [patchesᵀ·δ; Σδ]: the frame's weight and bias gradients stacked.
+      this.wideGrad = withBiasRow(this.frame.weightGrad, this.frame.biasGrad, this.wideGrad);
+      this.crossbar.update(this.wideGrad, learningRate, this.widePatches, d);
+      return;
+    }
     this.crossbar.update(this.frame.weightGrad, learningRate, x, d);
-    this.frame.stepBias(this.bias, learningRate);
+    if (this.bias) this.frame.stepBias(this.bias, learningRate);
   }
 
   activity(): LayerActivity {

@@ -1,38 +1,48 @@
 import { addRowVector, type ComputeBackend, type LayerActivity, type Matrix, type TiledCrossbar } from '@txsim/core';
+import { withOnes, withoutLast } from './analog-bias.js';
 import type { Layer, LayerState } from './layer.js';
 import { LinearGradients } from './linear-gradients.js';
 import { crossbarLayerState, restoreCrossbarLayer } from './crossbar-state.js';
 
 /**
  * A linear layer whose weights live on crossbar tiles: forward (x·W) and backward (δ·Wᵀ) are array
- * reads, and the update goes through the tile's update rule and device. The bias stays digital, as in
- * aihwkit's default (digital_bias), and the weight gradient xᵀ·δ is formed digitally (TxSim's update
- * abstraction) before the tile turns it into conductance changes.
+ * reads, and the update goes through the tile's update rule and device. The weight gradient xᵀ·δ is
+ * formed digitally (TxSim's update abstraction) before the tile turns it into conductance changes.
+ *
+ * The bias is digital (aihwkit's digital_bias, the default), absent (`null`), or analog: the array's last
+ * row, driven by an input of 1 (`analogBias`), so [x, 1] is read, its gradient [x, 1]ᵀ·δ carries the bias
+ * gradient Σδ in its last row, and the bias moves through the device like any weight.
  */
 export class AnalogLinearLayer implements Layer {
   readonly kind = 'analog' as const;
   private readonly grads: LinearGradients;
+  private readonly analogBias: boolean;
 
-  constructor(readonly name: string, readonly crossbar: TiledCrossbar, readonly bias: Float32Array, backend: ComputeBackend) {
+  constructor(readonly name: string, readonly crossbar: TiledCrossbar, readonly bias: Float32Array | null, backend: ComputeBackend, options: { analogBias?: boolean } = {}) {
+    this.analogBias = !!options.analogBias;
+    if (this.analogBias && bias) throw new RangeError(`${name}: an analog bias lives on the array; pass no digital bias`);
     this.grads = new LinearGradients(name, crossbar.geometry.rows, crossbar.geometry.cols, backend);
   }
 
   forward(x: Matrix, training: boolean): Matrix {
-    const y = this.crossbar.forward(x);
-    addRowVector(y, this.bias);
-    this.grads.keep(x, training);
+    const input = this.analogBias ? withOnes(x) : x;
+    const y = this.crossbar.forward(input);
+    if (this.bias) addRowVector(y, this.bias);
+    this.grads.keep(input, training);
     return y;
   }
 
   backward(dy: Matrix, needInput: boolean): Matrix | null {
     this.grads.compute(dy);
-    return needInput ? this.crossbar.backward(dy) : null;
+    if (!needInput) return null;
+    const dx = this.crossbar.backward(dy);
+    return this.analogBias ? withoutLast(dx) : dx;
   }
 
   update(learningRate: number): void {
     const { x, d } = this.grads.operands();
     this.crossbar.update(() => this.grads.weights, learningRate, x, d);
-    this.grads.stepBias(this.bias, learningRate);
+    if (this.bias) this.grads.stepBias(this.bias, learningRate);
   }
 
   activity(): LayerActivity {

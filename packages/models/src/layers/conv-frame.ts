@@ -20,6 +20,7 @@ export class ConvFrame {
   private readonly patchBuf = new ReusedBuffer();
   private readonly deltaBuf = new ReusedBuffer();
   private kept: Matrix | undefined;
+  private noBias: Float32Array | undefined;
   private delta: Matrix | undefined;
 
   constructor(readonly name: string, readonly shape: ConvShape, private readonly backend: ComputeBackend) {
@@ -51,11 +52,11 @@ export class ConvFrame {
     return p;
   }
 
-  /** Product rows (batch·P × outC) → images (batch × outC·P) with the bias added. */
-  images(rows: Matrix, bias: Float32Array): Matrix {
+  /** Product rows (batch·P × outC) → images (batch × outC·P) with the bias added (null: none). */
+  images(rows: Matrix, bias: Float32Array | null): Matrix {
     const batch = rows.rows / this.positions;
     const y = new Matrix(batch, this.outputSize);
-    rowsToImages(rows.data, batch, this.positions, this.shape.outChannels, bias, y.data);
+    rowsToImages(rows.data, batch, this.positions, this.shape.outChannels, bias ?? (this.noBias ??= new Float32Array(this.shape.outChannels)), y.data);
     return y;
   }
 

@@ -1,4 +1,5 @@
 import { Matrix, type ComputeBackend, type ConvShape } from '@txsim/core';
+import { clipWeights } from './analog-bias.js';
 import { ConvFrame } from './conv-frame.js';
 import { ReusedBuffer } from './im2col.js';
 import type { Layer, LayerState } from './layer.js';
@@ -13,10 +14,11 @@ export class Conv2dLayer implements Layer {
   readonly frame: ConvFrame;
   private readonly patchGrads = new ReusedBuffer();
 
-  constructor(readonly name: string, shape: ConvShape, readonly weights: Matrix, readonly bias: Float32Array, private readonly backend: ComputeBackend) {
+  /** `bias` null: no bias at all. `clip`: |w| ≤ clip after every update (the bias is not clipped). */
+  constructor(readonly name: string, shape: ConvShape, readonly weights: Matrix, readonly bias: Float32Array | null, private readonly backend: ComputeBackend, private readonly clip?: number) {
     this.frame = new ConvFrame(name, shape, backend);
-    if (weights.rows !== this.frame.patchSize || weights.cols !== shape.outChannels || bias.length !== shape.outChannels) {
-      throw new RangeError(`${name}: weights ${weights.rows}×${weights.cols} and ${bias.length} biases do not fit a ${shape.channels}→${shape.outChannels} ${shape.kernel}×${shape.kernel} conv`);
+    if (weights.rows !== this.frame.patchSize || weights.cols !== shape.outChannels || (bias && bias.length !== shape.outChannels)) {
+      throw new RangeError(`${name}: weights ${weights.rows}×${weights.cols} and ${bias?.length ?? 0} biases do not fit a ${shape.channels}→${shape.outChannels} ${shape.kernel}×${shape.kernel} conv`);
     }
   }
 
@@ -41,15 +43,16 @@ export class Conv2dLayer implements Layer {
     const w = this.weights.data;
     const g = this.frame.weightGrad.data;
     for (let k = 0; k < w.length; k++) w[k]! -= learningRate * g[k]!;
-    this.frame.stepBias(this.bias, learningRate);
+    if (this.clip !== undefined) clipWeights(w, this.clip);
+    if (this.bias) this.frame.stepBias(this.bias, learningRate);
   }
 
   state(): LayerState {
-    return { weights: this.weights.data.slice(), bias: this.bias.slice() };
+    return { weights: this.weights.data.slice(), ...(this.bias ? { bias: this.bias.slice() } : {}) };
   }
 
   restore(state: LayerState): void {
     this.weights.data.set(state.weights!);
-    this.bias.set(state.bias!);
+    this.bias?.set(state.bias!);
   }
 }

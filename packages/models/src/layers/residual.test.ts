@@ -75,7 +75,7 @@ describe('ResidualBlock', () => {
     // A body that outputs zeros (zero weights and bias) leaves act(shortcut(x)).
     const c = conv('z', 2, 4, 4, 2);
     c.weights.data.fill(0);
-    c.bias.fill(0);
+    c.bias!.fill(0);
     const b = new ResidualBlock('blk', [c], new ReluLayer('blk.act'), { channels: 2, height: 4, width: 4 }, { channels: 4, height: 2, width: 2 }, 2);
     const x = new Matrix(1, 32, Float32Array.from({ length: 32 }, (_, i) => i + 1));
     // Channel 0 is 1..16 on a 4×4 grid: rows 0 and 2, columns 0 and 2 → 1, 3, 9, 11; channel 1 adds 16.

@@ -1,10 +1,7 @@
 import { Matrix, type LayerPlan, type NetworkServices, type ResolvedSpec } from '@txsim/core';
 import { ReluLayer, SigmoidLayer } from '../layers/activations.js';
-import { AnalogConv2dLayer } from '../layers/analog-conv2d.js';
-import { AnalogLinearLayer } from '../layers/analog-linear.js';
-import { Conv2dLayer } from '../layers/conv2d.js';
-import { DenseLayer } from '../layers/dense.js';
 import type { Layer } from '../layers/layer.js';
+import { convLayer, linearLayer } from '../layers/weight-layers.js';
 import type { FeatureMapShape } from '../layers/pool.js';
 
 /**
@@ -27,9 +24,7 @@ export class ConvNetBuilder {
     }
     const w = this.weights(plan, s.channels * s.kernel ** 2, s.outChannels * s.kernel ** 2);
     const bias = new Float32Array(plan.outputs);
-    const layer = plan.crossbar
-      ? new AnalogConv2dLayer(plan.name, s, this.services.crossbar(plan, w), bias, this.services.backend)
-      : new Conv2dLayer(plan.name, s, w, bias, this.services.backend);
+    const layer = convLayer(plan, s, w, bias, this.services);
     return { layer, out: { channels: s.outChannels, height: s.outHeight, width: s.outWidth } };
   }
 
@@ -39,7 +34,7 @@ export class ConvNetBuilder {
     if (plan.conv || plan.inputs !== inputs) throw new Error(`${plan.name}: the network reaches it with ${inputs} values; its plan says ${plan.conv ? 'a conv' : plan.inputs}`);
     const w = this.weights(plan, plan.inputs, plan.outputs);
     const bias = new Float32Array(plan.outputs);
-    return plan.crossbar ? new AnalogLinearLayer(plan.name, this.services.crossbar(plan, w), bias, this.services.backend) : new DenseLayer(plan.name, w, bias, this.services.backend);
+    return linearLayer(plan, w, bias, this.services);
   }
 
   activation(name: string, kind = this.activationKind): Layer {

@@ -1,8 +1,7 @@
 import { kernels, Matrix, type LayerPlan, type NetworkServices, type ResolvedSpec, type RngFactory } from '@txsim/core';
 import { ReluLayer, SigmoidLayer } from '../layers/activations.js';
-import { AnalogLinearLayer } from '../layers/analog-linear.js';
-import { DenseLayer } from '../layers/dense.js';
 import type { Layer } from '../layers/layer.js';
+import { linearLayer } from '../layers/weight-layers.js';
 import { buildLenet5 } from './lenet5.js';
 import { buildResnet20 } from './resnet20.js';
 import { Sequential } from './sequential.js';
@@ -42,7 +41,7 @@ function buildMlp(resolved: ResolvedSpec, { backend, rngs, crossbar }: NetworkSe
   resolved.layers.forEach((plan, i) => {
     const w = initialWeights(rngs, plan);
     const bias = new Float32Array(plan.outputs);
-    layers.push(plan.crossbar ? new AnalogLinearLayer(plan.name, crossbar(plan, w), bias, backend) : new DenseLayer(plan.name, w, bias, backend));
+    layers.push(linearLayer(plan, w, bias, { backend, crossbar }));
     if (i < resolved.layers.length - 1) {
       const name = `${plan.name}.act`;
       layers.push(resolved.spec.model.activation === 'relu' ? new ReluLayer(name) : new SigmoidLayer(name));
