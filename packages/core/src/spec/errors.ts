@@ -24,26 +24,38 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-/** The object keys a schema accepts at `path`, looking through defaults, optionals and pipes. */
-function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+/**
+ * The object keys a schema accepts at `path`, looking through defaults, optionals and pipes. In a
+ * union discriminated by `name` (init refs, schedules) the option the input names is the one meant.
+ */
+function keysAt(schema: z.ZodType, path: readonly PropertyKey[], input?: unknown): string[] {
   let cur: z.ZodType | undefined = schema;
+  let depth = 0;
   const unwrap = (s: z.ZodType | undefined): z.ZodType | undefined => {
     for (let i = 0; i < 10 && s; i++) {
       const def = (s as unknown as { def: Record<string, unknown> }).def;
-      if (def.type === 'object') return s;
-      const inner = (def.innerType ?? def.in ?? def.element) as z.ZodType | undefined;
-      if (def.type === 'union') return ((def.options as z.ZodType[]).map(unwrap).find(Boolean));
-      if (def.type === 'record') return def.valueType as z.ZodType;
+      if (def.type === 'object' || def.type === 'record') return s;
+      // A preprocess pipe's input side is a transform; the schema is its output side.
+      const piped = def.type === 'pipe' && (def.in as { def: { type: string } }).def.type === 'transform' ? def.out : undefined;
+      const inner = (piped ?? def.innerType ?? def.in ?? def.element) as z.ZodType | undefined;
+      if (def.type === 'union') {
+        const options = (def.options as z.ZodType[]).map(unwrap).filter((o) => (o as unknown as { def?: { type: string } } | undefined)?.def?.type === 'object') as z.ZodType[];
+        const named = valueAt(input, [...path.slice(0, depth), 'name']);
+        const nameOf = (o: z.ZodType) => ((o as unknown as { def: { shape?: Record<string, { def: { values?: unknown[] } }> } }).def.shape?.name?.def.values ?? [])[0];
+        return options.find((o) => named !== undefined && nameOf(o) === named) ?? options[0];
+      }
       s = inner;
     }
     return s;
   };
   for (const key of path) {
     cur = unwrap(cur);
+    depth++;
     if (!cur) return [];
     const def = (cur as unknown as { def: Record<string, unknown> }).def;
     if (def.type === 'object') cur = (def.shape as Record<string, z.ZodType>)[String(key)];
     else if (def.type === 'array') cur = def.element as z.ZodType;
+    else if (def.type === 'record') cur = def.valueType as z.ZodType;
     else return [];
   }
   cur = unwrap(cur);
@@ -78,7 +90,7 @@ export function fromZod(error: z.ZodError, schema: z.ZodType, prefix: readonly P
   const out: SpecIssue[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      const known = keysAt(schema, issue.path);
+      const known = keysAt(schema, issue.path, input);
       for (const key of issue.keys) {
         const near = closest(key, known);
         out.push({

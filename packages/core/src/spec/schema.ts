@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { runNameProblem, SPEC_LIMITS as L } from './limits.js';
+import { initSpecSchema, lossSchema, scheduleSchema } from './recipe.js';
 
 export const PHASES = ['forward', 'backward', 'update'] as const;
 
@@ -79,6 +80,10 @@ export const layerOverrideSchema = z.strictObject({
    * plugin starts from its defaults, `nonidealities` is a list (replaces) or `{ add, remove, set }` edits.
    */
   crossbar: z.record(z.string(), z.unknown()).optional(),
+  /** This layer's initial weights and bias, field by field over model.init. */
+  init: initSpecSchema.optional(),
+  /** This layer's base learning rate (the schedule scales it as it scales training.learningRate). */
+  learningRate: z.number().positive({ error: 'must be > 0 (a learning rate)' }).optional(),
 });
 
 /** One preset name, or several applied in order (later ones win); see `presetsSchema`. */
@@ -135,6 +140,8 @@ export const specSchema = z.strictObject({
     hidden: z.array(boundedInt('hidden units', L.hiddenUnits)).max(L.hiddenLayers, { error: `at most ${L.hiddenLayers} hidden layers (see docs/limits.md)` }).optional(),
     /** Activation of mlp, lenet5 and vgg; resnet20 always uses ReLU, as in its paper. */
     activation: z.enum(['sigmoid', 'relu']).default('sigmoid'),
+    /** Initial weights (default glorot-uniform; conv nets with ReLU kaiming-uniform) and bias (default zeros) of every layer. */
+    init: initSpecSchema.optional(),
   }).superRefine((m, ctx) => {
     // An empty list is accepted: a resolved spec (written to a run directory and re-read on resume) carries it.
     if (m.type !== 'mlp' && m.hidden?.length) {
@@ -146,6 +153,10 @@ export const specSchema = z.strictObject({
     epochs: boundedInt('epochs', L.epochs).default(1),
     batchSize: boundedInt('batch size', L.batchSize).default(64),
     learningRate: z.number().positive({ error: 'must be > 0' }).default(0.1),
+    /** Default cross-entropy (softmax then cross-entropy); squared-error's outputs default to sigmoid. */
+    loss: lossSchema.optional(),
+    /** How the learning rate changes from epoch to epoch; default constant. */
+    schedule: scheduleSchema.optional(),
   }).default({ epochs: 1, batchSize: 64, learningRate: 0.1 }),
   crossbar: crossbarSchema.optional(),
   layers: z.record(z.string(), layerOverrideSchema).default({}),
