@@ -72,7 +72,7 @@ export const lossSchema = z.union([
   z.enum(['cross-entropy', 'squared-error']).transform((name) => (name === 'squared-error' ? { name, outputs: 'sigmoid' as const } : { name })),
   z.strictObject({ name: z.literal('cross-entropy') }),
   z.strictObject({ name: z.literal('squared-error'), outputs: z.enum(['sigmoid', 'linear']).default('sigmoid') }),
-], { error: 'expected "cross-entropy", "squared-error" or { name: squared-error, outputs: sigmoid | linear }' });
+], { error: (issue) => `expected "cross-entropy", "squared-error" or { name: squared-error, outputs: sigmoid | linear }${issue.input !== undefined ? `, got ${JSON.stringify(issue.input)}` : ''}` });
 export type LossSpec = { readonly name: 'cross-entropy' } | { readonly name: 'squared-error'; readonly outputs: 'sigmoid' | 'linear' };
 
 const epochCount = (what: string) => z.number({ error: `expected a number of epochs (${what})` }).int({ error: `expected a whole number of epochs (${what})` }).positive({ error: `must be > 0 (${what})` });
