@@ -145,6 +145,26 @@ describe('learning rates', () => {
     expect(base.fc1!.some((d) => Math.abs(d) > 1e-5)).toBe(true);
   });
 
+  it('reaches a conv inside a ResNet-20 residual block by its name', () => {
+    const x = new Matrix(4, 3 * 8 * 8);
+    new RngFactory(5).stream('x').fillUniform(x.data, 0, 1);
+    const y = Uint8Array.from([0, 1, 2, 0]);
+    const step = (rates?: Record<string, number>) => {
+      const { net } = build({ data: { dataset: 'synthetic', shape: [3, 8, 8], classes: 3 }, model: { type: 'resnet20' } });
+      const before = net.state();
+      net.backward(lossOf(undefined).evaluate(net.forward(x, true), y).grad);
+      net.update(0.1, rates);
+      const after = net.state();
+      return (name: string) => Float64Array.from(after[name]!.weights!, (w, i) => w - before[name]!.weights![i]!);
+    };
+    const base = step();
+    const faster = step({ conv5: 0.3 });
+    const [b5, f5] = [base('conv5'), faster('conv5')];
+    for (let i = 0; i < b5.length; i++) expect(Math.abs(f5[i]! - 3 * b5[i]!)).toBeLessThan(3e-7);
+    expect(b5.some((d) => Math.abs(d) > 1e-5)).toBe(true);
+    expect(faster('conv4')).toEqual(base('conv4'));
+  });
+
   it('the trainer records each epoch\'s scheduled rate, and each own-rate layer\'s, in the epoch metrics; a resumed run continues the schedule', async () => {
     const spec: SpecInput = {
       data: { ...data, trainSize: 64, testSize: 16 },
