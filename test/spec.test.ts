@@ -51,7 +51,7 @@ function check(value: unknown, schema: Schema, root: Schema, path = ''): string[
 }
 
 const SCHEMA_FILE = join(ROOT, 'docs/txsim-spec.schema.json');
-const EXAMPLES = ['mlp-mnist-ideal.yaml', 'mlp-mnist-txsim.yaml'];
+const EXAMPLES = ['mlp-mnist-ideal.yaml', 'mlp-mnist-txsim.yaml', 'recipes/aihwkit-03-float.yaml'];
 
 function writeSpec(text: string): string {
   const file = join(tempDir('spec'), 'spec.yaml');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { networkServices, RngFactory, samplesPerEpoch, Trainer, type Dataset, type DependencyContainer, type LayerPlan, type ReadDirection, type ResolvedSpec, type TiledCrossbar } from '@txsim/core';
+import { networkServices, RngFactory, samplesPerEpoch, Trainer, trainingRecipe, type Dataset, type DependencyContainer, type LayerPlan, type ReadDirection, type ResolvedSpec, type TiledCrossbar } from '@txsim/core';
 import { buildNetwork, type Sequential } from '@txsim/models';
 
 /** `calibration.json` in a run directory: the scales a run fixed before or early in training. */
@@ -73,8 +73,7 @@ export async function nativeScales(container: DependencyContainer, resolved: Res
   const scope = container.createChildContainer();
   scope.register(RngFactory, { useValue: new RngFactory(resolved.spec.seed) });
   const net = buildNetwork({ spec: resolved.spec, layers: resolved.layers.map((l) => ({ ...l, crossbar: null })) }, networkServices(scope));
-  const { batchSize, learningRate } = resolved.spec.training;
-  const { sampler } = resolved.spec.training;
+  const { batchSize, sampler } = resolved.spec.training;
   const perEpoch = Math.ceil(samplesPerEpoch(sampler, train.labels.length) / batchSize);
   const last = Math.max(...wanted.map((p) => p.crossbar!.mapping.calibrate!.batches));
   const stop = new AbortController();
@@ -97,7 +96,8 @@ export async function nativeScales(container: DependencyContainer, resolved: Res
   const n = Math.min(test.labels.length, batchSize);
   const probe = { inputs: test.inputs.rowSlice(0, n), labels: test.labels.subarray(0, n) };
   await scope.resolve(Trainer).train(net, train, probe, {
-    epochs: Math.ceil(last / perEpoch), batchSize, learningRate, sampler, reporters: [{ onBatch }], signal: stop.signal,
+    // The native run's own loss, rates (the schedule as the full run's epochs set it) and sampler.
+    ...trainingRecipe(resolved.spec), epochs: Math.ceil(last / perEpoch), batchSize, sampler, reporters: [{ onBatch }], signal: stop.signal,
   });
   return out;
 }

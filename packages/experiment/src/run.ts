@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BACKEND, CLOCK, dataShape, networkServices, RngFactory, Trainer, tileGeometry, type EpochMetrics, type ResolvedSpec, type TrainingReporter } from '@txsim/core';
+import { BACKEND, CLOCK, dataShape, networkServices, RngFactory, Trainer, tileGeometry, trainingRecipe, type EpochMetrics, type ResolvedSpec, type TrainingReporter } from '@txsim/core';
 import { buildNetwork, loadDataset } from '@txsim/models';
 import { DATA_TRANSFORMS_FILE, describeTransforms, readRecordedTransforms } from './data-record.js';
 import { CALIBRATION_FILE, calibrationRecord, nativeScales, recordedScales, withWMax } from './calibration.js';
@@ -315,7 +315,7 @@ async function train(plan: Plan & { dir: RunDir; lock: RunLock; identity: RunIde
     await container.resolve(Trainer).train(net, data.train, data.test, {
       epochs,
       batchSize: spec.training.batchSize,
-      learningRate: spec.training.learningRate,
+      ...trainingRecipe(spec),
       sampler: spec.training.sampler,
       startEpoch: (checkpoint?.epoch ?? 0) + 1,
       // The user's reporters first (a progress bar clears itself before an epoch line), the record last.

@@ -21,6 +21,8 @@ export * from './layers/batch-norm.js';
 export * from './layers/residual.js';
 export * from './networks/sequential.js';
 export * from './networks/mlp.js';
+export * from './init/initializers.js';
+export * from './init/layer-init.js';
 export * from './networks/block-network.js';
 export * from './networks/lenet5.js';
 export * from './networks/vgg.js';

@@ -69,3 +69,33 @@ export function softmaxCrossEntropy(logits: Matrix, labels: ArrayLike<number>): 
   }
   return { loss: loss / rows, grad, correct };
 }
+
+/**
+ * Squared error against one-hot targets, summed over the outputs and averaged over the batch:
+ * L = (1/B)·Σ_b Σ_j (y_bj − t_bj)², t_bj = 1 for the label, else 0; dL/dy = 2·(y − t)/B. There is no ½:
+ * with sigmoid outputs a = y and batch 1 the delta at the output pre-activation is
+ * −2·a·(1 − a)·(t − a), MLP_NeuroSim V3's s2 (Train.cpp), whose SGD step is ΔW = −η·s·x.
+ * `correct` counts rows whose largest output (the first, on ties) is the label.
+ */
+export function squaredError(outputs: Matrix, labels: ArrayLike<number>): { loss: number; grad: Matrix; correct: number } {
+  const { rows, cols, data } = outputs;
+  if (labels.length !== rows) throw new RangeError(`squaredError: ${labels.length} labels for ${rows} rows`);
+  const grad = new Matrix(rows, cols);
+  let loss = 0;
+  let correct = 0;
+  for (let i = 0; i < rows; i++) {
+    const row = i * cols;
+    const label = labels[i]!;
+    let max = -Infinity;
+    let arg = 0;
+    for (let j = 0; j < cols; j++) {
+      const y = data[row + j]!;
+      if (y > max) [max, arg] = [y, j];
+      const e = y - (j === label ? 1 : 0);
+      loss += e * e;
+      grad.data[row + j] = (2 * e) / rows;
+    }
+    if (arg === label) correct++;
+  }
+  return { loss: loss / rows, grad, correct };
+}

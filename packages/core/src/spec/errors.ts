@@ -24,25 +24,29 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-/** The object keys a schema accepts at `path`, looking through defaults, optionals and pipes. */
+/**
+ * The object keys a schema accepts at `path`, looking through defaults, optionals and pipes. In a union
+ * told apart by one field (data.transforms by its discriminator; init refs and schedules by `name`) the
+ * option the input names is the one meant.
+ */
 function keysAt(schema: z.ZodType, path: readonly PropertyKey[], input?: unknown): string[] {
   let cur: z.ZodType | undefined = schema;
   let value = input;
   const unwrap = (s: z.ZodType | undefined): z.ZodType | undefined => {
     for (let i = 0; i < 10 && s; i++) {
       const def = (s as unknown as { def: Record<string, unknown> }).def;
-      // Arrays stop here: the walk below steps into their element by index.
-      if (def.type === 'object' || def.type === 'array') return s;
-      const inner = (def.innerType ?? def.in ?? def.element) as z.ZodType | undefined;
+      // Objects, records and arrays stop here: the walk below steps into them by key or index.
+      if (def.type === 'object' || def.type === 'record' || def.type === 'array') return s;
+      // A preprocess pipe's input side is a transform; the schema is its output side.
+      const piped = def.type === 'pipe' && (def.in as { def: { type: string } }).def.type === 'transform' ? def.out : undefined;
+      const inner = (piped ?? def.innerType ?? def.in ?? def.element) as z.ZodType | undefined;
       if (def.type === 'union') {
-        const options = (def.options as z.ZodType[]).map(unwrap).filter((o): o is z.ZodType => Boolean(o));
-        // A discriminated union (data.transforms): the option whose discriminator the input names.
-        const key = def.discriminator as string | undefined;
-        const tag = key && typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
-        const literal = (o: z.ZodType) => ((o as unknown as { def: { shape?: Record<string, { def: { values?: unknown[] } }> } }).def.shape?.[key!]?.def.values ?? []);
-        return (tag !== undefined && options.find((o) => literal(o).includes(tag))) || options[0];
+        const options = (def.options as z.ZodType[]).map(unwrap).filter((o) => (o as unknown as { def?: { type: string } } | undefined)?.def?.type === 'object') as z.ZodType[];
+        const key = (def.discriminator as string | undefined) ?? 'name';
+        const tag = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+        const literal = (o: z.ZodType) => ((o as unknown as { def: { shape?: Record<string, { def: { values?: unknown[] } }> } }).def.shape?.[key]?.def.values ?? []);
+        return options.find((o) => tag !== undefined && literal(o).includes(tag)) ?? options[0];
       }
-      if (def.type === 'record') return def.valueType as z.ZodType;
       s = inner;
     }
     return s;
@@ -54,6 +58,7 @@ function keysAt(schema: z.ZodType, path: readonly PropertyKey[], input?: unknown
     const def = (cur as unknown as { def: Record<string, unknown> }).def;
     if (def.type === 'object') cur = (def.shape as Record<string, z.ZodType>)[String(key)];
     else if (def.type === 'array') cur = def.element as z.ZodType;
+    else if (def.type === 'record') cur = def.valueType as z.ZodType;
     else return [];
   }
   cur = unwrap(cur);

@@ -62,6 +62,20 @@ function kindDef(container: DependencyContainer, kind: PluginKind, byName: boole
   return { anyOf: [...(byName ? [{ type: 'string', enum: names }] : []), ...objects] };
 }
 
+/**
+ * A union of `{ name, ... }` objects behind a preprocess that also takes the bare name (init refs,
+ * schedules): the JSON Schema shows the object side only, so the names are added as strings.
+ */
+function nameShorthand(ctx: { zodSchema: unknown; jsonSchema: JsonSchemaObject }): void {
+  const def = (ctx.zodSchema as { _zod?: { def: { type: string; in?: { _zod: { def: { type: string } } } } } })._zod?.def;
+  if (def?.type !== 'pipe' || def.in?._zod.def.type !== 'transform') return;
+  const options = ctx.jsonSchema.oneOf as JsonSchemaObject[] | undefined;
+  const names = options?.map((o) => ((o.properties as Record<string, { const?: unknown }> | undefined)?.name?.const)).filter((n): n is string => typeof n === 'string');
+  if (!options || !names?.length) return;
+  delete ctx.jsonSchema.oneOf;
+  ctx.jsonSchema.anyOf = [{ type: 'string', enum: names }, ...options];
+}
+
 const DEF: Record<string, PluginKind> = { device: 'device', dac: 'dac', senseAmp: 'sense-amp', adc: 'adc', updateRule: 'update-rule' };
 
 /**
@@ -69,7 +83,7 @@ const DEF: Record<string, PluginKind> = { device: 'device', dac: 'dac', senseAmp
  * with each plugin slot narrowed to the plugins registered in `container` and their parameters.
  */
 export function specJsonSchema(container: DependencyContainer, options: { presets?: readonly string[] } = {}): JsonSchemaObject {
-  const root = z.toJSONSchema(specSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchemaObject;
+  const root = z.toJSONSchema(specSchema, { io: 'input', unrepresentable: 'any', override: nameShorthand }) as JsonSchemaObject;
   const props = root.properties as Record<string, JsonSchemaObject>;
   const cb = props.crossbar!;
   const cbProps = cb.properties as Record<string, JsonSchemaObject>;

@@ -4,6 +4,7 @@ import { runNameProblem, SPEC_LIMITS as L } from './limits.js';
 import { sourceImageShape, transformsSchema, transformedShape } from './data-transforms.js';
 import { samplerSchema } from './sampler-schema.js';
 import { sweepSchema } from './sweep.js';
+import { initSpecSchema, lossSchema, scheduleSchema } from './recipe.js';
 
 export const PHASES = ['forward', 'backward', 'update'] as const;
 
@@ -131,6 +132,10 @@ export const layerOverrideSchema = z.strictObject({
   bias: biasSchema.optional(),
   /** This layer's weight clipping (default: model.weightClip). */
   weightClip: weightClipSchema.optional(),
+  /** This layer's initial weights and bias, field by field over model.init. */
+  init: initSpecSchema.optional(),
+  /** This layer's base learning rate (the schedule scales it as it scales training.learningRate). */
+  learningRate: z.number().positive({ error: 'must be > 0 (a learning rate)' }).optional(),
 });
 
 /** One preset name, or several applied in order (later ones win); see `presetsSchema`. */
@@ -196,6 +201,8 @@ export const specSchema = z.strictObject({
     bias: biasSchema.optional(),
     /** Weight clipping of every layer unless the layer says otherwise; absent: none (analog layers keep their mapping's wMax). */
     weightClip: weightClipSchema.optional(),
+    /** Initial weights (default glorot-uniform; conv nets with ReLU kaiming-uniform) and bias (default zeros) of every layer. */
+    init: initSpecSchema.optional(),
   }).superRefine((m, ctx) => {
     // An empty list is accepted: a resolved spec (written to a run directory and re-read on resume) carries it.
     if (m.type !== 'mlp' && m.hidden?.length) {
@@ -209,6 +216,10 @@ export const specSchema = z.strictObject({
     learningRate: z.number().positive({ error: 'must be > 0' }).default(0.1),
     /** Which examples each epoch visits, in which order (train/sampler.ts); absent: a seeded shuffle. */
     sampler: samplerSchema.optional(),
+    /** Default cross-entropy (softmax then cross-entropy); squared-error's outputs default to sigmoid. */
+    loss: lossSchema.optional(),
+    /** How the learning rate changes from epoch to epoch; default constant. */
+    schedule: scheduleSchema.optional(),
   }).default({ epochs: 1, batchSize: 64, learningRate: 0.1 }),
   crossbar: crossbarSchema.optional(),
   layers: z.record(z.string(), layerOverrideSchema).default({}),

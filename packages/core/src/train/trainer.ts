@@ -1,9 +1,11 @@
 import { inject, injectable, type InjectionToken } from '../di.js';
 import { Matrix } from '../matrix/matrix.js';
-import { softmaxCrossEntropy } from '../matrix/ops.js';
+import type { LossSpec, ScheduleSpec } from '../spec/recipe.js';
 import { RngFactory } from '../random/rng-factory.js';
-import { describeHealth, DIVERGED_LOSS_FACTOR, divergedLossLimit } from './divergence.js';
+import { describeHealth, DIVERGED_LOSS_FACTOR } from './divergence.js';
+import { lossOf, type Loss } from './loss.js';
 import { epochOrder, samplesPerEpoch, type SamplerSpec } from './sampler.js';
+import { epochRates } from './schedule.js';
 import type { Dataset, EpochMetrics, TrainableNetwork, TrainingReporter } from './types.js';
 
 /** Monotonic seconds; injected so tests and replays can control time. */
@@ -16,9 +18,16 @@ export const systemClock: Clock = { now: () => performance.now() / 1000 };
 export interface TrainOptions {
   readonly epochs: number;
   readonly batchSize: number;
+  /** The base learning rate η₀ (training.learningRate). */
   readonly learningRate: number;
   /** Which examples each epoch visits, in which order (`training.sampler`); default a seeded shuffle. */
   readonly sampler?: SamplerSpec;
+  /** Default softmax cross-entropy; training, evaluation and the divergence check all use it. */
+  readonly loss?: LossSpec;
+  /** Default constant: every epoch at `learningRate`. */
+  readonly schedule?: ScheduleSpec;
+  /** Base rates of the layers that have their own (layers.<name>.learningRate); the schedule scales them alike. */
+  readonly layerRates?: Readonly<Record<string, number>>;
   /** First epoch to run (1-based), for resumed runs. */
   readonly startEpoch?: number;
   /** Metrics of the epochs before `startEpoch` (a resumed run's history); the result starts with them. */
@@ -57,24 +66,26 @@ export class Trainer {
     const n = samplesPerEpoch(options.sampler, train.labels.length);
     const batches = Math.ceil(n / options.batchSize);
     const history: EpochMetrics[] = [...(options.history ?? [])];
+    const loss = lossOf(options.loss);
     for (const r of options.reporters ?? []) r.onTrainStart?.({ epochs: options.epochs, startEpoch: options.startEpoch ?? 1 });
     for (let epoch = options.startEpoch ?? 1; epoch <= options.epochs; epoch++) {
       const t0 = this.clock.now();
       const order = epochOrder(options.sampler, train.labels.length, this.rngs, epoch);
+      const rates = epochRates(options.schedule, options.learningRate, options.layerRates, epoch, options.epochs);
       for (const r of options.reporters ?? []) r.onEpochStart?.(epoch, batches);
       let lossSum = 0;
       let correct = 0;
       for (let b = 0; b < batches; b++) {
         const { x, y } = gather(train, order, b * options.batchSize, Math.min(n, (b + 1) * options.batchSize));
         const logits = net.forward(x, true);
-        const out = softmaxCrossEntropy(logits, y);
-        const limit = divergedLossLimit(logits.cols);
+        const out = loss.evaluate(logits, y);
+        const limit = DIVERGED_LOSS_FACTOR * loss.chance(logits.cols);
         if (!(out.loss <= limit)) {
-          const why = Number.isFinite(out.loss) ? `, over ${limit.toPrecision(3)} (${DIVERGED_LOSS_FACTOR} × ln ${logits.cols}, the loss of a network that knows nothing): the outputs are exploding` : '';
+          const why = Number.isFinite(out.loss) ? `, over ${limit.toPrecision(3)} (${DIVERGED_LOSS_FACTOR} × ${loss.chanceText(logits.cols)}, the loss of a network that knows nothing): the outputs are exploding` : '';
           throw new Error(`training diverged: loss is ${Number.isFinite(out.loss) ? out.loss.toPrecision(3) : out.loss} at epoch ${epoch}, batch ${b + 1}${why}${describeHealth(net.parameterHealth?.())}`);
         }
         net.backward(out.grad);
-        net.update(options.learningRate);
+        net.update(rates.learningRate, rates.layers);
         lossSum += out.loss * y.length;
         correct += out.correct;
         for (const r of options.reporters ?? []) r.onBatch?.(epoch, b + 1, out.loss);
@@ -86,7 +97,7 @@ export class Trainer {
       // A parameter can overflow without the loss showing it yet (a layer whose outputs saturate).
       const health = net.parameterHealth?.();
       if (health?.nonFinite) throw new Error(`training diverged: ${health.nonFinite} holds non-finite values after epoch ${epoch}`);
-      const evaluation = evaluate(net, test, options.batchSize);
+      const evaluation = evaluate(net, test, options.batchSize, loss);
       const metrics: EpochMetrics = {
         epoch,
         trainLoss: lossSum / n,
@@ -94,6 +105,8 @@ export class Trainer {
         testLoss: evaluation.loss,
         testAccuracy: evaluation.accuracy,
         seconds: this.clock.now() - t0,
+        learningRate: rates.learningRate,
+        ...(rates.layers ? { learningRates: rates.layers } : {}),
       };
       history.push(metrics);
       for (const r of options.reporters ?? []) await r.onEpochEnd?.(metrics);
@@ -103,14 +116,14 @@ export class Trainer {
 }
 
 /** Mean loss and accuracy of the network's inference (forward reads only) over a dataset. */
-export function evaluate(net: TrainableNetwork, data: Dataset, batchSize = 256): { loss: number; accuracy: number } {
+export function evaluate(net: TrainableNetwork, data: Dataset, batchSize = 256, lossFn: Loss = lossOf(undefined)): { loss: number; accuracy: number } {
   const n = data.labels.length;
   const order = Uint32Array.from({ length: n }, (_, i) => i);
   let loss = 0;
   let correct = 0;
   for (let start = 0; start < n; start += batchSize) {
     const { x, y } = gather(data, order, start, Math.min(n, start + batchSize));
-    const out = softmaxCrossEntropy(net.forward(x, false), y);
+    const out = lossFn.evaluate(net.forward(x, false), y);
     loss += out.loss * y.length;
     correct += out.correct;
   }

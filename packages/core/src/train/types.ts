@@ -14,8 +14,11 @@ export interface TrainableNetwork {
   forward(x: Matrix, training: boolean): Matrix;
   /** Back-propagates dL/dlogits through every layer and keeps each layer's gradients. */
   backward(dLogits: Matrix): void;
-  /** Applies the kept gradients (the crossbar update phase for analog layers). */
-  update(learningRate: number): void;
+  /**
+   * Applies the kept gradients (the crossbar update phase for analog layers) at `learningRate`, or at
+   * `layerRates[name]` for a layer named there.
+   */
+  update(learningRate: number, layerRates?: Readonly<Record<string, number>>): void;
   /** Hardware activity per crossbar layer so far. */
   activity(): Record<string, LayerActivity>;
   /** Where the parameters went wrong, for a divergence message (scans every array: not per step). */
@@ -29,6 +32,10 @@ export interface EpochMetrics {
   readonly testLoss: number;
   readonly testAccuracy: number;
   readonly seconds: number;
+  /** The learning rate this epoch trained at (the schedule's; absent from runs recorded before schedules). */
+  readonly learningRate?: number;
+  /** The layers with a base rate of their own, and the rate each trained at this epoch. */
+  readonly learningRates?: Readonly<Record<string, number>>;
 }
 
 /** Reporter hooks, each optional; the trainer calls them in the order listed. */

@@ -1,5 +1,5 @@
 import { Matrix } from '@txsim/core';
-import type { Layer } from './layer.js';
+import type { Layer, LayerRates } from './layer.js';
 import type { FeatureMapShape } from './pool.js';
 
 /**
@@ -52,8 +52,8 @@ export class ResidualBlock implements Layer {
     return dx;
   }
 
-  update(learningRate: number): void {
-    for (const layer of this.body) layer.update?.(learningRate);
+  update(learningRate: number, layerRates?: LayerRates): void {
+    for (const layer of this.body) layer.update?.(layerRates?.[layer.name] ?? learningRate, layerRates);
   }
 
   /** z += shortcut(x). */

@@ -1,5 +1,5 @@
 import type { Matrix } from '@txsim/core';
-import type { Layer } from '../layers/layer.js';
+import type { Layer, LayerRates } from '../layers/layer.js';
 import { Sequential } from './sequential.js';
 
 /** A layer made of sub-layers (a residual block), which lists them for the network. */
@@ -32,7 +32,7 @@ export class BlockNetwork extends Sequential {
     for (let i = this.blocks.length - 1; i >= first && d; i--) d = this.blocks[i]!.backward(d, i > first);
   }
 
-  override update(learningRate: number): void {
-    for (const block of this.blocks) block.update?.(learningRate);
+  override update(learningRate: number, layerRates?: LayerRates): void {
+    for (const block of this.blocks) block.update?.(layerRates?.[block.name] ?? learningRate, layerRates);
   }
 }

@@ -1,8 +1,9 @@
-import { Matrix, type LayerPlan, type NetworkServices, type ResolvedSpec } from '@txsim/core';
+import type { Matrix, LayerPlan, NetworkServices, ResolvedSpec } from '@txsim/core';
 import { ReluLayer, SigmoidLayer } from '../layers/activations.js';
 import type { Layer } from '../layers/layer.js';
 import { convLayer, linearLayer } from '../layers/weight-layers.js';
 import type { FeatureMapShape } from '../layers/pool.js';
+import { initialParameters } from '../init/layer-init.js';
 
 /**
  * Builds the weight layers of a conv net from the spec's plans, in plan order (conv1…, fc1…). The
@@ -22,8 +23,7 @@ export class ConvNetBuilder {
     if (!s || s.channels !== input.channels || s.height !== input.height || s.width !== input.width) {
       throw new Error(`${plan.name}: the network reaches it with ${input.channels}×${input.height}×${input.width} images; its plan says ${s ? `${s.channels}×${s.height}×${s.width}` : 'fully connected'}`);
     }
-    const w = this.weights(plan, s.channels * s.kernel ** 2, s.outChannels * s.kernel ** 2);
-    const bias = new Float32Array(plan.outputs);
+    const { weights: w, bias } = this.parameters(plan, s.channels * s.kernel ** 2, s.outChannels * s.kernel ** 2);
     const layer = convLayer(plan, s, w, bias, this.services);
     return { layer, out: { channels: s.outChannels, height: s.outHeight, width: s.outWidth } };
   }
@@ -32,8 +32,7 @@ export class ConvNetBuilder {
   fc(inputs: number): Layer {
     const plan = this.take();
     if (plan.conv || plan.inputs !== inputs) throw new Error(`${plan.name}: the network reaches it with ${inputs} values; its plan says ${plan.conv ? 'a conv' : plan.inputs}`);
-    const w = this.weights(plan, plan.inputs, plan.outputs);
-    const bias = new Float32Array(plan.outputs);
+    const { weights: w, bias } = this.parameters(plan, plan.inputs, plan.outputs);
     return linearLayer(plan, w, bias, this.services);
   }
 
@@ -53,15 +52,13 @@ export class ConvNetBuilder {
   }
 
   /**
-   * Uniform initial weights from the layer's own stream (so digital and crossbar runs start alike):
-   * He (limit √(6/fan_in)) before ReLU, Glorot (√(6/(fan_in + fan_out))) before sigmoid; a conv's
-   * fans count its kernel window.
+   * Initial weights and bias as the spec's init says (init/layer-init.ts); by default uniform weights,
+   * He (kaiming-uniform, limit √(6/fan_in)) before ReLU, Glorot (√(6/(fan_in + fan_out))) before
+   * sigmoid, and zero bias. A conv's fans count its kernel window.
    */
-  private weights(plan: LayerPlan, fanIn: number, fanOut: number): Matrix {
-    const w = new Matrix(plan.inputs, plan.outputs);
-    const limit = this.activationKind === 'relu' ? Math.sqrt(6 / fanIn) : Math.sqrt(6 / (fanIn + fanOut));
-    this.services.rngs.stream(plan.name, 'init').fillUniform(w.data, -limit, limit);
-    return w;
+  private parameters(plan: LayerPlan, fanIn: number, fanOut: number): { weights: Matrix; bias: Float32Array } {
+    const fallback = this.activationKind === 'relu' ? ({ name: 'kaiming-uniform', a: 0 } as const) : ({ name: 'glorot-uniform', gain: 1 } as const);
+    return initialParameters(this.services.rngs, this.resolved.spec, plan, { fanIn, fanOut }, fallback);
   }
 }
 

@@ -1,5 +1,5 @@
 import { parameterHealth, type LayerActivity, type Matrix, type ParameterHealth, type TrainableNetwork } from '@txsim/core';
-import type { Layer, LayerState } from '../layers/layer.js';
+import type { Layer, LayerRates, LayerState } from '../layers/layer.js';
 
 export type NetworkState = Record<string, LayerState>;
 
@@ -20,8 +20,8 @@ export class Sequential implements TrainableNetwork {
     for (let i = this.layers.length - 1; i >= first && d; i--) d = this.layers[i]!.backward(d, i > first);
   }
 
-  update(learningRate: number): void {
-    for (const layer of this.layers) layer.update?.(learningRate);
+  update(learningRate: number, layerRates?: LayerRates): void {
+    for (const layer of this.layers) layer.update?.(layerRates?.[layer.name] ?? learningRate, layerRates);
   }
 
   activity(): Record<string, LayerActivity> {
