@@ -118,8 +118,8 @@ describe('init in the networks', () => {
     const withBias = net({ data, model: { hidden: [64], init: { bias: 'pytorch-default' } } }).layers.filter((l): l is DenseLayer => l instanceof DenseLayer);
     // Choosing a bias init leaves the weights bit for bit as they were.
     expect(withBias[0]!.weights.data).toEqual(plain[0]!.weights.data);
-    expect(plain[0]!.bias.every((b) => b === 0)).toBe(true);
-    const b = moments(withBias[0]!.bias);
+    expect(plain[0]!.bias!.every((b) => b === 0)).toBe(true);
+    const b = moments(withBias[0]!.bias!);
     expect(b.max).toBeLessThanOrEqual(1 / Math.sqrt(784));
     expect(b.min).toBeGreaterThanOrEqual(-1 / Math.sqrt(784));
     expect(b.max - b.min).toBeGreaterThan(1 / Math.sqrt(784)); // drawn, spread over the range
@@ -128,7 +128,7 @@ describe('init in the networks', () => {
       .layers.filter((l): l is DenseLayer => l instanceof DenseLayer);
     expect(mixed[0]!.weights.data.every((w) => w === 0.5)).toBe(true);
     expect(mixed[1]!.weights.data.every((w) => w === 0)).toBe(true);
-    expect(mixed[1]!.bias.every((v) => v === 2)).toBe(true);
+    expect(mixed[1]!.bias!.every((v) => v === 2)).toBe(true);
   });
 
   it('a conv\'s fan_in is in_channels·k²: pytorch-default in LeNet-5 gives U(±1/5) on conv1 and U(±1/√150) on conv2', () => {
@@ -140,7 +140,7 @@ describe('init in the networks', () => {
       expect(w.min).toBeGreaterThanOrEqual(-1 / Math.sqrt(fanIn));
       // conv2 has 2400 weights: its variance within 10 % of (1/√fan_in)²/3.
       if (fanIn === 150) expect(Math.abs(w.variance / (1 / fanIn / 3) - 1)).toBeLessThan(0.1);
-      const b = moments(conv.bias);
+      const b = moments(conv.bias!);
       expect(Math.max(Math.abs(b.min), Math.abs(b.max))).toBeLessThanOrEqual(1 / Math.sqrt(fanIn));
     }
   });

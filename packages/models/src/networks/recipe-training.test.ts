@@ -97,7 +97,7 @@ describe('squared-error loss', () => {
     const { net } = build({ model: { hidden: [4] }, training: { loss: 'squared-error' } });
     const { x, y } = batch(1, 6, 3);
     const out = dense(net).at(-1)!;
-    const b0 = out.bias.slice();
+    const b0 = out.bias!.slice();
     const a = net.forward(x, true);
     net.backward(lossOf({ name: 'squared-error', outputs: 'sigmoid' }).evaluate(a, y).grad);
     const eta = 0.4;
@@ -105,7 +105,7 @@ describe('squared-error loss', () => {
     for (let j = 0; j < 3; j++) {
       const aj = a.data[j]!;
       const s2 = -2 * aj * (1 - aj) * ((j === y[0] ? 1 : 0) - aj);
-      expect(out.bias[j]! - b0[j]!).toBeCloseTo(-eta * s2, 6);
+      expect(out.bias![j]! - b0[j]!).toBeCloseTo(-eta * s2, 6);
     }
   });
 });
