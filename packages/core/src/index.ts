@@ -37,3 +37,4 @@ export * from './tile/compose.js';
 export * from './train/types.js';
 export * from './train/trainer.js';
 export * from './train/divergence.js';
+export * from './cost/index.js';

@@ -18,3 +18,4 @@ export {
 } from './calibration.js';
 export * from './report/index.js';
 export { PRESETS_DIR, presetMap, readPreset, readPresets, type Preset } from './presets.js';
+export { countedCost, estimateEpochCost, networkCostLayers } from './cost.js';

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { EpochMetrics, LayerActivity } from '@txsim/core';
+import type { CostReport, EpochMetrics, LayerActivity } from '@txsim/core';
 import { processAlive } from './process-alive.js';
 
 let tmpCounter = 0;
@@ -148,6 +148,8 @@ export interface RunSummary {
   readonly finishedAt: string;
   /** Hardware activity counts per analog layer and phase. */
   readonly activity: Readonly<Record<string, LayerActivity>>;
+  /** Hardware cost of the counted activity (docs/cost.md), when the spec has a cost section. */
+  readonly cost?: CostReport;
   readonly layers: readonly LayerSummary[];
   /**
    * 'completed', or 'diverged' when the loss became non-finite or exploded, or a parameter non-finite

@@ -11,6 +11,7 @@ import { stackConflicts } from './stack-conflicts.js';
 import { layerCrossbar } from './layer-crossbar.js';
 import { modelLayers, type ConvShape } from './model-layers.js';
 import { applyPresets, type PresetMap } from './presets.js';
+import { resolveCost, type ResolvedCost } from '../cost/resolve.js';
 import { crossbarSchema, specSchema, type CrossbarSpec, type ParsedSpec, type PluginRef } from './schema.js';
 
 export interface ResolvedPlugin {
@@ -50,6 +51,8 @@ export interface ResolvedSpec {
   readonly layers: readonly LayerPlan[];
   /** Values that validate but are probably slips (a conductance of 10 S meant as 10 µS), each with its path. */
   readonly warnings?: readonly SpecIssue[];
+  /** The hardware-cost model, when the spec has a `cost` section. */
+  readonly cost?: ResolvedCost;
 }
 
 const SLOT_KIND: Record<string, PluginKind> = { device: 'device', dac: 'dac', senseAmp: 'sense-amp', adc: 'adc', updateRule: 'update-rule' };
@@ -202,11 +205,15 @@ export function resolveSpec(raw: unknown, container: DependencyContainer, source
     }
     return { ...l, crossbar: cb ?? null };
   });
+  const cost = spec.cost ? resolveCost(container, spec.cost, issues) : undefined;
   if (!issues.length) checkCrossbarMemory(plans, issues);
   if (!issues.length) checkNetworkMemory(spec, plans, issues);
   if (issues.length) throw new SpecError(issues, source);
   const warnings = specWarnings(container, merged, base, plans);
-  return { spec: resolvedData(spec, plans, base), layers: plans, ...(warnings.length ? { warnings } : {}) };
+  const data = resolvedData(spec, plans, base);
+  // The resolved spec records every cost parameter, as it does the crossbar's.
+  if (cost) data.cost = structuredClone(cost) as typeof data.cost;
+  return { spec: data, layers: plans, ...(warnings.length ? { warnings } : {}), ...(cost ? { cost } : {}) };
 }
 
 /** `prefix` followed by a formatted relative path. */
