@@ -7,7 +7,7 @@ import { openSpec, type PluginOptions } from './open-spec.js';
 import type { LoadSpecOptions } from './spec-file.js';
 
 /** What a run's layers offer the cost model: their built crossbars, where they have one. */
-type BuiltLayer = { readonly name: string; readonly crossbar?: TiledCrossbar };
+export type BuiltLayer = { readonly name: string; readonly crossbar?: TiledCrossbar };
 
 /** The cost view of every crossbar layer of a built network. */
 export function networkCostLayers(resolved: ResolvedSpec, built: readonly BuiltLayer[]): CostLayer[] {

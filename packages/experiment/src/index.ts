@@ -18,4 +18,4 @@ export {
 } from './calibration.js';
 export * from './report/index.js';
 export { PRESETS_DIR, presetMap, readPreset, readPresets, type Preset } from './presets.js';
-export { countedCost, estimateEpochCost, networkCostLayers } from './cost.js';
+export { costPhaseTotals, countedCost, estimateEpochCost, networkCostLayers, type BuiltLayer } from './cost.js';

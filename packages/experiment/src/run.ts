@@ -7,7 +7,7 @@ import { buildNetwork, loadDataset } from '@txsim/models';
 import { CALIBRATION_FILE, calibrationRecord, nativeScales, recordedScales, withWMax } from './calibration.js';
 import { CHECKPOINT_FILE, CheckpointError, readCheckpoint, readPayload, restoreCheckpoint, sha256, verifyCheckpoint, writeCheckpoint, type Checkpoint, type RunIdentity } from './checkpoint.js';
 import { createRunContainer, type BackendChoice } from './composition.js';
-import { activityDelta, costPhaseTotals, countedCost, networkCostLayers } from './cost.js';
+import { activityDelta, costPhaseTotals, countedCost, networkCostLayers, type BuiltLayer } from './cost.js';
 import { openSpec, preflight, type PluginOptions } from './open-spec.js';
 import { checkPackRecords, packRecord, type PackRecord } from './packs.js';
 import { collectRunDiagnostics, conductanceHistograms, writeRunDiagnostics, type Histogram } from './report/diagnostics.js';
@@ -273,7 +273,7 @@ async function train(plan: Plan & { dir: RunDir; lock: RunLock; identity: RunIde
   const epochs = spec.training.epochs;
   const completed: EpochMetrics[] = [...(checkpoint?.history ?? [])];
   // Hardware cost (docs/cost.md), when the spec has a cost section: each epoch prices its own activity.
-  const costLayers = resolved.cost ? networkCostLayers(resolved, net.layers as never) : [];
+  const costLayers = resolved.cost ? networkCostLayers(resolved, net.layers as readonly BuiltLayer[]) : [];
   const stepsPerEpoch = Math.ceil(data.train.labels.length / spec.training.batchSize);
   let counted = structuredClone(net.activity());
   const epochCost = (): Record<string, unknown> => {
