@@ -33,7 +33,7 @@ describe('report: hardware cost', () => {
     const section = runCostSection(run);
     // Two stacked charts (energy, latency), 2 layers × 4 phases = 8 bars each.
     expect(section.match(/<g class="stacked">/g)).toHaveLength(2);
-    expect(section).toContain('fc2 wgrad');
+    expect(section).toContain('fc2 G');
     expect(section).toContain('<table class="cost">');
     const energy = section.split('<g class="stacked">')[1]!.split('</g>')[0]!;
     expect(energy.match(/<rect /g)!.length).toBeGreaterThanOrEqual(8);

@@ -5,7 +5,8 @@ import { esc } from './svg.js';
 import type { SweepData } from './sweep-load.js';
 
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2'];
-const SHORT: Record<string, string> = { forward: 'fwd', backward: 'bwd', weightGradient: 'wgrad', update: 'upd' };
+// One letter per phase keeps a 3-layer network's 12 bar labels apart on the 560-pixel chart.
+const SHORT: Record<string, string> = { forward: 'F', backward: 'B', weightGradient: 'G', update: 'U' };
 const J = (v: number) => formatValue(v, 'J');
 const S = (v: number) => formatValue(v, 's');
 const M2 = (v: number) => formatValue(v, 'm^2');
@@ -16,7 +17,7 @@ function breakdown(cost: CostReport, key: 'energyJ' | 'latencyS'): string {
   const series = COST_COMPONENTS.map((c, i) => ({ label: c, color: COLORS[i]!, values: bars.map((b) => b.phase.components[c]?.[key] ?? 0) }))
     .filter((s) => s.values.some((v) => v > 0));
   const what = key === 'energyJ' ? 'Energy (J)' : 'Latency (s)';
-  return stackedBarChart({ title: `${what} per layer and phase, by component`, yLabel: what, groups: bars.map((b) => b.label), series });
+  return stackedBarChart({ title: `${what} per layer and phase, by component`, xLabel: 'layer and phase: F forward, B backward, G weight gradient, U update', yLabel: what, groups: bars.map((b) => b.label), series });
 }
 
 function costTable(cost: CostReport): string {
