@@ -1,5 +1,5 @@
 import {
-  activityDelta, buildCrossbar, costLayer, costModels, epochExamples, estimateEpochActivity, Matrix, positionsPerExample, rollUpCost,
+  activityDelta, buildCrossbar, SpecError, costLayer, costModels, epochExamples, estimateEpochActivity, Matrix, positionsPerExample, rollUpCost,
   type CostLayer, type CostReport, type DependencyContainer, type CostPhase, type LayerActivity, type ResolvedSpec, type TiledCrossbar, COST_PHASES,
 } from '@txsim/core';
 import { createRunContainer, type BackendChoice } from './composition.js';
@@ -34,10 +34,11 @@ export function countedCost(container: DependencyContainer, resolved: ResolvedSp
 export async function estimateEpochCost(spec: string | Record<string, unknown>, options: PluginOptions & LoadSpecOptions = {}): Promise<CostReport> {
   const opened = await openSpec(spec, options);
   const { resolved } = opened;
-  if (!resolved.cost) throw new Error(`${opened.file}: the spec has no cost section; add \`cost: {}\` (or \`preset: neurosim-32nm\`) to price it`);
+  if (!resolved.cost) throw new SpecError([{ path: 'cost', message: 'the spec has no cost section; add `cost: {}` (or `preset: neurosim-32nm`) to price it' }], opened.file);
   const { train, test } = epochExamples(resolved.spec.data);
   if (train === undefined || test === undefined) {
-    throw new Error(`${opened.file}: data.${train === undefined ? 'trainLimit' : 'testLimit'} is needed to know an epoch's size without reading the ${resolved.spec.data.dataset} files`);
+    const field = train === undefined ? 'trainLimit' : 'testLimit';
+    throw new SpecError([{ path: `data.${field}`, message: `needed to know an epoch's size without reading the ${resolved.spec.data.dataset} files` }], opened.file);
   }
   const container = createRunContainer({ seed: resolved.spec.seed, backend: 'reference' as BackendChoice }, opened.container);
   const crossbarPlans = resolved.layers.filter((p) => p.crossbar);

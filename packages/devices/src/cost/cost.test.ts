@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { pluginConformance } from '@txsim/core/testing';
 import { paramDefaults, tileGeometry, type CostActivity, type CostLayer, type CostModel, type PluginContext } from '@txsim/core';
 import { arrayRead, arrayWrite, costPlugins, currentSenseAmp, digitalPeriphery, lineDac, sarAdc, sramBuffer } from './index.js';
 
@@ -82,24 +83,5 @@ describe('cost components against hand computation', () => {
   });
 });
 
-describe('every cost plugin (registry-driven)', () => {
-  for (const plugin of costPlugins) {
-    const model = make(plugin as never);
-    it(`${plugin.meta.name}: names its component, prices no activity at zero, scales linearly with activity`, () => {
-      expect(plugin.meta.kind).toBe('cost');
-      expect(plugin.meta.component).toBeTruthy();
-      expect(plugin.meta.description.length).toBeGreaterThan(10);
-      for (const phase of ['forward', 'backward', 'weightGradient', 'update'] as const) {
-        expect(model.cost(none, layer, phase)).toEqual({ energyJ: 0, latencyS: 0 });
-        const a: CostActivity = { ...fwd, macs: 500, updatePulses: 70, updateSteps: 1 };
-        const twice: CostActivity = Object.fromEntries(Object.entries(a).map(([k, v]) => [k, 2 * v])) as unknown as CostActivity;
-        const one = model.cost(a, layer, phase);
-        const two = model.cost(twice, layer, phase);
-        expect(one.energyJ).toBeGreaterThanOrEqual(0);
-        expect(two.energyJ).toBeCloseTo(2 * one.energyJ, 25);
-        expect(two.latencyS).toBeCloseTo(2 * one.latencyS, 20);
-      }
-      expect(model.area(layer)).toBeGreaterThanOrEqual(0);
-    });
-  }
-});
+// Every cost plugin, from the registry's list: the shared suite a pack's cost plugins also run.
+pluginConformance(costPlugins, { describe, it, expect });
