@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { COST_PHASES, SpecError } from '@txsim/core';
 import { estimateEpochCost } from './cost.js';
 import { openSpec } from './open-spec.js';
-import { runExperiment } from './run.js';
+import { resumeExperiment, runExperiment } from './run.js';
 
 /** 16 → 12 → 3 on 8 × 8 tiles (fc1 a 2 × 2 grid), bit-streamed inputs and 2 sliced cells per device, each sensed. */
 const spec = {
@@ -55,6 +55,18 @@ describe('hardware cost of a run', () => {
       expect(counted / estimated).toBeGreaterThan(0.9);
     }
     expect(estimate.areaM2).toBeCloseTo(cost.areaM2, 20);
+  }, 20_000);
+
+  it('a resumed run prices each epoch as an uninterrupted one does', async () => {
+    const tiny = { ...spec, crossbar: { tile: { rows: 8, cols: 8 } } };
+    const base = mkdtempSync(join(tmpdir(), 'txsim-cost-resume-'));
+    const full = await runExperiment(tiny, { outDir: join(base, 'full') });
+    const stop = new AbortController();
+    await runExperiment(tiny, { outDir: join(base, 'cut'), signal: stop.signal, reporters: [{ onEpochEnd: () => stop.abort() }] });
+    const resumed = await resumeExperiment(join(base, 'cut'));
+    expect(resumed.summary!.cost).toEqual(full.summary!.cost);
+    const perEpoch = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { cost: unknown }).cost);
+    expect(perEpoch(join(base, 'cut'))).toEqual(perEpoch(join(base, 'full')));
   }, 20_000);
 
   it('rejects a wrong unit, an unknown field and a plugin of another component, each with its path', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pluginConformance } from '@txsim/core/testing';
 import { paramDefaults, tileGeometry, type CostActivity, type CostLayer, type CostModel, type PluginContext } from '@txsim/core';
-import { arrayRead, arrayWrite, costPlugins, currentSenseAmp, digitalPeriphery, lineDac, sarAdc, sramBuffer } from './index.js';
+import { arrayRead, arrayWrite, costPlugins, currentSenseAmp, digitalPeriphery, flashAdc, lineDac, sarAdc, sramBuffer } from './index.js';
 
 // A hand-made layer: 100 × 10 weights on 64 × 64 tiles (2 × 1 grid, padded 128 × 64), 8-bit converters.
 const layer: CostLayer = {
@@ -29,6 +29,15 @@ describe('cost components against hand computation', () => {
     expect(make(sarAdc).cost(fwd, layer, 'update')).toEqual({ energyJ: 0, latencyS: 0 });
     // Area: 2 arrays × (4 column ADCs + 4 row ADCs) × (269 + 7·109 + 209 + 7·73) transistors.
     expect(make(sarAdc, { transistorArea: 1 }).area(layer)).toBe(2 * 8 * (269 + 763 + 209 + 511));
+  });
+
+  it('flash-adc: 2^bits − 1 comparator decisions per conversion, one cycle', () => {
+    const c = make(flashAdc, { comparatorEnergy: 1e-15, cycle: 1e-9 }).cost(fwd, layer, 'forward');
+    expect(c.energyJ).toBeCloseTo(384 * 255 * 1e-15, 25);
+    expect(c.latencyS).toBeCloseTo(3 * 4 * 1e-9, 20);
+    // Against the SAR at 8 bits: more energy per conversion, a ninth of the time.
+    expect(c.latencyS * 9).toBeCloseTo(make(sarAdc).cost(fwd, layer, 'forward').latencyS, 20);
+    expect(make(flashAdc, { comparatorArea: 1 }).area(layer)).toBe(2 * 8 * 255);
   });
 
   it('line-dac: bits × energy per bit per conversion, one settling time per vector', () => {
