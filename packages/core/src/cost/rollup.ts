@@ -1,4 +1,4 @@
-import type { LayerActivity } from '../tile/counters.js';
+import type { ActivityCounts, LayerActivity } from '../tile/counters.js';
 import {
   COST_COMPONENTS, COST_PHASES, type ComponentCost, type CostActivity, type CostComponent, type CostLayer, type CostModel,
   type CostPhase, type CostReport, type LayerCost, type PhaseCost,
@@ -90,12 +90,12 @@ export function rollUpCost(
 
 /** The activity counted between two snapshots (an epoch's share of the running totals). */
 export function activityDelta(after: Readonly<Record<string, LayerActivity>>, before: Readonly<Record<string, LayerActivity>> = {}): Record<string, LayerActivity> {
+  const minus = (a: ActivityCounts, b?: ActivityCounts): ActivityCounts =>
+    Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v - (b?.[k as keyof ActivityCounts] ?? 0)])) as unknown as ActivityCounts;
   const out: Record<string, LayerActivity> = {};
   for (const [name, a] of Object.entries(after)) {
     const b = before[name];
-    out[name] = Object.fromEntries(Object.entries(a).map(([phase, counts]) => [phase, Object.fromEntries(
-      Object.entries(counts).map(([k, v]) => [k, v - ((b?.[phase as keyof LayerActivity] as unknown as Record<string, number> | undefined)?.[k] ?? 0)]),
-    )])) as unknown as LayerActivity;
+    out[name] = { forward: minus(a.forward, b?.forward), backward: minus(a.backward, b?.backward), update: minus(a.update, b?.update) };
   }
   return out;
 }
