@@ -57,7 +57,7 @@ export async function estimateEpochCost(spec: string | Record<string, unknown>, 
   const positions = new Map(resolved.layers.map((p) => [p.name, positionsPerExample(p)]));
   return rollUpCost(costModels(container, resolved.cost), layers, activity, { examples: train, updateSteps: steps }, (n) => positions.get(n) ?? 1, [
     `Estimate from the spec alone: one epoch of ${train} training and ${test} test examples, batch ${epoch.batchSize}.`,
-    'Read counts are exact; update pulses assume every weight is programmed once per mini-batch (an upper bound: zero inputs and stochastic pulse rules program fewer).',
+    'Read counts are exact; the update assumes every weight programmed once per mini-batch on each device the mapping moves: for an analog rule an upper bound (zero inputs leave their rows unchanged), for a pulse rule (whose counts are pulses) a guess, since the expected pulses depend on the gradients.',
     'Array energies take the mean device conductance (gmin + gmax)/2; write pulses are split by setFraction.',
   ]);
 }

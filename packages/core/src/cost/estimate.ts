@@ -39,8 +39,10 @@ function readCounts(layer: CostLayer, dir: 'forward' | 'backward', vectors: numb
  * One epoch's activity of a layer, from the spec alone. The read counts are exact (they follow from the
  * shapes, tiles, passes and slices as the read pipeline counts them). The update count is an estimate:
  * it takes every weight (padding excluded) as programmed once per mini-batch on each device the mapping
- * moves. That is exact for an analog rule on dense data; zero inputs (MNIST's blank border) leave their
- * rows unchanged and stochastic pulse rules fire fewer coincidences, so a run counts at most this.
+ * moves. For an analog rule that is exact on dense data and an upper bound otherwise (zero inputs, MNIST's
+ * blank border, leave their rows unchanged). A pulse rule's counts are pulses, whose expectation depends
+ * on the gradients' magnitudes (stochastic trains: BL·p_x·p_δ coincidences per cell), which the spec
+ * alone does not give: there it is only a placeholder of one per weight and step.
  */
 export function estimateEpochActivity(layer: CostLayer, epoch: EpochShape, o: LayerEstimateOptions): LayerActivity {
   const steps = Math.ceil(epoch.trainExamples / epoch.batchSize);
