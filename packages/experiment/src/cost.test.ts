@@ -78,6 +78,9 @@ describe('hardware cost of a run', () => {
     expect(paths).toContain('cost.adc.params.speed');
     expect(paths).toContain('cost.dac.name');
     expect((error as SpecError).message).toMatch(/prices the adc component, not the dac/);
+    // With a problem elsewhere in the spec, the cost section is still checked: every problem at once.
+    const both = await openSpec({ ...bad, seed: 'x' }).then(() => undefined, (e: unknown) => e);
+    expect((both as SpecError).issues.map((i) => i.path)).toEqual(expect.arrayContaining(['seed', 'cost.adc.params.cycle', 'cost.dac.name']));
     const unknown = await openSpec({ ...spec, cost: { buffers: {} } }).then(() => undefined, (e: unknown) => e);
     expect((unknown as SpecError).issues.map((i) => i.path)).toContain('cost.buffers');
   });

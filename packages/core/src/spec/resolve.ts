@@ -12,7 +12,7 @@ import { layerCrossbar } from './layer-crossbar.js';
 import { modelLayers, type ConvShape } from './model-layers.js';
 import { applyPresets, type PresetMap } from './presets.js';
 import { resolveCost, type ResolvedCost } from '../cost/resolve.js';
-import { crossbarSchema, specSchema, type CrossbarSpec, type ParsedSpec, type PluginRef } from './schema.js';
+import { costSchema, crossbarSchema, specSchema, type CrossbarSpec, type ParsedSpec, type PluginRef } from './schema.js';
 
 export interface ResolvedPlugin {
   readonly name: string;
@@ -155,6 +155,8 @@ export function resolveSpec(raw: unknown, container: DependencyContainer, source
     issues.push(...fromZod(top.error, specSchema, [], merged));
     const cb = crossbarSchema.safeParse((merged as { crossbar?: unknown }).crossbar);
     if (cb.success) resolveCrossbar(scope, cb.data, ['crossbar'], issues);
+    const cost = costSchema.safeParse((merged as { cost?: unknown }).cost);
+    if (cost.success && cost.data) resolveCost(container, cost.data, issues);
     throw new SpecError(issues, source);
   }
   const { preset: _applied, ...spec } = top.data;
