@@ -48,7 +48,7 @@ const CASES: ReadonlyArray<{ file: string; paths: string[]; says: string[] }> = 
   { file: 'calibrate-batches.yaml', paths: ['crossbar.mapping.calibrate.batches'], says: ['must be ≤ 1,000,000'] },
   { file: 'memory-budget.yaml', paths: ['model.hidden'], says: ['crossbar state would need', 'over the 8.0 GiB budget'] },
   { file: 'tile-memory-budget.yaml', paths: ['crossbar.tile'], says: ['over the 8.0 GiB budget', 'use smaller tiles'] },
-  { file: 'unknown-preset.yaml', paths: ['preset'], says: ['unknown preset "txsim-agsi-rram"', 'did you mean "txsim-agsi-reram"', 'known presets: aihwkit-ecram, aihwkit-idealized, aihwkit-pcm, aihwkit-reram-es, aihwkit-reram-sb, ideal-crossbar, neurosim-agsi'] },
+  { file: 'unknown-preset.yaml', paths: ['preset'], says: ['unknown preset "txsim-agsi-rram"', 'did you mean "txsim-agsi-reram"', 'known presets: aihwkit-ecram, aihwkit-idealized, aihwkit-pcm, aihwkit-reram-es, aihwkit-reram-sb, ideal-crossbar, neurosim-32nm, neurosim-agsi'] },
   { file: 'preset-wrong-type.yaml', paths: ['preset'], says: ['expected a preset name'] },
   { file: 'unsupported-phase.yaml', paths: ['crossbar.nonidealities[0].phases'], says: ['acts only in update', '"forward" is not one of them'] },
   { file: 'phase-typo.yaml', paths: ['crossbar.nonidealities[0].phases[0]'], says: ['did you mean "forward"'] },

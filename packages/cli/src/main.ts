@@ -10,6 +10,7 @@ import { addSweepCommand } from './commands/sweep.js';
 import { addReportCommand } from './commands/report.js';
 import { addTrainCommand } from './commands/train.js';
 import { addValidateCommand } from './commands/validate.js';
+import { addCostCommand } from './commands/cost.js';
 import { describeError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
 
@@ -40,6 +41,7 @@ export async function main(argv: readonly string[] = process.argv, io: CliIo = p
   addFitCommand(program, io);
   addDeviceCommand(program, io);
   addSweepCommand(program, io, (code) => (exitCode = code));
+  addCostCommand(program, io, (code) => (exitCode = code));
 
   try {
     await program.parseAsync(argv as string[], { from: 'node' });

@@ -46,3 +46,4 @@ export * from './train/divergence.js';
 export * from './train/loss.js';
 export * from './train/schedule.js';
 export * from './train/recipe.js';
+export * from './cost/index.js';

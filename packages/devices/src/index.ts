@@ -10,6 +10,9 @@ import { txsimUpdate } from './txsim-update.js';
 import { measuredPlugins } from './measured/index.js';
 import { pulsedPlugins } from './pulsed/index.js';
 import { rulesPlugins } from './rules/index.js';
+import { costPlugins } from './cost/index.js';
+
+export * from './cost/index.js';
 
 export { adc, dac, ideal, levels, senseAmp, thresholdDac, txsimUpdate };
 
@@ -23,4 +26,5 @@ export const devicePlugins: readonly AnyPlugin[] = [
 
 export function registerDevices(container: DependencyContainer): void {
   registerPlugins(container, devicePlugins);
+  registerPlugins(container, costPlugins);
 }

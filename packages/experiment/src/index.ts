@@ -19,3 +19,4 @@ export {
 } from './calibration.js';
 export * from './report/index.js';
 export { PRESETS_DIR, presetMap, readPreset, readPresets, type Preset } from './presets.js';
+export { costPhaseTotals, countedCost, estimateEpochCost, networkCostLayers, type BuiltLayer } from './cost.js';

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { EpochMetrics, LayerActivity } from '@txsim/core';
+import type { CostReport, EpochMetrics, LayerActivity } from '@txsim/core';
 import type { AppliedTransform } from '@txsim/models';
 import { processAlive } from './process-alive.js';
 
@@ -149,6 +149,8 @@ export interface RunSummary {
   readonly finishedAt: string;
   /** Hardware activity counts per analog layer and phase. */
   readonly activity: Readonly<Record<string, LayerActivity>>;
+  /** Hardware cost of the counted activity (docs/cost.md), when the spec has a cost section. */
+  readonly cost?: CostReport;
   readonly layers: readonly LayerSummary[];
   /** data.transforms as applied, with a standardize's training-set statistics (also in data-transforms.json). */
   readonly dataTransforms?: readonly AppliedTransform[];

@@ -8,6 +8,7 @@ import { DATA_TRANSFORMS_FILE, describeTransforms, readRecordedTransforms } from
 import { CALIBRATION_FILE, calibrationRecord, nativeScales, recordedScales, withWMax } from './calibration.js';
 import { CHECKPOINT_FILE, CheckpointError, readCheckpoint, readPayload, restoreCheckpoint, sha256, verifyCheckpoint, writeCheckpoint, type Checkpoint, type RunIdentity } from './checkpoint.js';
 import { createRunContainer, type BackendChoice } from './composition.js';
+import { activityDelta, costPhaseTotals, countedCost, networkCostLayers, type BuiltLayer } from './cost.js';
 import { openSpec, preflight, type PluginOptions } from './open-spec.js';
 import { checkPackRecords, packRecord, type PackRecord } from './packs.js';
 import { collectRunDiagnostics, conductanceHistograms, writeRunDiagnostics, type Histogram } from './report/diagnostics.js';
@@ -277,8 +278,20 @@ async function train(plan: Plan & { dir: RunDir; lock: RunLock; identity: RunIde
   const rngs = container.resolve(RngFactory);
   const epochs = spec.training.epochs;
   const completed: EpochMetrics[] = [...(checkpoint?.history ?? [])];
+  // Hardware cost (docs/cost.md), when the spec has a cost section: each epoch prices its own activity.
+  const costLayers = resolved.cost ? networkCostLayers(resolved, net.layers as readonly BuiltLayer[]) : [];
+  const stepsPerEpoch = Math.ceil(data.train.labels.length / spec.training.batchSize);
+  let counted = structuredClone(net.activity());
+  const epochCost = (): Record<string, unknown> => {
+    if (!resolved.cost) return {};
+    const now = net.activity();
+    const c = countedCost(container, resolved, costLayers, activityDelta(now, counted), data.train.labels.length, stepsPerEpoch);
+    counted = structuredClone(now);
+    return { cost: { energyJ: c.energyJ, latencyS: c.latencyS, phases: costPhaseTotals(c) } };
+  };
   const record: TrainingReporter = {
-    onEpochEnd: (m) => {
+    onEpochEnd: (metrics) => {
+      const m = { ...metrics, ...epochCost() } as EpochMetrics;
       completed.push(m);
       // A lost lock (its directory removed, or taken over by another process) means another writer.
       if (lock.compromised) throw new Error(`${outDir}: lost the run directory's lock (${lock.compromised.message}); stopping so two processes never write one run`);
@@ -309,6 +322,7 @@ async function train(plan: Plan & { dir: RunDir; lock: RunLock; identity: RunIde
     layers: layerSummaries(resolved, net.layers),
     ...(data.transforms.length ? { dataTransforms: data.transforms } : {}),
     status,
+    ...(resolved.cost ? { cost: countedCost(container, resolved, costLayers, net.activity(), completed.length * data.train.labels.length, completed.length * stepsPerEpoch) } : {}),
   });
 
   try {

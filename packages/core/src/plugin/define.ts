@@ -34,3 +34,6 @@ export const defineSenseAmp = define('sense-amp');
 export const defineAdc = define('adc');
 export const defineUpdateRule = define('update-rule');
 export const defineNonideality = define('nonideality');
+
+/** Cost plugins also name the component they price (`meta.component`), so a spec slot can check it. */
+export const defineCost = define('cost');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineDevice, defineNonideality } from './define.js';
+import { defineCost, defineDevice, defineNonideality } from './define.js';
 import { checkPluginPack, PackError } from './pack-check.js';
 import { definePluginPack, type PluginPack } from './pack.js';
 import { params, quantity } from './params.js';
@@ -94,5 +94,17 @@ describe('checkPluginPack', () => {
     refuse(pack({ presets: {} }), /presets is not a list/);
     refuse(pack({ units: 'mK' }), /units is not a list/);
     refuse(pack({ configureLayer: 'yes' }), /configureLayer is not a function/);
+  });
+});
+
+describe('checkPluginPack: cost plugins', () => {
+  const cost = (component?: string) => defineCost({
+    meta: { name: 'my-adc', ...(component ? { component: component as 'adc' } : {}), description: 'An ADC.', phases: ['forward'], params: params({}) },
+    create: () => ({ cost: () => ({ energyJ: 0, latencyS: 0 }), area: () => 0 }),
+  });
+  it('accepts a cost plugin that names its component, refuses one that does not', () => {
+    expect(checkPluginPack(pack({ plugins: [cost('adc')] }), SRC).plugins).toHaveLength(1);
+    refuse(pack({ plugins: [cost()] }), /cost plugin "my-adc": names component undefined; a cost plugin prices one of dac, adc,/);
+    refuse(pack({ plugins: [cost('fan')] }), /names component "fan"/);
   });
 });

@@ -4,6 +4,7 @@ import { pluginNameProblem } from './define.js';
 import { isPluginPack, type PluginPack } from './pack.js';
 import { metaOf, requiredParams, type ParamSchema } from './params.js';
 import { phaseMismatch } from './phases.js';
+import { COST_COMPONENTS } from '../cost/types.js';
 import { PLUGIN_KINDS, type AnyPlugin } from './types.js';
 
 /** A pack that cannot be loaded; the message is one line naming the pack (and the plugin, where one is at fault). */
@@ -42,6 +43,10 @@ function pluginContentProblem(plugin: AnyPlugin): string | undefined {
   if (!isObject(schema) || !isObject(schema.shape) || typeof schema.safeParse !== 'function') return 'has no params schema (use params({ … }), even when empty)';
   if (!Array.isArray(meta.phases) || !meta.phases.length || !meta.phases.every((p) => PHASES.includes(p))) {
     return `declares phases ${JSON.stringify(meta.phases)}; expected a non-empty list of ${PHASES.join(', ')}`;
+  }
+  // A cost plugin is found by the component it prices (a spec's cost slot checks it).
+  if (meta.kind === 'cost' && !COST_COMPONENTS.includes(meta.component as never)) {
+    return `names component ${JSON.stringify(meta.component)}; a cost plugin prices one of ${COST_COMPONENTS.join(', ')} (meta.component)`;
   }
   for (const [key, field] of Object.entries(schema.shape)) {
     const f = field as z.ZodType;

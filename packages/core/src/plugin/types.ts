@@ -3,6 +3,7 @@ import type { ComputeBackend } from '../matrix/backend.js';
 import type { Matrix } from '../matrix/matrix.js';
 import type { Rng } from '../random/rng.js';
 import type { ParamSchema } from './params.js';
+import type { CostComponent, CostModel } from '../cost/types.js';
 
 /** The three crossbar evaluations of training. */
 export type Phase = 'forward' | 'backward' | 'update';
@@ -10,8 +11,9 @@ export type Phase = 'forward' | 'backward' | 'update';
 export type ReadDirection = 'forward' | 'backward';
 /** Which device of a differential pair (weight ∝ G+ − G−). */
 export type Polarity = 'plus' | 'minus';
-export type PluginKind = 'device' | 'dac' | 'sense-amp' | 'adc' | 'update-rule' | 'nonideality';
-export const PLUGIN_KINDS: readonly PluginKind[] = ['device', 'dac', 'sense-amp', 'adc', 'update-rule', 'nonideality'];
+/** `cost` plugins price hardware (energy, latency, area) from activity counts; they never change a result. */
+export type PluginKind = 'device' | 'dac' | 'sense-amp' | 'adc' | 'update-rule' | 'nonideality' | 'cost';
+export const PLUGIN_KINDS: readonly PluginKind[] = ['device', 'dac', 'sense-amp', 'adc', 'update-rule', 'nonideality', 'cost'];
 
 /** How a layer's (rows × cols) weight matrix is laid over a grid of tileRows × tileCols crossbars. */
 export interface TileGeometry {
@@ -271,6 +273,7 @@ export interface HooksByKind {
   adc: AdcModel;
   'update-rule': UpdateRuleModel;
   nonideality: NonidealityHooks;
+  cost: CostModel;
 }
 
 export interface PluginMeta<S extends ParamSchema = ParamSchema> {
@@ -289,6 +292,8 @@ export interface PluginMeta<S extends ParamSchema = ParamSchema> {
    * effect (checked at load, in either direction: declaring it on one side is enough).
    */
   readonly excludes?: readonly string[];
+  /** Cost plugins: the hardware component they price (the `cost.<slot>` a spec may put them in). */
+  readonly component?: CostComponent;
 }
 
 export interface Plugin<K extends PluginKind = PluginKind, S extends ParamSchema = ParamSchema> {

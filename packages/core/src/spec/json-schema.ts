@@ -3,6 +3,7 @@ import type { DependencyContainer } from '../di.js';
 import { metaOf, paramDefaults } from '../plugin/params.js';
 import { listPlugins } from '../plugin/registry.js';
 import type { AnyPlugin, PluginKind } from '../plugin/types.js';
+import { COST_SLOTS } from '../cost/resolve.js';
 import { dimensionName } from '../units/units.js';
 import { specSchema } from './schema.js';
 
@@ -95,6 +96,14 @@ export function specJsonSchema(container: DependencyContainer, options: { preset
   cbProps.nonidealities = { ...cbProps.nonidealities, items: { $ref: '#/$defs/nonideality' } };
   const back = cbProps.backward!.properties as Record<string, JsonSchemaObject>;
   for (const key of ['dac', 'senseAmp', 'adc']) back[key] = ref(DEF[key]!, back[key]!);
+  // Each cost slot takes the cost plugins that price its component (cost/resolve.ts checks the same).
+  const cost = props.cost?.properties as Record<string, JsonSchemaObject> | undefined;
+  for (const [slot, component] of COST_SLOTS) {
+    if (!cost?.[slot]) continue;
+    const plugins = listPlugins(container, 'cost').filter((p) => p.meta.component === component);
+    $defs[`cost-${component}`] = { anyOf: [{ type: 'string', enum: plugins.map((p) => p.meta.name) }, ...plugins.map(pluginObject)] };
+    cost[slot] = ref(`cost-${component}`, cost[slot]!);
+  }
   props.preset = {
     ...props.preset,
     description: `Presets (partial specs) applied over the defaults and under this spec, in order.${options.presets?.length ? ` Shipped presets: ${options.presets.join(', ')}.` : ''}`,

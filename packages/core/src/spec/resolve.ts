@@ -11,7 +11,8 @@ import { stackConflicts } from './stack-conflicts.js';
 import { layerCrossbar } from './layer-crossbar.js';
 import { modelLayers, type ConvShape } from './model-layers.js';
 import { applyPresets, type PresetMap } from './presets.js';
-import { crossbarSchema, specSchema, type BiasPlacement, type CrossbarSpec, type ParsedSpec, type PluginRef, type WeightClip } from './schema.js';
+import { resolveCost, type ResolvedCost } from '../cost/resolve.js';
+import { costSchema, crossbarSchema, specSchema, type BiasPlacement, type CrossbarSpec, type ParsedSpec, type PluginRef, type WeightClip } from './schema.js';
 
 export interface ResolvedPlugin {
   readonly name: string;
@@ -56,6 +57,8 @@ export interface ResolvedSpec {
   readonly layers: readonly LayerPlan[];
   /** Values that validate but are probably slips (a conductance of 10 S meant as 10 µS), each with its path. */
   readonly warnings?: readonly SpecIssue[];
+  /** The hardware-cost model, when the spec has a `cost` section. */
+  readonly cost?: ResolvedCost;
 }
 
 const SLOT_KIND: Record<string, PluginKind> = { device: 'device', dac: 'dac', senseAmp: 'sense-amp', adc: 'adc', updateRule: 'update-rule' };
@@ -159,6 +162,8 @@ export function resolveSpec(raw: unknown, container: DependencyContainer, source
     issues.push(...fromZod(top.error, specSchema, [], merged));
     const cb = crossbarSchema.safeParse((merged as { crossbar?: unknown }).crossbar);
     if (cb.success) resolveCrossbar(scope, cb.data, ['crossbar'], issues);
+    const cost = costSchema.safeParse((merged as { cost?: unknown }).cost);
+    if (cost.success && cost.data) resolveCost(container, cost.data, issues);
     throw new SpecError(issues, source);
   }
   const { preset: _applied, ...spec } = top.data;
@@ -212,11 +217,15 @@ export function resolveSpec(raw: unknown, container: DependencyContainer, source
     }
     return { ...l, crossbar: cb ?? null };
   });
+  const cost = spec.cost ? resolveCost(container, spec.cost, issues) : undefined;
   if (!issues.length) checkCrossbarMemory(plans, issues);
   if (!issues.length) checkNetworkMemory(spec, plans, issues);
   if (issues.length) throw new SpecError(issues, source);
   const warnings = specWarnings(container, merged, base, plans);
-  return { spec: resolvedData(spec, plans, base), layers: plans, ...(warnings.length ? { warnings } : {}) };
+  const data = resolvedData(spec, plans, base);
+  // The resolved spec records every cost parameter, as it does the crossbar's.
+  if (cost) data.cost = structuredClone(cost) as typeof data.cost;
+  return { spec: data, layers: plans, ...(warnings.length ? { warnings } : {}), ...(cost ? { cost } : {}) };
 }
 
 /** `prefix` followed by a formatted relative path. */

@@ -138,6 +138,20 @@ export const layerOverrideSchema = z.strictObject({
   learningRate: z.number().positive({ error: 'must be > 0 (a learning rate)' }).optional(),
 });
 
+/**
+ * The hardware-cost model (docs/cost.md): one cost plugin per component, each `{ name, params }` or a
+ * name. Absent from a spec ⇒ no cost is computed; `cost: {}` prices with the defaults (NeuroSim's 32 nm).
+ */
+export const costSchema = z.strictObject({
+  dac: slotSchema.default({ name: 'line-dac', params: {} }),
+  adc: slotSchema.default({ name: 'sar-adc', params: {} }),
+  senseAmp: slotSchema.default({ name: 'current-sense-amp', params: {} }),
+  arrayRead: slotSchema.default({ name: 'array-read', params: {} }),
+  arrayWrite: slotSchema.default({ name: 'array-write', params: {} }),
+  digital: slotSchema.default({ name: 'digital-periphery', params: {} }),
+  buffer: slotSchema.default({ name: 'sram-buffer', params: {} }),
+});
+
 /** One preset name, or several applied in order (later ones win); see `presetsSchema`. */
 export const presetRefSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], { error: 'expected a preset name or a list of preset names' });
 
@@ -225,6 +239,7 @@ export const specSchema = z.strictObject({
   layers: z.record(z.string(), layerOverrideSchema).default({}),
   /** How `txsim sweep` runs this spec's grid (e.g. `sweep.slurm`); no run reads it. */
   sweep: sweepSchema.optional(),
+  cost: costSchema.optional(),
 });
 
 export type SpecInput = z.input<typeof specSchema>;
@@ -233,3 +248,4 @@ export type PluginRef = z.output<typeof pluginRefSchema>;
 export type CrossbarSpec = z.output<typeof crossbarSchema>;
 export type BiasPlacement = z.output<typeof biasSchema>;
 export type WeightClip = z.output<typeof weightClipSchema>;
+export type CostSpec = z.output<typeof costSchema>;

@@ -4,6 +4,7 @@ import { metaOf, neutralParams, requiredParams, type ParamSchema } from '../plug
 import { phaseMismatch, READ_HOOKS, UPDATE_HOOKS } from '../plugin/phases.js';
 import type { AnyPlugin, DeviceModel, NonidealityHooks, Plugin, PluginKind, SnapshotHooks } from '../plugin/types.js';
 import { Rng } from '../random/rng.js';
+import { costChecks } from './cost-conformance.js';
 import { pluginContext, randomConductances, randomMatrix, readContext, TEST_GEOMETRY, updateContext } from './fixtures.js';
 
 /** The slice of a test framework the suite needs (vitest's `describe`, `it`, `expect` fit). */
@@ -345,6 +346,7 @@ export function pluginConformance(plugins: readonly AnyPlugin[], api: TestApi, o
       // Without values for its required params the plugin cannot be created; the meta check says what to pass.
       if (requiredParams(plugin.meta.params as ParamSchema).some((k) => sample?.[k] === undefined)) return;
       if (plugin.meta.kind === 'nonideality') nonidealityChecks(plugin as Plugin<'nonideality'>, api, sample);
+      else if (plugin.meta.kind === 'cost') costChecks(plugin as Plugin<'cost'>, api, sample);
       else slotChecks(plugin, api, sample);
     });
   }

@@ -1,2 +1,3 @@
 export * from './fixtures.js';
 export * from './conformance.js';
+export * from './cost-conformance.js';

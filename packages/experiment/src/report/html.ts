@@ -3,6 +3,7 @@ import { configTable, packsLine } from './config.js';
 import { diffTable } from './diff.js';
 import type { RunData } from './load.js';
 import { barChart, esc, histogramPlot, linePlot } from './svg.js';
+import { runCostSection } from './cost-section.js';
 import { noUnits, type ParamUnits } from './units.js';
 
 export const RUN_COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
@@ -187,6 +188,9 @@ ${curves(runs)}
 <h2>Hardware activity</h2>
 <p class="muted">Counts over the whole run, per analog layer and phase (forward read, backward read, update).</p>
 ${activitySections}
+<h2>Hardware cost</h2>
+<p class="muted">Energy, latency and area of the counted activity (docs/cost.md), per layer and phase.</p>
+${runs.map((r) => `<h3>${esc(runLabel(r))}</h3>${runCostSection(r)}`).join('')}
 <h2>Conductance distributions</h2>
 ${conductances(runs)}
 <h2>Read error</h2>

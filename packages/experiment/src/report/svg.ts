@@ -42,6 +42,8 @@ export interface Frame {
 const W = 560;
 const PLOT_H = 260;
 const M = { left: 64, right: 16, top: 30, bottom: 44 };
+/** The plot area every chart shares (for charts built on `chart` elsewhere). */
+export const PLOT_AREA = { width: W, height: PLOT_H, margin: M } as const;
 const LEGEND_ROW = 18;
 
 /** Escapes text for element content and attribute values. */
@@ -87,7 +89,7 @@ function extent(values: readonly number[], includeZero = false): [number, number
 }
 
 /** The frame shared by every chart: title, axis lines, ticks with grid lines, axis labels, legend. */
-function chart(frame: Frame, xTicks: readonly { at: number; text: string }[], yTicks: readonly { at: number; text: string }[],
+export function chart(frame: Frame, xTicks: readonly { at: number; text: string }[], yTicks: readonly { at: number; text: string }[],
   body: string, legend: readonly { label: string; color: string; dash?: string; bar?: boolean }[]): string {
   const height = M.top + PLOT_H + M.bottom + legend.length * LEGEND_ROW + (legend.length ? 6 : 0);
   const x0 = M.left;

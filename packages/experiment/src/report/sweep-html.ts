@@ -1,3 +1,4 @@
+import { sweepCostSection } from './cost-section.js';
 import { basename } from 'node:path';
 import type { ResultRow } from './aggregate.js';
 import { configTable, packsLine } from './config.js';
@@ -75,6 +76,9 @@ export function renderSweepReport(sweep: SweepData, options: ReportOptions = {})
 ${pointsTable(sweep)}
 <div class="figures">${accuracyPlots(sweep)}</div>
 <p class="muted">Lines: mean over seeds; shaded: ± one standard deviation; whiskers: lowest and highest seed.</p>
+<h2>Accuracy against hardware cost</h2>
+<p class="muted">Mean over each point's completed runs; the Pareto front joins the points no other point beats in both energy and accuracy.</p>
+${sweepCostSection(sweep, (values) => pointLabel(sweep, values))}
 <h2>Accuracy and loss per epoch</h2>
 <p class="muted">Each point's mean over its seeds, shaded ± one standard deviation; an epoch counts the runs that finished it.</p>
 ${epochCurves(sweep)}

@@ -1,0 +1,5 @@
+export * from './types.js';
+export * from './rollup.js';
+export * from './resolve.js';
+export * from './layer.js';
+export * from './estimate.js';
