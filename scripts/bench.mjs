@@ -1,5 +1,6 @@
 // `pnpm bench`: speed figures measured side by side in one run, never part of the tests.
 //   node scripts/bench.mjs [--json] [--train-limit N] [--reps N] [--threads N] [--no-gemm] [--no-torch] [--backend B] [--cnn] [--resnet]
+//                          [--configs NAME,NAME] (only these training configurations; digital and txsim-crossbar stay for the task row)
 // 1. GEMM GFLOP/s of each kernel on the MLP's training shapes: reference TypeScript, and each WASM SIMD build
 //    on 1 thread and on every thread (TXSIM_THREADS or the core count; --threads N overrides), numpy's
 //    matmul, and each core's multiply-add ceiling (WASM f32x4, native widest vector) with the best
@@ -84,6 +85,13 @@ if (args.includes('--resnet')) {
     { name: 'resnet20-digital', file, digital: true, baseline: 'resnet20-digital', own: true },
     { name: 'resnet20-txsim', file, digital: false, baseline: 'resnet20-digital', own: true },
   );
+}
+{
+  const i = args.indexOf('--configs');
+  if (i >= 0) {
+    const keep = new Set([...args[i + 1].split(','), 'digital', 'txsim-crossbar']);
+    configs.splice(0, configs.length, ...configs.filter((c) => keep.has(c.name) || keep.has(c.baseline)));
+  }
 }
 const data = loadMnist({ trainLimit, testLimit: 1 });
 const plugins = createPluginContainer();

@@ -87,39 +87,55 @@ const LN2_LO: f32 = -2.12194440e-4;
 const EXP_HI: f32 = 88.3762626647949; // e^x overflows float32 above this
 const EXP_LO: f32 = -87.3365447504; // and turns subnormal below it (2^-126)
 
-/** e^x of four lanes (Cephes expf: x = n·ln 2 + r, |r| ≤ ln2/2, degree-6 polynomial; ≤ 2 ulp). Clamped to float32's normal range; NaN stays NaN. */
-@inline function exp4(x: v128): v128 {
-  x = f32x4.max(f32x4.min(x, f32x4.splat(EXP_HI)), f32x4.splat(EXP_LO));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
-  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
-  // 2^n built in the exponent field; n ∈ [−126, 128) after the clamp (x = 88.38 gives n = 127).
-  const pow2 = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  return f32x4.mul(y, pow2);
-}
-
-@inline function sigmoid4(x: v128): v128 {
-  const one = f32x4.splat(1);
-  return f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(x))));
+/**
+ * 1/(1 + e^(−x)) of four lanes, e^x by Cephes expf (x = n·ln 2 + r, |r| ≤ ln2/2, degree-6 polynomial;
+ * ≤ 2 ulp) clamped to float32's normal range. pmin/pmax (one instruction each, unlike min/max) keep a NaN
+ * x: pmin(x, hi) is `hi < x ? hi : x`. The constants come in as arguments because V8 (11.3) does not
+ * hoist a splat of a constant out of a loop; with them inline the sigmoid ran at ~2.2 ns per element.
+ */
+@inline function sigmoid4(
+  x: v128, hi: v128, lo: v128, log2e: v128, ln2hi: v128, ln2lo: v128,
+  c0: v128, c1: v128, c2: v128, c3: v128, c4: v128, c5: v128, one: v128, bias: v128,
+): v128 {
+  let t = f32x4.pmax(f32x4.pmin(f32x4.neg(x), hi), lo);
+  const n = f32x4.nearest(f32x4.mul(t, log2e));
+  const r = f32x4.sub(f32x4.sub(t, f32x4.mul(n, ln2hi)), f32x4.mul(n, ln2lo));
+  let p = f32x4.add(f32x4.mul(c0, r), c1);
+  p = f32x4.add(f32x4.mul(p, r), c2);
+  p = f32x4.add(f32x4.mul(p, r), c3);
+  p = f32x4.add(f32x4.mul(p, r), c4);
+  p = f32x4.add(f32x4.mul(p, r), c5);
+  const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), one);
+  // 2^n built in the exponent field; n ∈ [−126, 128) after the clamp (t = 88.38 gives n = 127).
+  const pow2 = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), bias), 23);
+  return f32x4.div(one, f32x4.add(one, f32x4.mul(y, pow2)));
 }
 
 /** out = 1/(1 + e^(−x)) over n floats (out may be x). */
 export function sigmoid(x: usize, out: usize, n: i32): void {
+  const hi = f32x4.splat(EXP_HI);
+  const lo = f32x4.splat(EXP_LO);
+  const log2e = f32x4.splat(LOG2E);
+  const ln2hi = f32x4.splat(LN2_HI);
+  const ln2lo = f32x4.splat(LN2_LO);
+  const c0 = f32x4.splat(1.9875691500e-4);
+  const c1 = f32x4.splat(1.3981999507e-3);
+  const c2 = f32x4.splat(8.3334519073e-3);
+  const c3 = f32x4.splat(4.1665795894e-2);
+  const c4 = f32x4.splat(1.6666665459e-1);
+  const c5 = f32x4.splat(5.0000001201e-1);
+  const one = f32x4.splat(1);
+  const bias = i32x4.splat(127);
   let k = 0;
   for (; k + 4 <= n; k += 4) {
     const o = <usize>k << 2;
-    v128.store(out + o, sigmoid4(v128.load(x + o)));
+    v128.store(out + o, sigmoid4(v128.load(x + o), hi, lo, log2e, ln2hi, ln2lo, c0, c1, c2, c3, c4, c5, one, bias));
   }
   // The tail lane by lane through the same vector code, so it rounds exactly like the body.
   for (; k < n; k++) {
     const o = <usize>k << 2;
-    store<f32>(out + o, f32x4.extract_lane(sigmoid4(f32x4.splat(load<f32>(x + o))), 0));
+    const v = sigmoid4(f32x4.splat(load<f32>(x + o)), hi, lo, log2e, ln2hi, ln2lo, c0, c1, c2, c3, c4, c5, one, bias);
+    store<f32>(out + o, f32x4.extract_lane(v, 0));
   }
 }
 
