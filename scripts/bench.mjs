@@ -90,7 +90,7 @@ if (args.includes('--resnet')) {
   const i = args.indexOf('--configs');
   if (i >= 0) {
     const keep = new Set([...args[i + 1].split(','), 'digital', 'txsim-crossbar']);
-    configs.splice(0, configs.length, ...configs.filter((c) => keep.has(c.name) || keep.has(c.baseline)));
+    configs.splice(0, configs.length, ...configs.filter((c) => keep.has(c.name)));
   }
 }
 const data = loadMnist({ trainLimit, testLimit: 1 });
