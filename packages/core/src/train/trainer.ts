@@ -1,5 +1,4 @@
 import { inject, injectable, type InjectionToken } from '../di.js';
-import { kernels } from '../kernels/elementwise.js';
 import { Matrix } from '../matrix/matrix.js';
 import { softmaxCrossEntropy } from '../matrix/ops.js';
 import { RngFactory } from '../random/rng-factory.js';
@@ -32,7 +31,9 @@ export interface TrainOptions {
 
 /**
  * Batches of one dataset, copied row by row (each a memcpy) into buffers reused across batches of the same
- * size (in kernel memory, where element-wise kernels read them in place): a step allocates no batch arrays.
+ * size: a step allocates no batch arrays. Plain memory, not kernel memory: in kernel memory, a block this
+ * allocates mid-run was seen shared with another user (a resumed run's test loss changed), and only GEMMs
+ * read x, which take any array.
  */
 class Batches {
   readonly #bySize = new Map<number, { x: Matrix; y: Uint8Array }>();
@@ -47,7 +48,7 @@ class Batches {
     let b = this.#bySize.get(rows);
     if (!b) {
       if (this.#bySize.size >= 4) this.#bySize.clear();
-      b = { x: new Matrix(rows, cols, kernels.float32(rows * cols)), y: new Uint8Array(rows) };
+      b = { x: new Matrix(rows, cols), y: new Uint8Array(rows) };
       this.#bySize.set(rows, b);
     }
     for (let i = start; i < end; i++) {
