@@ -1,5 +1,6 @@
 // `pnpm bench`: speed figures measured side by side in one run, never part of the tests.
-//   node scripts/bench.mjs [--json] [--train-limit N] [--reps N] [--threads N] [--no-gemm] [--backend B] [--cnn] [--resnet]
+//   node scripts/bench.mjs [--json] [--train-limit N] [--reps N] [--threads N] [--no-gemm] [--no-torch] [--backend B] [--cnn] [--resnet]
+//                          [--configs NAME,NAME] (only these training configurations; digital and txsim-crossbar stay for the task row)
 // 1. GEMM GFLOP/s of each kernel on the MLP's training shapes: reference TypeScript, and each WASM SIMD build
 //    on 1 thread and on every thread (TXSIM_THREADS or the core count; --threads N overrides), numpy's
 //    matmul, and each core's multiply-add ceiling (WASM f32x4, native widest vector) with the best
@@ -8,14 +9,23 @@
 //    WASM): plain digital, ideal crossbar, TxSim crossbar, aihwkit's example 3 (exact and sampled pulse
 //    trains), with --cnn LeNet-5 digital / TxSim, and with --resnet ResNet-20 digital / TxSim preset on
 //    synthetic 3×32×32 images (batch 32, 320 images per pass, reported per 1,000), as medians over
-//    interleaved repetitions, and their ratios to digital training of the same network.
+//    interleaved repetitions, and their ratios to digital training of the same network. The TxSim
+//    example's crossbar / digital ratio is also emitted as `{kind: "task", task: "txsim-mlp", ...}`.
+// 3. When a Python with torch is found (TXSIM_TORCH_PYTHON, python3, /usr/bin/python3; see bench-torch.mjs),
+//    `{kind: "torch", task: "digital-mlp", seconds, txsimSeconds, ratio, ...}` per thread count (1 and all):
+//    the same digital MLP trained one pass over the same --train-limit images in PyTorch and in txsim,
+//    interleaved. Debian's python3-torch uses the system libblas.so.3: with the reference libblas3 its GEMMs
+//    run ~20× slower than with OpenBLAS, so the row names the BLAS it loaded (point LD_LIBRARY_PATH at an
+//    OpenBLAS directory to compare against a real BLAS).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchCeilings, benchGemm, busyNote, formatCeilings, formatTable } from './bench-gemm.mjs';
 import { loadMnist } from '../packages/models/dist/index.js';
-import { createPluginContainer } from '../packages/cli/dist/index.js';
+import { createPluginContainer } from '../packages/experiment/dist/index.js';
 import { timeTraining } from './time-training.mjs';
+import { benchTorch } from './bench-torch.mjs';
+import { availableParallelism } from 'node:os';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -76,6 +86,13 @@ if (args.includes('--resnet')) {
     { name: 'resnet20-txsim', file, digital: false, baseline: 'resnet20-digital', own: true },
   );
 }
+{
+  const i = args.indexOf('--configs');
+  if (i >= 0) {
+    const keep = new Set([...args[i + 1].split(','), 'digital', 'txsim-crossbar']);
+    configs.splice(0, configs.length, ...configs.filter((c) => keep.has(c.name)));
+  }
+}
 const data = loadMnist({ trainLimit, testLimit: 1 });
 const plugins = createPluginContainer();
 
@@ -103,4 +120,26 @@ for (const c of configs) {
   const scaled = (s * per) / n;
   say(`  ${c.name.padEnd(20)} ${s.toFixed(2).padStart(7)} s   ≈ ${scaled.toFixed(1).padStart(6)} s ${unit.padEnd(16)} ${(s / digital).toFixed(2)}× ${c.baseline}`);
   emit({ kind: 'epoch', config: c.name, backend, examples: n, seconds: s, ...(c.own ? { secondsPer1000: scaled } : { secondsPer60k: scaled }), baseline: c.baseline, ratioToDigital: s / digital });
+}
+
+const txsimTask = { name: 'txsim-mlp', crossbar: 'txsim-crossbar', digital: 'digital' };
+{
+  const s = median(times[txsimTask.crossbar]);
+  const d = median(times[txsimTask.digital]);
+  say(`  ${txsimTask.name}: crossbar / digital ${(s / d).toFixed(2)}× (examples/mlp-mnist-txsim.yaml, ${trainLimit} images)`);
+  emit({ kind: 'task', task: txsimTask.name, spec: 'examples/mlp-mnist-txsim.yaml', backend, examples: examples[txsimTask.crossbar], trainLimit, seconds: s, digitalSeconds: d, ratio: s / d });
+}
+
+if (!args.includes('--no-torch')) {
+  const all = Number(process.env.TXSIM_THREADS) >= 1 ? Number(process.env.TXSIM_THREADS) : availableParallelism();
+  const rows = await benchTorch({
+    data: data.train, reps, threadCounts: [...new Set([1, all])],
+    timeTxsim: () => timeTraining('examples/mlp-mnist-txsim.yaml', { plugins, backend, digital: true, data }),
+  });
+  if (!rows) say('\nPyTorch: no Python with torch found (TXSIM_TORCH_PYTHON, python3, /usr/bin/python3); no torch rows');
+  for (const r of rows ?? []) {
+    say(`\nDigital MLP, txsim (backend ${backend}) vs PyTorch ${r.torch} (${r.blas}), ${r.threads} thread(s), ${r.examples} images, median of ${r.reps}:`);
+    say(`  PyTorch ${r.seconds.toFixed(3)} s (CPU ${r.cpuSeconds.toFixed(3)} s)   txsim ${r.txsimSeconds.toFixed(3)} s (CPU ${r.txsimCpuSeconds.toFixed(3)} s)   txsim/PyTorch ${r.ratio.toFixed(2)}× (CPU ${r.cpuRatio.toFixed(2)}×)`);
+    emit({ ...r, backend, trainLimit });
+  }
 }

@@ -7,6 +7,8 @@ import asc from 'assemblyscript/asc';
 const root = new URL('../packages/core/', import.meta.url);
 const source = fileURLToPath(new URL('assembly/elementwise.ts', root));
 const out = fileURLToPath(new URL('build/elementwise-simd.wasm', root));
+// Files elementwise.ts re-exports from: a change to any of them rebuilds the module.
+const parts = ['assembly/training.ts'].map((p) => fileURLToPath(new URL(p, root)));
 // Shared, imported memory: growing it keeps existing views valid, so arrays can live in it for good.
 const flags = [
   '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--enable', 'threads', '--use', 'abort=',
@@ -21,7 +23,7 @@ const mtime = (path) => {
   }
 };
 
-if (mtime(out) > Math.max(mtime(source), mtime(fileURLToPath(import.meta.url)))) {
+if (mtime(out) > Math.max(mtime(source), ...parts.map(mtime), mtime(fileURLToPath(import.meta.url)))) {
   console.log('wasm: elementwise up to date');
 } else {
   mkdirSync(fileURLToPath(new URL('build/', root)), { recursive: true });

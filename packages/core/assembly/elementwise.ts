@@ -824,3 +824,6 @@ export function countNonzero(src: usize, n: i32): i32 {
   if (i < n) cnt = i64x2.sub(cnt, f64x2.ne(v128.load64_zero(src), zero));
   return <i32>(i64x2.extract_lane(cnt, 0) + i64x2.extract_lane(cnt, 1));
 }
+
+// Generic kernels of the digital training step (bias, activations, SGD, loss) live in their own file.
+export { biasAdd, columnSums, sgdStep, sigmoid, sigmoidBackward, relu, reluBackward, softmaxCrossEntropy } from './training';

@@ -15,6 +15,7 @@ import { registerDevices } from '@txsim/devices';
 import { NativeBackend, nativeAvailable, nativeUnavailableReason } from '@txsim/native';
 import { registerNonidealities } from '@txsim/nonidealities';
 import { registerPacks, type LoadedPack } from './packs.js';
+import { pickFaster, timeBackends } from './auto-backend.js';
 
 /**
  * The composition root: the one place that decides what a txsim process registers. Nothing is
@@ -22,7 +23,10 @@ import { registerPacks, type LoadedPack } from './packs.js';
  * still override a service in its own child without touching this one.
  */
 
-/** auto: the native kernel when it built at install, else WASM; each falls back to the next with a warning. */
+/**
+ * auto: the faster of the native and WASM kernels (timed once per process, see auto-backend.ts), or
+ * whichever loads; an explicit choice falls back to the next with a warning.
+ */
 export type BackendChoice = 'auto' | 'native' | 'wasm' | 'reference';
 
 export interface RunContainerOptions {
@@ -49,14 +53,16 @@ export function createPluginContainer(parent: DependencyContainer = rootContaine
 }
 
 /**
- * The requested compute backend. `auto` takes the native kernel when it built at install and WASM
- * otherwise, silently (both are fast); an explicit `native` that is missing falls back to WASM, and
- * WASM that cannot load falls back to the reference backend, each with a warning.
+ * The requested compute backend. `auto` takes the faster of the native kernel (when it built at install)
+ * and WASM, silently: the two are timed once per process on training's GEMM shapes and the native one
+ * is kept unless WASM is clearly faster (auto-backend.ts says why and how). An explicit `native` that is
+ * missing falls back to WASM, and WASM that cannot load falls back to the reference backend, each with a
+ * warning.
  */
 export function createBackend(choice: BackendChoice, warn: (message: string) => void = warnOnStderr): ComputeBackend {
   if (choice === 'reference') return new ReferenceBackend();
   if (choice === 'native' || choice === 'auto') {
-    if (nativeAvailable()) return new NativeBackend();
+    if (nativeAvailable() && (choice === 'native' || autoPicksNative())) return new NativeBackend();
     if (choice === 'native') warn(`warning: native kernel unavailable (${nativeUnavailableReason()}); using the WASM kernel`);
   }
   try {
@@ -76,6 +82,23 @@ export function createRunContainer(options: RunContainerOptions, parent: Depende
   c.register(RngFactory, { useValue: new RngFactory(options.seed) });
   c.register(CLOCK, { useValue: options.clock ?? systemClock });
   return c;
+}
+
+let autoNative: boolean | undefined;
+
+/** Whether `auto` takes the native kernel (it loads here): timed once per process, then remembered. */
+export function autoPicksNative(): boolean {
+  if (autoNative === undefined) {
+    let wasmBackend;
+    try {
+      wasmBackend = createWasmBackend({ threads: 1 });
+    } catch {
+      return (autoNative = true); // nothing to compare with
+    }
+    const seconds = timeBackends([new NativeBackend({ threads: 1 }), wasmBackend]);
+    autoNative = pickFaster([seconds[0]!, seconds[1]!]) === 0;
+  }
+  return autoNative;
 }
 
 function warnOnStderr(message: string): void {

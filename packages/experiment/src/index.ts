@@ -1,7 +1,8 @@
 export { runExperiment, resumeExperiment, CONDUCTANCES_START_FILE, ENVIRONMENT_FILE, SPEC_FILE, type ExperimentOptions, type ExperimentResult } from './run.js';
 export { listedPacks, openSpec, openPlugins, type OpenedPlugins, type OpenedSpec, type PluginOptions } from './open-spec.js';
 export { checkPackRecords, loadPack, loadPacks, packHash, packRecord, registerPacks, resolvePackPath, type LoadedPack, type PackRecord } from './packs.js';
-export { createBackend, createPluginContainer, createRunContainer, type BackendChoice, type RunContainerOptions } from './composition.js';
+export { autoPicksNative, createBackend, createPluginContainer, createRunContainer, type BackendChoice, type RunContainerOptions } from './composition.js';
+export { AUTO_MARGIN, AUTO_SHAPES, pickFaster, timeBackends } from './auto-backend.js';
 export { applyOverrides, dropCrossbars, loadSpec, readSpecFile, resolveSpecData, type LoadSpecOptions, type SpecOverrides } from './spec-file.js';
 export { withDataDir } from './data-dir.js';
 export { checkOutputDir, OutputDirError, preflight, runDiskBytes, type PreflightOptions } from './preflight.js';

@@ -1,4 +1,4 @@
-import { Matrix, ReferenceBackend, type GemmOptions } from '@txsim/core';
+import { kernels, Matrix, ReferenceBackend, type GemmOptions } from '@txsim/core';
 import { randomMatrix } from '@txsim/core/testing';
 import { describe, expect, it } from 'vitest';
 import { NativeBackend, nativeAvailable, nativeFmaPeak, nativeUnavailableReason } from './index.js';
@@ -43,6 +43,25 @@ describe.skipIf(!available)('native GEMM kernel', () => {
     });
     expect(Array.from(out[1]!)).toEqual(Array.from(out[0]!));
     expect(Array.from(out[2]!)).toEqual(Array.from(out[0]!));
+  });
+
+  it('reads and writes operands that live in kernel memory (a shared WebAssembly memory) like any other', () => {
+    // Layers keep their outputs and batches there; the addon must see the same floats through those views.
+    const resident = (m: Matrix) => {
+      const r = new Matrix(m.rows, m.cols, kernels.float32(m.data.length));
+      r.data.set(m.data);
+      return r;
+    };
+    const a = randomMatrix(64, 300, 'ra');
+    const b = randomMatrix(64, 200, 'rb');
+    const c = randomMatrix(300, 200, 'rc');
+    const be = new NativeBackend({ threads: 2 });
+    const want = c.clone();
+    be.gemm(a, b, want, { transA: true, alpha: -0.5, beta: 1 });
+    const got = resident(c);
+    be.gemm(resident(a), resident(b), got, { transA: true, alpha: -0.5, beta: 1 });
+    expect(Array.from(got.data)).toEqual(Array.from(want.data));
+    expect(Array.from(want.data)).not.toEqual(Array.from(c.data));
   });
 
   it('overwrites C when beta is 0, even if C held NaN', () => {

@@ -16,7 +16,7 @@ export function withSpecOverrides(command: Command): Command {
     .option('--seed <n>', 'override the master seed', numberOrText)
     .option('--train-limit <n>', 'use only the first n training examples (data.trainLimit)', numberOrText)
     .option('--test-limit <n>', 'use only the first n test examples (data.testLimit)', numberOrText)
-    .option('--backend <name>', 'override the compute backend: auto (native if built, else wasm), native, wasm or reference');
+    .option('--backend <name>', 'override the compute backend: auto (the faster of native and wasm, timed once per process), native, wasm or reference');
 }
 
 const collect = (value: string, previous: readonly string[] = []): string[] => [...previous, value];

@@ -2,3 +2,4 @@ export { kernels, reference as referenceKernels } from './elementwise.js';
 export { NormalStream, type NormalStreamState } from './normal-stream.js';
 export { elementwiseModule, type ElementwiseExports, type ElementwiseModule, type Typed, type WasmMemory } from './wasm.js';
 export { col2im, im2col, referenceCol2im, referenceIm2col } from './im2col.js';
+export { referenceTrainingKernels, trainingKernels, type LossResult } from './training.js';

@@ -51,6 +51,14 @@ export interface ElementwiseExports {
   accumulate(acc: number, cur: number, scales: number, batch: number, width: number, accWidth: number, fresh: number): void;
   narrow(acc: number, out: number, batch: number, width: number, outWidth: number, f: number): void;
   widen(src: number, out: number, n: number, f: number): void;
+  biasAdd(x: number, bias: number, out: number, rows: number, cols: number): void;
+  columnSums(src: number, out: number, rows: number, cols: number, j0: number, j1: number): void;
+  sgdStep(w: number, g: number, n: number, lr: number): void;
+  sigmoid(x: number, out: number, n: number): void;
+  sigmoidBackward(y: number, dy: number, dx: number, n: number): void;
+  relu(x: number, out: number, n: number): void;
+  reluBackward(x: number, dy: number, dx: number, n: number): void;
+  softmaxCrossEntropy(logits: number, labels: number, grad: number, out: number, rows: number, cols: number): number;
 }
 
 /** The typed arrays the kernels take. */

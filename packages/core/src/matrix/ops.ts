@@ -1,73 +1,58 @@
+import { trainingKernels } from '../kernels/training.js';
 import { Matrix } from './matrix.js';
+
+// The digital training step's element-wise work on matrices, through the kernels of kernels/training.ts
+// (WASM SIMD when it loads; their TypeScript references otherwise). Each takes an optional output so a
+// layer can reuse its buffers across steps instead of allocating per step.
 
 /** m[i, :] += v, in place (digital bias). */
 export function addRowVector(m: Matrix, v: Float32Array): void {
   if (v.length !== m.cols) throw new RangeError(`addRowVector: vector has ${v.length} entries, matrix ${m.cols} columns`);
-  const { rows, cols, data } = m;
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) data[i * cols + j]! += v[j]!;
+  trainingKernels.biasAdd(m.data, v, m.data);
 }
 
 /** Column sums (the bias gradient of a batch). */
 export function sumColumns(m: Matrix, out: Float32Array = new Float32Array(m.cols)): Float32Array {
-  out.fill(0);
-  const { rows, cols, data } = m;
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j]! += data[i * cols + j]!;
+  if (out.length !== m.cols) throw new RangeError(`sumColumns: output has ${out.length} entries, matrix ${m.cols} columns`);
+  trainingKernels.columnSums(m.data, out);
   return out;
 }
 
-export function sigmoid(x: Matrix): Matrix {
-  const y = new Matrix(x.rows, x.cols);
-  for (let k = 0; k < x.data.length; k++) y.data[k] = 1 / (1 + Math.exp(-x.data[k]!));
-  return y;
+export function sigmoid(x: Matrix, out: Matrix = new Matrix(x.rows, x.cols)): Matrix {
+  trainingKernels.sigmoid(x.data, out.data);
+  return out;
 }
 
 /** dL/dx of a sigmoid layer from its output y and dL/dy. */
-export function sigmoidBackward(y: Matrix, dy: Matrix): Matrix {
-  const dx = new Matrix(y.rows, y.cols);
-  for (let k = 0; k < y.data.length; k++) {
-    const s = y.data[k]!;
-    dx.data[k] = dy.data[k]! * s * (1 - s);
-  }
-  return dx;
+export function sigmoidBackward(y: Matrix, dy: Matrix, out: Matrix = new Matrix(y.rows, y.cols)): Matrix {
+  trainingKernels.sigmoidBackward(y.data, dy.data, out.data);
+  return out;
 }
 
-export function relu(x: Matrix): Matrix {
-  const y = new Matrix(x.rows, x.cols);
-  for (let k = 0; k < x.data.length; k++) y.data[k] = x.data[k]! > 0 ? x.data[k]! : 0;
-  return y;
+export function relu(x: Matrix, out: Matrix = new Matrix(x.rows, x.cols)): Matrix {
+  trainingKernels.relu(x.data, out.data);
+  return out;
 }
 
-export function reluBackward(x: Matrix, dy: Matrix): Matrix {
-  const dx = new Matrix(x.rows, x.cols);
-  for (let k = 0; k < x.data.length; k++) dx.data[k] = x.data[k]! > 0 ? dy.data[k]! : 0;
-  return dx;
+export function reluBackward(x: Matrix, dy: Matrix, out: Matrix = new Matrix(x.rows, x.cols)): Matrix {
+  trainingKernels.reluBackward(x.data, dy.data, out.data);
+  return out;
 }
 
 /**
- * Mean softmax cross-entropy over a batch and its gradient w.r.t. the logits, (softmax − onehot)/batch.
- * Computed in float64 with the max subtracted, so large logits neither overflow nor lose the loss.
+ * Mean softmax cross-entropy over a batch and its gradient w.r.t. the logits, (softmax − onehot)/batch,
+ * into `grad` (a new matrix unless given). Computed in float64 with the max subtracted, so large logits
+ * neither overflow nor lose the loss. A label that is not a class index throws.
  */
-export function softmaxCrossEntropy(logits: Matrix, labels: ArrayLike<number>): { loss: number; grad: Matrix; correct: number } {
-  const { rows, cols, data } = logits;
-  if (labels.length !== rows) throw new RangeError(`softmaxCrossEntropy: ${labels.length} labels for ${rows} rows`);
-  const grad = new Matrix(rows, cols);
-  let loss = 0;
-  let correct = 0;
-  for (let i = 0; i < rows; i++) {
-    const row = i * cols;
-    let max = -Infinity;
-    let arg = 0;
-    for (let j = 0; j < cols; j++) if (data[row + j]! > max) [max, arg] = [data[row + j]!, j];
-    let sum = 0;
-    for (let j = 0; j < cols; j++) sum += Math.exp(data[row + j]! - max);
-    const label = labels[i]!;
-    if (arg === label) correct++;
-    loss += Math.log(sum) - (data[row + label]! - max);
-    for (let j = 0; j < cols; j++) {
-      grad.data[row + j] = (Math.exp(data[row + j]! - max) / sum - (j === label ? 1 : 0)) / rows;
-    }
+export function softmaxCrossEntropy(
+  logits: Matrix, labels: ArrayLike<number>, grad: Matrix = new Matrix(logits.rows, logits.cols),
+): { loss: number; grad: Matrix; correct: number } {
+  if (labels.length !== logits.rows) throw new RangeError(`softmaxCrossEntropy: ${labels.length} labels for ${logits.rows} rows`);
+  if (grad.rows !== logits.rows || grad.cols !== logits.cols) {
+    throw new RangeError(`softmaxCrossEntropy: gradient is ${grad.rows}x${grad.cols}, logits ${logits.rows}x${logits.cols}`);
   }
-  return { loss: loss / rows, grad, correct };
+  const { loss, correct } = trainingKernels.softmaxCrossEntropy(logits.data, labels, grad.data);
+  return { loss, grad, correct };
 }
 
 /**
@@ -77,10 +62,10 @@ export function softmaxCrossEntropy(logits: Matrix, labels: ArrayLike<number>): 
  * −2·a·(1 − a)·(t − a), MLP_NeuroSim V3's s2 (Train.cpp), whose SGD step is ΔW = −η·s·x.
  * `correct` counts rows whose largest output (the first, on ties) is the label.
  */
-export function squaredError(outputs: Matrix, labels: ArrayLike<number>): { loss: number; grad: Matrix; correct: number } {
+export function squaredError(outputs: Matrix, labels: ArrayLike<number>, grad: Matrix = new Matrix(outputs.rows, outputs.cols)): { loss: number; grad: Matrix; correct: number } {
   const { rows, cols, data } = outputs;
   if (labels.length !== rows) throw new RangeError(`squaredError: ${labels.length} labels for ${rows} rows`);
-  const grad = new Matrix(rows, cols);
+  if (grad.rows !== rows || grad.cols !== cols) throw new RangeError(`squaredError: gradient is ${grad.rows}x${grad.cols}, outputs ${rows}x${cols}`);
   let loss = 0;
   let correct = 0;
   for (let i = 0; i < rows; i++) {

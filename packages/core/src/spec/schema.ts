@@ -169,7 +169,7 @@ export const specSchema = z.strictObject({
   }),
   description: z.string().optional(),
   seed: z.number().int({ error: 'expected an integer seed' }).default(1),
-  /** auto: the native kernel when it built at install, else WASM. */
+  /** auto: the faster of the native kernel (when it built at install) and WASM, timed once per process. */
   backend: z.enum(['auto', 'native', 'wasm', 'reference']).default('auto'),
   data: z.strictObject({
     /**

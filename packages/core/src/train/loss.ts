@@ -12,7 +12,8 @@ export interface LossValue {
 /** A training loss: the trainer, the test evaluation and the divergence check all use the same one. */
 export interface Loss {
   readonly spec: LossSpec;
-  evaluate(outputs: Matrix, labels: ArrayLike<number>): LossValue;
+  /** `grad`: where to write the gradient (reused across steps); a new matrix when absent. */
+  evaluate(outputs: Matrix, labels: ArrayLike<number>, grad?: Matrix): LossValue;
   /** The loss of a network that knows nothing, for `classes` outputs: what divergence is measured against. */
   chance(classes: number): number;
   /** How `chance` reads, for the divergence message ("ln 10"). */

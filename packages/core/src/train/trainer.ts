@@ -41,17 +41,35 @@ export interface TrainOptions {
   readonly reporters?: readonly TrainingReporter[];
 }
 
-/** Copies rows `order[start..end)` of a dataset into a batch. */
-function gather(data: Dataset, order: Uint32Array, start: number, end: number): { x: Matrix; y: Uint8Array } {
-  const cols = data.inputs.cols;
-  const x = new Matrix(end - start, cols);
-  const y = new Uint8Array(end - start);
-  for (let i = start; i < end; i++) {
-    const src = order[i]!;
-    x.data.set(data.inputs.data.subarray(src * cols, (src + 1) * cols), (i - start) * cols);
-    y[i - start] = data.labels[src]!;
+/**
+ * Batches of one dataset, copied row by row (each a memcpy) into buffers reused across batches of the same
+ * size: a step allocates no batch arrays. Plain memory, not kernel memory: in kernel memory, a block this
+ * allocates mid-run was seen shared with another user (a resumed run's test loss changed), and only GEMMs
+ * read x, which take any array.
+ */
+class Batches {
+  readonly #bySize = new Map<number, { x: Matrix; y: Uint8Array }>();
+
+  constructor(private readonly data: Dataset) {}
+
+  /** Rows `order[start..end)`; the arrays stay valid until the next call for a batch of the same size. */
+  gather(order: Uint32Array, start: number, end: number): { x: Matrix; y: Uint8Array } {
+    const { inputs, labels } = this.data;
+    const cols = inputs.cols;
+    const rows = end - start;
+    let b = this.#bySize.get(rows);
+    if (!b) {
+      if (this.#bySize.size >= 4) this.#bySize.clear();
+      b = { x: new Matrix(rows, cols), y: new Uint8Array(rows) };
+      this.#bySize.set(rows, b);
+    }
+    for (let i = start; i < end; i++) {
+      const src = order[i]!;
+      b.x.data.set(inputs.data.subarray(src * cols, (src + 1) * cols), (i - start) * cols);
+      b.y[i - start] = labels[src]!;
+    }
+    return b;
   }
-  return { x, y };
 }
 
 /** Minibatch SGD over each epoch's sampled order (sampler.ts) and a test evaluation after each epoch. */
@@ -75,10 +93,13 @@ export class Trainer {
       for (const r of options.reporters ?? []) r.onEpochStart?.(epoch, batches);
       let lossSum = 0;
       let correct = 0;
+      const batchesOf = new Batches(train);
+      let grad: Matrix | undefined;
       for (let b = 0; b < batches; b++) {
-        const { x, y } = gather(train, order, b * options.batchSize, Math.min(n, (b + 1) * options.batchSize));
+        const { x, y } = batchesOf.gather(order, b * options.batchSize, Math.min(n, (b + 1) * options.batchSize));
         const logits = net.forward(x, true);
-        const out = loss.evaluate(logits, y);
+        if (grad?.rows !== logits.rows || grad.cols !== logits.cols) grad = new Matrix(logits.rows, logits.cols);
+        const out = loss.evaluate(logits, y, grad);
         const limit = DIVERGED_LOSS_FACTOR * loss.chance(logits.cols);
         if (!(out.loss <= limit)) {
           const why = Number.isFinite(out.loss) ? `, over ${limit.toPrecision(3)} (${DIVERGED_LOSS_FACTOR} × ${loss.chanceText(logits.cols)}, the loss of a network that knows nothing): the outputs are exploding` : '';
@@ -119,10 +140,11 @@ export class Trainer {
 export function evaluate(net: TrainableNetwork, data: Dataset, batchSize = 256, lossFn: Loss = lossOf(undefined)): { loss: number; accuracy: number } {
   const n = data.labels.length;
   const order = Uint32Array.from({ length: n }, (_, i) => i);
+  const batches = new Batches(data);
   let loss = 0;
   let correct = 0;
   for (let start = 0; start < n; start += batchSize) {
-    const { x, y } = gather(data, order, start, Math.min(n, start + batchSize));
+    const { x, y } = batches.gather(order, start, Math.min(n, start + batchSize));
     const out = lossFn.evaluate(net.forward(x, false), y);
     loss += out.loss * y.length;
     correct += out.correct;

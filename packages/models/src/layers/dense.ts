@@ -1,7 +1,11 @@
-import { addRowVector, Matrix, type ComputeBackend } from '@txsim/core';
+import { addRowVector, type ComputeBackend, type Matrix } from '@txsim/core';
 import { clipWeights } from './analog-bias.js';
 import type { Layer, LayerState } from './layer.js';
 import { LinearGradients } from './linear-gradients.js';
+import { LayerScratch } from './scratch.js';
+
+const OUT = 0;
+const DX = 1;
 
 /**
  * A plain float32 linear layer y = x·W + b: the digital reference every crossbar layer is compared with.
@@ -10,13 +14,15 @@ import { LinearGradients } from './linear-gradients.js';
 export class DenseLayer implements Layer {
   readonly kind = 'digital' as const;
   private readonly grads: LinearGradients;
+  readonly #scratch = new LayerScratch(2);
 
   constructor(readonly name: string, readonly weights: Matrix, readonly bias: Float32Array | null, private readonly backend: ComputeBackend, private readonly clip?: number) {
     this.grads = new LinearGradients(name, weights.rows, weights.cols, backend);
   }
 
+  /** x·W + b into a buffer the layer reuses (valid until its next forward of this batch size and mode). */
   forward(x: Matrix, training: boolean): Matrix {
-    const y = new Matrix(x.rows, this.weights.cols);
+    const y = this.#scratch.get(OUT, x.rows, this.weights.cols, training);
     this.backend.gemm(x, this.weights, y);
     if (this.bias) addRowVector(y, this.bias);
     this.grads.keep(x, training);
@@ -26,16 +32,21 @@ export class DenseLayer implements Layer {
   backward(dy: Matrix, needInput: boolean): Matrix | null {
     this.grads.compute(dy);
     if (!needInput) return null;
-    const dx = new Matrix(dy.rows, this.weights.rows);
+    const dx = this.#scratch.get(DX, dy.rows, this.weights.rows, true);
     this.backend.gemm(dy, this.weights, dx, { transB: true });
     return dx;
   }
 
+  /**
+   * W ← W − η·xᵀ·δ as one GEMM into W (alpha = −η, beta = 1): the gradient is never stored and W is
+   * touched once, by the same threaded kernel, instead of a GEMM into a gradient buffer and an element-wise
+   * pass. For η = 1 and batches the kernel sums in one block (≤ 256) this is bit-identical to forming
+   * xᵀ·δ and subtracting it; otherwise η·(x·δ) rounds at a different point (float32 ulps).
+   */
   update(learningRate: number): void {
-    const w = this.weights.data;
-    const g = this.grads.weights.data;
-    for (let k = 0; k < w.length; k++) w[k]! -= learningRate * g[k]!;
-    if (this.clip !== undefined) clipWeights(w, this.clip);
+    const { x, d } = this.grads.operands();
+    this.backend.gemm(x, d, this.weights, { transA: true, alpha: -learningRate, beta: 1 });
+    if (this.clip !== undefined) clipWeights(this.weights.data, this.clip);
     if (this.bias) this.grads.stepBias(this.bias, learningRate);
   }
 

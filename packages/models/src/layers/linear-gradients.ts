@@ -1,4 +1,4 @@
-import { Matrix, sumColumns, type ComputeBackend } from '@txsim/core';
+import { Matrix, sumColumns, trainingKernels, type ComputeBackend } from '@txsim/core';
 
 /**
  * What every linear layer, digital or analog, keeps for its update: the batch input of the last
@@ -48,6 +48,6 @@ export class LinearGradients {
 
   /** b ← b − η·∇b (biases stay digital in every layer). */
   stepBias(bias: Float32Array, learningRate: number): void {
-    for (let k = 0; k < bias.length; k++) bias[k]! -= learningRate * this.bias[k]!;
+    trainingKernels.sgdStep(bias, this.bias, learningRate);
   }
 }
