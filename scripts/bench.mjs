@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchCeilings, benchGemm, busyNote, formatCeilings, formatTable } from './bench-gemm.mjs';
 import { loadMnist } from '../packages/models/dist/index.js';
-import { createPluginContainer } from '../packages/cli/dist/index.js';
+import { createPluginContainer } from '../packages/experiment/dist/index.js';
 import { timeTraining } from './time-training.mjs';
 
 const args = process.argv.slice(2);

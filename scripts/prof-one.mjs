@@ -1,6 +1,6 @@
 // Times one training pass of one spec, for profiling: node --cpu-prof scripts/prof-one.mjs SPEC [IMAGES] [DIGITAL 0|1] [COUNTING]
 import { loadMnist } from '../packages/models/dist/index.js';
-import { createPluginContainer } from '../packages/cli/dist/index.js';
+import { createPluginContainer } from '../packages/experiment/dist/index.js';
 import { timeTraining } from './time-training.mjs';
 
 const [file, limit = '3200', digital = '0', counting] = process.argv.slice(2);

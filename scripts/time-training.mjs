@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { networkServices, Trainer } from '../packages/core/dist/index.js';
 import { buildNetwork, loadDataset } from '../packages/models/dist/index.js';
-import { createRunContainer, loadSpec } from '../packages/cli/dist/index.js';
+import { createRunContainer, loadSpec } from '../packages/experiment/dist/index.js';
 
 /**
  * Trains one pass (epochs: 1) of `file` and returns `{ seconds, examples }`. `data` is the MNIST slice to

@@ -205,6 +205,16 @@ export const kernels = {
   float32(n: number): Float32Array {
     return elementwiseModule()?.float32(n) ?? new Float32Array(n);
   },
+
+  /** An Int32Array the kernels use in place; see float64. */
+  int32(n: number): Int32Array {
+    return elementwiseModule()?.int32(n) ?? new Int32Array(n);
+  },
+
+  /** A Uint16Array the kernels use in place; see float64. */
+  uint16(n: number): Uint16Array {
+    return elementwiseModule()?.uint16(n) ?? new Uint16Array(n);
+  },
 };
 
 /** 1/step per ADC group, reused across calls. */

@@ -1,8 +1,6 @@
 import { defineDevice, file, params, real } from '@txsim/core';
 import { BUNDLED_LUT, loadLut, lutProblem } from './lut-file.js';
-import { pulsedCells } from './exp-curve.js';
-import { lutPulses } from './lut-kernel.js';
-import { FractionalPulses } from './fractional-pulses.js';
+import { lutWrite } from './lut-kernel.js';
 
 /**
  * A device driven by measured data: the mean conductance change of one potentiating and of one
@@ -54,29 +52,21 @@ export const lookupTable = defineDevice({
     }
     for (const v of lut.dgUp) dgSum += v;
     const noisy = p.noiseScale > 0 && (lut.sdUp.some((v) => v > 0) || lut.sdDown.some((v) => v > 0));
-    let xi: Float64Array | undefined;
-    const fractional = new FractionalPulses();
     // The nominal step: the table's mean potentiating change (what pulse update rules size trains with).
     const step = dgSum / lut.dgUp.length > 0 ? dgSum / lut.dgUp.length : (gmax - gmin) / 1000;
-    // One draw per written cell, in cell order: sparse updates cost little noise.
-    const draws = (up: ArrayLike<number>, down: ArrayLike<number>) => {
-      if (!noisy) return undefined;
-      if (xi?.length !== up.length) xi = new Float64Array(up.length);
-      ctx.rng.fillNormal(xi.subarray(0, pulsedCells(up, down)));
-      return xi;
-    };
+    // Noise: one draw per written cell, in cell order (sparse updates cost little noise).
+    const rng = noisy ? ctx.rng : null;
     return {
       gmin,
       gmax,
       pulseStep: step,
       clipsItself: true,
       pulse(g, up, down, dst, { polarity }) {
-        lutPulses(g, up, down, dst, lut, assign[polarity], draws(up, down), p.noiseScale);
+        lutWrite(g, { up, down }, dst, lut, assign[polarity], rng, p.noiseScale);
       },
       // An analog request is delta/pulseStep pulses, the last one fractional.
       respond(g, delta, dst, { polarity }) {
-        const { up: un, down: dn } = fractional.split(delta, step);
-        lutPulses(g, un, dn, dst, lut, assign[polarity], draws(un, dn), p.noiseScale);
+        lutWrite(g, { delta, step }, dst, lut, assign[polarity], rng, p.noiseScale);
       },
     };
   },

@@ -1,3 +1,7 @@
+import { defineKernel, type Rng } from '@txsim/core';
+import { pulsedKernels, resident, rngBlock } from '../kernels.js';
+import { pulsedCells } from './exp-curve.js';
+import { FractionalPulses } from './fractional-pulses.js';
 import type { Lut } from './lut-file.js';
 
 /**
@@ -69,3 +73,56 @@ export function lutPulses(
     dst[k] = s < lo ? lo : s > hi ? hi : s;
   }
 }
+
+/** The pulse counts of one write: float32 counts (a pulse rule), or an analog request Δ split by the step. */
+export type LutRequest =
+  | { readonly up: Float32Array; readonly down: Float32Array }
+  | { readonly delta: Float64Array; readonly step: number };
+
+/** A table's arrays in kernel memory, made once per table. */
+const residentTables = new WeakMap<Lut, Lut>();
+function residentLut(lut: Lut): Lut {
+  let r = residentTables.get(lut);
+  if (!r) {
+    r = { ...lut, offsets: resident(lut.offsets), g: resident(lut.g), dgUp: resident(lut.dgUp), dgDown: resident(lut.dgDown), sdUp: resident(lut.sdUp), sdDown: resident(lut.sdDown) };
+    residentTables.set(lut, r);
+  }
+  return r;
+}
+
+const fractional = new FractionalPulses();
+let xiBuffer = new Float64Array(0);
+
+/**
+ * A lookup-table write over a whole device array: dst = the states after the request's pulses, noise drawn
+ * from `rng` (null: none), one normal per pulsed cell in cell order. Compiled in packages/devices/assembly/
+ * pulsed.ts (bit for bit the reference: the same f64 arithmetic and the Rng's own draws).
+ */
+export const lutWrite = defineKernel(
+  pulsedKernels,
+  (api, memory, g: Float64Array, request: LutRequest, dst: Float64Array, lut: Lut, assign: Uint16Array, rng: Rng | null, noiseScale: number): void => {
+    const t = residentLut(lut);
+    const a = assign.length ? resident(assign) : null;
+    const m = memory.begin();
+    const block = rng ? rngBlock(memory) : null;
+    const st = rng ? block!.enter(rng) : 0;
+    const isDelta = 'delta' in request;
+    api.lutPulses(
+      m.in(g), isDelta ? 0 : m.in(request.up), isDelta ? 0 : m.in(request.down), isDelta ? m.in(request.delta) : 0, isDelta ? request.step : 1,
+      m.out(dst), g.length, t.g.byteOffset, t.dgUp.byteOffset, t.dgDown.byteOffset, t.sdUp.byteOffset, t.sdDown.byteOffset,
+      t.offsets.byteOffset, a ? a.byteOffset : 0, st, noiseScale,
+    );
+    m.end();
+    if (rng) block!.leave(rng);
+  },
+  (g, request, dst, lut, assign, rng, noiseScale) => {
+    const { up, down } = 'delta' in request ? fractional.split(request.delta, request.step) : request;
+    let xi: Float64Array | undefined;
+    if (rng) {
+      if (xiBuffer.length < g.length) xiBuffer = new Float64Array(g.length);
+      xi = xiBuffer;
+      rng.fillNormal(xi.subarray(0, pulsedCells(up, down)));
+    }
+    lutPulses(g, up, down, dst, lut, assign, xi, noiseScale);
+  },
+);

@@ -1,0 +1,230 @@
+// Pulse-path kernels of the device plugins (lookup table, aihwkit pulsed devices): the per-cell loops of a
+// training step, run on the kernel memory core shares with every registered module. All addresses are byte
+// offsets into that (imported, shared) memory. The module keeps no static data and no heap: it writes only
+// the operands it is given, so it can sit beside core's kernels in one memory.
+//
+// Each kernel is the TypeScript loop of the same name (its reference in the tests) with the same f64
+// arithmetic in the same order, so results agree bit for bit; random draws come from the caller's Rng,
+// whose state (xoshiro128** words, the polar method's spare) travels in a 32-byte block (see rng.ts).
+
+// ---- the Rng of packages/core/src/random/rng.ts, on a state block --------------------------------------
+// Block: s0..s3 (u32 at +0..+12), hasSpare (u32 at +16), spare (f64 at +24).
+
+@inline function rotl(x: u32, k: u32): u32 {
+  return (x << k) | (x >>> (32 - k));
+}
+
+@inline function nextU32(st: usize): u32 {
+  let s0 = load<u32>(st, 0);
+  let s1 = load<u32>(st, 4);
+  let s2 = load<u32>(st, 8);
+  let s3 = load<u32>(st, 12);
+  const result = rotl(s1 * 5, 7) * 9;
+  const t = s1 << 9;
+  s2 ^= s0;
+  s3 ^= s1;
+  s1 ^= s2;
+  s0 ^= s3;
+  s2 ^= t;
+  s3 = rotl(s3, 11);
+  store<u32>(st, s0, 0);
+  store<u32>(st, s1, 4);
+  store<u32>(st, s2, 8);
+  store<u32>(st, s3, 12);
+  return result;
+}
+
+/** Uniform in [0, 1) with 32 bits, as Rng.next(). */
+@inline function next(st: usize): f64 {
+  return <f64>nextU32(st) * 2.3283064365386963e-10;
+}
+
+/** Standard normal by the Marsaglia polar method, as Rng.normal() (the spare lives in the block). */
+function normal(st: usize): f64 {
+  if (load<u32>(st, 16)) {
+    store<u32>(st, 0, 16);
+    return load<f64>(st, 24);
+  }
+  let u: f64, v: f64, s: f64;
+  do {
+    u = 2 * next(st) - 1;
+    v = 2 * next(st) - 1;
+    s = u * u + v * v;
+  } while (s >= 1 || s == 0);
+  const f = Math.sqrt((-2 * fdlog(s)) / s);
+  store<f64>(st, v * f, 24);
+  store<u32>(st, 1, 16);
+  return u * f;
+}
+
+/**
+ * Natural logarithm, fdlibm's __ieee754_log step for step: the algorithm V8 uses for Math.log, so a draw
+ * here equals the one in JavaScript bit for bit (AssemblyScript's own Math.log is musl's, which differs in
+ * the last bit now and then). Inputs here are positive and finite.
+ */
+function fdlog(x: f64): f64 {
+  const ln2_hi = 6.93147180369123816490e-01;
+  const ln2_lo = 1.90821492927058770002e-10;
+  const Lg1 = 6.666666666666735130e-01;
+  const Lg2 = 3.999999999940941908e-01;
+  const Lg3 = 2.857142874366239149e-01;
+  const Lg4 = 2.222219843214978396e-01;
+  const Lg5 = 1.818357216161805012e-01;
+  const Lg6 = 1.531383769920937332e-01;
+  const Lg7 = 1.479819860511658591e-01;
+  let bits = reinterpret<u64>(x);
+  let hx = <i32>(bits >> 32);
+  const lx = <u32>bits;
+  let k: i32 = 0;
+  if (hx < 0x00100000) {
+    if (((hx & 0x7fffffff) | lx) == 0) return -Infinity;
+    if (hx < 0) return NaN;
+    k -= 54;
+    x *= 1.80143985094819840000e+16;
+    bits = reinterpret<u64>(x);
+    hx = <i32>(bits >> 32);
+  }
+  if (hx >= 0x7ff00000) return x + x;
+  k += (hx >> 20) - 1023;
+  hx &= 0x000fffff;
+  let i = (hx + 0x95f64) & 0x100000;
+  x = reinterpret<f64>((<u64>(<u32>(hx | (i ^ 0x3ff00000))) << 32) | (reinterpret<u64>(x) & 0xffffffff));
+  k += i >> 20;
+  const f = x - 1.0;
+  let dk: f64;
+  if ((0x000fffff & (2 + hx)) < 3) {
+    if (f == 0) {
+      if (k == 0) return 0;
+      dk = <f64>k;
+      return dk * ln2_hi + dk * ln2_lo;
+    }
+    const R = f * f * (0.5 - 0.33333333333333333 * f);
+    if (k == 0) return f - R;
+    dk = <f64>k;
+    return dk * ln2_hi - ((R - dk * ln2_lo) - f);
+  }
+  const s = f / (2.0 + f);
+  dk = <f64>k;
+  const z = s * s;
+  i = hx - 0x6147a;
+  const w = z * z;
+  const j = 0x6b851 - hx;
+  const t1 = w * (Lg2 + w * (Lg4 + w * Lg6));
+  const t2 = z * (Lg1 + w * (Lg3 + w * (Lg5 + w * Lg7)));
+  i |= j;
+  const R = t2 + t1;
+  if (i > 0) {
+    const hfsq = 0.5 * f * f;
+    if (k == 0) return f - (hfsq - s * (hfsq + R));
+    return dk * ln2_hi - ((hfsq - (s * (hfsq + R) + dk * ln2_lo)) - f);
+  }
+  if (k == 0) return f - s * (f - R);
+  return dk * ln2_hi - ((s * (f - R) - dk * ln2_lo) - f);
+}
+
+/** For the tests: n logarithms of src (f64) into out, so fdlog can be compared with Math.log. */
+export function logs(src: usize, out: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<f64>(out + (<usize>i << 3), fdlog(load<f64>(src + (<usize>i << 3))));
+}
+
+/** For the tests: n normals from the Rng block, as Rng.fillNormal(out). */
+export function normals(st: usize, out: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<f64>(out + (<usize>i << 3), normal(st));
+}
+
+// ---- lookup-table device (measured/lut-kernel.ts) ------------------------------------------------------
+
+@inline function f64at(a: usize, i: i32): f64 {
+  return load<f64>(a + (<usize>i << 3));
+}
+
+/**
+ * One cell of lutPulses: nu up and nd down pulses (fractional last ones) from state s through the table of
+ * rows first..last; returns the new state, before noise, and leaves the summed variance in `variance`.
+ */
+let variance: f64 = 0;
+
+@inline function lutCell(s: f64, nu: f64, nd: f64, first: i32, last: i32, knots: usize, dgUp: usize, dgDown: usize,
+  sdUp: usize, sdDown: usize, lo: f64, hi: f64, inv: f64): f64 {
+  let v: f64 = 0;
+  const pairs = Math.floor(nu < nd ? nu : nd);
+  const total = <i32>(2 * pairs + Math.ceil(nu - pairs) + Math.ceil(nd - pairs));
+  nu -= pairs;
+  nd -= pairs;
+  const twoPairs = <i32>(2 * pairs);
+  for (let t = 0; t < total; t++) {
+    let goingUp: bool;
+    let f: f64 = 1;
+    if (t < twoPairs) goingUp = (t & 1) == 0;
+    else {
+      // The rest run one way; selects rather than branches (an update's signs are random).
+      goingUp = nu > 0;
+      const r = select<f64>(nu, nd, goingUp);
+      f = r >= 1 ? 1 : r;
+      nu = select<f64>(nu - f, nu, goingUp);
+      nd = select<f64>(nd, nd - f, goingUp);
+    }
+    const x = s < lo ? lo : s > hi ? hi : s;
+    // Largest a in [first, last − 1] with knots[a] ≤ x: a guess from evenly spaced knots (exact for the
+    // usual table), then corrected by comparisons, so the row is the binary search's whatever the spacing.
+    let a = first + <i32>((x - lo) * inv);
+    if (a > last - 1) a = last - 1;
+    if (a < first) a = first;
+    while (a > first && f64at(knots, a) > x) a--;
+    while (a < last - 1 && f64at(knots, a + 1) <= x) a++;
+    const ka = f64at(knots, a);
+    const w = (x - ka) / (f64at(knots, a + 1) - ka);
+    const mt = select<usize>(dgUp, dgDown, goingUp);
+    const st = select<usize>(sdUp, sdDown, goingUp);
+    const m0 = f64at(mt, a);
+    const mean = m0 + w * (f64at(mt, a + 1) - m0);
+    const s0 = f64at(st, a);
+    const sd = s0 + w * (f64at(st, a + 1) - s0);
+    s += f * mean;
+    v += f * sd * sd;
+  }
+  variance = v;
+  return s;
+}
+
+/**
+ * lutPulses over n cells, with the counts either as float32 arrays (up, down; `delta` 0) or as an analog
+ * request (`delta` f64: n = delta/step, up = max(n, 0), down = max(−n, 0), FractionalPulses.split).
+ * offsets (i32) delimit each measured device's rows; assign (u16, one per cell) picks one, or is 0 for
+ * device 0 everywhere. `rng` is the Rng block, or 0 without noise: one normal per pulsed cell, in cell order.
+ */
+export function lutPulses(g: usize, up: usize, down: usize, delta: usize, step: f64, dst: usize, n: i32,
+  knots: usize, dgUp: usize, dgDown: usize, sdUp: usize, sdDown: usize, offsets: usize, assign: usize,
+  rng: usize, noiseScale: f64): void {
+  let device = -1;
+  let first = 0, last = 0;
+  let lo: f64 = 0, hi: f64 = 0, inv: f64 = 0;
+  for (let k = 0; k < n; k++) {
+    const off = <usize>k << 3;
+    let nu: f64, nd: f64;
+    if (delta) {
+      const m = load<f64>(delta + off) / step;
+      nu = m > 0 ? m : 0;
+      nd = m < 0 ? -m : 0;
+    } else {
+      nu = <f64>load<f32>(up + (<usize>k << 2));
+      nd = <f64>load<f32>(down + (<usize>k << 2));
+    }
+    if (nu == 0 && nd == 0) {
+      store<f64>(dst + off, load<f64>(g + off));
+      continue;
+    }
+    const d = assign ? <i32>load<u16>(assign + (<usize>k << 1)) : 0;
+    if (d != device) {
+      device = d;
+      first = load<i32>(offsets + (<usize>d << 2));
+      last = load<i32>(offsets + (<usize>(d + 1) << 2)) - 1;
+      lo = f64at(knots, first);
+      hi = f64at(knots, last);
+      inv = <f64>(last - first) / (hi - lo);
+    }
+    let s = lutCell(load<f64>(g + off), nu, nd, first, last, knots, dgUp, dgDown, sdUp, sdDown, lo, hi, inv);
+    if (rng) s += noiseScale * Math.sqrt(variance) * normal(rng);
+    store<f64>(dst + off, s < lo ? lo : s > hi ? hi : s);
+  }
+}

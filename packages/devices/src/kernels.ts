@@ -1,0 +1,31 @@
+import { defineKernels, kernels, RngBlock, type ElementwiseModule } from '@txsim/core';
+
+/** The exports of packages/devices/assembly/pulsed.ts (addresses are byte offsets into the kernel memory). */
+export interface PulsedExports {
+  logs(src: number, out: number, n: number): void;
+  normals(rng: number, out: number, n: number): void;
+  lutPulses(g: number, up: number, down: number, delta: number, step: number, dst: number, n: number,
+    knots: number, dgUp: number, dgDown: number, sdUp: number, sdDown: number, offsets: number, assign: number,
+    rng: number, noiseScale: number): void;
+}
+
+/** The device package's compiled kernels, on core's shared kernel memory (built by `pnpm build`). */
+export const pulsedKernels = defineKernels<PulsedExports>('@txsim/devices/pulsed', new URL('../build/pulsed.wasm', import.meta.url));
+
+/** One RngBlock per kernel memory (a process has one). */
+let block: RngBlock | undefined;
+export function rngBlock(memory: ElementwiseModule): RngBlock {
+  return (block ??= new RngBlock(memory));
+}
+
+/** A resident copy of an array (kernels read it in place), made once per source array. */
+const copies = new WeakMap<object, Float64Array | Int32Array | Uint16Array>();
+export function resident<T extends Float64Array | Int32Array | Uint16Array>(a: T): T {
+  let c = copies.get(a) as T | undefined;
+  if (!c) {
+    c = (a instanceof Float64Array ? kernels.float64(a.length) : a instanceof Int32Array ? kernels.int32(a.length) : kernels.uint16(a.length)) as T;
+    c.set(a as never);
+    copies.set(a, c);
+  }
+  return c;
+}
