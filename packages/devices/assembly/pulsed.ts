@@ -228,3 +228,116 @@ export function lutPulses(g: usize, up: usize, down: usize, delta: usize, step: 
     store<f64>(dst + off, s < lo ? lo : s > hi ? hi : s);
   }
 }
+
+// ---- aihwkit pulsed devices (pulsed/engine.ts: gather, pulse rounds, scatter) ----------------------------
+
+@inline function i32at(a: usize, i: i32): i32 {
+  return load<i32>(a + (<usize>i << 2));
+}
+
+@inline function f32at(a: usize, i: i32): f64 {
+  return <f64>load<f32>(a + (<usize>i << 2));
+}
+
+/**
+ * engine.ts gather(): the pulsed cells among list[0 .. count) (list 0: cells 0 .. count) into dense slots:
+ * touched (cell), cUp/cDown (counts), w (weight clipped to the cell's own bounds), fields[f][slot] = packed
+ * [cell·F + f] (fields: F addresses, i32), idx[slot] = slot. Returns how many.
+ */
+export function pulsedGather(list: usize, count: i32, up: usize, down: usize, g: usize, packed: usize, F: i32, fields: usize,
+  bminField: i32, bmaxField: i32, cUp: usize, cDown: usize, w: usize, touched: usize, idx: usize, wMin: f64, gmin: f64, invS: f64): i32 {
+  let total = 0;
+  for (let j = 0; j < count; j++) {
+    const k = list ? i32at(list, j) : j;
+    const u = load<f32>(up + (<usize>k << 2));
+    const d = load<f32>(down + (<usize>k << 2));
+    if (<f64>u + <f64>d > 0) {
+      store<i32>(touched + (<usize>total << 2), k);
+      store<f32>(cUp + (<usize>total << 2), u);
+      store<f32>(cDown + (<usize>total << 2), d);
+      total++;
+    }
+  }
+  for (let i = 0; i < total; i++) store<f64>(w + (<usize>i << 3), f64at(g, i32at(touched, i)));
+  for (let f = 0; f < F; f++) {
+    const dst = <usize>i32at(fields, f);
+    for (let i = 0; i < total; i++) store<f64>(dst + (<usize>i << 3), f64at(packed, i32at(touched, i) * F + f));
+  }
+  const lo = <usize>i32at(fields, bminField);
+  const hi = <usize>i32at(fields, bmaxField);
+  for (let i = 0; i < total; i++) {
+    const v = wMin + (f64at(w, i) - gmin) * invS;
+    const l = f64at(lo, i);
+    const h = f64at(hi, i);
+    store<f64>(w + (<usize>i << 3), v < l ? l : v > h ? h : v);
+    store<i32>(idx + (<usize>i << 2), i);
+  }
+  return total;
+}
+
+/** engine.ts pulse(), the end: dst[touched[i]] = gmin + (w[i] − wMin)·s. */
+export function pulsedScatter(dst: usize, touched: usize, w: usize, total: i32, gmin: f64, wMin: f64, s: f64): void {
+  for (let i = 0; i < total; i++) store<f64>(dst + (<usize>i32at(touched, i) << 3), gmin + (f64at(w, i) - wMin) * s);
+}
+
+// Device families of pulseRound (the models' `compiled.family`).
+const CONSTANT = 0;
+const LINEAR_MULT = 1;
+const LINEAR_ADD = 2;
+const PIECEWISE = 3;
+
+/**
+ * Pulse index t of engine.ts pulse(): for the `count` remaining slots idx[j], the pulse's direction
+ * (pulseSigns), the device's update-once with f = 1 + σ·xi[j] (the model's kernel: fields[0..3] are bmin,
+ * bmax, dUp, dDown, then the family's own), then the slots that have a pulse left (survivors) compacted
+ * into idx. Returns how many remain. params (f64): the piecewise nodes, up then down (m + 1 each).
+ */
+export function pulseRound(family: i32, t: i32, count: i32, idx: usize, cUp: usize, cDown: usize, w: usize, fields: usize,
+  xi: usize, sigma: f64, params: usize, m: i32): i32 {
+  const bmin = <usize>i32at(fields, 0);
+  const bmax = <usize>i32at(fields, 1);
+  const dUp = <usize>i32at(fields, 2);
+  const dDown = <usize>i32at(fields, 3);
+  const e0 = family == LINEAR_MULT || family == LINEAR_ADD ? <usize>i32at(fields, 4) : 0;
+  const e1 = family == LINEAR_MULT || family == LINEAR_ADD ? <usize>i32at(fields, 5) : 0;
+  const tf = <f64>t;
+  const next = tf + 1;
+  let kept = 0;
+  for (let j = 0; j < count; j++) {
+    const i = i32at(idx, j);
+    const u = f32at(cUp, i);
+    const d = f32at(cDown, i);
+    const up: bool = tf < 2 * Math.min(u, d) ? (t & 1) == 0 : u > d;
+    const x = f64at(w, i);
+    const f = 1 + sigma * f64at(xi, j);
+    let v: f64;
+    if (family == CONSTANT) {
+      v = up ? x + f64at(dUp, i) * f : x - f64at(dDown, i) * f;
+    } else if (family == LINEAR_MULT) {
+      v = up ? x + (f64at(e0, i) * x + f64at(dUp, i)) * f : x - (f64at(e1, i) * x + f64at(dDown, i)) * f;
+    } else if (family == LINEAR_ADD) {
+      v = up ? x + f64at(e0, i) * x * 1.0 + f64at(dUp, i) * f : x - f64at(e1, i) * x * 1.0 - f64at(dDown, i) * f;
+    } else {
+      const lo = f64at(bmin, i);
+      const range = f64at(bmax, i) - lo;
+      const nodes = up ? params : params + (<usize>(m + 1) << 3);
+      let rel: f64;
+      if (m <= 0 || !(range > 0)) rel = f64at(nodes, 0);
+      else {
+        const uu = Math.max(((x - lo) / range) * <f64>m, 0);
+        const jj = <i32>Math.min(Math.floor(uu), <f64>(m - 1));
+        const tt = Math.min(uu - <f64>jj, 1);
+        rel = (1 - tt) * f64at(nodes, jj) + tt * f64at(nodes, jj + 1);
+      }
+      v = up ? x + f64at(dUp, i) * rel * f : x - f64at(dDown, i) * rel * f;
+    }
+    const l = f64at(bmin, i);
+    const h = f64at(bmax, i);
+    store<f64>(w + (<usize>i << 3), v < l ? l : v > h ? h : v);
+    if (u + d > next) {
+      store<i32>(idx + (<usize>kept << 2), i);
+      kept++;
+    }
+  }
+  return kept;
+}

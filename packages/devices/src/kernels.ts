@@ -7,6 +7,11 @@ export interface PulsedExports {
   lutPulses(g: number, up: number, down: number, delta: number, step: number, dst: number, n: number,
     knots: number, dgUp: number, dgDown: number, sdUp: number, sdDown: number, offsets: number, assign: number,
     rng: number, noiseScale: number): void;
+  pulsedGather(list: number, count: number, up: number, down: number, g: number, packed: number, F: number, fields: number,
+    bminField: number, bmaxField: number, cUp: number, cDown: number, w: number, touched: number, idx: number, wMin: number, gmin: number, invS: number): number;
+  pulsedScatter(dst: number, touched: number, w: number, total: number, gmin: number, wMin: number, s: number): void;
+  pulseRound(family: number, t: number, count: number, idx: number, cUp: number, cDown: number, w: number, fields: number,
+    xi: number, sigma: number, params: number, m: number): number;
 }
 
 /** The device package's compiled kernels, on core's shared kernel memory (built by `pnpm build`). */

@@ -1,5 +1,5 @@
 import { NormalStream, roundUp8 } from './normal-stream.js';
-import { elementwiseModule } from './wasm.js';
+import { elementwiseModule, type ResidentArray } from './wasm.js';
 
 /**
  * Fused element-wise loops of the crossbar pipeline. Each runs in the WASM SIMD module when it is available
@@ -168,7 +168,7 @@ export const kernels = {
   },
 
   /** True when `a` lives in the kernels' memory (kernels then read it in place, without a copy). */
-  resident(a: Float32Array | Float64Array): boolean {
+  resident(a: ResidentArray): boolean {
     return elementwiseModule()?.resident(a) ?? false;
   },
 

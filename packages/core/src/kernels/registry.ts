@@ -25,7 +25,7 @@ const registered = new Map<string, KernelModule<unknown>>();
 
 /**
  * Registers a kernel module under `name` (one per package, e.g. '@txsim/devices/pulsed'). Its `api` is null
- * when the core kernels are off (no WebAssembly SIMD, TXSIM_KERNELS=ts) or the module's build is missing,
+ * when the core kernels are off (no WebAssembly SIMD, TXSIM_KERNELS=ts), TXSIM_PLUGIN_KERNELS=ts, or the module's build is missing,
  * and callers then run the TypeScript references. A module with a data segment is refused: its static data
  * would overwrite arrays of the shared memory.
  */
@@ -42,7 +42,8 @@ export function defineKernels<E>(name: string, source: KernelSource, imports: Re
       if (api !== undefined) return api;
       api = null;
       const m = elementwiseModule();
-      if (!m) return api;
+      // TXSIM_PLUGIN_KERNELS=ts keeps core's kernels but runs the plugins' TypeScript references (A/B timing).
+      if (!m || process.env.TXSIM_PLUGIN_KERNELS === 'ts') return api;
       let bytes: Uint8Array;
       if (source instanceof Uint8Array) bytes = source;
       else {
