@@ -240,12 +240,13 @@ export function lutPulses(g: usize, up: usize, down: usize, delta: usize, step: 
 }
 
 /**
- * engine.ts gather(): the pulsed cells among list[0 .. count) (list 0: cells 0 .. count) into dense slots:
- * touched (cell), cUp/cDown (counts), w (weight clipped to the cell's own bounds), fields[f][slot] = packed
- * [cell·F + f] (fields: F addresses, i32), idx[slot] = slot. Returns how many.
+ * engine.ts gather(), for compiled rounds: the pulsed cells among list[0 .. count) (list 0: cells 0 .. count)
+ * into dense slots: touched (cell), cUp/cDown (counts), w (weight clipped to the cell's own bounds, read from
+ * packed[cell·F + bminAt], [… + bmaxAt]), idx[slot] = slot. Returns how many. The per-device values stay in
+ * `packed` (one cache line per cell), where the rounds read them.
  */
-export function pulsedGather(list: usize, count: i32, up: usize, down: usize, g: usize, packed: usize, F: i32, fields: usize,
-  bminField: i32, bmaxField: i32, cUp: usize, cDown: usize, w: usize, touched: usize, idx: usize, wMin: f64, gmin: f64, invS: f64): i32 {
+export function pulsedGather(list: usize, count: i32, up: usize, down: usize, g: usize, packed: usize, F: i32,
+  bminAt: i32, bmaxAt: i32, cUp: usize, cDown: usize, w: usize, touched: usize, idx: usize, wMin: f64, gmin: f64, invS: f64): i32 {
   let total = 0;
   for (let j = 0; j < count; j++) {
     const k = list ? i32at(list, j) : j;
@@ -258,17 +259,12 @@ export function pulsedGather(list: usize, count: i32, up: usize, down: usize, g:
       total++;
     }
   }
-  for (let i = 0; i < total; i++) store<f64>(w + (<usize>i << 3), f64at(g, i32at(touched, i)));
-  for (let f = 0; f < F; f++) {
-    const dst = <usize>i32at(fields, f);
-    for (let i = 0; i < total; i++) store<f64>(dst + (<usize>i << 3), f64at(packed, i32at(touched, i) * F + f));
-  }
-  const lo = <usize>i32at(fields, bminField);
-  const hi = <usize>i32at(fields, bmaxField);
   for (let i = 0; i < total; i++) {
-    const v = wMin + (f64at(w, i) - gmin) * invS;
-    const l = f64at(lo, i);
-    const h = f64at(hi, i);
+    const k = i32at(touched, i);
+    const cell = packed + (<usize>(k * F) << 3);
+    const v = wMin + (f64at(g, k) - gmin) * invS;
+    const l = f64at(cell, bminAt);
+    const h = f64at(cell, bmaxAt);
     store<f64>(w + (<usize>i << 3), v < l ? l : v > h ? h : v);
     store<i32>(idx + (<usize>i << 2), i);
   }
@@ -284,27 +280,28 @@ export function pulsedScatter(dst: usize, touched: usize, w: usize, total: i32, 
 const CONSTANT = 0;
 const LINEAR_MULT = 1;
 const LINEAR_ADD = 2;
-const PIECEWISE = 3;
 
 /**
  * Pulse index t of engine.ts pulse(): for the `count` remaining slots idx[j], the pulse's direction
- * (pulseSigns), the device's update-once with f = 1 + σ·xi[j] (the model's kernel: fields[0..3] are bmin,
- * bmax, dUp, dDown, then the family's own), then the slots that have a pulse left (survivors) compacted
- * into idx. Returns how many remain. params (f64): the piecewise nodes, up then down (m + 1 each).
+ * (pulseSigns), the device's update-once with f = 1 + σ·xi[j] (the model's kernel, its per-device values
+ * read from packed[touched[slot]·F + at[·]]: at = positions of bmin, bmax, dUp, dDown and the family's
+ * two own fields, i32), then the slots with a pulse left (survivors) compacted into idx. Returns how many
+ * remain. nodes (f64): the piecewise nodes, up then down (m + 1 each).
  */
-export function pulseRound(family: i32, t: i32, count: i32, idx: usize, cUp: usize, cDown: usize, w: usize, fields: usize,
-  xi: usize, sigma: f64, params: usize, m: i32): i32 {
-  const bmin = <usize>i32at(fields, 0);
-  const bmax = <usize>i32at(fields, 1);
-  const dUp = <usize>i32at(fields, 2);
-  const dDown = <usize>i32at(fields, 3);
-  const e0 = family == LINEAR_MULT || family == LINEAR_ADD ? <usize>i32at(fields, 4) : 0;
-  const e1 = family == LINEAR_MULT || family == LINEAR_ADD ? <usize>i32at(fields, 5) : 0;
+export function pulseRound(family: i32, t: i32, count: i32, idx: usize, cUp: usize, cDown: usize, w: usize, touched: usize,
+  packed: usize, F: i32, at: usize, xi: usize, sigma: f64, nodes: usize, m: i32): i32 {
+  const aMin = i32at(at, 0);
+  const aMax = i32at(at, 1);
+  const aUp = i32at(at, 2);
+  const aDown = i32at(at, 3);
+  const a0 = i32at(at, 4);
+  const a1 = i32at(at, 5);
   const tf = <f64>t;
   const next = tf + 1;
   let kept = 0;
   for (let j = 0; j < count; j++) {
     const i = i32at(idx, j);
+    const cell = packed + (<usize>(i32at(touched, i) * F) << 3);
     const u = f32at(cUp, i);
     const d = f32at(cDown, i);
     const up: bool = tf < 2 * Math.min(u, d) ? (t & 1) == 0 : u > d;
@@ -312,27 +309,27 @@ export function pulseRound(family: i32, t: i32, count: i32, idx: usize, cUp: usi
     const f = 1 + sigma * f64at(xi, j);
     let v: f64;
     if (family == CONSTANT) {
-      v = up ? x + f64at(dUp, i) * f : x - f64at(dDown, i) * f;
+      v = up ? x + f64at(cell, aUp) * f : x - f64at(cell, aDown) * f;
     } else if (family == LINEAR_MULT) {
-      v = up ? x + (f64at(e0, i) * x + f64at(dUp, i)) * f : x - (f64at(e1, i) * x + f64at(dDown, i)) * f;
+      v = up ? x + (f64at(cell, a0) * x + f64at(cell, aUp)) * f : x - (f64at(cell, a1) * x + f64at(cell, aDown)) * f;
     } else if (family == LINEAR_ADD) {
-      v = up ? x + f64at(e0, i) * x * 1.0 + f64at(dUp, i) * f : x - f64at(e1, i) * x * 1.0 - f64at(dDown, i) * f;
+      v = up ? x + f64at(cell, a0) * x * 1.0 + f64at(cell, aUp) * f : x - f64at(cell, a1) * x * 1.0 - f64at(cell, aDown) * f;
     } else {
-      const lo = f64at(bmin, i);
-      const range = f64at(bmax, i) - lo;
-      const nodes = up ? params : params + (<usize>(m + 1) << 3);
+      const lo = f64at(cell, aMin);
+      const range = f64at(cell, aMax) - lo;
+      const curve = up ? nodes : nodes + (<usize>(m + 1) << 3);
       let rel: f64;
-      if (m <= 0 || !(range > 0)) rel = f64at(nodes, 0);
+      if (m <= 0 || !(range > 0)) rel = f64at(curve, 0);
       else {
         const uu = Math.max(((x - lo) / range) * <f64>m, 0);
         const jj = <i32>Math.min(Math.floor(uu), <f64>(m - 1));
         const tt = Math.min(uu - <f64>jj, 1);
-        rel = (1 - tt) * f64at(nodes, jj) + tt * f64at(nodes, jj + 1);
+        rel = (1 - tt) * f64at(curve, jj) + tt * f64at(curve, jj + 1);
       }
-      v = up ? x + f64at(dUp, i) * rel * f : x - f64at(dDown, i) * rel * f;
+      v = up ? x + f64at(cell, aUp) * rel * f : x - f64at(cell, aDown) * rel * f;
     }
-    const l = f64at(bmin, i);
-    const h = f64at(bmax, i);
+    const l = f64at(cell, aMin);
+    const h = f64at(cell, aMax);
     store<f64>(w + (<usize>i << 3), v < l ? l : v > h ? h : v);
     if (u + d > next) {
       store<i32>(idx + (<usize>kept << 2), i);
@@ -340,4 +337,156 @@ export function pulseRound(family: i32, t: i32, count: i32, idx: usize, cUp: usi
     }
   }
   return kept;
+}
+
+// ---- stochastic pulse trains (rules/coincidences.ts) -----------------------------------------------------
+
+// V8's Math.log1p (fdlibm) from the host: once per line with rare fires, so the call costs little.
+@external("env", "log1p") declare function hostLog1p(x: f64): f64;
+
+const PER_SLOT: f64 = 4;
+
+/**
+ * Fires.draw() for samples [b0, b1) of values (f32, batch × lines): appends (slot, line, sign) of each fire to
+ * drawn* (i32) from position io[0], the samples' slots starting at io[1]. Stops before a sample whose
+ * worst case (BL·lines fires) would pass `capacity` and returns its index (b1 when done); io[0] and io[1]
+ * then hold the fires and slots so far, so the caller grows the arrays and continues.
+ */
+export function fireDraw(values: usize, lines: i32, b0: i32, b1: i32, bl: usize, scale: usize, rng: usize,
+  drawnSlot: usize, drawnLine: usize, drawnSign: usize, capacity: i32, io: usize): i32 {
+  let fired = load<i32>(io, 0);
+  let next0 = load<i32>(io, 4);
+  for (let b = b0; b < b1; b++) {
+    const length = <i32>f64at(bl, b);
+    const s = f64at(scale, b);
+    if (length == 0 || s == 0) {
+      next0 += length;
+      continue;
+    }
+    if (fired + length * lines > capacity) {
+      store<i32>(io, fired, 0);
+      store<i32>(io, next0, 4);
+      return b;
+    }
+    const r0 = next0;
+    next0 += length;
+    const lf = <f64>length;
+    const base = b * lines;
+    for (let i = 0; i < lines; i++) {
+      const v = <f64>load<f32>(values + (<usize>(base + i) << 2));
+      const p = s * Math.abs(v);
+      if (!(p > 0)) continue;
+      const sign: i32 = v > 0 ? 1 : -1;
+      if (p >= 1) {
+        for (let t = 0; t < length; t++) {
+          store<i32>(drawnSlot + (<usize>fired << 2), r0 + t);
+          store<i32>(drawnLine + (<usize>fired << 2), i);
+          store<i32>(drawnSign + (<usize>fired << 2), sign);
+          fired++;
+        }
+        continue;
+      }
+      if (lf <= PER_SLOT * (1 + lf * p)) {
+        for (let t = 0; t < length; t++) {
+          if (next(rng) < p) {
+            store<i32>(drawnSlot + (<usize>fired << 2), r0 + t);
+            store<i32>(drawnLine + (<usize>fired << 2), i);
+            store<i32>(drawnSign + (<usize>fired << 2), sign);
+            fired++;
+          }
+        }
+        continue;
+      }
+      const logMiss = hostLog1p(-p);
+      for (let t = <i32>Math.floor(fdlog(1 - next(rng)) / logMiss); t < length; t += 1 + <i32>Math.floor(fdlog(1 - next(rng)) / logMiss)) {
+        store<i32>(drawnSlot + (<usize>fired << 2), r0 + t);
+        store<i32>(drawnLine + (<usize>fired << 2), i);
+        store<i32>(drawnSign + (<usize>fired << 2), sign);
+        fired++;
+      }
+    }
+  }
+  store<i32>(io, fired, 0);
+  store<i32>(io, next0, 4);
+  return b1;
+}
+
+/** Fires.bucket(): counting sort of the drawn fires by slot into start (slots + 1), line and sign; next: slots of work. */
+export function fireBucket(fired: i32, slots: i32, start: usize, drawnSlot: usize, drawnLine: usize, drawnSign: usize,
+  work: usize, line: usize, sign: usize): void {
+  memory.fill(start, 0, <usize>(slots + 1) << 2);
+  for (let f = 0; f < fired; f++) {
+    const at = start + (<usize>(i32at(drawnSlot, f) + 1) << 2);
+    store<i32>(at, load<i32>(at) + 1);
+  }
+  for (let r = 0; r < slots; r++) store<i32>(start + (<usize>(r + 1) << 2), i32at(start, r + 1) + i32at(start, r));
+  memory.copy(work, start, <usize>slots << 2);
+  for (let f = 0; f < fired; f++) {
+    const slot = work + (<usize>i32at(drawnSlot, f) << 2);
+    const at = load<i32>(slot);
+    store<i32>(slot, at + 1);
+    store<i32>(line + (<usize>at << 2), i32at(drawnLine, f));
+    store<i32>(sign + (<usize>at << 2), i32at(drawnSign, f));
+  }
+}
+
+/** walkCoincidences(): every coincidence of the slots to up/down (f32) of its cell; new cells appended to list. Returns the list's count. */
+export function walkCoincidences(slots: i32, xStart: usize, xLine: usize, xSign: usize, dStart: usize, dLine: usize, dSign: usize,
+  paddedCols: i32, up: usize, down: usize, list: usize, listed: i32): i32 {
+  for (let r = 0; r < slots; r++) {
+    const d0 = i32at(dStart, r);
+    const d1 = i32at(dStart, r + 1);
+    if (d0 == d1) continue;
+    const a1 = i32at(xStart, r + 1);
+    for (let a = i32at(xStart, r); a < a1; a++) {
+      const row = i32at(xLine, a) * paddedCols;
+      const sx = i32at(xSign, a);
+      for (let c = d0; c < d1; c++) {
+        const k = row + i32at(dLine, c);
+        const pu = up + (<usize>k << 2);
+        const pd = down + (<usize>k << 2);
+        const u = load<f32>(pu);
+        const dn = load<f32>(pd);
+        if (<f64>u + <f64>dn == 0) {
+          store<i32>(list + (<usize>listed << 2), k);
+          listed++;
+        }
+        if (sx == i32at(dSign, c)) store<f32>(pd, dn + 1);
+        else store<f32>(pu, u + 1);
+      }
+    }
+  }
+  return listed;
+}
+
+/** sortCells(): LSD radix sort (11-bit digits) of idx[0 .. count) below `limit`; buf: count i32, hist: 2048 i32. */
+export function sortCells(idx: usize, count: i32, limit: i32, buf: usize, hist: usize): void {
+  if (count < 2) return;
+  let from = idx;
+  let to = buf;
+  for (let shift: u32 = 0; shift < 32 && (shift == 0 || (<u32>(limit - 1)) >>> shift > 0); shift += 11) {
+    memory.fill(hist, 0, 2048 << 2);
+    for (let i = 0; i < count; i++) {
+      const h = hist + (<usize>((<u32>i32at(from, i) >>> shift) & 2047) << 2);
+      store<i32>(h, load<i32>(h) + 1);
+    }
+    let sum = 0;
+    for (let b = 0; b < 2048; b++) {
+      const h = hist + (<usize>b << 2);
+      const c = load<i32>(h);
+      store<i32>(h, sum);
+      sum += c;
+    }
+    for (let i = 0; i < count; i++) {
+      const v = i32at(from, i);
+      const h = hist + (<usize>((<u32>v >>> shift) & 2047) << 2);
+      const at = load<i32>(h);
+      store<i32>(h, at + 1);
+      store<i32>(to + (<usize>at << 2), v);
+    }
+    const tmp = from;
+    from = to;
+    to = tmp;
+  }
+  if (from != idx) memory.copy(idx, from, <usize>count << 2);
 }

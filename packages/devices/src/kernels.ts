@@ -7,15 +7,24 @@ export interface PulsedExports {
   lutPulses(g: number, up: number, down: number, delta: number, step: number, dst: number, n: number,
     knots: number, dgUp: number, dgDown: number, sdUp: number, sdDown: number, offsets: number, assign: number,
     rng: number, noiseScale: number): void;
-  pulsedGather(list: number, count: number, up: number, down: number, g: number, packed: number, F: number, fields: number,
-    bminField: number, bmaxField: number, cUp: number, cDown: number, w: number, touched: number, idx: number, wMin: number, gmin: number, invS: number): number;
+  pulsedGather(list: number, count: number, up: number, down: number, g: number, packed: number, F: number,
+    bminAt: number, bmaxAt: number, cUp: number, cDown: number, w: number, touched: number, idx: number, wMin: number, gmin: number, invS: number): number;
   pulsedScatter(dst: number, touched: number, w: number, total: number, gmin: number, wMin: number, s: number): void;
-  pulseRound(family: number, t: number, count: number, idx: number, cUp: number, cDown: number, w: number, fields: number,
-    xi: number, sigma: number, params: number, m: number): number;
+  pulseRound(family: number, t: number, count: number, idx: number, cUp: number, cDown: number, w: number, touched: number,
+    packed: number, F: number, at: number, xi: number, sigma: number, nodes: number, m: number): number;
+  fireDraw(values: number, lines: number, b0: number, b1: number, bl: number, scale: number, rng: number,
+    drawnSlot: number, drawnLine: number, drawnSign: number, capacity: number, io: number): number;
+  fireBucket(fired: number, slots: number, start: number, drawnSlot: number, drawnLine: number, drawnSign: number, work: number, line: number, sign: number): void;
+  walkCoincidences(slots: number, xStart: number, xLine: number, xSign: number, dStart: number, dLine: number, dSign: number,
+    paddedCols: number, up: number, down: number, list: number, listed: number): number;
+  sortCells(idx: number, count: number, limit: number, buf: number, hist: number): void;
 }
 
 /** The device package's compiled kernels, on core's shared kernel memory (built by `pnpm build`). */
-export const pulsedKernels = defineKernels<PulsedExports>('@txsim/devices/pulsed', new URL('../build/pulsed.wasm', import.meta.url));
+export const pulsedKernels = defineKernels<PulsedExports>('@txsim/devices/pulsed', new URL('../build/pulsed.wasm', import.meta.url), {
+  // V8's own log1p (fdlibm), so train gaps equal the TypeScript draw's; called once per line with rare fires.
+  log1p: Math.log1p,
+});
 
 /** One RngBlock per kernel memory (a process has one). */
 let block: RngBlock | undefined;

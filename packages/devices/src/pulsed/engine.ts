@@ -354,25 +354,22 @@ function compiledPulses(step: CompiledStep, packed: Record<Polarity, Float64Arra
   const nodes = kernels.float64(Math.max(1, step.nodes?.length ?? 0));
   if (step.nodes) nodes.set(step.nodes);
   const m = step.nodes ? step.nodes.length / 2 - 1 : 0;
-  // The kernel finds bmin, bmax, dUp, dDown and then the family's own fields by position.
-  const order = ['bmin', 'bmax', 'dUp', 'dDown', ...keys.filter((k) => !['bmin', 'bmax', 'dUp', 'dDown'].includes(k))];
-  const addresses = kernels.int32(F);
-  // gather() fills the fields in `keys` order (the packed layout); pulseRound reads them in `order`.
-  const gatherAddresses = kernels.int32(F);
+  // Where the kernel finds bmin, bmax, dUp, dDown and the family's own two fields in a cell's packed values.
+  const own = keys.filter((k) => !['bmin', 'bmax', 'dUp', 'dDown', 'retention', 'diffusion', 'resetBias'].includes(k));
+  const at = kernels.int32(6);
+  ['bmin', 'bmax', 'dUp', 'dDown'].forEach((key, i) => (at[i] = keys.indexOf(key)));
+  at[4] = own.length > 0 ? keys.indexOf(own[0]!) : 0;
+  at[5] = own.length > 1 ? keys.indexOf(own[1]!) : 0;
   let slots = 0;
-  let fields: Float64Array[] = [];
   let w = kernels.float64(0);
   let cUp = kernels.float32(0);
   let cDown = kernels.float32(0);
   let idx = kernels.int32(0);
-  const touched = kernels.int32(n);
   let xi = kernels.float64(0);
+  const touched = kernels.int32(n);
   const reserve = (count: number) => {
     if (slots >= count) return;
     slots = Math.min(n, Math.max(count, 2 * slots, 1024));
-    fields = keys.map(() => kernels.float64(slots));
-    order.forEach((key, f) => (addresses[f] = fields[keys.indexOf(key)]!.byteOffset));
-    keys.forEach((_, f) => (gatherAddresses[f] = fields[f]!.byteOffset));
     w = kernels.float64(slots);
     cUp = kernels.float32(slots);
     cDown = kernels.float32(slots);
@@ -384,21 +381,21 @@ function compiledPulses(step: CompiledStep, packed: Record<Polarity, Float64Arra
     pulse(api: PulsedExports, g: Float64Array, up: Float32Array, down: Float32Array, dst: Float64Array, polarity: Polarity,
       active: ActiveCells | undefined, normals: NormalStream, noisy: boolean, p: PulsedParams, s: number, invS: number): number {
       const listed = active && active.count >= 0 ? active : undefined;
-      reserve(listed ? listed.count : n);
       const mem = kernels.resident(g) && kernels.resident(up) && kernels.resident(down) && kernels.resident(dst) && (!listed || kernels.resident(listed.idx));
       if (!mem) return -1;
+      reserve(listed ? listed.count : n);
+      const cells = resident[polarity].byteOffset;
       const total = api.pulsedGather(
         listed ? listed.idx.byteOffset : 0, listed ? listed.count : n, up.byteOffset, down.byteOffset, g.byteOffset,
-        resident[polarity].byteOffset, F, gatherAddresses.byteOffset, keys.indexOf('bmin'), keys.indexOf('bmax'),
-        cUp.byteOffset, cDown.byteOffset, w.byteOffset, touched.byteOffset, idx.byteOffset, p.wMin, p.gmin, invS,
+        cells, F, at[0]!, at[1]!, cUp.byteOffset, cDown.byteOffset, w.byteOffset, touched.byteOffset, idx.byteOffset, p.wMin, p.gmin, invS,
       );
       if (total === 0) return 0;
       let count = total;
       for (let t = 0; count > 0; t++) {
         if (noisy) normals.fillCount(xi, count);
         else xi.fill(0, 0, count);
-        count = api.pulseRound(step.family, t, count, idx.byteOffset, cUp.byteOffset, cDown.byteOffset, w.byteOffset,
-          addresses.byteOffset, xi.byteOffset, p.dwMinStd, nodes.byteOffset, m);
+        count = api.pulseRound(step.family, t, count, idx.byteOffset, cUp.byteOffset, cDown.byteOffset, w.byteOffset, touched.byteOffset,
+          cells, F, at.byteOffset, xi.byteOffset, p.dwMinStd, nodes.byteOffset, m);
       }
       api.pulsedScatter(dst.byteOffset, touched.byteOffset, w.byteOffset, total, p.gmin, p.wMin, s);
       return total;
