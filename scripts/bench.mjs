@@ -16,6 +16,7 @@ import { benchCeilings, benchGemm, busyNote, formatCeilings, formatTable } from 
 import { loadMnist } from '../packages/models/dist/index.js';
 import { createPluginContainer } from '../packages/experiment/dist/index.js';
 import { timeTraining } from './time-training.mjs';
+import { benchTasks, formatTasks } from './bench-tasks.mjs';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -104,3 +105,6 @@ for (const c of configs) {
   say(`  ${c.name.padEnd(20)} ${s.toFixed(2).padStart(7)} s   ≈ ${scaled.toFixed(1).padStart(6)} s ${unit.padEnd(16)} ${(s / digital).toFixed(2)}× ${c.baseline}`);
   emit({ kind: 'epoch', config: c.name, backend, examples: n, seconds: s, ...(c.own ? { secondsPer1000: scaled } : { secondsPer60k: scaled }), baseline: c.baseline, ratioToDigital: s / digital });
 }
+
+// Peer tasks (aihwkit-03, crosssim-lut, neurosim-mlp), each beside its digital twin: scripts/bench-tasks.mjs.
+for (const row of await benchTasks({ trainLimit, reps, backend })) (json ? emit(row) : say(formatTasks([row])));
