@@ -191,12 +191,13 @@ let variance: f64 = 0;
  * lutPulses over n cells, with the counts either as float32 arrays (up, down; `delta` 0) or as an analog
  * request (`delta` f64: n = delta/step, up = max(n, 0), down = max(−n, 0), FractionalPulses.split).
  * offsets (i32) delimit each measured device's rows; assign (u16, one per cell) picks one, or is 0 for
- * device 0 everywhere. `rng` is the Rng block, or 0 without noise: one normal per pulsed cell, in cell order.
+ * device 0 everywhere. xi (f64): one standard normal per pulsed cell, in cell order, or 0 without noise.
  */
 export function lutPulses(g: usize, up: usize, down: usize, delta: usize, step: f64, dst: usize, n: i32,
   knots: usize, dgUp: usize, dgDown: usize, sdUp: usize, sdDown: usize, offsets: usize, assign: usize,
-  rng: usize, noiseScale: f64): void {
+  xi: usize, noiseScale: f64): void {
   let device = -1;
+  let draw = 0;
   let first = 0, last = 0;
   let lo: f64 = 0, hi: f64 = 0, inv: f64 = 0;
   for (let k = 0; k < n; k++) {
@@ -224,9 +225,20 @@ export function lutPulses(g: usize, up: usize, down: usize, delta: usize, step: 
       inv = <f64>(last - first) / (hi - lo);
     }
     let s = lutCell(load<f64>(g + off), nu, nd, first, last, knots, dgUp, dgDown, sdUp, sdDown, lo, hi, inv);
-    if (rng) s += noiseScale * Math.sqrt(variance) * normal(rng);
+    if (xi) s += noiseScale * Math.sqrt(variance) * f64at(xi, draw++);
     store<f64>(dst + off, s < lo ? lo : s > hi ? hi : s);
   }
+}
+
+/** pulsedCells() of a request (as lutPulses reads it): the cells with a pulse, i.e. the noise draws a write needs. */
+export function lutPulsedCells(up: usize, down: usize, delta: usize, step: f64, n: i32): i32 {
+  let count = 0;
+  for (let k = 0; k < n; k++) {
+    if (delta) {
+      if (load<f64>(delta + (<usize>k << 3)) / step != 0) count++;
+    } else if (<f64>load<f32>(up + (<usize>k << 2)) + <f64>load<f32>(down + (<usize>k << 2)) != 0) count++;
+  }
+  return count;
 }
 
 // ---- aihwkit pulsed devices (pulsed/engine.ts: gather, pulse rounds, scatter) ----------------------------

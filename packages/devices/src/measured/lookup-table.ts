@@ -1,6 +1,6 @@
-import { defineDevice, file, params, real } from '@txsim/core';
+import { defineDevice, file, kernels, NormalStream, params, real, type NormalStreamState } from '@txsim/core';
 import { BUNDLED_LUT, loadLut, lutProblem } from './lut-file.js';
-import { lutWrite } from './lut-kernel.js';
+import { lutPulsedCells, lutWrite, type LutRequest } from './lut-kernel.js';
 
 /**
  * A device driven by measured data: the mean conductance change of one potentiating and of one
@@ -54,19 +54,34 @@ export const lookupTable = defineDevice({
     const noisy = p.noiseScale > 0 && (lut.sdUp.some((v) => v > 0) || lut.sdDown.some((v) => v > 0));
     // The nominal step: the table's mean potentiating change (what pulse update rules size trains with).
     const step = dgSum / lut.dgUp.length > 0 ? dgSum / lut.dgUp.length : (gmax - gmin) / 1000;
-    // Noise: one draw per written cell, in cell order (sparse updates cost little noise).
-    const rng = noisy ? ctx.rng : null;
+    // Noise: one draw per written cell, in cell order (sparse updates cost little noise), from the device's
+    // own SIMD normal stream (seeded from its plugin stream at create; part of its snapshot).
+    const normals = noisy ? new NormalStream(ctx.rng) : null;
+    let xi = kernels.float64(0);
+    const draws = (request: LutRequest): Float64Array | null => {
+      if (!normals) return null;
+      const count = lutPulsedCells(request);
+      if (xi.length < count) xi = kernels.float64(Math.max(count, 2 * xi.length));
+      normals.fillCount(xi, count);
+      return xi;
+    };
     return {
       gmin,
       gmax,
       pulseStep: step,
       clipsItself: true,
       pulse(g, up, down, dst, { polarity }) {
-        lutWrite(g, { up, down }, dst, lut, assign[polarity], rng, p.noiseScale);
+        const request = { up, down };
+        lutWrite(g, request, dst, lut, assign[polarity], draws(request), p.noiseScale);
       },
       // An analog request is delta/pulseStep pulses, the last one fractional.
       respond(g, delta, dst, { polarity }) {
-        lutWrite(g, { delta, step }, dst, lut, assign[polarity], rng, p.noiseScale);
+        const request = { delta, step };
+        lutWrite(g, request, dst, lut, assign[polarity], draws(request), p.noiseScale);
+      },
+      snapshot: (): NormalStreamState | null => normals?.snapshot() ?? null,
+      restore(state) {
+        if (normals && state) normals.restore(state as NormalStreamState);
       },
     };
   },

@@ -1,5 +1,5 @@
-import { defineKernel, type Rng } from '@txsim/core';
-import { pulsedKernels, resident, rngBlock } from '../kernels.js';
+import { defineKernel } from '@txsim/core';
+import { pulsedKernels, resident } from '../kernels.js';
 import { pulsedCells } from './exp-curve.js';
 import { FractionalPulses } from './fractional-pulses.js';
 import type { Lut } from './lut-file.js';
@@ -91,38 +91,43 @@ function residentLut(lut: Lut): Lut {
 }
 
 const fractional = new FractionalPulses();
-let xiBuffer = new Float64Array(0);
+
+/** The cells a request pulses: how many noise draws its write takes. */
+export const lutPulsedCells = defineKernel(
+  pulsedKernels,
+  (api, memory, request: LutRequest): number => {
+    const m = memory.begin();
+    const isDelta = 'delta' in request;
+    const n = isDelta ? request.delta.length : request.up.length;
+    return api.lutPulsedCells(isDelta ? 0 : m.in(request.up), isDelta ? 0 : m.in(request.down), isDelta ? m.in(request.delta) : 0, isDelta ? request.step : 1, n);
+  },
+  (request) => {
+    const { up, down } = 'delta' in request ? fractional.split(request.delta, request.step) : request;
+    return pulsedCells(up, down);
+  },
+);
 
 /**
- * A lookup-table write over a whole device array: dst = the states after the request's pulses, noise drawn
- * from `rng` (null: none), one normal per pulsed cell in cell order. Compiled in packages/devices/assembly/
- * pulsed.ts (bit for bit the reference: the same f64 arithmetic and the Rng's own draws).
+ * A lookup-table write over a whole device array: dst = the states after the request's pulses, with
+ * `xi` one standard normal per pulsed cell in cell order (null: no noise). Compiled in packages/devices/
+ * assembly/pulsed.ts, bit for bit the reference (the same f64 arithmetic in the same order).
  */
 export const lutWrite = defineKernel(
   pulsedKernels,
-  (api, memory, g: Float64Array, request: LutRequest, dst: Float64Array, lut: Lut, assign: Uint16Array, rng: Rng | null, noiseScale: number): void => {
+  (api, memory, g: Float64Array, request: LutRequest, dst: Float64Array, lut: Lut, assign: Uint16Array, xi: Float64Array | null, noiseScale: number): void => {
     const t = residentLut(lut);
     const a = assign.length ? resident(assign) : null;
     const m = memory.begin();
-    const block = rng ? rngBlock(memory) : null;
-    const st = rng ? block!.enter(rng) : 0;
     const isDelta = 'delta' in request;
     api.lutPulses(
       m.in(g), isDelta ? 0 : m.in(request.up), isDelta ? 0 : m.in(request.down), isDelta ? m.in(request.delta) : 0, isDelta ? request.step : 1,
       m.out(dst), g.length, t.g.byteOffset, t.dgUp.byteOffset, t.dgDown.byteOffset, t.sdUp.byteOffset, t.sdDown.byteOffset,
-      t.offsets.byteOffset, a ? a.byteOffset : 0, st, noiseScale,
+      t.offsets.byteOffset, a ? a.byteOffset : 0, xi ? m.in(xi) : 0, noiseScale,
     );
     m.end();
-    if (rng) block!.leave(rng);
   },
-  (g, request, dst, lut, assign, rng, noiseScale) => {
+  (g, request, dst, lut, assign, xi, noiseScale) => {
     const { up, down } = 'delta' in request ? fractional.split(request.delta, request.step) : request;
-    let xi: Float64Array | undefined;
-    if (rng) {
-      if (xiBuffer.length < g.length) xiBuffer = new Float64Array(g.length);
-      xi = xiBuffer;
-      rng.fillNormal(xi.subarray(0, pulsedCells(up, down)));
-    }
-    lutPulses(g, up, down, dst, lut, assign, xi, noiseScale);
+    lutPulses(g, up, down, dst, lut, assign, xi ?? undefined, noiseScale);
   },
 );
