@@ -204,7 +204,13 @@ export function lutPulses(g: usize, up: usize, down: usize, delta: usize, step: 
     const off = <usize>k << 3;
     let nu: f64, nd: f64;
     if (delta) {
-      const m = load<f64>(delta + off) / step;
+      const dk = load<f64>(delta + off);
+      // Most cells of a sparse-input update ask nothing: skip the division (0/step is 0).
+      if (dk == 0) {
+        store<f64>(dst + off, load<f64>(g + off));
+        continue;
+      }
+      const m = dk / step;
       nu = m > 0 ? m : 0;
       nd = m < 0 ? -m : 0;
     } else {
@@ -233,9 +239,12 @@ export function lutPulses(g: usize, up: usize, down: usize, delta: usize, step: 
 /** pulsedCells() of a request (as lutPulses reads it): the cells with a pulse, i.e. the noise draws a write needs. */
 export function lutPulsedCells(up: usize, down: usize, delta: usize, step: f64, n: i32): i32 {
   let count = 0;
+  const small = Math.abs(step) <= 1;
   for (let k = 0; k < n; k++) {
     if (delta) {
-      if (load<f64>(delta + (<usize>k << 3)) / step != 0) count++;
+      // delta/step is 0 only for delta 0 when |step| ≤ 1 (no underflow); otherwise divide as the reference does.
+      const dk = load<f64>(delta + (<usize>k << 3));
+      if (dk != 0 && (small || dk / step != 0)) count++;
     } else if (<f64>load<f32>(up + (<usize>k << 2)) + <f64>load<f32>(down + (<usize>k << 2)) != 0) count++;
   }
   return count;
