@@ -301,6 +301,12 @@ export function pulsedScatter(dst: usize, touched: usize, w: usize, total: i32, 
 const CONSTANT = 0;
 const LINEAR_MULT = 1;
 const LINEAR_ADD = 2;
+const EXP = 4;
+const POW = 5;
+
+// V8's own Math.exp and Math.pow (`**`), so exp-step and pow-step steps equal the TypeScript ones bit for bit.
+@external("env", "exp") declare function hostExp(x: f64): f64;
+@external("env", "pow") declare function hostPow(x: f64, y: f64): f64;
 
 /**
  * Pulse index t of engine.ts pulse(): for the `count` remaining slots idx[j], the pulse's direction
@@ -335,6 +341,37 @@ export function pulseRound(family: i32, t: i32, count: i32, idx: usize, cUp: usi
       v = up ? x + (f64at(cell, a0) * x + f64at(cell, aUp)) * f : x - (f64at(cell, a1) * x + f64at(cell, aDown)) * f;
     } else if (family == LINEAR_ADD) {
       v = up ? x + f64at(cell, a0) * x * 1.0 + f64at(cell, aUp) * f : x - f64at(cell, a1) * x * 1.0 - f64at(cell, aDown) * f;
+    } else if (family == EXP) {
+      // nodes: aUp, aDown, gammaUp, gammaDown, a, b, dwMinStdAdd, dwMinStdSlope, complex (0/1).
+      const range = f64at(cell, aMax) - f64at(cell, aMin);
+      if (!(range > 0)) {
+        if (u + d > next) {
+          store<i32>(idx + (<usize>kept << 2), i);
+          kept++;
+        }
+        continue;
+      }
+      const z = ((2 * f64at(nodes, 4) * x) / range) + f64at(nodes, 5);
+      let dw: f64;
+      if (up) dw = Math.max(1 - f64at(nodes, 0) * hostExp(f64at(nodes, 2) * z), 0) * f64at(cell, aUp);
+      else dw = -Math.max(1 - f64at(nodes, 1) * hostExp(-f64at(nodes, 3) * z), 0) * f64at(cell, aDown);
+      v = f64at(nodes, 8) != 0
+        ? x + dw * 1.0 + sigma * (Math.abs(dw) + f64at(nodes, 6) + f64at(nodes, 7) * Math.abs(x)) * f64at(xi, j)
+        : x + dw * f;
+    } else if (family == POW) {
+      const lo = f64at(cell, aMin);
+      const hi = f64at(cell, aMax);
+      const range = hi - lo;
+      if (range == 0) {
+        if (u + d > next) {
+          store<i32>(idx + (<usize>kept << 2), i);
+          kept++;
+        }
+        continue;
+      }
+      v = up
+        ? x + f64at(cell, aUp) * hostPow((hi - x) / range, f64at(cell, a0)) * f
+        : x - f64at(cell, aDown) * hostPow((x - lo) / range, f64at(cell, a1)) * f;
     } else {
       const lo = f64at(cell, aMin);
       const range = f64at(cell, aMax) - lo;

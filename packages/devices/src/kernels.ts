@@ -25,6 +25,9 @@ export interface PulsedExports {
 export const pulsedKernels = defineKernels<PulsedExports>('@txsim/devices/pulsed', new URL('../build/pulsed.wasm', import.meta.url), {
   // V8's own log1p (fdlibm), so train gaps equal the TypeScript draw's; called once per line with rare fires.
   log1p: Math.log1p,
+  // And exp and pow for the exp-step and pow-step rounds (once per pulse of those devices).
+  exp: Math.exp,
+  pow: Math.pow,
 });
 
 /** One RngBlock per kernel memory (a process has one). */

@@ -7,6 +7,8 @@ import { pulsedDevice, type PulsedModel } from './engine.js';
 import type { PulsedHidden } from './hidden.js';
 import { linearStepModel } from './linear-step.js';
 import { piecewiseStepModel } from './piecewise-step.js';
+import { expStep, expStepModel } from './exp-step.js';
+import { powStep, powStepModel } from './pow-step.js';
 import { constantStep } from './constant-step.js';
 import { linearStep } from './linear-step.js';
 import { piecewiseStep } from './piecewise-step.js';
@@ -21,6 +23,9 @@ const families: Array<[string, () => { p: object; model: (q: never) => PulsedMod
   ['constant-step', () => ({ p: constantStep.meta.params.parse(base), model: constantStepModel as never })],
   ['linear-step (mult noise)', () => ({ p: linearStep.meta.params.parse({ ...base, gammaUp: 0.3, gammaDown: 0.2 }), model: linearStepModel as never })],
   ['linear-step (additive noise)', () => ({ p: linearStep.meta.params.parse({ ...base, gammaUp: 0.3, multNoise: false }), model: linearStepModel as never })],
+  ['exp-step', () => ({ p: expStep.meta.params.parse(base), model: expStepModel as never })],
+  ['exp-step (complex noise)', () => ({ p: expStep.meta.params.parse({ ...base, dwMinStdAdd: 0.002, dwMinStdSlope: 0.1 }), model: expStepModel as never })],
+  ['pow-step', () => ({ p: powStep.meta.params.parse({ ...base, powGamma: 1.5, powUpDownDtod: 0.05 }), model: powStepModel as never })],
   ['piecewise-step', () => ({ p: piecewiseStep.meta.params.parse({ ...base, piecewiseUp: [1.5, 1, 0.4, 0.1], piecewiseDown: [0.2, 0.6, 1, 1.4] }), model: piecewiseStepModel as never })],
 ];
 

@@ -16,9 +16,13 @@ export interface PulsedModel<H extends PulsedHidden> {
   readonly compiled?: CompiledStep;
 }
 
-/** A device family of the compiled pulse rounds: 0 constant, 1 linear (noise multiplies the step), 2 linear (additive noise), 3 piecewise (with its nodes, up then down). */
+/**
+ * A device family of the compiled pulse rounds: 0 constant, 1 linear (noise multiplies the step), 2 linear
+ * (additive noise), 3 piecewise (nodes: up then down), 4 exp (nodes: aUp, aDown, gammaUp, gammaDown, a, b,
+ * dwMinStdAdd, dwMinStdSlope, complex 0/1), 5 pow.
+ */
 export interface CompiledStep {
-  readonly family: 0 | 1 | 2 | 3;
+  readonly family: 0 | 1 | 2 | 3 | 4 | 5;
   readonly nodes?: Float64Array;
 }
 
@@ -353,7 +357,7 @@ function compiledPulses(step: CompiledStep, packed: Record<Polarity, Float64Arra
   }
   const nodes = kernels.float64(Math.max(1, step.nodes?.length ?? 0));
   if (step.nodes) nodes.set(step.nodes);
-  const m = step.nodes ? step.nodes.length / 2 - 1 : 0;
+  const m = step.family === 3 && step.nodes ? step.nodes.length / 2 - 1 : 0;
   // Where the kernel finds bmin, bmax, dUp, dDown and the family's own two fields in a cell's packed values.
   const own = keys.filter((k) => !['bmin', 'bmax', 'dUp', 'dDown', 'retention', 'diffusion', 'resetBias'].includes(k));
   const at = kernels.int32(6);
