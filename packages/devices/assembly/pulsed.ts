@@ -548,3 +548,90 @@ export function sortCells(idx: usize, count: i32, limit: i32, buf: usize, hist: 
   }
   if (from != idx) memory.copy(idx, from, <usize>count << 2);
 }
+
+// ---- NeuroSim device (measured/exp-curve.ts applyPulses + addWriteNoise) ---------------------------------
+
+@external("env", "expm1") declare function hostExpm1(x: f64): f64;
+
+/**
+ * applyPulses then addWriteNoise of exp-curve.ts over n cells, counts as f32 arrays (up, down) or an analog
+ * request (delta f64, split by step as FractionalPulses does). Curves: kUp, invEUp, mUp, kDown, invEDown,
+ * mDown (f64, one per cell, or one shared when `shared`). Noise (rng ≠ 0): σ·R·√(pulses)·ξ per pulsed cell,
+ * ξ from the Rng block in cell order (the draws Rng.fillNormal makes), then the state kept in [gmin, gmax].
+ */
+export function neurosimPulses(g: usize, up: usize, down: usize, delta: usize, step: f64, dst: usize, n: i32,
+  kUp: usize, invEUp: usize, mUp: usize, kDown: usize, invEDown: usize, mDown: usize, shared: bool,
+  gmin: f64, gmax: f64, range: f64, inv: f64, rng: usize, scale: f64): void {
+  for (let k = 0; k < n; k++) {
+    const off = <usize>k << 3;
+    let nu: f64, nd: f64;
+    if (delta) {
+      const dk = load<f64>(delta + off);
+      const m = dk / step;
+      nu = m > 0 ? m : 0;
+      nd = m < 0 ? -m : 0;
+    } else {
+      nu = <f64>load<f32>(up + (<usize>k << 2));
+      nd = <f64>load<f32>(down + (<usize>k << 2));
+    }
+    if (nu == 0 && nd == 0) {
+      store<f64>(dst + off, load<f64>(g + off));
+      continue;
+    }
+    const pulses = nu + nd;
+    const d = shared ? 0 : k;
+    const eu = f64at(invEUp, d);
+    const ed = f64at(invEDown, d);
+    let u = (load<f64>(g + off) - gmin) * inv;
+    u = u < 0 ? 0 : u > 1 ? 1 : u;
+    const pairs = nu < nd ? Math.floor(nu) : Math.floor(nd);
+    if (pairs > 0) {
+      const mu = f64at(mUp, d);
+      const md = f64at(mDown, d);
+      for (let j: f64 = 0; j < pairs; j++) {
+        u += mu * (u + eu);
+        if (u > 1) u = 1;
+        u += md * (u + ed);
+        if (u < 0) u = 0;
+      }
+      nu -= pairs;
+      nd -= pairs;
+    }
+    if (nu > 0) {
+      u += hostExpm1(-f64at(kUp, d) * nu) * (u + eu);
+      if (u > 1) u = 1;
+    }
+    if (nd > 0) {
+      u += hostExpm1(f64at(kDown, d) * nd) * (u + ed);
+      if (u < 0) u = 0;
+    }
+    let v = gmin + range * u;
+    if (rng) {
+      v = v + scale * Math.sqrt(pulses) * normal(rng);
+      v = v < gmin ? gmin : v > gmax ? gmax : v;
+    }
+    store<f64>(dst + off, v);
+  }
+}
+
+// ---- pulse-count rule (rules/pulse-count.ts) ------------------------------------------------------------
+
+/**
+ * pulse-count's update over n cells: want = f·grad (f32), count = round(|want|) (Math.round, half up) or
+ * floor(|want| + u) with u (f64) given, capped at `cap`; up = count where want > 0, down = count elsewhere.
+ */
+export function pulseCounts(grad: usize, n: i32, f: f64, u: usize, cap: f64, up: usize, down: usize): void {
+  for (let k = 0; k < n; k++) {
+    const want = f * <f64>load<f32>(grad + (<usize>k << 2));
+    const a = Math.abs(want);
+    let count: f64;
+    if (u) count = Math.floor(a + load<f64>(u + (<usize>k << 3)));
+    else {
+      count = Math.floor(a);
+      if (a - count >= 0.5) count += 1;
+    }
+    if (count > cap) count = cap;
+    store<f32>(up + (<usize>k << 2), <f32>(want > 0 ? count : 0));
+    store<f32>(down + (<usize>k << 2), <f32>(want > 0 ? 0 : count));
+  }
+}

@@ -19,6 +19,10 @@ export interface PulsedExports {
   walkCoincidences(slots: number, xStart: number, xLine: number, xSign: number, dStart: number, dLine: number, dSign: number,
     paddedCols: number, up: number, down: number, list: number, listed: number): number;
   sortCells(idx: number, count: number, limit: number, buf: number, hist: number): void;
+  neurosimPulses(g: number, up: number, down: number, delta: number, step: number, dst: number, n: number,
+    kUp: number, invEUp: number, mUp: number, kDown: number, invEDown: number, mDown: number, shared: boolean,
+    gmin: number, gmax: number, range: number, inv: number, rng: number, scale: number): void;
+  pulseCounts(grad: number, n: number, f: number, u: number, cap: number, up: number, down: number): void;
 }
 
 /** The device package's compiled kernels, on core's shared kernel memory (built by `pnpm build`). */
@@ -28,6 +32,8 @@ export const pulsedKernels = defineKernels<PulsedExports>('@txsim/devices/pulsed
   // And exp and pow for the exp-step and pow-step rounds (once per pulse of those devices).
   exp: Math.exp,
   pow: Math.pow,
+  // And expm1 for NeuroSim's fractional pulse remainders.
+  expm1: Math.expm1,
 });
 
 /** One RngBlock per kernel memory (a process has one). */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { kernels, Rng } from '@txsim/core';
 import { pulsedKernels } from '../kernels.js';
 import { Fires, sortCells, walkCoincidences } from './coincidences.js';
+import { pulseCounts } from './pulse-count.js';
 
 // The compiled train drawing, bucketing, coincidence walk and cell sort (assembly/pulsed.ts) against their
 // TypeScript references: the same fires from the same stream, the same counts and lists, bit for bit.
@@ -81,5 +82,26 @@ describe('compiled stochastic-pulse kernels', () => {
     sortCells.compiled!(a, count, limit, { buf: kernels.int32(0) });
     sortCells.reference(b, count, limit, { buf: new Int32Array(0) });
     expect(Array.from(a)).toEqual(Array.from(b));
+  });
+});
+
+describe('compiled pulse-count kernel', () => {
+  it('equals its reference: nearest (half up) and stochastic rounding, with and without a cap', () => {
+    const n = 4000;
+    const r = new Rng('grad');
+    const grad = kernels.float32(n);
+    for (let k = 0; k < n; k++) grad[k] = k % 5 === 0 ? 0 : (k % 7 === 0 ? 0.25 * ((k % 11) - 5) : (r.next() - 0.5) * 8);
+    const u = new Rng('u').fillUniform(kernels.float64(n)) as Float64Array;
+    for (const uniforms of [null, u]) {
+      for (const cap of [Infinity, 2]) {
+        const got = [kernels.float32(n), kernels.float32(n)] as const;
+        const want = [new Float32Array(n), new Float32Array(n)] as const;
+        pulseCounts.compiled!(grad, 2, uniforms, cap, got[0], got[1]);
+        pulseCounts.reference(grad, 2, uniforms, cap, want[0], want[1]);
+        expect(Array.from(got[0])).toEqual(Array.from(want[0]));
+        expect(Array.from(got[1])).toEqual(Array.from(want[1]));
+        expect(got[0].some((v) => v > 0) && got[1].some((v) => v > 0)).toBe(true);
+      }
+    }
   });
 });
