@@ -26,6 +26,7 @@ import { createPluginContainer } from '../packages/experiment/dist/index.js';
 import { timeTraining } from './time-training.mjs';
 import { benchTorch } from './bench-torch.mjs';
 import { availableParallelism } from 'node:os';
+import { benchTasks, formatTasks } from './bench-tasks.mjs';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -143,3 +144,5 @@ if (!args.includes('--no-torch')) {
     emit({ ...r, backend, trainLimit });
   }
 }
+// Peer tasks (aihwkit-03, crosssim-lut, neurosim-mlp), each beside its digital twin: scripts/bench-tasks.mjs.
+for (const row of await benchTasks({ trainLimit, reps, backend })) (json ? emit(row) : say(formatTasks([row])));

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 // The element-wise kernels (issue 7 part C) build separately; importing runs that script first.
 import './build-wasm-elementwise.mjs';
+// The kernels plugin packages ship (devices, the example pack) build the same way, on the same memory.
+import './build-wasm-kernels.mjs';
 
 const root = new URL('../packages/core/', import.meta.url);
 const source = fileURLToPath(new URL('assembly/gemm.ts', root));

@@ -9,7 +9,7 @@ describe('docs/writing-a-plugin.md', () => {
   const blocks = [...doc.matchAll(/```(\w+)\n([\s\S]*?)\n```/g)].map((m) => m[2]!);
   const file = (name: string) => readFileSync(join(ROOT, 'examples/plugin-pack', name), 'utf8').trimEnd();
 
-  for (const name of ['thermal-tcr.ts', 'thermal-tcr.test.ts', 'arrhenius-reram.ts', 'index.ts', 'spec.yaml']) {
+  for (const name of ['thermal-tcr.ts', 'thermal-tcr.test.ts', 'arrhenius-reram.ts', 'arrhenius-kernel.ts', 'arrhenius-kernel.test.ts', 'assembly/arrhenius.ts', 'index.ts', 'spec.yaml']) {
     it(`shows examples/plugin-pack/${name} as it is`, () => {
       expect(blocks).toContain(file(name));
     });

@@ -1,4 +1,5 @@
 import { defineDevice, params, quantity } from '@txsim/core';
+import { respondKernel } from './arrhenius-kernel.js';
 
 const BOLTZMANN = 1.380649e-23; // J/K, exact (SI 2019)
 
@@ -26,11 +27,9 @@ export const arrheniusReram = defineDevice({
     return {
       gmin: p.gmin,
       gmax: p.gmax,
+      // The per-cell loop runs in the pack's own WASM kernel (arrhenius-kernel.ts).
       respond(g, delta, dst) {
-        for (let k = 0; k < g.length; k++) {
-          const next = g[k]! + delta[k]! * factor;
-          dst[k] = next < p.gmin ? p.gmin : next > p.gmax ? p.gmax : next;
-        }
+        respondKernel(g, delta, dst, factor, p.gmin, p.gmax);
       },
     };
   },

@@ -1,5 +1,5 @@
 import { NormalStream, roundUp8 } from './normal-stream.js';
-import { elementwiseModule } from './wasm.js';
+import { elementwiseModule, type ResidentArray } from './wasm.js';
 
 /**
  * Fused element-wise loops of the crossbar pipeline. Each runs in the WASM SIMD module when it is available
@@ -168,7 +168,7 @@ export const kernels = {
   },
 
   /** True when `a` lives in the kernels' memory (kernels then read it in place, without a copy). */
-  resident(a: Float32Array | Float64Array): boolean {
+  resident(a: ResidentArray): boolean {
     return elementwiseModule()?.resident(a) ?? false;
   },
 
@@ -204,6 +204,16 @@ export const kernels = {
   /** A Float32Array the kernels use in place; see float64. */
   float32(n: number): Float32Array {
     return elementwiseModule()?.float32(n) ?? new Float32Array(n);
+  },
+
+  /** An Int32Array the kernels use in place; see float64. */
+  int32(n: number): Int32Array {
+    return elementwiseModule()?.int32(n) ?? new Int32Array(n);
+  },
+
+  /** A Uint16Array the kernels use in place; see float64. */
+  uint16(n: number): Uint16Array {
+    return elementwiseModule()?.uint16(n) ?? new Uint16Array(n);
   },
 };
 

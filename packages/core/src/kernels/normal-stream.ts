@@ -56,6 +56,18 @@ export class NormalStream {
     return out;
   }
 
+  /** Fills out[0 .. n) with standard normals, as fill(out.subarray(0, n)) but without a view per call. */
+  fillCount(out: Float64Array, n: number): void {
+    const m = elementwiseModule();
+    if (!m || !m.resident(out)) {
+      this.fill(out.subarray(0, n));
+      return;
+    }
+    m.begin();
+    m.api.fillNormal(m.inout(this.state), out.byteOffset, n, 0, 1);
+    m.end();
+  }
+
   /**
    * The TypeScript transform of the same integer stream (f64 Math.log/sin/cos): the fallback without WASM
    * SIMD, and the reference the WASM kernel is tested against. Fills whole rounds: z.length must be a

@@ -63,6 +63,8 @@ export interface ElementwiseExports {
 
 /** The typed arrays the kernels take. */
 export type Typed = Float64Array | Float32Array | Uint32Array;
+/** The typed arrays that can live in module memory (the staged ones are Typed). */
+export type ResidentArray = Typed | Int32Array | Uint16Array;
 
 interface Block {
   readonly off: number;
@@ -92,7 +94,7 @@ export class ElementwiseModule {
     this.#release(b);
   });
   /** Every block handed out as a view, by address: what #reclaim checks. */
-  readonly #live = new Map<number, { readonly view: WeakRef<Typed>; readonly block: Block }>();
+  readonly #live = new Map<number, { readonly view: WeakRef<ResidentArray>; readonly block: Block }>();
   #nextReclaim = RECLAIM_FROM;
   #f64!: Float64Array;
   #f32!: Float32Array;
@@ -124,7 +126,28 @@ export class ElementwiseModule {
     return this.#track(new Float32Array(this.#memory.buffer, b.off, n), b);
   }
 
-  #track<T extends Typed>(v: T, b: Block): T {
+  /** An Int32Array of n elements in module memory (zeroed): cell lists and counts for registered kernels. */
+  int32(n: number): Int32Array {
+    const b = this.#block(n * 4);
+    return this.#track(new Int32Array(this.#memory.buffer, b.off, n), b);
+  }
+
+  /** A Uint16Array of n elements in module memory (zeroed). */
+  uint16(n: number): Uint16Array {
+    const b = this.#block(n * 2);
+    return this.#track(new Uint16Array(this.#memory.buffer, b.off, n), b);
+  }
+
+  /**
+   * Instantiates another compiled module on this memory (see registry.ts): its kernels then read and write
+   * the arrays allocated here in place. `imports` adds to `env` (whose `memory` is this one).
+   */
+  instantiate(bytes: Uint8Array, imports: Record<string, unknown> = {}): unknown {
+    const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+    return new wasm.Instance(new wasm.Module(bytes), { env: { ...imports, memory: this.#memory } }).exports;
+  }
+
+  #track<T extends ResidentArray>(v: T, b: Block): T {
     this.#registry.register(v, b, b);
     this.#live.set(b.off, { view: new WeakRef(v), block: b });
     return v;
@@ -158,7 +181,7 @@ export class ElementwiseModule {
   }
 
   /** True if `a` lives in module memory (kernels then use it in place). */
-  resident(a: Typed): boolean {
+  resident(a: ResidentArray): boolean {
     return this.#buffers.has(a.buffer);
   }
 

@@ -40,6 +40,29 @@ export class Rng {
     this.spare = state.spare ?? 0;
   }
 
+  /**
+   * Writes the state into a kernel's 32-byte block (words s0..s3, then hasSpare at word 4 and the spare as
+   * f64 at byte 24: `words` and `floats` view the same block), so a compiled kernel can draw from this
+   * stream; `loadBlock` takes the advanced state back. Together they let kernels continue the exact sequence.
+   */
+  storeBlock(words: Uint32Array, floats: Float64Array): void {
+    words[0] = this.s0;
+    words[1] = this.s1;
+    words[2] = this.s2;
+    words[3] = this.s3;
+    words[4] = this.hasSpare ? 1 : 0;
+    floats[3] = this.spare;
+  }
+
+  loadBlock(words: Uint32Array, floats: Float64Array): void {
+    this.s0 = words[0]! | 0;
+    this.s1 = words[1]! | 0;
+    this.s2 = words[2]! | 0;
+    this.s3 = words[3]! | 0;
+    this.hasSpare = words[4] !== 0;
+    this.spare = floats[3]!;
+  }
+
   /** Next 32-bit unsigned integer (xoshiro128**). */
   nextU32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;

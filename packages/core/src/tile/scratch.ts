@@ -32,10 +32,10 @@ export class Scratch {
     return buf.subarray(0, n);
   }
 
-  /** A cell list of capacity n (plain memory; `count` starts at −1, "not listed", and is kept between calls). */
+  /** A cell list of capacity n (in kernel memory, so compiled device kernels read it in place; `count` starts at −1, "not listed", and is kept between calls). */
   active(n: number, key = 'active'): ActiveCells {
     let list = this.lists.get(key);
-    if (!list || list.idx.length < n) this.lists.set(key, (list = { idx: new Int32Array(n), count: -1 }));
+    if (!list || list.idx.length < n) this.lists.set(key, (list = { idx: kernels.int32(n), count: -1 }));
     return list;
   }
 }

@@ -1,3 +1,7 @@
+import { defineKernel, type Rng } from '@txsim/core';
+import { pulsedKernels, resident, rngBlock } from '../kernels.js';
+import { FractionalPulses } from './fractional-pulses.js';
+
 /**
  * NeuroSim's exponential pulse response, vectorised over a device array.
  *
@@ -114,3 +118,48 @@ export function addWriteNoise(dst: Float64Array, up: ArrayLike<number>, down: Ar
     dst[k] = v < s.gmin ? s.gmin : v > s.gmax ? s.gmax : v;
   }
 }
+
+/** A NeuroSim write's pulse counts: float32 counts (a pulse rule), or an analog request Δ split by the step. */
+export type CurveRequest =
+  | { readonly up: Float32Array; readonly down: Float32Array }
+  | { readonly delta: Float64Array; readonly step: number };
+
+const fractional = new FractionalPulses();
+let xiBuffer = new Float64Array(0);
+const residentCurves = new WeakMap<CurveSet, CurveSet>();
+
+/**
+ * A NeuroSim write over a device array: applyPulses, then (rng given) addWriteNoise with σ = sigma, the
+ * normals drawn from rng as Rng.fillNormal draws them. Compiled in assembly/pulsed.ts (neurosimPulses), bit
+ * for bit this (V8's Math.expm1 imported for the fractional remainders).
+ */
+export const neurosimWrite = defineKernel(
+  pulsedKernels,
+  (api, memory, g: Float64Array, request: CurveRequest, dst: Float64Array, c: CurveSet, s: CurveShape, rng: Rng | null, sigma: number): void => {
+    let r = residentCurves.get(c);
+    if (!r) {
+      r = { kUp: resident(c.kUp), invEUp: resident(c.invEUp), mUp: resident(c.mUp), kDown: resident(c.kDown), invEDown: resident(c.invEDown), mDown: resident(c.mDown) };
+      residentCurves.set(c, r);
+    }
+    const block = rngBlock(memory);
+    const m = memory.begin();
+    const st = rng ? block.enter(rng) : 0;
+    const isDelta = 'delta' in request;
+    const range = s.gmax - s.gmin;
+    api.neurosimPulses(
+      m.in(g), isDelta ? 0 : m.in(request.up), isDelta ? 0 : m.in(request.down), isDelta ? m.in(request.delta) : 0, isDelta ? request.step : 1,
+      m.out(dst), g.length, r.kUp.byteOffset, r.invEUp.byteOffset, r.mUp.byteOffset, r.kDown.byteOffset, r.invEDown.byteOffset, r.mDown.byteOffset,
+      c.kUp.length === 1, s.gmin, s.gmax, range, 1 / range, st, sigma * range,
+    );
+    m.end();
+    if (rng) block.leave(rng);
+  },
+  (g, request, dst, c, s, rng, sigma) => {
+    const { up, down } = 'delta' in request ? fractional.split(request.delta, request.step) : request;
+    applyPulses(g, up, down, dst, c, s);
+    if (!rng) return;
+    if (xiBuffer.length < dst.length) xiBuffer = new Float64Array(dst.length);
+    rng.fillNormal(xiBuffer.subarray(0, pulsedCells(up, down)));
+    addWriteNoise(dst, up, down, xiBuffer, sigma, s);
+  },
+);

@@ -1,8 +1,6 @@
-import { defineDevice, file, params, real } from '@txsim/core';
+import { defineDevice, file, kernels, NormalStream, params, real, type NormalStreamState } from '@txsim/core';
 import { BUNDLED_LUT, loadLut, lutProblem } from './lut-file.js';
-import { pulsedCells } from './exp-curve.js';
-import { lutPulses } from './lut-kernel.js';
-import { FractionalPulses } from './fractional-pulses.js';
+import { lutPulsedCells, lutWrite, type LutRequest } from './lut-kernel.js';
 
 /**
  * A device driven by measured data: the mean conductance change of one potentiating and of one
@@ -54,15 +52,17 @@ export const lookupTable = defineDevice({
     }
     for (const v of lut.dgUp) dgSum += v;
     const noisy = p.noiseScale > 0 && (lut.sdUp.some((v) => v > 0) || lut.sdDown.some((v) => v > 0));
-    let xi: Float64Array | undefined;
-    const fractional = new FractionalPulses();
     // The nominal step: the table's mean potentiating change (what pulse update rules size trains with).
     const step = dgSum / lut.dgUp.length > 0 ? dgSum / lut.dgUp.length : (gmax - gmin) / 1000;
-    // One draw per written cell, in cell order: sparse updates cost little noise.
-    const draws = (up: ArrayLike<number>, down: ArrayLike<number>) => {
-      if (!noisy) return undefined;
-      if (xi?.length !== up.length) xi = new Float64Array(up.length);
-      ctx.rng.fillNormal(xi.subarray(0, pulsedCells(up, down)));
+    // Noise: one draw per written cell, in cell order (sparse updates cost little noise), from the device's
+    // own SIMD normal stream (seeded from its plugin stream at create; part of its snapshot).
+    const normals = noisy ? new NormalStream(ctx.rng) : null;
+    let xi = kernels.float64(0);
+    const draws = (request: LutRequest): Float64Array | null => {
+      if (!normals) return null;
+      const count = lutPulsedCells(request);
+      if (xi.length < count) xi = kernels.float64(Math.max(count, 2 * xi.length));
+      normals.fillCount(xi, count);
       return xi;
     };
     return {
@@ -71,12 +71,17 @@ export const lookupTable = defineDevice({
       pulseStep: step,
       clipsItself: true,
       pulse(g, up, down, dst, { polarity }) {
-        lutPulses(g, up, down, dst, lut, assign[polarity], draws(up, down), p.noiseScale);
+        const request = { up, down };
+        lutWrite(g, request, dst, lut, assign[polarity], draws(request), p.noiseScale);
       },
       // An analog request is delta/pulseStep pulses, the last one fractional.
       respond(g, delta, dst, { polarity }) {
-        const { up: un, down: dn } = fractional.split(delta, step);
-        lutPulses(g, un, dn, dst, lut, assign[polarity], draws(un, dn), p.noiseScale);
+        const request = { delta, step };
+        lutWrite(g, request, dst, lut, assign[polarity], draws(request), p.noiseScale);
+      },
+      snapshot: (): NormalStreamState | null => normals?.snapshot() ?? null,
+      restore(state) {
+        if (normals && state) normals.restore(state as NormalStreamState);
       },
     };
   },

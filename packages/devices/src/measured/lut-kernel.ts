@@ -1,3 +1,7 @@
+import { defineKernel } from '@txsim/core';
+import { pulsedKernels, resident } from '../kernels.js';
+import { pulsedCells } from './exp-curve.js';
+import { FractionalPulses } from './fractional-pulses.js';
 import type { Lut } from './lut-file.js';
 
 /**
@@ -69,3 +73,61 @@ export function lutPulses(
     dst[k] = s < lo ? lo : s > hi ? hi : s;
   }
 }
+
+/** The pulse counts of one write: float32 counts (a pulse rule), or an analog request Δ split by the step. */
+export type LutRequest =
+  | { readonly up: Float32Array; readonly down: Float32Array }
+  | { readonly delta: Float64Array; readonly step: number };
+
+/** A table's arrays in kernel memory, made once per table. */
+const residentTables = new WeakMap<Lut, Lut>();
+function residentLut(lut: Lut): Lut {
+  let r = residentTables.get(lut);
+  if (!r) {
+    r = { ...lut, offsets: resident(lut.offsets), g: resident(lut.g), dgUp: resident(lut.dgUp), dgDown: resident(lut.dgDown), sdUp: resident(lut.sdUp), sdDown: resident(lut.sdDown) };
+    residentTables.set(lut, r);
+  }
+  return r;
+}
+
+const fractional = new FractionalPulses();
+
+/** The cells a request pulses: how many noise draws its write takes. */
+export const lutPulsedCells = defineKernel(
+  pulsedKernels,
+  (api, memory, request: LutRequest): number => {
+    const m = memory.begin();
+    const isDelta = 'delta' in request;
+    const n = isDelta ? request.delta.length : request.up.length;
+    return api.lutPulsedCells(isDelta ? 0 : m.in(request.up), isDelta ? 0 : m.in(request.down), isDelta ? m.in(request.delta) : 0, isDelta ? request.step : 1, n);
+  },
+  (request) => {
+    const { up, down } = 'delta' in request ? fractional.split(request.delta, request.step) : request;
+    return pulsedCells(up, down);
+  },
+);
+
+/**
+ * A lookup-table write over a whole device array: dst = the states after the request's pulses, with
+ * `xi` one standard normal per pulsed cell in cell order (null: no noise). Compiled in packages/devices/
+ * assembly/pulsed.ts, bit for bit the reference (the same f64 arithmetic in the same order).
+ */
+export const lutWrite = defineKernel(
+  pulsedKernels,
+  (api, memory, g: Float64Array, request: LutRequest, dst: Float64Array, lut: Lut, assign: Uint16Array, xi: Float64Array | null, noiseScale: number): void => {
+    const t = residentLut(lut);
+    const a = assign.length ? resident(assign) : null;
+    const m = memory.begin();
+    const isDelta = 'delta' in request;
+    api.lutPulses(
+      m.in(g), isDelta ? 0 : m.in(request.up), isDelta ? 0 : m.in(request.down), isDelta ? m.in(request.delta) : 0, isDelta ? request.step : 1,
+      m.out(dst), g.length, t.g.byteOffset, t.dgUp.byteOffset, t.dgDown.byteOffset, t.sdUp.byteOffset, t.sdDown.byteOffset,
+      t.offsets.byteOffset, a ? a.byteOffset : 0, xi ? m.in(xi) : 0, noiseScale,
+    );
+    m.end();
+  },
+  (g, request, dst, lut, assign, xi, noiseScale) => {
+    const { up, down } = 'delta' in request ? fractional.split(request.delta, request.step) : request;
+    lutPulses(g, up, down, dst, lut, assign, xi ?? undefined, noiseScale);
+  },
+);

@@ -1,7 +1,6 @@
 import { defineDevice, integer, params, quantity, real } from '@txsim/core';
-import { addWriteNoise, applyPulses, curveSet, pulsedCells, type CurveSet, type CurveShape } from './exp-curve.js';
+import { curveSet, neurosimWrite, type CurveSet, type CurveShape } from './exp-curve.js';
 import { MAX_NONLINEARITY, normalisedA } from './neurosim-table.js';
-import { FractionalPulses } from './fractional-pulses.js';
 
 const label = (what: string, dflt: number) =>
   real({ description: `${what} nonlinearity label (NeuroSim's NL, −9…9; sign sets the curvature, 0 ≈ linear).`, default: dflt, min: -MAX_NONLINEARITY, max: MAX_NONLINEARITY });
@@ -49,30 +48,19 @@ export const neurosim = defineDevice({
     // Drawn in a fixed order at create, so a seed fixes every device's curves.
     const set = { plus: curves(), minus: curves() };
     const step = (p.gmax - p.gmin) / p.maxLevel;
-    let xi: Float64Array | undefined;
-    const fractional = new FractionalPulses();
-    const noise = (dst: Float64Array, up: ArrayLike<number>, down: ArrayLike<number>) => {
-      if (p.sigmaC2c === 0) return;
-      if (xi?.length !== dst.length) xi = new Float64Array(dst.length);
-      // Draws only for the cells written: sparse updates then cost little noise.
-      ctx.rng.fillNormal(xi.subarray(0, pulsedCells(up, down)));
-      addWriteNoise(dst, up, down, xi, p.sigmaC2c, shape);
-    };
+    const rng = p.sigmaC2c === 0 ? null : ctx.rng;
     return {
       gmin: p.gmin,
       gmax: p.gmax,
       pulseStep: step,
       clipsItself: true,
       pulse(g, up, down, dst, { polarity }) {
-        applyPulses(g, up, down, dst, set[polarity], shape);
-        noise(dst, up, down);
+        neurosimWrite(g, { up, down }, dst, set[polarity], shape, rng, p.sigmaC2c);
       },
       // An analog request is delta/pulseStep pulses, fractional: the same curves, position moved by a
       // non-integer amount, and noise σ·R·√|n|.
       respond(g, delta, dst, { polarity }) {
-        const { up: un, down: dn } = fractional.split(delta, step);
-        applyPulses(g, un, dn, dst, set[polarity], shape);
-        noise(dst, un, dn);
+        neurosimWrite(g, { delta, step }, dst, set[polarity], shape, rng, p.sigmaC2c);
       },
     };
   },

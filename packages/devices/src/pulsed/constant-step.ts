@@ -8,6 +8,7 @@ export function constantStepModel(p: PulsedParams): PulsedModel<PulsedHidden> {
   const sigma = p.dwMinStd;
   return {
     extend: (_rng, base) => base,
+    compiled: { family: 0 },
     kernel(w, h, b) {
       const { idx, sgn, n, xi } = b;
       const { bmin, bmax, dUp, dDown } = h;

@@ -1,4 +1,5 @@
 import { kernels, NormalStream, type ActiveCells, type DeviceModel, type NormalStreamState, type PluginContext, type Polarity, type Rng } from '@txsim/core';
+import { pulsedKernels, type PulsedExports } from '../kernels.js';
 import { sampleHidden, type Batch, type PulsedHidden, type UpdateKernel } from './hidden.js';
 import type { PulsedParams } from './pulsed-base.js';
 
@@ -7,6 +8,22 @@ export interface PulsedModel<H extends PulsedHidden> {
   /** Adds the device's own per-device arrays to the shared ones (drawn right after them, per polarity). */
   extend(rng: Rng, base: PulsedHidden): H;
   readonly kernel: UpdateKernel<H>;
+  /**
+   * The same update-once in packages/devices/assembly/pulsed.ts (pulseRound), bit for bit: its family and
+   * constants. Without it (or without the compiled module, or with operands outside kernel memory) pulses
+   * run through `kernel` in TypeScript, which is the reference the tests compare the kernels with.
+   */
+  readonly compiled?: CompiledStep;
+}
+
+/**
+ * A device family of the compiled pulse rounds: 0 constant, 1 linear (noise multiplies the step), 2 linear
+ * (additive noise), 3 piecewise (nodes: up then down), 4 exp (nodes: aUp, aDown, gammaUp, gammaDown, a, b,
+ * dwMinStdAdd, dwMinStdSlope, complex 0/1), 5 pow.
+ */
+export interface CompiledStep {
+  readonly family: 0 | 1 | 2 | 3 | 4 | 5;
+  readonly nodes?: Float64Array;
 }
 
 interface PulsedState {
@@ -78,6 +95,7 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
   };
   const bminField = keys.indexOf('bmin');
   const bmaxField = keys.indexOf('bmax');
+  const fast = model.compiled && pulsedKernels.api ? compiledPulses(model.compiled, packed, keys, n) : undefined;
 
   /** Loads cell k's weight, clipped to its own bounds as aihwkit clips weights when they are set. */
   const load = (g: Float64Array, h: H, k: number) => {
@@ -86,11 +104,12 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
   };
 
   /** Redraws the write noise of the touched cells (they were just written). */
-  const redrawTouched = (polarity: Polarity, count: number) => {
+  const redrawTouchedOf = (cells: Int32Array, polarity: Polarity, count: number) => {
     if (!offsets) return;
     const off = offsets[polarity];
-    for (let i = 0; i < count; i++) off[touched[i]!] = writeStd * rng.normal();
+    for (let i = 0; i < count; i++) off[cells[i]!] = writeStd * rng.normal();
   };
+  const redrawTouched = (polarity: Polarity, count: number) => redrawTouchedOf(touched, polarity, count);
 
   /** Writes the touched cells back as conductances (w indexed by cell) and redraws their write noise. */
   const store = (dst: Float64Array, polarity: Polarity, count: number) => {
@@ -116,6 +135,12 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
 
     pulse(g, up, down, dst, { polarity, active }) {
       if (dst !== g) dst.set(g);
+      // Compiled when every operand is in kernel memory (the tile's are; a test's plain arrays run below).
+      const done = fast ? fast.pulse(pulsedKernels.api!, g, up, down, dst, polarity, active, normals, noisy, p, s, invS) : -1;
+      if (done >= 0) {
+        redrawTouchedOf(fast!.touched, polarity, done);
+        return;
+      }
       // The touched cells are few and scattered over arrays far larger than the cache, so each is
       // gathered once (weight, counts, the kernel's per-device values) into dense arrays, the pulses run
       // there, and the weights are scattered back: one cache miss per array and cell, not per pulse.
@@ -316,4 +341,68 @@ function survivors(t: number, count: number, idx: Int32Array, cUp: Float32Array,
     if (cUp[i]! + cDown[i]! > t + 1) idx[kept++] = i;
   }
   return kept;
+}
+
+/**
+ * The compiled pulse path of one device instance: its work arrays in kernel memory (the packed per-device
+ * values of both polarities, dense slots) and the steps of engine.ts pulse() as three kernels: gather,
+ * one pulseRound per pulse index, scatter. The normal stream fills xi per pulse index as in TypeScript.
+ */
+function compiledPulses(step: CompiledStep, packed: Record<Polarity, Float64Array>, keys: string[], n: number) {
+  const F = keys.length;
+  const resident = {} as Record<Polarity, Float64Array>;
+  for (const polarity of ['plus', 'minus'] as const) {
+    resident[polarity] = kernels.float64(n * F);
+    resident[polarity].set(packed[polarity]);
+  }
+  const nodes = kernels.float64(Math.max(1, step.nodes?.length ?? 0));
+  if (step.nodes) nodes.set(step.nodes);
+  const m = step.family === 3 && step.nodes ? step.nodes.length / 2 - 1 : 0;
+  // Where the kernel finds bmin, bmax, dUp, dDown and the family's own two fields in a cell's packed values.
+  const own = keys.filter((k) => !['bmin', 'bmax', 'dUp', 'dDown', 'retention', 'diffusion', 'resetBias'].includes(k));
+  const at = kernels.int32(6);
+  ['bmin', 'bmax', 'dUp', 'dDown'].forEach((key, i) => (at[i] = keys.indexOf(key)));
+  at[4] = own.length > 0 ? keys.indexOf(own[0]!) : 0;
+  at[5] = own.length > 1 ? keys.indexOf(own[1]!) : 0;
+  let slots = 0;
+  let w = kernels.float64(0);
+  let cUp = kernels.float32(0);
+  let cDown = kernels.float32(0);
+  let idx = kernels.int32(0);
+  let xi = kernels.float64(0);
+  const touched = kernels.int32(n);
+  const reserve = (count: number) => {
+    if (slots >= count) return;
+    slots = Math.min(n, Math.max(count, 2 * slots, 1024));
+    w = kernels.float64(slots);
+    cUp = kernels.float32(slots);
+    cDown = kernels.float32(slots);
+    idx = kernels.int32(slots);
+    xi = kernels.float64(slots);
+  };
+  return {
+    touched,
+    pulse(api: PulsedExports, g: Float64Array, up: Float32Array, down: Float32Array, dst: Float64Array, polarity: Polarity,
+      active: ActiveCells | undefined, normals: NormalStream, noisy: boolean, p: PulsedParams, s: number, invS: number): number {
+      const listed = active && active.count >= 0 ? active : undefined;
+      const mem = kernels.resident(g) && kernels.resident(up) && kernels.resident(down) && kernels.resident(dst) && (!listed || kernels.resident(listed.idx));
+      if (!mem) return -1;
+      reserve(listed ? listed.count : n);
+      const cells = resident[polarity].byteOffset;
+      const total = api.pulsedGather(
+        listed ? listed.idx.byteOffset : 0, listed ? listed.count : n, up.byteOffset, down.byteOffset, g.byteOffset,
+        cells, F, at[0]!, at[1]!, cUp.byteOffset, cDown.byteOffset, w.byteOffset, touched.byteOffset, idx.byteOffset, p.wMin, p.gmin, invS,
+      );
+      if (total === 0) return 0;
+      let count = total;
+      for (let t = 0; count > 0; t++) {
+        if (noisy) normals.fillCount(xi, count);
+        else xi.fill(0, 0, count);
+        count = api.pulseRound(step.family, t, count, idx.byteOffset, cUp.byteOffset, cDown.byteOffset, w.byteOffset, touched.byteOffset,
+          cells, F, at.byteOffset, xi.byteOffset, p.dwMinStd, nodes.byteOffset, m);
+      }
+      api.pulsedScatter(dst.byteOffset, touched.byteOffset, w.byteOffset, total, p.gmin, p.wMin, s);
+      return total;
+    },
+  };
 }

@@ -24,6 +24,7 @@ export function expStepModel(p: PulsedParams & ExpStepOptions): PulsedModel<Puls
   const complex = p.dwMinStdAdd !== 0 || p.dwMinStdSlope !== 0;
   return {
     extend: (_rng, base) => base,
+    compiled: { family: 4, nodes: Float64Array.of(p.aUp, p.aDown, p.gammaUp, p.gammaDown, p.a, p.b, p.dwMinStdAdd, p.dwMinStdSlope, complex ? 1 : 0) },
     kernel(w, h, bt) {
       const { idx, sgn, n, xi } = bt;
       const { bmin, bmax, dUp, dDown } = h;

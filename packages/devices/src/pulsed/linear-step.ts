@@ -54,6 +54,7 @@ export function linearStepModel(p: PulsedParams & LinearStepOptions): PulsedMode
       }
       return { ...base, slopeUp, slopeDown };
     },
+    compiled: { family: p.multNoise ? 1 : 2 },
     kernel(w, h, b) {
       const { idx, sgn, n, xi } = b;
       const { bmin, bmax, dUp, dDown, slopeUp, slopeDown } = h;

@@ -21,6 +21,7 @@ export function piecewiseStepModel(p: PulsedParams & PiecewiseStepOptions): Puls
   const m = up.length - 1;
   return {
     extend: (_rng, base) => base,
+    compiled: { family: 3, nodes: Float64Array.of(...up, ...down) },
     kernel(w, h, b) {
       const { idx, sgn, n, xi } = b;
       const { bmin, bmax, dUp, dDown } = h;

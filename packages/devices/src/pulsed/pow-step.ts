@@ -44,6 +44,7 @@ export function powStepModel(p: PulsedParams & PowStepOptions): PulsedModel<PowS
       }
       return { ...base, gammaUp, gammaDown };
     },
+    compiled: { family: 5 },
     kernel(w, h, b) {
       const { idx, sgn, n, xi } = b;
       const { bmin, bmax, dUp, dDown, gammaUp, gammaDown } = h;

@@ -1,4 +1,5 @@
-import { Matrix, type ActiveCells, type ComputeBackend, type Rng, type Scratch } from '@txsim/core';
+import { defineKernel, kernels, Matrix, type ActiveCells, type ComputeBackend, type Rng, type Scratch } from '@txsim/core';
+import { pulsedKernels, rngBlock } from '../kernels.js';
 
 /** A logarithm costs about this many uniforms; see Fires. */
 const PER_SLOT = 4;
@@ -17,19 +18,59 @@ const PER_SLOT = 4;
  * its own uniform and fires below p. Draws come from the rule's stream, sample by sample, line by line.
  */
 export class Fires {
-  start = new Int32Array(1);
-  line = new Int32Array(0);
-  sign = new Int8Array(0);
+  // In kernel memory (where the compiled draw writes them); signs as i32 for the kernels.
+  start = kernels.int32(1);
+  line = kernels.int32(0);
+  sign = kernels.int32(0);
   /** Fires in the order drawn (sample, line, slot); bucketed by slot into `line`/`sign`. */
-  private drawnSlot = new Int32Array(0);
-  private drawnLine = new Int32Array(0);
-  private drawnSign = new Int8Array(0);
+  private drawnSlot = kernels.int32(0);
+  private drawnLine = kernels.int32(0);
+  private drawnSign = kernels.int32(0);
 
   /** Draws the trains of samples [b0, b1) of `values` (batch × lines); returns this. */
   draw(values: Float32Array, lines: number, b0: number, b1: number, bl: Float64Array, scale: Float64Array, rng: Rng): this {
+    const api = pulsedKernels.api;
+    if (api && kernels.resident(bl) && kernels.resident(scale)) return this.drawCompiled(values, lines, b0, b1, bl, scale, rng);
+    return this.drawReference(values, lines, b0, b1, bl, scale, rng);
+  }
+
+  /** The compiled draw and bucket (assembly/pulsed.ts fireDraw, fireBucket): the same fires from the same draws. */
+  private drawCompiled(values: Float32Array, lines: number, b0: number, b1: number, bl: Float64Array, scale: Float64Array, rng: Rng): this {
+    const api = pulsedKernels.api!;
+    const memory = pulsedKernels.memory!;
     let slots = 0;
     for (let b = b0; b < b1; b++) slots += bl[b]!;
-    if (this.start.length < slots + 1) this.start = new Int32Array(slots + 1);
+    if (this.start.length < slots + 1) this.start = kernels.int32(slots + 1);
+    const block = rngBlock(memory);
+    this.io[0] = 0;
+    this.io[1] = 0;
+    for (let b = b0; b < b1;) {
+      const m = memory.begin();
+      const st = block.enter(rng);
+      b = api.fireDraw(m.in(values), lines, b, b1, bl.byteOffset, scale.byteOffset, st, this.drawnSlot.byteOffset,
+        this.drawnLine.byteOffset, this.drawnSign.byteOffset, this.drawnSlot.length, this.io.byteOffset);
+      block.leave(rng);
+      if (b < b1) this.reserve(this.io[0]! + bl[b]! * lines);
+    }
+    const fired = this.io[0]!;
+    this.slotCount = slots;
+    if (this.line.length < fired) {
+      this.line = kernels.int32(Math.max(fired, 2 * this.line.length));
+      this.sign = kernels.int32(this.line.length);
+    }
+    const work = this.nextBuffer(slots);
+    api.fireBucket(fired, slots, this.start.byteOffset, this.drawnSlot.byteOffset, this.drawnLine.byteOffset, this.drawnSign.byteOffset,
+      work.byteOffset, this.line.byteOffset, this.sign.byteOffset);
+    return this;
+  }
+
+  private readonly io = kernels.int32(2);
+
+  /** The TypeScript draw: the fallback and the reference of the compiled one. */
+  drawReference(values: Float32Array, lines: number, b0: number, b1: number, bl: Float64Array, scale: Float64Array, rng: Rng): this {
+    let slots = 0;
+    for (let b = b0; b < b1; b++) slots += bl[b]!;
+    if (this.start.length < slots + 1) this.start = kernels.int32(slots + 1);
     let fired = 0;
     let next0 = 0;
     for (let b = b0; b < b1; b++) {
@@ -91,8 +132,8 @@ export class Fires {
     this.slotCount = slots;
     const { start, drawnSlot, drawnLine, drawnSign } = this;
     if (this.line.length < fired) {
-      this.line = new Int32Array(Math.max(fired, 2 * this.line.length));
-      this.sign = new Int8Array(this.line.length);
+      this.line = kernels.int32(Math.max(fired, 2 * this.line.length));
+      this.sign = kernels.int32(this.line.length);
     }
     start.fill(0, 0, slots + 1);
     for (let f = 0; f < fired; f++) start[drawnSlot[f]! + 1]!++;
@@ -107,24 +148,24 @@ export class Fires {
     }
   }
 
-  private next = new Int32Array(0);
+  private next = kernels.int32(0);
 
   private nextBuffer(slots: number): Int32Array {
-    if (this.next.length < slots) this.next = new Int32Array(slots);
+    if (this.next.length < slots) this.next = kernels.int32(slots);
     return this.next;
   }
 
   private reserve(n: number): void {
     if (this.drawnSlot.length >= n) return;
     const size = Math.max(n, 2 * this.drawnSlot.length, 4096);
-    const grow = <T extends Int32Array | Int8Array>(a: T, make: (m: number) => T): T => {
-      const b = make(size);
+    const grow = (a: Int32Array): Int32Array => {
+      const b = kernels.int32(size);
       b.set(a);
       return b;
     };
-    this.drawnSlot = grow(this.drawnSlot, (m) => new Int32Array(m));
-    this.drawnLine = grow(this.drawnLine, (m) => new Int32Array(m));
-    this.drawnSign = grow(this.drawnSign, (m) => new Int8Array(m));
+    this.drawnSlot = grow(this.drawnSlot);
+    this.drawnLine = grow(this.drawnLine);
+    this.drawnSign = grow(this.drawnSign);
   }
 
   /** Dense trains (slots × width): `signed` carries sign(v) on a fire, `mag` carries 1. */
@@ -159,7 +200,17 @@ export function coincidences(x: Fires, d: Fires): number {
  * signs lower the weight (down), opposite ones raise it (up). Cells reaching their first count are
  * appended to `list` (unordered).
  */
-export function walkCoincidences(x: Fires, d: Fires, paddedCols: number, up: Float32Array, down: Float32Array, list: ActiveCells): void {
+export const walkCoincidences = defineKernel(
+  pulsedKernels,
+  (api, _memory, x: Fires, d: Fires, paddedCols: number, up: Float32Array, down: Float32Array, list: ActiveCells): void => {
+    if (!kernels.resident(up) || !kernels.resident(down) || !kernels.resident(list.idx)) return walkReference(x, d, paddedCols, up, down, list);
+    list.count = api.walkCoincidences(x.slots, x.start.byteOffset, x.line.byteOffset, x.sign.byteOffset, d.start.byteOffset, d.line.byteOffset,
+      d.sign.byteOffset, paddedCols, up.byteOffset, down.byteOffset, list.idx.byteOffset, list.count);
+  },
+  walkReference,
+);
+
+function walkReference(x: Fires, d: Fires, paddedCols: number, up: Float32Array, down: Float32Array, list: ActiveCells): void {
   const { idx } = list;
   let listed = list.count;
   for (let r = 0; r < x.slots; r++) {
@@ -203,7 +254,19 @@ export function gemmCoincidences(x: Fires, d: Fires, rows: number, cols: number,
  * radix sort on 11-bit digits, two passes for arrays of up to 4M cells. A few thousand listed cells
  * sort in a fraction of what a comparison sort takes, and the pulsed devices then visit memory in order.
  */
-export function sortCells(idx: Int32Array, count: number, limit: number, work: { buf: Int32Array }): void {
+export const sortCells = defineKernel(
+  pulsedKernels,
+  (api, _memory, idx: Int32Array, count: number, limit: number, work: { buf: Int32Array }): void => {
+    if (count < 2) return;
+    if (!kernels.resident(idx)) return sortReference(idx, count, limit, work);
+    if (work.buf.length < count || !kernels.resident(work.buf)) work.buf = kernels.int32(Math.max(count, 2 * work.buf.length));
+    api.sortCells(idx.byteOffset, count, limit, work.buf.byteOffset, (residentHist ??= kernels.int32(RADIX)).byteOffset);
+  },
+  sortReference,
+);
+let residentHist: Int32Array | undefined;
+
+function sortReference(idx: Int32Array, count: number, limit: number, work: { buf: Int32Array }): void {
   if (count < 2) return;
   if (work.buf.length < count) work.buf = new Int32Array(Math.max(count, 2 * work.buf.length));
   let from = idx;

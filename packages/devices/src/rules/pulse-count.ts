@@ -1,4 +1,5 @@
-import { choice, defineUpdateRule, integer, params } from '@txsim/core';
+import { choice, defineKernel, defineUpdateRule, integer, kernels, params } from '@txsim/core';
+import { pulsedKernels } from '../kernels.js';
 
 /**
  * NeuroSim's update: each cell's wanted weight change Δw = −η·∇W becomes a whole number of pulses,
@@ -25,28 +26,44 @@ export const pulseCount = defineUpdateRule({
     ],
   },
   create: (ctx, p) => {
-    let u = new Float64Array(0);
+    let u = kernels.float64(0);
     const cap = p.maxPulses > 0 ? p.maxPulses : Infinity;
     return {
       update({ grad, learningRate, siemensPerWeight, coincidenceStep }, { up, down }) {
         const n = grad.length;
         // Pulses per unit of −∇W: η · (siemens per weight) / (siemens per pulse pair).
         const f = (-learningRate * siemensPerWeight) / coincidenceStep;
-        const stochastic = p.rounding === 'stochastic';
-        if (stochastic) {
-          if (u.length < n) u = new Float64Array(n);
-          ctx.rng.fillUniform(u.subarray(0, n));
+        let uniforms: Float64Array | null = null;
+        if (p.rounding === 'stochastic') {
+          if (u.length < n) u = kernels.float64(n);
+          uniforms = ctx.rng.fillUniform(u.subarray(0, n)) as Float64Array;
         }
-        for (let k = 0; k < n; k++) {
-          const want = f * grad[k]!;
-          const a = Math.abs(want);
-          let count = stochastic ? Math.floor(a + u[k]!) : Math.round(a);
-          if (count > cap) count = cap;
-          up[k] = want > 0 ? count : 0;
-          down[k] = want > 0 ? 0 : count;
-        }
+        pulseCounts(grad, f, uniforms, cap, up, down);
         return 'pulses';
       },
     };
   },
 });
+
+/**
+ * The counts of one step: want = f·grad, count = round(|want|) or floor(|want| + u), capped; up where want
+ * > 0, down elsewhere. Compiled in assembly/pulsed.ts (pulseCounts), bit for bit this loop.
+ */
+export const pulseCounts = defineKernel(
+  pulsedKernels,
+  (api, memory, grad: Float32Array, f: number, u: Float64Array | null, cap: number, up: Float32Array, down: Float32Array): void => {
+    const m = memory.begin();
+    api.pulseCounts(m.in(grad), grad.length, f, u ? m.in(u) : 0, cap, m.out(up), m.out(down));
+    m.end();
+  },
+  (grad, f, u, cap, up, down) => {
+    for (let k = 0; k < grad.length; k++) {
+      const want = f * grad[k]!;
+      const a = Math.abs(want);
+      let count = u ? Math.floor(a + u[k]!) : Math.round(a);
+      if (count > cap) count = cap;
+      up[k] = want > 0 ? count : 0;
+      down[k] = want > 0 ? 0 : count;
+    }
+  },
+);

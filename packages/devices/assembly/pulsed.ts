@@ -1,0 +1,637 @@
+// Pulse-path kernels of the device plugins (lookup table, aihwkit pulsed devices): the per-cell loops of a
+// training step, run on the kernel memory core shares with every registered module. All addresses are byte
+// offsets into that (imported, shared) memory. The module keeps no static data and no heap: it writes only
+// the operands it is given, so it can sit beside core's kernels in one memory.
+//
+// Each kernel is the TypeScript loop of the same name (its reference in the tests) with the same f64
+// arithmetic in the same order, so results agree bit for bit; random draws come from the caller's Rng,
+// whose state (xoshiro128** words, the polar method's spare) travels in a 32-byte block (see rng.ts).
+
+// ---- the Rng of packages/core/src/random/rng.ts, on a state block --------------------------------------
+// Block: s0..s3 (u32 at +0..+12), hasSpare (u32 at +16), spare (f64 at +24).
+
+@inline function rotl(x: u32, k: u32): u32 {
+  return (x << k) | (x >>> (32 - k));
+}
+
+@inline function nextU32(st: usize): u32 {
+  let s0 = load<u32>(st, 0);
+  let s1 = load<u32>(st, 4);
+  let s2 = load<u32>(st, 8);
+  let s3 = load<u32>(st, 12);
+  const result = rotl(s1 * 5, 7) * 9;
+  const t = s1 << 9;
+  s2 ^= s0;
+  s3 ^= s1;
+  s1 ^= s2;
+  s0 ^= s3;
+  s2 ^= t;
+  s3 = rotl(s3, 11);
+  store<u32>(st, s0, 0);
+  store<u32>(st, s1, 4);
+  store<u32>(st, s2, 8);
+  store<u32>(st, s3, 12);
+  return result;
+}
+
+/** Uniform in [0, 1) with 32 bits, as Rng.next(). */
+@inline function next(st: usize): f64 {
+  return <f64>nextU32(st) * 2.3283064365386963e-10;
+}
+
+/** Standard normal by the Marsaglia polar method, as Rng.normal() (the spare lives in the block). */
+function normal(st: usize): f64 {
+  if (load<u32>(st, 16)) {
+    store<u32>(st, 0, 16);
+    return load<f64>(st, 24);
+  }
+  let u: f64, v: f64, s: f64;
+  do {
+    u = 2 * next(st) - 1;
+    v = 2 * next(st) - 1;
+    s = u * u + v * v;
+  } while (s >= 1 || s == 0);
+  const f = Math.sqrt((-2 * fdlog(s)) / s);
+  store<f64>(st, v * f, 24);
+  store<u32>(st, 1, 16);
+  return u * f;
+}
+
+/**
+ * Natural logarithm, fdlibm's __ieee754_log step for step: the algorithm V8 uses for Math.log, so a draw
+ * here equals the one in JavaScript bit for bit (AssemblyScript's own Math.log is musl's, which differs in
+ * the last bit now and then). Inputs here are positive and finite.
+ */
+function fdlog(x: f64): f64 {
+  const ln2_hi = 6.93147180369123816490e-01;
+  const ln2_lo = 1.90821492927058770002e-10;
+  const Lg1 = 6.666666666666735130e-01;
+  const Lg2 = 3.999999999940941908e-01;
+  const Lg3 = 2.857142874366239149e-01;
+  const Lg4 = 2.222219843214978396e-01;
+  const Lg5 = 1.818357216161805012e-01;
+  const Lg6 = 1.531383769920937332e-01;
+  const Lg7 = 1.479819860511658591e-01;
+  let bits = reinterpret<u64>(x);
+  let hx = <i32>(bits >> 32);
+  const lx = <u32>bits;
+  let k: i32 = 0;
+  if (hx < 0x00100000) {
+    if (((hx & 0x7fffffff) | lx) == 0) return -Infinity;
+    if (hx < 0) return NaN;
+    k -= 54;
+    x *= 1.80143985094819840000e+16;
+    bits = reinterpret<u64>(x);
+    hx = <i32>(bits >> 32);
+  }
+  if (hx >= 0x7ff00000) return x + x;
+  k += (hx >> 20) - 1023;
+  hx &= 0x000fffff;
+  let i = (hx + 0x95f64) & 0x100000;
+  x = reinterpret<f64>((<u64>(<u32>(hx | (i ^ 0x3ff00000))) << 32) | (reinterpret<u64>(x) & 0xffffffff));
+  k += i >> 20;
+  const f = x - 1.0;
+  let dk: f64;
+  if ((0x000fffff & (2 + hx)) < 3) {
+    if (f == 0) {
+      if (k == 0) return 0;
+      dk = <f64>k;
+      return dk * ln2_hi + dk * ln2_lo;
+    }
+    const R = f * f * (0.5 - 0.33333333333333333 * f);
+    if (k == 0) return f - R;
+    dk = <f64>k;
+    return dk * ln2_hi - ((R - dk * ln2_lo) - f);
+  }
+  const s = f / (2.0 + f);
+  dk = <f64>k;
+  const z = s * s;
+  i = hx - 0x6147a;
+  const w = z * z;
+  const j = 0x6b851 - hx;
+  const t1 = w * (Lg2 + w * (Lg4 + w * Lg6));
+  const t2 = z * (Lg1 + w * (Lg3 + w * (Lg5 + w * Lg7)));
+  i |= j;
+  const R = t2 + t1;
+  if (i > 0) {
+    const hfsq = 0.5 * f * f;
+    if (k == 0) return f - (hfsq - s * (hfsq + R));
+    return dk * ln2_hi - ((hfsq - (s * (hfsq + R) + dk * ln2_lo)) - f);
+  }
+  if (k == 0) return f - s * (f - R);
+  return dk * ln2_hi - ((s * (f - R) - dk * ln2_lo) - f);
+}
+
+/** For the tests: n logarithms of src (f64) into out, so fdlog can be compared with Math.log. */
+export function logs(src: usize, out: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<f64>(out + (<usize>i << 3), fdlog(load<f64>(src + (<usize>i << 3))));
+}
+
+/** For the tests: n normals from the Rng block, as Rng.fillNormal(out). */
+export function normals(st: usize, out: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<f64>(out + (<usize>i << 3), normal(st));
+}
+
+// ---- lookup-table device (measured/lut-kernel.ts) ------------------------------------------------------
+
+@inline function f64at(a: usize, i: i32): f64 {
+  return load<f64>(a + (<usize>i << 3));
+}
+
+/**
+ * One cell of lutPulses: nu up and nd down pulses (fractional last ones) from state s through the table of
+ * rows first..last; returns the new state, before noise, and leaves the summed variance in `variance`.
+ */
+let variance: f64 = 0;
+
+@inline function lutCell(s: f64, nu: f64, nd: f64, first: i32, last: i32, knots: usize, dgUp: usize, dgDown: usize,
+  sdUp: usize, sdDown: usize, lo: f64, hi: f64, inv: f64): f64 {
+  let v: f64 = 0;
+  const pairs = Math.floor(nu < nd ? nu : nd);
+  const total = <i32>(2 * pairs + Math.ceil(nu - pairs) + Math.ceil(nd - pairs));
+  nu -= pairs;
+  nd -= pairs;
+  const twoPairs = <i32>(2 * pairs);
+  for (let t = 0; t < total; t++) {
+    let goingUp: bool;
+    let f: f64 = 1;
+    if (t < twoPairs) goingUp = (t & 1) == 0;
+    else {
+      // The rest run one way; selects rather than branches (an update's signs are random).
+      goingUp = nu > 0;
+      const r = select<f64>(nu, nd, goingUp);
+      f = r >= 1 ? 1 : r;
+      nu = select<f64>(nu - f, nu, goingUp);
+      nd = select<f64>(nd, nd - f, goingUp);
+    }
+    const x = s < lo ? lo : s > hi ? hi : s;
+    // Largest a in [first, last − 1] with knots[a] ≤ x: a guess from evenly spaced knots (exact for the
+    // usual table), then corrected by comparisons, so the row is the binary search's whatever the spacing.
+    let a = first + <i32>((x - lo) * inv);
+    if (a > last - 1) a = last - 1;
+    if (a < first) a = first;
+    while (a > first && f64at(knots, a) > x) a--;
+    while (a < last - 1 && f64at(knots, a + 1) <= x) a++;
+    const ka = f64at(knots, a);
+    const w = (x - ka) / (f64at(knots, a + 1) - ka);
+    const mt = select<usize>(dgUp, dgDown, goingUp);
+    const st = select<usize>(sdUp, sdDown, goingUp);
+    const m0 = f64at(mt, a);
+    const mean = m0 + w * (f64at(mt, a + 1) - m0);
+    const s0 = f64at(st, a);
+    const sd = s0 + w * (f64at(st, a + 1) - s0);
+    s += f * mean;
+    v += f * sd * sd;
+  }
+  variance = v;
+  return s;
+}
+
+/**
+ * lutPulses over n cells, with the counts either as float32 arrays (up, down; `delta` 0) or as an analog
+ * request (`delta` f64: n = delta/step, up = max(n, 0), down = max(−n, 0), FractionalPulses.split).
+ * offsets (i32) delimit each measured device's rows; assign (u16, one per cell) picks one, or is 0 for
+ * device 0 everywhere. xi (f64): one standard normal per pulsed cell, in cell order, or 0 without noise.
+ */
+export function lutPulses(g: usize, up: usize, down: usize, delta: usize, step: f64, dst: usize, n: i32,
+  knots: usize, dgUp: usize, dgDown: usize, sdUp: usize, sdDown: usize, offsets: usize, assign: usize,
+  xi: usize, noiseScale: f64): void {
+  let device = -1;
+  let draw = 0;
+  let first = 0, last = 0;
+  let lo: f64 = 0, hi: f64 = 0, inv: f64 = 0;
+  for (let k = 0; k < n; k++) {
+    const off = <usize>k << 3;
+    let nu: f64, nd: f64;
+    if (delta) {
+      const dk = load<f64>(delta + off);
+      // Most cells of a sparse-input update ask nothing: skip the division (0/step is 0).
+      if (dk == 0) {
+        store<f64>(dst + off, load<f64>(g + off));
+        continue;
+      }
+      const m = dk / step;
+      nu = m > 0 ? m : 0;
+      nd = m < 0 ? -m : 0;
+    } else {
+      nu = <f64>load<f32>(up + (<usize>k << 2));
+      nd = <f64>load<f32>(down + (<usize>k << 2));
+    }
+    if (nu == 0 && nd == 0) {
+      store<f64>(dst + off, load<f64>(g + off));
+      continue;
+    }
+    const d = assign ? <i32>load<u16>(assign + (<usize>k << 1)) : 0;
+    if (d != device) {
+      device = d;
+      first = load<i32>(offsets + (<usize>d << 2));
+      last = load<i32>(offsets + (<usize>(d + 1) << 2)) - 1;
+      lo = f64at(knots, first);
+      hi = f64at(knots, last);
+      inv = <f64>(last - first) / (hi - lo);
+    }
+    let s = lutCell(load<f64>(g + off), nu, nd, first, last, knots, dgUp, dgDown, sdUp, sdDown, lo, hi, inv);
+    if (xi) s += noiseScale * Math.sqrt(variance) * f64at(xi, draw++);
+    store<f64>(dst + off, s < lo ? lo : s > hi ? hi : s);
+  }
+}
+
+/** pulsedCells() of a request (as lutPulses reads it): the cells with a pulse, i.e. the noise draws a write needs. */
+export function lutPulsedCells(up: usize, down: usize, delta: usize, step: f64, n: i32): i32 {
+  let count = 0;
+  const small = Math.abs(step) <= 1;
+  for (let k = 0; k < n; k++) {
+    if (delta) {
+      // delta/step is 0 only for delta 0 when |step| ≤ 1 (no underflow); otherwise divide as the reference does.
+      const dk = load<f64>(delta + (<usize>k << 3));
+      if (dk != 0 && (small || dk / step != 0)) count++;
+    } else if (<f64>load<f32>(up + (<usize>k << 2)) + <f64>load<f32>(down + (<usize>k << 2)) != 0) count++;
+  }
+  return count;
+}
+
+// ---- aihwkit pulsed devices (pulsed/engine.ts: gather, pulse rounds, scatter) ----------------------------
+
+@inline function i32at(a: usize, i: i32): i32 {
+  return load<i32>(a + (<usize>i << 2));
+}
+
+@inline function f32at(a: usize, i: i32): f64 {
+  return <f64>load<f32>(a + (<usize>i << 2));
+}
+
+/**
+ * engine.ts gather(), for compiled rounds: the pulsed cells among list[0 .. count) (list 0: cells 0 .. count)
+ * into dense slots: touched (cell), cUp/cDown (counts), w (weight clipped to the cell's own bounds, read from
+ * packed[cell·F + bminAt], [… + bmaxAt]), idx[slot] = slot. Returns how many. The per-device values stay in
+ * `packed` (one cache line per cell), where the rounds read them.
+ */
+export function pulsedGather(list: usize, count: i32, up: usize, down: usize, g: usize, packed: usize, F: i32,
+  bminAt: i32, bmaxAt: i32, cUp: usize, cDown: usize, w: usize, touched: usize, idx: usize, wMin: f64, gmin: f64, invS: f64): i32 {
+  let total = 0;
+  for (let j = 0; j < count; j++) {
+    const k = list ? i32at(list, j) : j;
+    const u = load<f32>(up + (<usize>k << 2));
+    const d = load<f32>(down + (<usize>k << 2));
+    if (<f64>u + <f64>d > 0) {
+      store<i32>(touched + (<usize>total << 2), k);
+      store<f32>(cUp + (<usize>total << 2), u);
+      store<f32>(cDown + (<usize>total << 2), d);
+      total++;
+    }
+  }
+  for (let i = 0; i < total; i++) {
+    const k = i32at(touched, i);
+    const cell = packed + (<usize>(k * F) << 3);
+    const v = wMin + (f64at(g, k) - gmin) * invS;
+    const l = f64at(cell, bminAt);
+    const h = f64at(cell, bmaxAt);
+    store<f64>(w + (<usize>i << 3), v < l ? l : v > h ? h : v);
+    store<i32>(idx + (<usize>i << 2), i);
+  }
+  return total;
+}
+
+/** engine.ts pulse(), the end: dst[touched[i]] = gmin + (w[i] − wMin)·s. */
+export function pulsedScatter(dst: usize, touched: usize, w: usize, total: i32, gmin: f64, wMin: f64, s: f64): void {
+  for (let i = 0; i < total; i++) store<f64>(dst + (<usize>i32at(touched, i) << 3), gmin + (f64at(w, i) - wMin) * s);
+}
+
+// Device families of pulseRound (the models' `compiled.family`).
+const CONSTANT = 0;
+const LINEAR_MULT = 1;
+const LINEAR_ADD = 2;
+const EXP = 4;
+const POW = 5;
+
+// V8's own Math.exp and Math.pow (`**`), so exp-step and pow-step steps equal the TypeScript ones bit for bit.
+@external("env", "exp") declare function hostExp(x: f64): f64;
+@external("env", "pow") declare function hostPow(x: f64, y: f64): f64;
+
+/**
+ * Pulse index t of engine.ts pulse(): for the `count` remaining slots idx[j], the pulse's direction
+ * (pulseSigns), the device's update-once with f = 1 + σ·xi[j] (the model's kernel, its per-device values
+ * read from packed[touched[slot]·F + at[·]]: at = positions of bmin, bmax, dUp, dDown and the family's
+ * two own fields, i32), then the slots with a pulse left (survivors) compacted into idx. Returns how many
+ * remain. nodes (f64): the piecewise nodes, up then down (m + 1 each).
+ */
+export function pulseRound(family: i32, t: i32, count: i32, idx: usize, cUp: usize, cDown: usize, w: usize, touched: usize,
+  packed: usize, F: i32, at: usize, xi: usize, sigma: f64, nodes: usize, m: i32): i32 {
+  const aMin = i32at(at, 0);
+  const aMax = i32at(at, 1);
+  const aUp = i32at(at, 2);
+  const aDown = i32at(at, 3);
+  const a0 = i32at(at, 4);
+  const a1 = i32at(at, 5);
+  const tf = <f64>t;
+  const next = tf + 1;
+  let kept = 0;
+  for (let j = 0; j < count; j++) {
+    const i = i32at(idx, j);
+    const cell = packed + (<usize>(i32at(touched, i) * F) << 3);
+    const u = f32at(cUp, i);
+    const d = f32at(cDown, i);
+    const up: bool = tf < 2 * Math.min(u, d) ? (t & 1) == 0 : u > d;
+    const x = f64at(w, i);
+    const f = 1 + sigma * f64at(xi, j);
+    let v: f64;
+    if (family == CONSTANT) {
+      v = up ? x + f64at(cell, aUp) * f : x - f64at(cell, aDown) * f;
+    } else if (family == LINEAR_MULT) {
+      v = up ? x + (f64at(cell, a0) * x + f64at(cell, aUp)) * f : x - (f64at(cell, a1) * x + f64at(cell, aDown)) * f;
+    } else if (family == LINEAR_ADD) {
+      v = up ? x + f64at(cell, a0) * x * 1.0 + f64at(cell, aUp) * f : x - f64at(cell, a1) * x * 1.0 - f64at(cell, aDown) * f;
+    } else if (family == EXP) {
+      // nodes: aUp, aDown, gammaUp, gammaDown, a, b, dwMinStdAdd, dwMinStdSlope, complex (0/1).
+      const range = f64at(cell, aMax) - f64at(cell, aMin);
+      if (!(range > 0)) {
+        if (u + d > next) {
+          store<i32>(idx + (<usize>kept << 2), i);
+          kept++;
+        }
+        continue;
+      }
+      const z = ((2 * f64at(nodes, 4) * x) / range) + f64at(nodes, 5);
+      let dw: f64;
+      if (up) dw = Math.max(1 - f64at(nodes, 0) * hostExp(f64at(nodes, 2) * z), 0) * f64at(cell, aUp);
+      else dw = -Math.max(1 - f64at(nodes, 1) * hostExp(-f64at(nodes, 3) * z), 0) * f64at(cell, aDown);
+      v = f64at(nodes, 8) != 0
+        ? x + dw * 1.0 + sigma * (Math.abs(dw) + f64at(nodes, 6) + f64at(nodes, 7) * Math.abs(x)) * f64at(xi, j)
+        : x + dw * f;
+    } else if (family == POW) {
+      const lo = f64at(cell, aMin);
+      const hi = f64at(cell, aMax);
+      const range = hi - lo;
+      if (range == 0) {
+        if (u + d > next) {
+          store<i32>(idx + (<usize>kept << 2), i);
+          kept++;
+        }
+        continue;
+      }
+      v = up
+        ? x + f64at(cell, aUp) * hostPow((hi - x) / range, f64at(cell, a0)) * f
+        : x - f64at(cell, aDown) * hostPow((x - lo) / range, f64at(cell, a1)) * f;
+    } else {
+      const lo = f64at(cell, aMin);
+      const range = f64at(cell, aMax) - lo;
+      const curve = up ? nodes : nodes + (<usize>(m + 1) << 3);
+      let rel: f64;
+      if (m <= 0 || !(range > 0)) rel = f64at(curve, 0);
+      else {
+        const uu = Math.max(((x - lo) / range) * <f64>m, 0);
+        const jj = <i32>Math.min(Math.floor(uu), <f64>(m - 1));
+        const tt = Math.min(uu - <f64>jj, 1);
+        rel = (1 - tt) * f64at(curve, jj) + tt * f64at(curve, jj + 1);
+      }
+      v = up ? x + f64at(cell, aUp) * rel * f : x - f64at(cell, aDown) * rel * f;
+    }
+    const l = f64at(cell, aMin);
+    const h = f64at(cell, aMax);
+    store<f64>(w + (<usize>i << 3), v < l ? l : v > h ? h : v);
+    if (u + d > next) {
+      store<i32>(idx + (<usize>kept << 2), i);
+      kept++;
+    }
+  }
+  return kept;
+}
+
+// ---- stochastic pulse trains (rules/coincidences.ts) -----------------------------------------------------
+
+// V8's Math.log1p (fdlibm) from the host: once per line with rare fires, so the call costs little.
+@external("env", "log1p") declare function hostLog1p(x: f64): f64;
+
+const PER_SLOT: f64 = 4;
+
+/**
+ * Fires.draw() for samples [b0, b1) of values (f32, batch × lines): appends (slot, line, sign) of each fire to
+ * drawn* (i32) from position io[0], the samples' slots starting at io[1]. Stops before a sample whose
+ * worst case (BL·lines fires) would pass `capacity` and returns its index (b1 when done); io[0] and io[1]
+ * then hold the fires and slots so far, so the caller grows the arrays and continues.
+ */
+export function fireDraw(values: usize, lines: i32, b0: i32, b1: i32, bl: usize, scale: usize, rng: usize,
+  drawnSlot: usize, drawnLine: usize, drawnSign: usize, capacity: i32, io: usize): i32 {
+  let fired = load<i32>(io, 0);
+  let next0 = load<i32>(io, 4);
+  for (let b = b0; b < b1; b++) {
+    const length = <i32>f64at(bl, b);
+    const s = f64at(scale, b);
+    if (length == 0 || s == 0) {
+      next0 += length;
+      continue;
+    }
+    if (fired + length * lines > capacity) {
+      store<i32>(io, fired, 0);
+      store<i32>(io, next0, 4);
+      return b;
+    }
+    const r0 = next0;
+    next0 += length;
+    const lf = <f64>length;
+    const base = b * lines;
+    for (let i = 0; i < lines; i++) {
+      const v = <f64>load<f32>(values + (<usize>(base + i) << 2));
+      const p = s * Math.abs(v);
+      if (!(p > 0)) continue;
+      const sign: i32 = v > 0 ? 1 : -1;
+      if (p >= 1) {
+        for (let t = 0; t < length; t++) {
+          store<i32>(drawnSlot + (<usize>fired << 2), r0 + t);
+          store<i32>(drawnLine + (<usize>fired << 2), i);
+          store<i32>(drawnSign + (<usize>fired << 2), sign);
+          fired++;
+        }
+        continue;
+      }
+      if (lf <= PER_SLOT * (1 + lf * p)) {
+        for (let t = 0; t < length; t++) {
+          if (next(rng) < p) {
+            store<i32>(drawnSlot + (<usize>fired << 2), r0 + t);
+            store<i32>(drawnLine + (<usize>fired << 2), i);
+            store<i32>(drawnSign + (<usize>fired << 2), sign);
+            fired++;
+          }
+        }
+        continue;
+      }
+      const logMiss = hostLog1p(-p);
+      for (let t = <i32>Math.floor(fdlog(1 - next(rng)) / logMiss); t < length; t += 1 + <i32>Math.floor(fdlog(1 - next(rng)) / logMiss)) {
+        store<i32>(drawnSlot + (<usize>fired << 2), r0 + t);
+        store<i32>(drawnLine + (<usize>fired << 2), i);
+        store<i32>(drawnSign + (<usize>fired << 2), sign);
+        fired++;
+      }
+    }
+  }
+  store<i32>(io, fired, 0);
+  store<i32>(io, next0, 4);
+  return b1;
+}
+
+/** Fires.bucket(): counting sort of the drawn fires by slot into start (slots + 1), line and sign; next: slots of work. */
+export function fireBucket(fired: i32, slots: i32, start: usize, drawnSlot: usize, drawnLine: usize, drawnSign: usize,
+  work: usize, line: usize, sign: usize): void {
+  memory.fill(start, 0, <usize>(slots + 1) << 2);
+  for (let f = 0; f < fired; f++) {
+    const at = start + (<usize>(i32at(drawnSlot, f) + 1) << 2);
+    store<i32>(at, load<i32>(at) + 1);
+  }
+  for (let r = 0; r < slots; r++) store<i32>(start + (<usize>(r + 1) << 2), i32at(start, r + 1) + i32at(start, r));
+  memory.copy(work, start, <usize>slots << 2);
+  for (let f = 0; f < fired; f++) {
+    const slot = work + (<usize>i32at(drawnSlot, f) << 2);
+    const at = load<i32>(slot);
+    store<i32>(slot, at + 1);
+    store<i32>(line + (<usize>at << 2), i32at(drawnLine, f));
+    store<i32>(sign + (<usize>at << 2), i32at(drawnSign, f));
+  }
+}
+
+/** walkCoincidences(): every coincidence of the slots to up/down (f32) of its cell; new cells appended to list. Returns the list's count. */
+export function walkCoincidences(slots: i32, xStart: usize, xLine: usize, xSign: usize, dStart: usize, dLine: usize, dSign: usize,
+  paddedCols: i32, up: usize, down: usize, list: usize, listed: i32): i32 {
+  for (let r = 0; r < slots; r++) {
+    const d0 = i32at(dStart, r);
+    const d1 = i32at(dStart, r + 1);
+    if (d0 == d1) continue;
+    const a1 = i32at(xStart, r + 1);
+    for (let a = i32at(xStart, r); a < a1; a++) {
+      const row = i32at(xLine, a) * paddedCols;
+      const sx = i32at(xSign, a);
+      for (let c = d0; c < d1; c++) {
+        const k = row + i32at(dLine, c);
+        const pu = up + (<usize>k << 2);
+        const pd = down + (<usize>k << 2);
+        const u = load<f32>(pu);
+        const dn = load<f32>(pd);
+        if (<f64>u + <f64>dn == 0) {
+          store<i32>(list + (<usize>listed << 2), k);
+          listed++;
+        }
+        if (sx == i32at(dSign, c)) store<f32>(pd, dn + 1);
+        else store<f32>(pu, u + 1);
+      }
+    }
+  }
+  return listed;
+}
+
+/** sortCells(): LSD radix sort (11-bit digits) of idx[0 .. count) below `limit`; buf: count i32, hist: 2048 i32. */
+export function sortCells(idx: usize, count: i32, limit: i32, buf: usize, hist: usize): void {
+  if (count < 2) return;
+  let from = idx;
+  let to = buf;
+  for (let shift: u32 = 0; shift < 32 && (shift == 0 || (<u32>(limit - 1)) >>> shift > 0); shift += 11) {
+    memory.fill(hist, 0, 2048 << 2);
+    for (let i = 0; i < count; i++) {
+      const h = hist + (<usize>((<u32>i32at(from, i) >>> shift) & 2047) << 2);
+      store<i32>(h, load<i32>(h) + 1);
+    }
+    let sum = 0;
+    for (let b = 0; b < 2048; b++) {
+      const h = hist + (<usize>b << 2);
+      const c = load<i32>(h);
+      store<i32>(h, sum);
+      sum += c;
+    }
+    for (let i = 0; i < count; i++) {
+      const v = i32at(from, i);
+      const h = hist + (<usize>((<u32>v >>> shift) & 2047) << 2);
+      const at = load<i32>(h);
+      store<i32>(h, at + 1);
+      store<i32>(to + (<usize>at << 2), v);
+    }
+    const tmp = from;
+    from = to;
+    to = tmp;
+  }
+  if (from != idx) memory.copy(idx, from, <usize>count << 2);
+}
+
+// ---- NeuroSim device (measured/exp-curve.ts applyPulses + addWriteNoise) ---------------------------------
+
+@external("env", "expm1") declare function hostExpm1(x: f64): f64;
+
+/**
+ * applyPulses then addWriteNoise of exp-curve.ts over n cells, counts as f32 arrays (up, down) or an analog
+ * request (delta f64, split by step as FractionalPulses does). Curves: kUp, invEUp, mUp, kDown, invEDown,
+ * mDown (f64, one per cell, or one shared when `shared`). Noise (rng ≠ 0): σ·R·√(pulses)·ξ per pulsed cell,
+ * ξ from the Rng block in cell order (the draws Rng.fillNormal makes), then the state kept in [gmin, gmax].
+ */
+export function neurosimPulses(g: usize, up: usize, down: usize, delta: usize, step: f64, dst: usize, n: i32,
+  kUp: usize, invEUp: usize, mUp: usize, kDown: usize, invEDown: usize, mDown: usize, shared: bool,
+  gmin: f64, gmax: f64, range: f64, inv: f64, rng: usize, scale: f64): void {
+  for (let k = 0; k < n; k++) {
+    const off = <usize>k << 3;
+    let nu: f64, nd: f64;
+    if (delta) {
+      const dk = load<f64>(delta + off);
+      const m = dk / step;
+      nu = m > 0 ? m : 0;
+      nd = m < 0 ? -m : 0;
+    } else {
+      nu = <f64>load<f32>(up + (<usize>k << 2));
+      nd = <f64>load<f32>(down + (<usize>k << 2));
+    }
+    if (nu == 0 && nd == 0) {
+      store<f64>(dst + off, load<f64>(g + off));
+      continue;
+    }
+    const pulses = nu + nd;
+    const d = shared ? 0 : k;
+    const eu = f64at(invEUp, d);
+    const ed = f64at(invEDown, d);
+    let u = (load<f64>(g + off) - gmin) * inv;
+    u = u < 0 ? 0 : u > 1 ? 1 : u;
+    const pairs = nu < nd ? Math.floor(nu) : Math.floor(nd);
+    if (pairs > 0) {
+      const mu = f64at(mUp, d);
+      const md = f64at(mDown, d);
+      for (let j: f64 = 0; j < pairs; j++) {
+        u += mu * (u + eu);
+        if (u > 1) u = 1;
+        u += md * (u + ed);
+        if (u < 0) u = 0;
+      }
+      nu -= pairs;
+      nd -= pairs;
+    }
+    if (nu > 0) {
+      u += hostExpm1(-f64at(kUp, d) * nu) * (u + eu);
+      if (u > 1) u = 1;
+    }
+    if (nd > 0) {
+      u += hostExpm1(f64at(kDown, d) * nd) * (u + ed);
+      if (u < 0) u = 0;
+    }
+    let v = gmin + range * u;
+    if (rng) {
+      v = v + scale * Math.sqrt(pulses) * normal(rng);
+      v = v < gmin ? gmin : v > gmax ? gmax : v;
+    }
+    store<f64>(dst + off, v);
+  }
+}
+
+// ---- pulse-count rule (rules/pulse-count.ts) ------------------------------------------------------------
+
+/**
+ * pulse-count's update over n cells: want = f·grad (f32), count = round(|want|) (Math.round, half up) or
+ * floor(|want| + u) with u (f64) given, capped at `cap`; up = count where want > 0, down = count elsewhere.
+ */
+export function pulseCounts(grad: usize, n: i32, f: f64, u: usize, cap: f64, up: usize, down: usize): void {
+  for (let k = 0; k < n; k++) {
+    const want = f * <f64>load<f32>(grad + (<usize>k << 2));
+    const a = Math.abs(want);
+    let count: f64;
+    if (u) count = Math.floor(a + load<f64>(u + (<usize>k << 3)));
+    else {
+      count = Math.floor(a);
+      if (a - count >= 0.5) count += 1;
+    }
+    if (count > cap) count = cap;
+    store<f32>(up + (<usize>k << 2), <f32>(want > 0 ? count : 0));
+    store<f32>(down + (<usize>k << 2), <f32>(want > 0 ? 0 : count));
+  }
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { kernels, Rng } from '@txsim/core';
+import { lutPulsedCells, lutWrite } from './lut-kernel.js';
+import { parseLut } from './lut-file.js';
+
+// Two measured devices, the second with uneven knots, so the row search's guess must be corrected.
+const lines = ['g,dg_up,dg_down,sd_up,sd_down,device'];
+for (let i = 0; i <= 40; i++) {
+  const g = 1e-6 + (i * 9e-6) / 40;
+  lines.push(`${g},${2e-7 * Math.exp(-i / 20)},${-2e-7 * Math.exp(-(40 - i) / 20)},${3e-8 * (1 + i / 40)},${2e-8},a`);
+}
+for (let i = 0; i <= 12; i++) {
+  const g = 2e-6 + 8e-6 * (i / 12) ** 2;
+  lines.push(`${g},${1.5e-7 * (1 - i / 13)},${-1e-7 * (1 + i / 12)},${1e-8},${4e-8 * (i / 12)},b`);
+}
+const lut = parseLut(`${lines.join('\n')}\n`, 'two-devices.csv');
+
+/** A random state and request for n cells: about a third unpulsed, some pairs, fractional counts, states beyond the table. */
+function request(n: number, seed: string) {
+  const r = new Rng(seed);
+  const g = kernels.float64(n);
+  const up = kernels.float32(n);
+  const down = kernels.float32(n);
+  const delta = kernels.float64(n);
+  const assign = kernels.uint16(n);
+  for (let k = 0; k < n; k++) {
+    g[k] = 0.5e-6 + 10e-6 * r.next();
+    const u = r.next();
+    if (u > 0.33) {
+      up[k] = Math.floor(r.next() * 4) + (u > 0.8 ? 0.25 : 0);
+      down[k] = Math.floor(r.next() * 3);
+      delta[k] = (r.next() - 0.5) * 6e-7;
+    }
+    assign[k] = r.next() < 0.5 ? 0 : 1;
+  }
+  return { g, up, down, delta, assign };
+}
+
+describe('lutWrite kernel (compiled against its TypeScript reference)', () => {
+  const compiled = lutWrite.compiled;
+
+  it('is built (pnpm build compiles packages/devices/assembly)', () => {
+    expect(compiled).not.toBeNull();
+  });
+
+  for (const noise of [0, 1.5]) {
+    it(`pulse counts and analog requests agree bit for bit (noise scale ${noise})`, () => {
+      const n = 3001;
+      const { g, up, down, delta, assign } = request(n, `lut-${noise}`);
+      for (const req of [{ up, down }, { delta, step: 1e-7 }]) {
+        // The pulsed cells, counted both ways: as many as the request has non-zero cells.
+        const count = lutPulsedCells.compiled!(req);
+        expect(count).toBe(lutPulsedCells.reference(req));
+        expect(count).toBeGreaterThan(1500);
+        const xi = noise ? new Rng('draws').fillNormal(kernels.float64(count)) as Float64Array : null;
+        for (const which of [assign, new Uint16Array(0)]) {
+          const want = new Float64Array(n);
+          const got = kernels.float64(n);
+          lutWrite.reference(g, req, want, lut, which, xi, noise);
+          compiled!(g, req, got, lut, which, xi, noise);
+          expect(Array.from(got)).toEqual(Array.from(want));
+          // The kernel really moved the pulsed cells (not a copy of g).
+          expect(got.some((v, k) => v !== g[k])).toBe(true);
+        }
+      }
+    });
+  }
+
+  it('writes in place (dst = g) as into a separate array, and is deterministic per seed', () => {
+    const n = 500;
+    const { g, up, down, assign } = request(n, 'inplace');
+    const xi = () => new Rng('s').fillNormal(new Float64Array(n)) as Float64Array;
+    const sep = kernels.float64(n);
+    compiled!(g, { up, down }, sep, lut, assign, xi(), 1);
+    const again = kernels.float64(n);
+    compiled!(g, { up, down }, again, lut, assign, xi(), 1);
+    expect(again).toEqual(sep);
+    compiled!(g, { up, down }, g, lut, assign, xi(), 1);
+    expect(g).toEqual(sep);
+  });
+});
