@@ -1,5 +1,5 @@
 import {
-  activityDelta, buildCrossbar, SpecError, costLayer, costModels, epochExamples, estimateEpochActivity, Matrix, positionsPerExample, rollUpCost,
+  activityDelta, buildCrossbar, SpecError, costLayer, costModels, epochExamples, estimateEpochActivity, Matrix, positionsPerExample, rollUpCost, samplesPerEpoch,
   type CostLayer, type CostReport, type DependencyContainer, type CostPhase, type LayerActivity, type ResolvedSpec, type TiledCrossbar, COST_PHASES,
 } from '@txsim/core';
 import { createRunContainer, type BackendChoice } from './composition.js';
@@ -35,11 +35,13 @@ export async function estimateEpochCost(spec: string | Record<string, unknown>, 
   const opened = await openSpec(spec, options);
   const { resolved } = opened;
   if (!resolved.cost) throw new SpecError([{ path: 'cost', message: 'the spec has no cost section; add `cost: {}` (or `preset: neurosim-32nm`) to price it' }], opened.file);
-  const { train, test } = epochExamples(resolved.spec.data);
-  if (train === undefined || test === undefined) {
-    const field = train === undefined ? 'trainLimit' : 'testLimit';
+  const { train: trainSize, test } = epochExamples(resolved.spec.data);
+  if (trainSize === undefined || test === undefined) {
+    const field = trainSize === undefined ? 'trainLimit' : 'testLimit';
     throw new SpecError([{ path: `data.${field}`, message: `needed to know an epoch's size without reading the ${resolved.spec.data.dataset} files` }], opened.file);
   }
+  // An epoch is the sampler's draws (with-replacement: `samples`), not the training set's size.
+  const train = samplesPerEpoch(resolved.spec.training.sampler, trainSize);
   const container = createRunContainer({ seed: resolved.spec.seed, backend: 'reference' as BackendChoice }, opened.container);
   const crossbarPlans = resolved.layers.filter((p) => p.crossbar);
   const layers = crossbarPlans.map((plan) => {
@@ -50,7 +52,8 @@ export async function estimateEpochCost(spec: string | Record<string, unknown>, 
   const first = resolved.layers[0]?.name;
   const activity = Object.fromEntries(layers.map((l) => {
     const plan = resolved.layers.find((p) => p.name === l.name)!;
-    const devicesPerChange = plan.crossbar!.mapping.scheme === 'sign-split' ? 1 : 2;
+    // sign-split moves one device per change; reference-column only its G+ (the reference is fixed).
+    const devicesPerChange = plan.crossbar!.mapping.scheme === 'mid-range' ? 2 : 1;
     return [l.name, estimateEpochActivity(l, epoch, { positions: positionsPerExample(plan), backward: l.name !== first, devicesPerChange })];
   }));
   const steps = Math.ceil(train / epoch.batchSize);

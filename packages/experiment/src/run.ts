@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BACKEND, CLOCK, dataShape, networkServices, RngFactory, Trainer, tileGeometry, trainingRecipe, type EpochMetrics, type ResolvedSpec, type TrainingReporter } from '@txsim/core';
+import { BACKEND, CLOCK, dataShape, networkServices, RngFactory, samplesPerEpoch, Trainer, tileGeometry, trainingRecipe, type EpochMetrics, type ResolvedSpec, type TrainingReporter } from '@txsim/core';
 import { buildNetwork, loadDataset } from '@txsim/models';
 import { DATA_TRANSFORMS_FILE, describeTransforms, readRecordedTransforms } from './data-record.js';
 import { CALIBRATION_FILE, calibrationRecord, nativeScales, recordedScales, withWMax } from './calibration.js';
@@ -280,12 +280,14 @@ async function train(plan: Plan & { dir: RunDir; lock: RunLock; identity: RunIde
   const completed: EpochMetrics[] = [...(checkpoint?.history ?? [])];
   // Hardware cost (docs/cost.md), when the spec has a cost section: each epoch prices its own activity.
   const costLayers = resolved.cost ? networkCostLayers(resolved, net.layers as readonly BuiltLayer[]) : [];
-  const stepsPerEpoch = Math.ceil(data.train.labels.length / spec.training.batchSize);
+  // An epoch is the sampler's draws (with-replacement: `samples`), not the training set's size.
+  const examplesPerEpoch = samplesPerEpoch(spec.training.sampler, data.train.labels.length);
+  const stepsPerEpoch = Math.ceil(examplesPerEpoch / spec.training.batchSize);
   let counted = structuredClone(net.activity());
   const epochCost = (): Record<string, unknown> => {
     if (!resolved.cost) return {};
     const now = net.activity();
-    const c = countedCost(container, resolved, costLayers, activityDelta(now, counted), data.train.labels.length, stepsPerEpoch);
+    const c = countedCost(container, resolved, costLayers, activityDelta(now, counted), examplesPerEpoch, stepsPerEpoch);
     counted = structuredClone(now);
     return { cost: { energyJ: c.energyJ, latencyS: c.latencyS, phases: costPhaseTotals(c) } };
   };
@@ -322,7 +324,7 @@ async function train(plan: Plan & { dir: RunDir; lock: RunLock; identity: RunIde
     layers: layerSummaries(resolved, net.layers),
     ...(data.transforms.length ? { dataTransforms: data.transforms } : {}),
     status,
-    ...(resolved.cost ? { cost: countedCost(container, resolved, costLayers, net.activity(), completed.length * data.train.labels.length, completed.length * stepsPerEpoch) } : {}),
+    ...(resolved.cost ? { cost: countedCost(container, resolved, costLayers, net.activity(), completed.length * examplesPerEpoch, completed.length * stepsPerEpoch) } : {}),
   });
 
   try {
