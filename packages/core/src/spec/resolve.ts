@@ -5,6 +5,7 @@ import { listPlugins, parsePluginParams, UnknownPluginError, findPlugin } from '
 import type { Phase, PluginKind, ReadDirection } from '../plugin/types.js';
 import { absoluteFiles, type ParamSchema } from '../plugin/params.js';
 import { fromZod, formatPath, SpecError, type SpecIssue } from './errors.js';
+import { weightClipLimit } from './weight-clip.js';
 import { checkCrossbarMemory, checkNetworkMemory } from './memory.js';
 import { specWarnings } from './warnings.js';
 import { stackConflicts } from './stack-conflicts.js';
@@ -219,6 +220,14 @@ export function resolveSpec(raw: unknown, container: DependencyContainer, source
   });
   const cost = spec.cost ? resolveCost(container, spec.cost, issues) : undefined;
   if (!issues.length) checkCrossbarMemory(plans, issues);
+  // Both set an analog layer's mapped weight range (tile/compose.ts): one silently winning would hide the
+  // other. Equal values agree (a spec that also trains `--digital` clips there at the same limit).
+  for (const plan of plans) {
+    if (!plan.weightClip || plan.crossbar?.mapping.wMax === undefined || weightClipLimit(plan) === plan.crossbar.mapping.wMax) continue;
+    const at = spec.layers[plan.name]?.weightClip ? ['layers', plan.name, 'weightClip'] : ['model', 'weightClip'];
+    if (issues.some((i) => i.path === formatPath(at))) continue;
+    issues.push({ path: formatPath(at), message: `sets ${plan.name}'s mapped weight range on the crossbar, and so does crossbar.mapping.wMax (${plan.crossbar.mapping.wMax}); keep one of the two` });
+  }
   if (!issues.length) checkNetworkMemory(spec, plans, issues);
   if (issues.length) throw new SpecError(issues, source);
   const warnings = specWarnings(container, merged, base, plans);
