@@ -20,8 +20,11 @@ describe('cost components against hand computation', () => {
     // Without the line term: (1.0157 uW · 8 + 7.6286 uW) · 9 ns per conversion.
     const flat = make(sarAdc, { powerLine: 0 }).cost(fwd, layer, 'forward');
     expect(flat.energyJ).toBeCloseTo(384 * (1.0157e-6 * 8 + 7.6286e-6) * 9e-9, 25);
-    // 64 lines over 16-line ADCs: 4 conversions of 9 cycles per vector, 3 vectors.
-    expect(flat.latencyS).toBeCloseTo(3 * 4 * 9e-9, 20);
+    // 64 lines on 4 ADCs of 16 multiplexed lines: the 4 work in parallel, each converting its 16 lines
+    // one after another, 9 cycles each, per vector; 3 vectors.
+    expect(flat.latencyS).toBeCloseTo(3 * 16 * 9e-9, 20);
+    // One line per ADC: 64 ADCs in parallel, one conversion each.
+    expect(make(sarAdc, { powerLine: 0, columnsPerAdc: 1 }).cost(fwd, layer, 'forward').latencyS).toBeCloseTo(3 * 9e-9, 20);
     // The line term: R_col of 64 cells at 5.5 uS, rescaled to NeuroSim's 0.5 V read.
     const rCol = (1 / (64 * 5.5e-6)) * (0.5 / 0.2);
     const full = make(sarAdc).cost(fwd, layer, 'forward');
@@ -34,7 +37,7 @@ describe('cost components against hand computation', () => {
   it('flash-adc: 2^bits − 1 comparator decisions per conversion, one cycle', () => {
     const c = make(flashAdc, { comparatorEnergy: 1e-15, cycle: 1e-9 }).cost(fwd, layer, 'forward');
     expect(c.energyJ).toBeCloseTo(384 * 255 * 1e-15, 25);
-    expect(c.latencyS).toBeCloseTo(3 * 4 * 1e-9, 20);
+    expect(c.latencyS).toBeCloseTo(3 * 16 * 1e-9, 20);
     // Against the SAR at 8 bits: more energy per conversion, a ninth of the time.
     expect(c.latencyS * 9).toBeCloseTo(make(sarAdc).cost(fwd, layer, 'forward').latencyS, 20);
     expect(make(flashAdc, { comparatorArea: 1 }).area(layer)).toBe(2 * 8 * 255);

@@ -1,5 +1,5 @@
 import { defineCost, integer, params } from '@txsim/core';
-import { amount, arrays, isRead, readSteps, sensedLines, TRANSISTOR_AREA, ZERO } from './shared.js';
+import { amount, arrays, isRead, readSteps, sensedLines, TRANSISTOR_AREA, ZERO, conversionsInSequence } from './shared.js';
 
 /**
  * A flash ADC: 2^bits − 1 comparators decide at once, so a conversion takes one cycle but its energy
@@ -29,7 +29,7 @@ export const flashAdc = defineCost({
         if (!isRead(phase) || !a.adcConversions) return ZERO;
         return {
           energyJ: a.adcConversions * comparators(layer.adcBits[phase]) * p.comparatorEnergy,
-          latencyS: readSteps(a, layer) * Math.ceil(sensedLines(layer, phase) / p.columnsPerAdc) * p.cycle,
+          latencyS: readSteps(a, layer) * conversionsInSequence(layer, phase, p.columnsPerAdc) * p.cycle,
         };
       },
       area(layer) {

@@ -1,5 +1,5 @@
 import { defineCost, integer, params, real } from '@txsim/core';
-import { amount, arrays, isRead, readSteps, sensedLines, TRANSISTOR_AREA, ZERO } from './shared.js';
+import { amount, arrays, isRead, readSteps, sensedLines, TRANSISTOR_AREA, ZERO, conversionsInSequence } from './shared.js';
 
 /**
  * A successive-approximation ADC shared by `columnsPerAdc` lines through a multiplexer. Per conversion
@@ -43,7 +43,7 @@ export const sarAdc = defineCost({
         // Lines driven per conversion: the rows of a tile forward, its columns backward.
         const driven = phase === 'forward' ? layer.geometry.tileRows : layer.geometry.tileCols;
         const energyJ = a.adcConversions * conversion(bits, driven, (layer.gmin + layer.gmax) / 2, layer.vRead);
-        const latencyS = readSteps(a, layer) * Math.ceil(sensedLines(layer, phase) / p.columnsPerAdc) * (bits + 1) * p.cycle;
+        const latencyS = readSteps(a, layer) * conversionsInSequence(layer, phase, p.columnsPerAdc) * (bits + 1) * p.cycle;
         return { energyJ, latencyS };
       },
       area(layer) {

@@ -38,6 +38,15 @@ export function sensedLines(layer: CostLayer, dir: ReadDir): number {
   return dir === 'forward' ? layer.geometry.tileCols : layer.geometry.tileRows;
 }
 
+/**
+ * Conversions one ADC makes one after another per read: the `columnsPerAdc` lines multiplexed onto it
+ * (fewer when the array senses fewer lines). The ADCs of an array, ⌈lines / columnsPerAdc⌉ of them, work
+ * in parallel, so this, not their number, sets the read's conversion time.
+ */
+export function conversionsInSequence(layer: CostLayer, dir: ReadDir, columnsPerAdc: number): number {
+  return Math.min(columnsPerAdc, sensedLines(layer, dir));
+}
+
 export const ZERO = { energyJ: 0, latencyS: 0 } as const;
 
 /** A quantity field in `unit` with a default and no upper bound (costs are never negative). */
