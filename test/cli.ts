@@ -23,9 +23,9 @@ export function requireBuild(): void {
 }
 
 /** Runs the compiled CLI the way a user does: `node packages/cli/bin/txsim.js …`. */
-export function txsim(args: readonly string[], options: { cwd?: string } = {}): Promise<CliResult> {
+export function txsim(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));

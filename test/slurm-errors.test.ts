@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '@txsim/experiment';
@@ -12,15 +11,7 @@ const GRID = ['sweep', EXAMPLE, '--param', 'training.learningRate=0.5,1', '--epo
 
 /** The compiled CLI with PATH replaced, so sbatch cannot be found. */
 function txsimWithPath(args: readonly string[], path: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, PATH: path }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return txsim(args, { env: { ...process.env, PATH: path } });
 }
 
 describe('txsim sweep --executor slurm without a cluster', () => {

@@ -1,9 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '@txsim/experiment';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT, readJson, requireBuild, simulated, tempDir, type CliResult } from './cli.js';
+import { ROOT, readJson, requireBuild, simulated, tempDir, txsim, type CliResult } from './cli.js';
 import { slurmUnavailable, startSlurmCluster, type SlurmCluster } from './slurm-cluster.js';
 
 // A 2 × 2 grid, 1 seed, of a tiny MLP on an MNIST slice: seconds a run. Two epochs, so a run can be
@@ -31,15 +31,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(skip)(skip ? `txsim sweep on a real Slurm cluster (skipped: ${unavailable})` : 'txsim sweep on a real Slurm cluster', () => {
   let cluster: SlurmCluster | undefined;
-  const cli = (args: readonly string[]): Promise<CliResult> => new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cluster!.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  const cli = (args: readonly string[]): Promise<CliResult> => txsim(args, { env: cluster!.env });
   const slurm = (cmd: string, args: string[]) => spawnSync(cmd, args, { env: cluster!.env, encoding: 'utf8' });
 
   beforeAll(async () => {
