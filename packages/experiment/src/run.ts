@@ -142,12 +142,20 @@ export async function resumeExperiment(dir: string, options: Omit<ExperimentOpti
 
 /** What `environment.json` holds that a resume reads. */
 interface EnvironmentRecord {
+  backend?: string;
   seed?: number | string;
   packs?: PackRecord[];
   resumes?: unknown[];
   specSha256?: string;
   run?: Checkpoint['run'];
   files?: SpecFileRecord[];
+}
+
+/** The backend choice that gives the kernel family a run recorded (`native`, `wasm-relaxed-simd`, …); `auto` when unknown. */
+export function recordedBackend(name: string | undefined): BackendChoice {
+  if (name?.startsWith('native')) return 'native';
+  if (name?.startsWith('wasm')) return 'wasm';
+  return name === 'reference' ? 'reference' : 'auto';
 }
 
 function readEnvironment(dir: string): EnvironmentRecord {
@@ -199,7 +207,10 @@ async function execute(plan: Plan, options: ExperimentOptions): Promise<Experime
   const { spec } = resolved;
   const log = options.log ?? (() => {});
   if (!checkpoint) for (const w of resolved.warnings ?? []) log(`warning: ${w.path}: ${w.message}`);
-  const container = createRunContainer({ seed: spec.seed, backend: spec.backend as BackendChoice, warn: log }, options.container, plan.packList);
+  // `auto` times the backends when a process starts; on a machine where they are close a resumed run could
+  // pick the other one and change low bits, so a resume keeps the kernel family the run started on.
+  const backendChoice = plan.resumed && spec.backend === 'auto' ? recordedBackend(existsSync(join(outDir, ENVIRONMENT_FILE)) ? readEnvironment(outDir).backend : undefined) : (spec.backend as BackendChoice);
+  const container = createRunContainer({ seed: spec.seed, backend: backendChoice, warn: log }, options.container, plan.packList);
   const clock = container.resolve(CLOCK);
   const rngs = container.resolve(RngFactory);
   const startedAt = new Date();
