@@ -150,29 +150,132 @@ export function fillNormal(state: usize, out: usize, n: i32, mean: f64, std: f64
 
 /** Write noise: out = d = 0 ? d : d + scale·√(range·|d|)·ξ, one normal per cell (zero cells too, discarded). */
 export function writeNoise(state: usize, d: usize, out: usize, n: i32, scale: f64, range: f64): void {
+  // One normal per non-zero change, in cell order (a zero change gets no pulse, so no noise and no draw):
+  // the stream advances ceil(nonzero/8) rounds. See xiPair.
   loadState(state);
+  xiBegin();
   const sc = f64x2.splat(scale);
   const rg = f64x2.splat(range);
   const zero = f64x2.splat(0);
-  for (let i = 0; i < n; i += 8) {
-    const x = round();
-    const y = lastY;
-    const o = i + 8 <= n ? out : base();
-    noisy2(d, o, 0, sc, rg, zero, f64x2.promote_low_f32x4(x));
-    noisy2(d, o, 16, sc, rg, zero, f64x2.promote_low_f32x4(i32x4.shuffle(x, x, 2, 3, 0, 1)));
-    noisy2(d, o, 32, sc, rg, zero, f64x2.promote_low_f32x4(y));
-    noisy2(d, o, 48, sc, rg, zero, f64x2.promote_low_f32x4(i32x4.shuffle(y, y, 2, 3, 0, 1)));
-    if (o != out) memory.copy(out, o, ((n - i) as usize) << 3);
-    d += 64;
-    out += 64;
+  const end = wholeEnd(out, n);
+  while (out < end) {
+    put2(out, noisy(v128.load(d), sc, rg, zero, true), true);
+    d += 16;
+    out += 16;
   }
+  if (n & 1) put2(out, noisy(v128.load(d), sc, rg, zero, false), false);
   storeState(state);
 }
 
-@inline function noisy2(d: usize, o: usize, off: usize, sc: v128, rg: v128, zero: v128, xi: v128): void {
-  const v = v128.load(d + off);
-  const noisy = f64x2.add(v, f64x2.mul(f64x2.mul(sc, f64x2.sqrt(f64x2.mul(rg, f64x2.abs(v)))), xi));
-  v128.store(o + off, v128.bitselect(v, noisy, f64x2.eq(v, zero)));
+/** v + scale·√(range·|v|)·ξ per lane, v where v = 0 (no draw there); lane 1 ignored unless `whole`. */
+@inline function noisy(v: v128, sc: v128, rg: v128, zero: v128, whole: bool): v128 {
+  const isZero = f64x2.eq(v, zero);
+  const xi = xiPair(isZero, whole);
+  return v128.bitselect(v, f64x2.add(v, f64x2.mul(f64x2.mul(sc, f64x2.sqrt(f64x2.mul(rg, f64x2.abs(v)))), xi)), isZero);
+}
+
+// Normals for sparse draws: a ring of 16 f32 in the temp space at base(), filled a round (8) at a time and
+// only when a non-zero cell needs one more than is left, so a call runs exactly ceil(draws/8) rounds and
+// the draws are the stream's normals in order, whatever the pattern of zeros. Branch-free per cell pair.
+let xiRead: i32 = 0;
+let xiWrite: i32 = 0;
+
+@inline function xiBegin(): void {
+  xiRead = 0;
+  xiWrite = 0;
+}
+
+/** The next normals for the lanes that are not `isZero` (their lane of the result; the others are junk). */
+@inline function xiPair(isZero: v128, whole: bool): v128 {
+  const m0 = 1 + <i32>i64x2.extract_lane(isZero, 0); // 0 where zero (mask −1), 1 otherwise
+  const m1 = whole ? 1 + <i32>i64x2.extract_lane(isZero, 1) : 0;
+  if (xiWrite - xiRead < m0 + m1) {
+    // At most one normal is left, in the other half of the ring: this round fills the half at xiWrite.
+    const at = base() + (<usize>(xiWrite & 15) << 2);
+    v128.store(at, round(), 0);
+    v128.store(at, lastY, 16);
+    xiWrite += 8;
+  }
+  const x0 = <f64>load<f32>(base() + (<usize>(xiRead & 15) << 2));
+  xiRead += m0;
+  const x1 = <f64>load<f32>(base() + (<usize>(xiRead & 15) << 2));
+  xiRead += m1;
+  return f64x2.replace_lane(f64x2.splat(x0), 1, x1);
+}
+
+/**
+ * The update chain update-nonlinearity → write noise → add and clip in one pass, in place on g: per cell
+ * u = f·d; u = nonlinear(u, g) when `nonlinear`; u += scale·√(range·|u|)·ξ when `noisy` and u ≠ 0 (one
+ * normal per such cell, in order, as writeNoise draws them); g = clip(g + u, lo, hi). Each step rounds as
+ * its separate kernel does (scale, updateNonlinearity, writeNoise, addClip), so the result is bit-identical.
+ */
+export function updateChain(state: usize, d: usize, g: usize, n: i32, f: f64, nonlinear: bool, gmin: f64, gmax: f64, w0: f64, k: f64,
+  noise: bool, scale: f64, range: f64, lo: f64, hi: f64): void {
+  if (noise) loadState(state);
+  xiBegin();
+  const fv = f64x2.splat(f);
+  const up = f64x2.splat(gmin + w0);
+  const down = f64x2.splat(gmax - w0);
+  const kv = f64x2.splat(k);
+  const zero = f64x2.splat(0);
+  const small = f64x2.splat(1e-3);
+  const sc = f64x2.splat(scale);
+  const rg = f64x2.splat(range);
+  const l = f64x2.splat(lo);
+  const h = f64x2.splat(hi);
+  const end = wholeEnd(g, n);
+  while (g < end) {
+    chainStep(d, g, fv, nonlinear, up, down, kv, zero, small, noise, sc, rg, l, h, true);
+    d += 16;
+    g += 16;
+  }
+  if (n & 1) chainStep(d, g, fv, nonlinear, up, down, kv, zero, small, noise, sc, rg, l, h, false);
+  if (noise) storeState(state);
+}
+
+@inline function chainStep(d: usize, g: usize, fv: v128, nonlinear: bool, up: v128, down: v128, kv: v128, zero: v128, small: v128,
+  noise: bool, sc: v128, rg: v128, l: v128, h: v128, whole: bool): void {
+  let u = f64x2.mul(fv, v128.load(d));
+  const gv = v128.load(g);
+  if (nonlinear) u = nonlinearVec(u, gv, up, down, kv, zero, small);
+  if (noise) u = noisy(u, sc, rg, zero, whole);
+  put2(g, f64x2.pmin(f64x2.pmax(f64x2.add(gv, u), l), h), whole);
+}
+
+/**
+ * The read chain of the effective conductance in one pass: levels (when `quantise`) → ×factors (when
+ * f ≠ 0) → series resistance (when r ≠ 0), each step rounding as its separate kernel does (levels,
+ * multiply, series), so the result is bit-identical.
+ */
+export function readChain(src: usize, out: usize, n: i32, quantise: bool, gmin: f64, step: f64, inv: f64, steps: f64, f: usize, r: usize): void {
+  const lo = f64x2.splat(gmin);
+  const st = f64x2.splat(step);
+  const iv = f64x2.splat(inv);
+  const top = f64x2.splat(steps);
+  const zero = f64x2.splat(0);
+  const half = f64x2.splat(0.5);
+  const one = f64x2.splat(1);
+  const end = wholeEnd(out, n);
+  while (out < end) {
+    readChainStep(src, out, quantise, lo, st, iv, top, zero, half, one, f, r, true);
+    src += 16;
+    out += 16;
+    if (f) f += 16;
+    if (r) r += 16;
+  }
+  if (n & 1) readChainStep(src, out, quantise, lo, st, iv, top, zero, half, one, f, r, false);
+}
+
+@inline function readChainStep(src: usize, out: usize, quantise: bool, lo: v128, st: v128, iv: v128, top: v128, zero: v128, half: v128, one: v128,
+  f: usize, r: usize, whole: bool): void {
+  let v = v128.load(src);
+  if (quantise) {
+    const l = f64x2.floor(f64x2.add(f64x2.mul(f64x2.sub(v, lo), iv), half));
+    v = f64x2.add(lo, f64x2.mul(f64x2.pmin(f64x2.pmax(l, zero), top), st));
+  }
+  if (f) v = f64x2.mul(v, v128.load(f));
+  if (r) v = v128.bitselect(f64x2.div(v, f64x2.add(one, f64x2.mul(v, v128.load(r)))), v, f64x2.gt(v, zero));
+  put2(out, v, whole);
 }
 
 /** Stores a whole f64x2 (`whole`, a constant at each inlined call) or only lane 0 (an odd last element). */
@@ -287,8 +390,10 @@ export function updateNonlinearity(d: usize, g: usize, out: usize, n: i32, gmin:
 }
 
 @inline function nonlinearStep(d: usize, g: usize, out: usize, up: v128, down: v128, kv: v128, zero: v128, small: v128, whole: bool): void {
-  const dv = v128.load(d);
-  const gv = v128.load(g);
+  put2(out, nonlinearVec(v128.load(d), v128.load(g), up, down, kv, zero, small), whole);
+}
+
+@inline function nonlinearVec(dv: v128, gv: v128, up: v128, down: v128, kv: v128, zero: v128, small: v128): v128 {
   const pos = f64x2.gt(dv, zero);
   const x = f64x2.mul(kv, f64x2.abs(dv));
   let ome: v128;
@@ -301,7 +406,7 @@ export function updateNonlinearity(d: usize, g: usize, out: usize, n: i32, gmin:
     ome = f64x2.mul(x, f64x2.sub(f64x2.splat(1), f64x2.mul(x, p)));
   }
   const room = f64x2.sub(v128.bitselect(up, down, pos), gv);
-  put2(out, v128.and(f64x2.mul(room, ome), f64x2.ne(dv, zero)), whole);
+  return v128.and(f64x2.mul(room, ome), f64x2.ne(dv, zero));
 }
 
 @inline function oneMinusExp(x: f64): f64 {
