@@ -149,70 +149,57 @@ export function fillNormal(state: usize, out: usize, n: i32, mean: f64, std: f64
 }
 
 /** Write noise: out = d = 0 ? d : d + scale·√(range·|d|)·ξ, one normal per cell (zero cells too, discarded). */
-export function writeNoise(state: usize, d: usize, out: usize, n: i32, scale: f64, range: f64): void {
+export function writeNoise(state: usize, d: usize, out: usize, n: i32, scale: f64, range: f64, tmp: usize): void {
   // One normal per non-zero change, in cell order (a zero change gets no pulse, so no noise and no draw):
-  // the stream advances ceil(nonzero/8) rounds. See xiPair.
-  loadState(state);
-  xiBegin();
+  // the stream advances ceil(nonzero/8) rounds. The normals are drawn first, in whole SIMD rounds, into
+  // `tmp` (room for n + 8 f32); the pass then takes them in order at the non-zero lanes, without branches.
+  normalsF32(state, tmp, countNonzero(d, n));
   const sc = f64x2.splat(scale);
   const rg = f64x2.splat(range);
   const zero = f64x2.splat(0);
+  let xi = tmp;
   const end = wholeEnd(out, n);
   while (out < end) {
-    put2(out, noisy(v128.load(d), sc, rg, zero, true), true);
+    const v = v128.load(d);
+    const isZero = f64x2.eq(v, zero);
+    const x0 = <f64>load<f32>(xi);
+    xi += <usize>(1 + <i32>i64x2.extract_lane(isZero, 0)) << 2; // a zero lane's mask is −1: no step
+    const x1 = <f64>load<f32>(xi);
+    xi += <usize>(1 + <i32>i64x2.extract_lane(isZero, 1)) << 2;
+    v128.store(out, withNoise(v, isZero, x0, x1, sc, rg));
     d += 16;
     out += 16;
   }
-  if (n & 1) put2(out, noisy(v128.load(d), sc, rg, zero, false), false);
-  storeState(state);
-}
-
-/** v + scale·√(range·|v|)·ξ per lane, v where v = 0 (no draw there); lane 1 ignored unless `whole`. */
-@inline function noisy(v: v128, sc: v128, rg: v128, zero: v128, whole: bool): v128 {
-  const isZero = f64x2.eq(v, zero);
-  const xi = xiPair(isZero, whole);
-  return v128.bitselect(v, f64x2.add(v, f64x2.mul(f64x2.mul(sc, f64x2.sqrt(f64x2.mul(rg, f64x2.abs(v)))), xi)), isZero);
-}
-
-// Normals for sparse draws: a ring of 16 f32 in the temp space at base(), filled a round (8) at a time and
-// only when a non-zero cell needs one more than is left, so a call runs exactly ceil(draws/8) rounds and
-// the draws are the stream's normals in order, whatever the pattern of zeros. Branch-free per cell pair.
-let xiRead: i32 = 0;
-let xiWrite: i32 = 0;
-
-@inline function xiBegin(): void {
-  xiRead = 0;
-  xiWrite = 0;
-}
-
-/** The next normals for the lanes that are not `isZero` (their lane of the result; the others are junk). */
-@inline function xiPair(isZero: v128, whole: bool): v128 {
-  const m0 = 1 + <i32>i64x2.extract_lane(isZero, 0); // 0 where zero (mask −1), 1 otherwise
-  const m1 = whole ? 1 + <i32>i64x2.extract_lane(isZero, 1) : 0;
-  if (xiWrite - xiRead < m0 + m1) {
-    // At most one normal is left, in the other half of the ring: this round fills the half at xiWrite.
-    const at = base() + (<usize>(xiWrite & 15) << 2);
-    v128.store(at, round(), 0);
-    v128.store(at, lastY, 16);
-    xiWrite += 8;
+  if (n & 1) {
+    const v = v128.load(d);
+    const isZero = f64x2.eq(v, zero);
+    put2(out, withNoise(v, isZero, <f64>load<f32>(xi), 0, sc, rg), false);
   }
-  const x0 = <f64>load<f32>(base() + (<usize>(xiRead & 15) << 2));
-  xiRead += m0;
-  const x1 = <f64>load<f32>(base() + (<usize>(xiRead & 15) << 2));
-  xiRead += m1;
-  return f64x2.replace_lane(f64x2.splat(x0), 1, x1);
+}
+
+/** v + scale·√(range·|v|)·ξ per lane (ξ = x0, x1), v where v = 0. */
+@inline function withNoise(v: v128, isZero: v128, x0: f64, x1: f64, sc: v128, rg: v128): v128 {
+  const xi = f64x2.replace_lane(f64x2.splat(x0), 1, x1);
+  return v128.bitselect(v, f64x2.add(v, f64x2.mul(f64x2.mul(sc, f64x2.sqrt(f64x2.mul(rg, f64x2.abs(v)))), xi)), isZero);
 }
 
 /**
  * The update chain update-nonlinearity → write noise → add and clip in one pass, in place on g: per cell
- * u = f·d; u = nonlinear(u, g) when `nonlinear`; u += scale·√(range·|u|)·ξ when `noisy` and u ≠ 0 (one
+ * u = f·d; u = nonlinear(u, g) when `nonlinear`; u += scale·√(range·|u|)·ξ when `noise` and u ≠ 0 (one
  * normal per such cell, in order, as writeNoise draws them); g = clip(g + u, lo, hi). Each step rounds as
  * its separate kernel does (scale, updateNonlinearity, writeNoise, addClip), so the result is bit-identical.
+ * `tmp` holds n + 8 f32 normals.
  */
 export function updateChain(state: usize, d: usize, g: usize, n: i32, f: f64, nonlinear: bool, gmin: f64, gmax: f64, w0: f64, k: f64,
-  noise: bool, scale: f64, range: f64, lo: f64, hi: f64): void {
-  if (noise) loadState(state);
-  xiBegin();
+  noise: bool, scale: f64, range: f64, lo: f64, hi: f64, tmp: usize): void {
+  // Draws for every cell with d ≠ 0 (u = 0 wherever d = 0; the non-linearity could in principle round a
+  // tiny u to 0, so this is an upper bound, and the stream is re-advanced below to what the cells took).
+  const q0 = v128.load(state, 0);
+  const q1 = v128.load(state, 16);
+  const q2 = v128.load(state, 32);
+  const q3 = v128.load(state, 48);
+  const bound = noise ? countNonzero(d, n) : 0;
+  if (noise) normalsF32(state, tmp, bound);
   const fv = f64x2.splat(f);
   const up = f64x2.splat(gmin + w0);
   const down = f64x2.splat(gmax - w0);
@@ -223,23 +210,45 @@ export function updateChain(state: usize, d: usize, g: usize, n: i32, f: f64, no
   const rg = f64x2.splat(range);
   const l = f64x2.splat(lo);
   const h = f64x2.splat(hi);
+  let xi = tmp;
   const end = wholeEnd(g, n);
   while (g < end) {
-    chainStep(d, g, fv, nonlinear, up, down, kv, zero, small, noise, sc, rg, l, h, true);
+    let u = f64x2.mul(fv, v128.load(d));
+    const gv = v128.load(g);
+    if (nonlinear) u = nonlinearVec(u, gv, up, down, kv, zero, small);
+    if (noise) {
+      const isZero = f64x2.eq(u, zero);
+      const x0 = <f64>load<f32>(xi);
+      xi += <usize>(1 + <i32>i64x2.extract_lane(isZero, 0)) << 2;
+      const x1 = <f64>load<f32>(xi);
+      xi += <usize>(1 + <i32>i64x2.extract_lane(isZero, 1)) << 2;
+      u = withNoise(u, isZero, x0, x1, sc, rg);
+    }
+    v128.store(g, f64x2.pmin(f64x2.pmax(f64x2.add(gv, u), l), h));
     d += 16;
     g += 16;
   }
-  if (n & 1) chainStep(d, g, fv, nonlinear, up, down, kv, zero, small, noise, sc, rg, l, h, false);
-  if (noise) storeState(state);
-}
-
-@inline function chainStep(d: usize, g: usize, fv: v128, nonlinear: bool, up: v128, down: v128, kv: v128, zero: v128, small: v128,
-  noise: bool, sc: v128, rg: v128, l: v128, h: v128, whole: bool): void {
-  let u = f64x2.mul(fv, v128.load(d));
-  const gv = v128.load(g);
-  if (nonlinear) u = nonlinearVec(u, gv, up, down, kv, zero, small);
-  if (noise) u = noisy(u, sc, rg, zero, whole);
-  put2(g, f64x2.pmin(f64x2.pmax(f64x2.add(gv, u), l), h), whole);
+  if (n & 1) {
+    let u = f64x2.mul(fv, v128.load(d));
+    const gv = v128.load(g);
+    if (nonlinear) u = nonlinearVec(u, gv, up, down, kv, zero, small);
+    if (noise) {
+      const isZero = f64x2.eq(u, zero);
+      const x0 = <f64>load<f32>(xi);
+      xi += <usize>(1 + <i32>i64x2.extract_lane(isZero, 0)) << 2;
+      u = withNoise(u, isZero, x0, 0, sc, rg);
+    }
+    put2(g, f64x2.pmin(f64x2.pmax(f64x2.add(gv, u), l), h), false);
+  }
+  const used = <i32>((xi - tmp) >> 2);
+  if (noise && (used + 7) >> 3 != (bound + 7) >> 3) {
+    // Fewer cells took a normal than had a request: restart the stream and advance it by their rounds.
+    v128.store(state, q0, 0);
+    v128.store(state, q1, 16);
+    v128.store(state, q2, 32);
+    v128.store(state, q3, 48);
+    normalsF32(state, tmp, used);
+  }
 }
 
 /**

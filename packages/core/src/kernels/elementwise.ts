@@ -13,9 +13,11 @@ export const kernels = {
    * order: the stream advances ceil(nonzero/8) rounds, so cells without a change cost no draws.
    */
   writeNoise(stream: NormalStream, src: Float64Array, dst: Float64Array, scale: number, range: number): void {
-    const m = elementwiseModule()?.begin();
-    if (!m) return reference.writeNoise(stream, src, dst, scale, range);
-    m.api.writeNoise(m.inout(stream.state), m.in(src), m.out(dst), src.length, scale, range);
+    const w = elementwiseModule();
+    if (!w) return reference.writeNoise(stream, src, dst, scale, range);
+    const tmp = normalsBuffer(src.length + 8);
+    const m = w.begin();
+    m.api.writeNoise(m.inout(stream.state), m.in(src), m.out(dst), src.length, scale, range, tmp);
     m.end();
   },
 
@@ -25,12 +27,14 @@ export const kernels = {
    * Bit-identical to scale → updateNonlinearity → writeNoise → addClip run one after another.
    */
   updateChain(g: Float64Array, d: Float64Array, f: number, chain: UpdateChain, lo: number, hi: number): void {
-    const m = elementwiseModule()?.begin();
-    if (!m) return reference.updateChain(g, d, f, chain, lo, hi);
+    const w = elementwiseModule();
+    if (!w) return reference.updateChain(g, d, f, chain, lo, hi);
     const nl = chain.nonlinear;
     const nz = chain.noise;
+    const tmp = nz ? normalsBuffer(g.length + 8) : 0;
+    const m = w.begin();
     m.api.updateChain(nz ? m.inout(nz.stream.state) : 0, m.in(d), m.inout(g), g.length, f, nl ? 1 : 0, nl?.gmin ?? 0, nl?.gmax ?? 0, nl?.w0 ?? 0, nl?.k ?? 0,
-      nz ? 1 : 0, nz?.scale ?? 0, nz?.range ?? 0, lo, hi);
+      nz ? 1 : 0, nz?.scale ?? 0, nz?.range ?? 0, lo, hi, tmp);
     m.end();
   },
 
@@ -265,6 +269,16 @@ export interface ReadChain {
   /** Per-device series resistance (kernels.series). */
   readonly resistance?: Float64Array;
 }
+
+/**
+ * The address of room for n f32 normals in kernel memory, reused across calls (grown as needed; taken
+ * before a call stages its operands, since growing it allocates).
+ */
+function normalsBuffer(n: number): number {
+  if (normals.length < n) normals = kernels.float32(Math.max(n, 2 * normals.length));
+  return normals.byteOffset;
+}
+let normals: Float32Array = new Float32Array(0);
 
 /** 1/step per ADC group, reused across calls. */
 let invs = new Float64Array(0);
