@@ -462,6 +462,31 @@ describe.skipIf(!wasm)('fused chains against the unfused kernels (bit-identical)
     });
   }
 
+  it('updateChain draws only for the cells the non-linearity leaves non-zero, as the unfused chain does', () => {
+    // On a 1..2 S device, k·|d| underflows to 0 for d = 5e-324: the non-linearity returns 0 though d ≠ 0, so
+    // those cells get no normal. 20 such cells among 7 ordinary ones: 1 round of draws, not 4.
+    const [lo, hi] = [1, 2];
+    const wide = { gmin: lo, gmax: hi, w0: 1 / -Math.expm1(-0.01), k: 0.01 };
+    const n = 27;
+    const d = new Float64Array(n).map((_, c) => (c % 4 === 3 ? 1e-3 * (c - 13) : 5e-324));
+    const g0 = uniform(n, 'wide', lo, hi);
+    const g1 = Float64Array.from(g0);
+    const u = new Float64Array(n);
+    const v = new Float64Array(n);
+    const s1 = new NormalStream(new Rng('wide'));
+    kernels.updateNonlinearity(d, g1, u, lo, hi, wide.w0, wide.k);
+    kernels.writeNoise(s1, u, v, 0.05, 1);
+    kernels.addClip(g1, v, g1, lo, hi);
+    const g2 = Float64Array.from(g0);
+    const s2 = new NormalStream(new Rng('wide'));
+    kernels.updateChain(g2, d, 1, { nonlinear: wide, noise: { stream: s2, scale: 0.05, range: 1 } }, lo, hi);
+    expect(Array.from(g2)).toEqual(Array.from(g1));
+    expect(Array.from(s2.state)).toEqual(Array.from(s1.state));
+    const once = new NormalStream(new Rng('wide'));
+    once.fill(new Float64Array(8));
+    expect(Array.from(s2.state)).toEqual(Array.from(once.state));
+  });
+
   for (const [label, lv, mul, ser] of [
     ['levels → multiply → series', true, true, true], ['levels only', true, false, false],
     ['multiply → series', false, true, true], ['levels → series', true, false, true],
