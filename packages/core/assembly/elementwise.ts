@@ -149,30 +149,142 @@ export function fillNormal(state: usize, out: usize, n: i32, mean: f64, std: f64
 }
 
 /** Write noise: out = d = 0 ? d : d + scale·√(range·|d|)·ξ, one normal per cell (zero cells too, discarded). */
-export function writeNoise(state: usize, d: usize, out: usize, n: i32, scale: f64, range: f64): void {
-  loadState(state);
+export function writeNoise(state: usize, d: usize, out: usize, n: i32, scale: f64, range: f64, tmp: usize): void {
+  // One normal per non-zero change, in cell order (a zero change gets no pulse, so no noise and no draw):
+  // the stream advances ceil(nonzero/8) rounds. The normals are drawn first, in whole SIMD rounds, into
+  // `tmp` (room for n + 8 f32); the pass then takes them in order at the non-zero lanes, without branches.
+  normalsF32(state, tmp, countNonzero(d, n));
   const sc = f64x2.splat(scale);
   const rg = f64x2.splat(range);
   const zero = f64x2.splat(0);
-  for (let i = 0; i < n; i += 8) {
-    const x = round();
-    const y = lastY;
-    const o = i + 8 <= n ? out : base();
-    noisy2(d, o, 0, sc, rg, zero, f64x2.promote_low_f32x4(x));
-    noisy2(d, o, 16, sc, rg, zero, f64x2.promote_low_f32x4(i32x4.shuffle(x, x, 2, 3, 0, 1)));
-    noisy2(d, o, 32, sc, rg, zero, f64x2.promote_low_f32x4(y));
-    noisy2(d, o, 48, sc, rg, zero, f64x2.promote_low_f32x4(i32x4.shuffle(y, y, 2, 3, 0, 1)));
-    if (o != out) memory.copy(out, o, ((n - i) as usize) << 3);
-    d += 64;
-    out += 64;
+  let xi = tmp;
+  const end = wholeEnd(out, n);
+  while (out < end) {
+    const v = v128.load(d);
+    const isZero = f64x2.eq(v, zero);
+    const x0 = <f64>load<f32>(xi);
+    xi += <usize>(1 + <i32>i64x2.extract_lane(isZero, 0)) << 2; // a zero lane's mask is −1: no step
+    const x1 = <f64>load<f32>(xi);
+    xi += <usize>(1 + <i32>i64x2.extract_lane(isZero, 1)) << 2;
+    v128.store(out, withNoise(v, isZero, x0, x1, sc, rg));
+    d += 16;
+    out += 16;
   }
-  storeState(state);
+  if (n & 1) {
+    const v = v128.load(d);
+    const isZero = f64x2.eq(v, zero);
+    put2(out, withNoise(v, isZero, <f64>load<f32>(xi), 0, sc, rg), false);
+  }
 }
 
-@inline function noisy2(d: usize, o: usize, off: usize, sc: v128, rg: v128, zero: v128, xi: v128): void {
-  const v = v128.load(d + off);
-  const noisy = f64x2.add(v, f64x2.mul(f64x2.mul(sc, f64x2.sqrt(f64x2.mul(rg, f64x2.abs(v)))), xi));
-  v128.store(o + off, v128.bitselect(v, noisy, f64x2.eq(v, zero)));
+/** v + scale·√(range·|v|)·ξ per lane (ξ = x0, x1), v where v = 0. */
+@inline function withNoise(v: v128, isZero: v128, x0: f64, x1: f64, sc: v128, rg: v128): v128 {
+  const xi = f64x2.replace_lane(f64x2.splat(x0), 1, x1);
+  return v128.bitselect(v, f64x2.add(v, f64x2.mul(f64x2.mul(sc, f64x2.sqrt(f64x2.mul(rg, f64x2.abs(v)))), xi)), isZero);
+}
+
+/**
+ * The update chain update-nonlinearity → write noise → add and clip in one pass, in place on g: per cell
+ * u = f·d; u = nonlinear(u, g) when `nonlinear`; u += scale·√(range·|u|)·ξ when `noise` and u ≠ 0 (one
+ * normal per such cell, in order, as writeNoise draws them); g = clip(g + u, lo, hi). Each step rounds as
+ * its separate kernel does (scale, updateNonlinearity, writeNoise, addClip), so the result is bit-identical.
+ * `tmp` holds n + 8 f32 normals.
+ */
+export function updateChain(state: usize, d: usize, g: usize, n: i32, f: f64, nonlinear: bool, gmin: f64, gmax: f64, w0: f64, k: f64,
+  noise: bool, scale: f64, range: f64, lo: f64, hi: f64, tmp: usize): void {
+  // Draws for every cell with d ≠ 0 (u = 0 wherever d = 0; the non-linearity could in principle round a
+  // tiny u to 0, so this is an upper bound, and the stream is re-advanced below to what the cells took).
+  const q0 = v128.load(state, 0);
+  const q1 = v128.load(state, 16);
+  const q2 = v128.load(state, 32);
+  const q3 = v128.load(state, 48);
+  const bound = noise ? countNonzero(d, n) : 0;
+  if (noise) normalsF32(state, tmp, bound);
+  const fv = f64x2.splat(f);
+  const up = f64x2.splat(gmin + w0);
+  const down = f64x2.splat(gmax - w0);
+  const kv = f64x2.splat(k);
+  const zero = f64x2.splat(0);
+  const small = f64x2.splat(1e-3);
+  const sc = f64x2.splat(scale);
+  const rg = f64x2.splat(range);
+  const l = f64x2.splat(lo);
+  const h = f64x2.splat(hi);
+  let xi = tmp;
+  const end = wholeEnd(g, n);
+  while (g < end) {
+    let u = f64x2.mul(fv, v128.load(d));
+    const gv = v128.load(g);
+    if (nonlinear) u = nonlinearVec(u, gv, up, down, kv, zero, small);
+    if (noise) {
+      const isZero = f64x2.eq(u, zero);
+      const x0 = <f64>load<f32>(xi);
+      xi += <usize>(1 + <i32>i64x2.extract_lane(isZero, 0)) << 2;
+      const x1 = <f64>load<f32>(xi);
+      xi += <usize>(1 + <i32>i64x2.extract_lane(isZero, 1)) << 2;
+      u = withNoise(u, isZero, x0, x1, sc, rg);
+    }
+    v128.store(g, f64x2.pmin(f64x2.pmax(f64x2.add(gv, u), l), h));
+    d += 16;
+    g += 16;
+  }
+  if (n & 1) {
+    let u = f64x2.mul(fv, v128.load(d));
+    const gv = v128.load(g);
+    if (nonlinear) u = nonlinearVec(u, gv, up, down, kv, zero, small);
+    if (noise) {
+      const isZero = f64x2.eq(u, zero);
+      const x0 = <f64>load<f32>(xi);
+      xi += <usize>(1 + <i32>i64x2.extract_lane(isZero, 0)) << 2;
+      u = withNoise(u, isZero, x0, 0, sc, rg);
+    }
+    put2(g, f64x2.pmin(f64x2.pmax(f64x2.add(gv, u), l), h), false);
+  }
+  const used = <i32>((xi - tmp) >> 2);
+  if (noise && (used + 7) >> 3 != (bound + 7) >> 3) {
+    // Fewer cells took a normal than had a request: restart the stream and advance it by their rounds.
+    v128.store(state, q0, 0);
+    v128.store(state, q1, 16);
+    v128.store(state, q2, 32);
+    v128.store(state, q3, 48);
+    normalsF32(state, tmp, used);
+  }
+}
+
+/**
+ * The read chain of the effective conductance in one pass: levels (when `quantise`) → ×factors (when
+ * f ≠ 0) → series resistance (when r ≠ 0), each step rounding as its separate kernel does (levels,
+ * multiply, series), so the result is bit-identical.
+ */
+export function readChain(src: usize, out: usize, n: i32, quantise: bool, gmin: f64, step: f64, inv: f64, steps: f64, f: usize, r: usize): void {
+  const lo = f64x2.splat(gmin);
+  const st = f64x2.splat(step);
+  const iv = f64x2.splat(inv);
+  const top = f64x2.splat(steps);
+  const zero = f64x2.splat(0);
+  const half = f64x2.splat(0.5);
+  const one = f64x2.splat(1);
+  const end = wholeEnd(out, n);
+  while (out < end) {
+    readChainStep(src, out, quantise, lo, st, iv, top, zero, half, one, f, r, true);
+    src += 16;
+    out += 16;
+    if (f) f += 16;
+    if (r) r += 16;
+  }
+  if (n & 1) readChainStep(src, out, quantise, lo, st, iv, top, zero, half, one, f, r, false);
+}
+
+@inline function readChainStep(src: usize, out: usize, quantise: bool, lo: v128, st: v128, iv: v128, top: v128, zero: v128, half: v128, one: v128,
+  f: usize, r: usize, whole: bool): void {
+  let v = v128.load(src);
+  if (quantise) {
+    const l = f64x2.floor(f64x2.add(f64x2.mul(f64x2.sub(v, lo), iv), half));
+    v = f64x2.add(lo, f64x2.mul(f64x2.pmin(f64x2.pmax(l, zero), top), st));
+  }
+  if (f) v = f64x2.mul(v, v128.load(f));
+  if (r) v = v128.bitselect(f64x2.div(v, f64x2.add(one, f64x2.mul(v, v128.load(r)))), v, f64x2.gt(v, zero));
+  put2(out, v, whole);
 }
 
 /** Stores a whole f64x2 (`whole`, a constant at each inlined call) or only lane 0 (an odd last element). */
@@ -287,8 +399,10 @@ export function updateNonlinearity(d: usize, g: usize, out: usize, n: i32, gmin:
 }
 
 @inline function nonlinearStep(d: usize, g: usize, out: usize, up: v128, down: v128, kv: v128, zero: v128, small: v128, whole: bool): void {
-  const dv = v128.load(d);
-  const gv = v128.load(g);
+  put2(out, nonlinearVec(v128.load(d), v128.load(g), up, down, kv, zero, small), whole);
+}
+
+@inline function nonlinearVec(dv: v128, gv: v128, up: v128, down: v128, kv: v128, zero: v128, small: v128): v128 {
   const pos = f64x2.gt(dv, zero);
   const x = f64x2.mul(kv, f64x2.abs(dv));
   let ome: v128;
@@ -301,7 +415,7 @@ export function updateNonlinearity(d: usize, g: usize, out: usize, n: i32, gmin:
     ome = f64x2.mul(x, f64x2.sub(f64x2.splat(1), f64x2.mul(x, p)));
   }
   const room = f64x2.sub(v128.bitselect(up, down, pos), gv);
-  put2(out, v128.and(f64x2.mul(room, ome), f64x2.ne(dv, zero)), whole);
+  return v128.and(f64x2.mul(room, ome), f64x2.ne(dv, zero));
 }
 
 @inline function oneMinusExp(x: f64): f64 {

@@ -62,6 +62,7 @@ export const levels = defineDevice({
         // Stored states stay within [gmin, gmax] (the tile clips), so floor(x + 0.5) rounds to the nearest level.
         kernels.levels(src, dst, gmin, step, steps);
       },
+      fusedRead: { kind: 'levels', gmin, step, steps },
       ...(slices ? { slices } : {}),
     };
   },

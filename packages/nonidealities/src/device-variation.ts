@@ -45,6 +45,7 @@ export const deviceVariation = defineNonideality({
       conductance(src, dst, c) {
         kernels.multiply(src, factors[c.polarity], dst);
       },
+      fusedConductance: (c) => ({ kind: 'multiply', factors: factors[c.polarity] }),
     };
   },
 });

@@ -47,6 +47,8 @@ export const updateNonlinearity = defineNonideality({
       // v = 0.01, where it is exact to double precision) and with expm1 above.
       kernels.updateNonlinearity(src, g, dst, gmin, gmax, range / -Math.expm1(-p.v), p.v / range);
     },
+    fusedDelta: ({ gmin, gmax }) => (p.v === 0 ? { kind: 'identity' }
+      : { kind: 'nonlinearity', w0: (gmax - gmin) / -Math.expm1(-p.v), k: p.v / (gmax - gmin) }),
   }),
 });
 

@@ -34,6 +34,7 @@ export const wireResistance = defineNonideality({
         // g/(1 + g·r) is 1/(1/g + r) without dividing by g, so an empty (G = 0) cell stays 0.
         kernels.series(src, series, dst);
       },
+      fusedConductance: () => ({ kind: 'series', resistance: series }),
     };
   },
 });

@@ -13,8 +13,9 @@ import { defineNonideality, kernels, NormalStream, params, real, type NormalStre
  * its size, inside the "up to 300 % of a characteristic update" CrossSim (Agarwal et al.) found
  * trainable, and consistent with TxSim's sweep.
  *
- * A cell with ΔG = 0 receives no pulse, so it gets no noise. ξ comes from the plugin's own SIMD normal
- * stream (seeded from its Rng; its state is this plugin's snapshot), one draw per cell.
+ * A cell with ΔG = 0 receives no pulse, so it gets no noise and costs no draw. ξ comes from the plugin's
+ * own SIMD normal stream (seeded from its Rng; its state is this plugin's snapshot), one draw per changed
+ * cell, in cell order.
  */
 export const writeNoise = defineNonideality({
   meta: {
@@ -44,6 +45,7 @@ export const writeNoise = defineNonideality({
         if (scale === 0) dst.set(src);
         else kernels.writeNoise(normals, src, dst, scale, u.gmax - u.gmin);
       },
+      fusedDelta: () => (scale === 0 ? { kind: 'identity' } : { kind: 'write-noise', stream: normals, scale }),
     };
   },
 });

@@ -372,21 +372,154 @@ describe('NormalStream (4-lane xoshiro128** + Box–Muller)', () => {
     expect(worst).toBeLessThan(2e-6);
   });
 
-  it.skipIf(!wasm)('write noise: the kernel equals d + scale·√(range·|d|)·ξ with the reference ξ, and leaves d = 0 alone', () => {
+  it.skipIf(!wasm)('write noise: the kernel equals d + scale·√(range·|d|)·ξ with the reference ξ taken in order at the non-zero cells only', () => {
     const n = 1003;
     const d = uniform(n, 'wn', -1e-6, 1e-6);
-    d[10] = 0;
+    // Zeros scattered at random (as sign-split routes them) and in runs (as empty input rows give).
+    const pick = new Rng('zeros');
+    for (let c = 0; c < n; c++) if (pick.next() < 0.4 || (c > 500 && c < 600)) d[c] = 0;
+    let nonzero = 0;
+    for (let c = 0; c < n; c++) if (d[c] !== 0) nonzero++;
     const out = new Float64Array(n);
-    kernels.writeNoise(new NormalStream(new Rng('wn')), d, out, 0.05, 9e-6);
-    const xi = new Float64Array(1008);
+    const stream = new NormalStream(new Rng('wn'));
+    kernels.writeNoise(stream, d, out, 0.05, 9e-6);
+    const rounds = Math.ceil(nonzero / 8);
+    const xi = new Float64Array(8 * rounds + 8);
     new NormalStream(new Rng('wn')).referenceNormals(xi);
+    let j = 0;
     for (let c = 0; c < n; c++) {
-      const expected = d[c] === 0 ? 0 : d[c]! + 0.05 * Math.sqrt(9e-6 * Math.abs(d[c]!)) * xi[c]!;
+      if (d[c] === 0) {
+        expect(out[c]).toBe(0);
+        continue;
+      }
+      const expected = d[c]! + 0.05 * Math.sqrt(9e-6 * Math.abs(d[c]!)) * xi[j++]!;
       expect(Math.abs(out[c]! - expected)).toBeLessThanOrEqual(2e-6 * Math.abs(expected - d[c]!) + 1e-21);
     }
-    expect(out[10]).toBe(0);
+    // The stream advanced exactly ceil(nonzero/8) rounds: its next round is the reference's next one.
+    const next = new Float64Array(8);
+    stream.referenceNormals(next);
+    expect(Array.from(next)).toEqual(Array.from(xi.subarray(8 * rounds)));
   });
 });
+
+describe.skipIf(!wasm)('fused chains against the unfused kernels (bit-identical)', () => {
+  const gmin = 1e-6;
+  const gmax = 1e-5;
+  const range = gmax - gmin;
+  const w0 = range / -Math.expm1(-0.01);
+  const k = 0.01 / range;
+
+  function request(n: number, seed: string): Float64Array {
+    const d = uniform(n, seed, -2e-8, 2e-8);
+    const pick = new Rng(`${seed}/zeros`);
+    for (let c = 0; c < n; c++) if (pick.next() < 0.5) d[c] = 0;
+    // A few large requests take the expm1 branch of the non-linearity and the clip.
+    if (n > 10) d[3] = 5e-6, d[n - 2] = -8e-6;
+    return d;
+  }
+
+  for (const [label, nl, noise, f] of [
+    ['non-linearity + noise', true, true, 1], ['non-linearity + noise, half step', true, true, -0.5],
+    ['non-linearity only', true, false, 1], ['noise only', false, true, 0.5], ['add + clip only', false, false, 1],
+  ] as const) {
+    it(`updateChain (${label}) equals scale → updateNonlinearity → writeNoise → addClip`, () => {
+      for (const n of SIZES) {
+        bothLayouts((alloc) => {
+          const g0 = uniform(n, `g${n}`, gmin, gmax);
+          const d = alloc(n);
+          d.set(request(n, `d${n}`));
+          // Unfused: each kernel in turn, as the update pipeline runs them.
+          const g1 = alloc(n);
+          g1.set(g0);
+          const u = alloc(n);
+          const v = alloc(n);
+          const s1 = new NormalStream(new Rng(`s${n}`));
+          kernels.scale(d, f, u);
+          if (nl) kernels.updateNonlinearity(u.slice(), g1, u, gmin, gmax, w0, k);
+          if (noise) kernels.writeNoise(s1, u, v, 0.05, range);
+          kernels.addClip(g1, noise ? v : u, g1, gmin, gmax);
+          // Fused.
+          const g2 = alloc(n);
+          g2.set(g0);
+          const s2 = new NormalStream(new Rng(`s${n}`));
+          kernels.updateChain(g2, d, f, {
+            ...(nl ? { nonlinear: { gmin, gmax, w0, k } } : {}), ...(noise ? { noise: { stream: s2, scale: 0.05, range } } : {}),
+          }, gmin, gmax);
+          expect(Array.from(g2)).toEqual(Array.from(g1));
+          expect(Array.from(s2.state)).toEqual(Array.from(s1.state));
+          // The TypeScript reference of the chain (f64 normals) agrees to the WASM normals' f32 rounding (2e-6, as above).
+          const g3 = Float64Array.from(g0);
+          reference.updateChain(g3, Float64Array.from(d), f, {
+            ...(nl ? { nonlinear: { gmin, gmax, w0, k } } : {}), ...(noise ? { noise: { stream: new NormalStream(new Rng(`s${n}`)), scale: 0.05, range } } : {}),
+          }, gmin, gmax);
+          // |ξ| ≤ 5.8 and u ≈ f·d (the non-linearity changes it by ~1 %), so the noise differs by at most 2e-6·σ·5.8.
+          for (let c = 0; c < n; c++) {
+            const sigma = 0.05 * Math.sqrt(range * 1.02 * Math.abs(f * d[c]!));
+            expect(Math.abs(g3[c]! - g1[c]!)).toBeLessThanOrEqual(2e-6 * 5.8 * sigma + 1e-21);
+          }
+        });
+      }
+    });
+  }
+
+  it('updateChain draws only for the cells the non-linearity leaves non-zero, as the unfused chain does', () => {
+    // On a 1..2 S device, k·|d| underflows to 0 for d = 5e-324: the non-linearity returns 0 though d ≠ 0, so
+    // those cells get no normal. 20 such cells among 7 ordinary ones: 1 round of draws, not 4.
+    const [lo, hi] = [1, 2];
+    const wide = { gmin: lo, gmax: hi, w0: 1 / -Math.expm1(-0.01), k: 0.01 };
+    const n = 27;
+    const d = new Float64Array(n).map((_, c) => (c % 4 === 3 ? 1e-3 * (c - 13) : 5e-324));
+    const g0 = uniform(n, 'wide', lo, hi);
+    const g1 = Float64Array.from(g0);
+    const u = new Float64Array(n);
+    const v = new Float64Array(n);
+    const s1 = new NormalStream(new Rng('wide'));
+    kernels.updateNonlinearity(d, g1, u, lo, hi, wide.w0, wide.k);
+    kernels.writeNoise(s1, u, v, 0.05, 1);
+    kernels.addClip(g1, v, g1, lo, hi);
+    const g2 = Float64Array.from(g0);
+    const s2 = new NormalStream(new Rng('wide'));
+    kernels.updateChain(g2, d, 1, { nonlinear: wide, noise: { stream: s2, scale: 0.05, range: 1 } }, lo, hi);
+    expect(Array.from(g2)).toEqual(Array.from(g1));
+    expect(Array.from(s2.state)).toEqual(Array.from(s1.state));
+    const once = new NormalStream(new Rng('wide'));
+    once.fill(new Float64Array(8));
+    expect(Array.from(s2.state)).toEqual(Array.from(once.state));
+  });
+
+  for (const [label, lv, mul, ser] of [
+    ['levels → multiply → series', true, true, true], ['levels only', true, false, false],
+    ['multiply → series', false, true, true], ['levels → series', true, false, true],
+  ] as const) {
+    it(`readChain (${label}) equals the kernels one after another, and the TypeScript chain`, () => {
+      for (const n of SIZES) {
+        bothLayouts((alloc) => {
+          const g = alloc(n);
+          g.set(uniform(n, `g${n}`, gmin, gmax));
+          if (n > 3) g[1] = 0; // an empty cell: series resistance leaves it at 0
+          const f = alloc(n);
+          f.set(uniform(n, `f${n}`, 0.7, 1.3));
+          const r = alloc(n);
+          r.set(uniform(n, `r${n}`, 10, 2000));
+          const step = range / 255;
+          let a = g.slice();
+          const b = alloc(n);
+          if (lv) kernels.levels(a, b, gmin, step, 255), (a = b.slice());
+          if (mul) kernels.multiply(a, f, b), (a = b.slice());
+          if (ser) kernels.series(a, r, b), (a = b.slice());
+          const chain = { ...(lv ? { levels: { gmin, step, steps: 255 } } : {}), ...(mul ? { factors: f } : {}), ...(ser ? { resistance: r } : {}) };
+          const out = alloc(n);
+          kernels.readChain(g, out, chain);
+          expect(Array.from(out)).toEqual(Array.from(a));
+          const ref = new Float64Array(n);
+          reference.readChain(g, ref, chain);
+          expect(maxRelDiff(ref, a)).toBeLessThan(1e-15);
+        });
+      }
+    });
+  }
+});
+
 
 /** Φ(x) through erfc by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7, far below the KS bound). */
 function normalCdf(x: number): number {

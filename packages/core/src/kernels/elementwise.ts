@@ -8,11 +8,46 @@ import { elementwiseModule, type ResidentArray } from './wasm.js';
  * their reference to floating-point rounding (the quantisers exactly); random ones draw from a NormalStream.
  */
 export const kernels = {
-  /** dst = src = 0 ? src : src + scale·√(range·|src|)·ξ (write noise, one ξ per cell). */
+  /**
+   * dst = src = 0 ? src : src + scale·√(range·|src|)·ξ (write noise). One ξ per non-zero cell, in cell
+   * order: the stream advances ceil(nonzero/8) rounds, so cells without a change cost no draws.
+   */
   writeNoise(stream: NormalStream, src: Float64Array, dst: Float64Array, scale: number, range: number): void {
+    const w = elementwiseModule();
+    if (!w) return reference.writeNoise(stream, src, dst, scale, range);
+    const tmp = normalsBuffer(src.length + 8);
+    const m = w.begin();
+    m.api.writeNoise(m.inout(stream.state), m.in(src), m.out(dst), src.length, scale, range, tmp);
+    m.end();
+  },
+
+  /**
+   * The common update chain in one pass, in place on g: u = f·d, then update non-linearity (`nonlinear`,
+   * see updateNonlinearity), then write noise (`noise`, see writeNoise), then g = clip(g + u, lo, hi).
+   * Bit-identical to scale → updateNonlinearity → writeNoise → addClip run one after another.
+   */
+  updateChain(g: Float64Array, d: Float64Array, f: number, chain: UpdateChain, lo: number, hi: number): void {
+    const w = elementwiseModule();
+    if (!w) return reference.updateChain(g, d, f, chain, lo, hi);
+    const nl = chain.nonlinear;
+    const nz = chain.noise;
+    const tmp = nz ? normalsBuffer(g.length + 8) : 0;
+    const m = w.begin();
+    m.api.updateChain(nz ? m.inout(nz.stream.state) : 0, m.in(d), m.inout(g), g.length, f, nl ? 1 : 0, nl?.gmin ?? 0, nl?.gmax ?? 0, nl?.w0 ?? 0, nl?.k ?? 0,
+      nz ? 1 : 0, nz?.scale ?? 0, nz?.range ?? 0, lo, hi, tmp);
+    m.end();
+  },
+
+  /**
+   * The common read chain in one pass: levels (`chain.levels`) → ×factors → series resistance, each step
+   * optional. Bit-identical to levels → multiply → series run one after another.
+   */
+  readChain(src: Float64Array, dst: Float64Array, chain: ReadChain): void {
     const m = elementwiseModule()?.begin();
-    if (!m) return reference.writeNoise(stream, src, dst, scale, range);
-    m.api.writeNoise(m.inout(stream.state), m.in(src), m.out(dst), src.length, scale, range);
+    if (!m) return reference.readChain(src, dst, chain);
+    const l = chain.levels;
+    m.api.readChain(m.in(src), m.out(dst), src.length, l ? 1 : 0, l?.gmin ?? 0, l?.step ?? 0, l ? 1 / l.step : 0, l?.steps ?? 0,
+      chain.factors ? m.in(chain.factors) : 0, chain.resistance ? m.in(chain.resistance) : 0);
     m.end();
   },
 
@@ -217,18 +252,68 @@ export const kernels = {
   },
 };
 
+/** The stages of kernels.updateChain; an absent stage is skipped. */
+export interface UpdateChain {
+  /** Update non-linearity (kernels.updateNonlinearity's parameters). */
+  readonly nonlinear?: { readonly gmin: number; readonly gmax: number; readonly w0: number; readonly k: number };
+  /** Write noise (kernels.writeNoise's parameters and stream). */
+  readonly noise?: { readonly stream: NormalStream; readonly scale: number; readonly range: number };
+}
+
+/** The stages of kernels.readChain; an absent stage is skipped. */
+export interface ReadChain {
+  /** Nearest of steps + 1 levels gmin + l·step (kernels.levels). */
+  readonly levels?: { readonly gmin: number; readonly step: number; readonly steps: number };
+  /** Per-device factors (kernels.multiply). */
+  readonly factors?: Float64Array;
+  /** Per-device series resistance (kernels.series). */
+  readonly resistance?: Float64Array;
+}
+
+/**
+ * The address of room for n f32 normals in kernel memory, reused across calls (grown as needed; taken
+ * before a call stages its operands, since growing it allocates).
+ */
+function normalsBuffer(n: number): number {
+  if (normals.length < n) normals = kernels.float32(Math.max(n, 2 * normals.length));
+  return normals.byteOffset;
+}
+let normals: Float32Array = new Float32Array(0);
+
 /** 1/step per ADC group, reused across calls. */
 let invs = new Float64Array(0);
 
 /** The TypeScript loops: the fallback without WASM SIMD and the reference in tests. */
 export const reference = {
   writeNoise(stream: NormalStream, src: Float64Array, dst: Float64Array, scale: number, range: number): void {
-    const z = new Float64Array(roundUp8(src.length));
+    let nonzero = 0;
+    for (let c = 0; c < src.length; c++) if (src[c] !== 0) nonzero++;
+    const z = new Float64Array(roundUp8(nonzero));
     stream.referenceNormals(z);
+    let j = 0;
     for (let c = 0; c < src.length; c++) {
       const d = src[c]!;
-      dst[c] = d === 0 ? d : d + scale * Math.sqrt(range * Math.abs(d)) * z[c]!;
+      dst[c] = d === 0 ? d : d + scale * Math.sqrt(range * Math.abs(d)) * z[j++]!;
     }
+  },
+
+  /** The unfused chain, step by step through the reference loops. */
+  updateChain(g: Float64Array, d: Float64Array, f: number, chain: UpdateChain, lo: number, hi: number): void {
+    const u = new Float64Array(g.length);
+    reference.scale(d, f, u);
+    const nl = chain.nonlinear;
+    if (nl) reference.updateNonlinearity(u.slice(), g, u, nl.gmin, nl.gmax, nl.w0, nl.k);
+    if (chain.noise) reference.writeNoise(chain.noise.stream, u, u, chain.noise.scale, chain.noise.range);
+    reference.addClip(g, u, g, lo, hi);
+  },
+
+  /** The unfused chain, step by step through the reference loops. */
+  readChain(src: Float64Array, dst: Float64Array, chain: ReadChain): void {
+    const l = chain.levels;
+    if (l) reference.levels(src, dst, l.gmin, l.step, l.steps);
+    else dst.set(src);
+    if (chain.factors) reference.multiply(dst, chain.factors, dst);
+    if (chain.resistance) reference.series(dst, chain.resistance, dst);
   },
 
   scale(src: Float64Array, f: number, dst: Float64Array): void {

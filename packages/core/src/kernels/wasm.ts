@@ -29,7 +29,10 @@ export interface ElementwiseExports {
   arenaBase(): number;
   normalsF32(state: number, out: number, n: number): void;
   fillNormal(state: number, out: number, n: number, mean: number, std: number): void;
-  writeNoise(state: number, d: number, out: number, n: number, scale: number, range: number): void;
+  writeNoise(state: number, d: number, out: number, n: number, scale: number, range: number, tmp: number): void;
+  updateChain(state: number, d: number, g: number, n: number, f: number, nonlinear: number, gmin: number, gmax: number, w0: number, k: number,
+    noisy: number, scale: number, range: number, lo: number, hi: number, tmp: number): void;
+  readChain(src: number, out: number, n: number, quantise: number, gmin: number, step: number, inv: number, steps: number, f: number, r: number): void;
   scale(src: number, out: number, n: number, f: number): void;
   addClip(g: number, d: number, out: number, n: number, lo: number, hi: number): void;
   stepClip(g: number, want: number, n: number, f: number, lo: number, hi: number): void;

@@ -1,3 +1,4 @@
+import type { NormalStream } from '../kernels/normal-stream.js';
 import type { z } from 'zod';
 import type { ComputeBackend } from '../matrix/backend.js';
 import type { Matrix } from '../matrix/matrix.js';
@@ -126,7 +127,31 @@ export interface NonidealityHooks extends SnapshotHooks {
   after?(src: Float64Array, dst: Float64Array, ctx: UpdateContext): void;
   /** True if `conductance` differs between read directions (the tile then caches each direction). */
   readonly directional?: boolean;
+  /**
+   * Optional: what `delta` computes, as a stage of the tile's fused update kernel (kernels.updateChain). When
+   * every delta hook of a stack describes itself and the stages come in the kernel's order, the tile runs one
+   * pass instead of one per hook; the result must be bit-identical to calling `delta` (the tests compare).
+   */
+  fusedDelta?(ctx: UpdateContext): FusedDelta;
+  /** Optional: what `conductance` computes, as a stage of the fused read kernel (kernels.readChain); as fusedDelta. */
+  fusedConductance?(ctx: ConductanceContext): FusedConductance;
 }
+
+/**
+ * A delta hook as a fused stage: nothing (a neutral parameter), update non-linearity (out = room·(1 − e^(−k·|d|)),
+ * see kernels.updateNonlinearity, gmin and gmax from the context) or √ write noise (see kernels.writeNoise, range
+ * gmax − gmin from the context, drawing from `stream` exactly as the hook would).
+ */
+export type FusedDelta =
+  | { readonly kind: 'identity' }
+  | { readonly kind: 'nonlinearity'; readonly w0: number; readonly k: number }
+  | { readonly kind: 'write-noise'; readonly stream: NormalStream; readonly scale: number };
+
+/** A conductance hook as a fused stage: nothing, per-device factors (kernels.multiply) or series resistance (kernels.series). */
+export type FusedConductance =
+  | { readonly kind: 'identity' }
+  | { readonly kind: 'multiply'; readonly factors: Float64Array }
+  | { readonly kind: 'series'; readonly resistance: Float64Array };
 
 /** Which device array of the pair a device hook is working on (each polarity is its own set of physical devices). */
 export interface DeviceContext {
@@ -152,6 +177,8 @@ export interface DeviceModel extends SnapshotHooks {
   readonly clipsItself?: boolean;
   /** Read phases: the conductance a stored state reads as (e.g. the nearest programmable level, or with write noise). */
   read?(src: Float64Array, dst: Float64Array, ctx: DeviceContext): void;
+  /** Optional: `read` as the first stage of the fused read kernel (nearest of steps + 1 levels gmin + l·step); bit-identical to `read`. */
+  readonly fusedRead?: { readonly kind: 'levels'; readonly gmin: number; readonly step: number; readonly steps: number };
   /**
    * Update phase, analog requests: the state after applying change `delta` to state `g`. A pulsed
    * device treats `delta` as delta/pulseStep (fractional) pulses through its own response.

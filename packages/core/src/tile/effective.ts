@@ -1,7 +1,7 @@
-import { kernels } from '../kernels/elementwise.js';
+import { kernels, type ReadChain } from '../kernels/elementwise.js';
 import { Matrix } from '../matrix/matrix.js';
-import type { ConductanceContext, Polarity, ReadDirection, TileGeometry } from '../plugin/types.js';
-import type { CrossbarComponents } from './components.js';
+import type { ConductanceContext, DeviceModel, Polarity, ReadDirection, TileGeometry } from '../plugin/types.js';
+import type { CrossbarComponents, StackEntry } from './components.js';
 
 /** Effective conductances seen by reads in one direction. */
 export interface EffectiveConductance {
@@ -39,6 +39,13 @@ export class EffectiveCache {
   private readonly cache = new Map<ReadDirection, EffectiveConductance>();
   /** The read conductance of each polarity after the hooks: one array, or one per slice. */
   private pair: { key: string; plus: Float64Array[]; minus: Float64Array[] } | undefined;
+
+  /**
+   * Run a device read and conductance hooks that all describe themselves (`fusedRead`, `fusedConductance`)
+   * as one fused kernel (default); false runs each in turn: the reference the fused read is tested against
+   * (bit-identical).
+   */
+  fused = true;
 
   constructor(
     private readonly geometry: TileGeometry,
@@ -134,8 +141,14 @@ export class EffectiveCache {
     // buffers per direction, so one direction's rebuild never overwrites the other's result.
     const work = this.buffers(`${key}/${polarity}`, this.state()[polarity].length);
     const { device } = this.components;
+    const ctx: ConductanceContext = { direction, polarity };
+    const chain = this.fused ? readChain(device.read ? device.fusedRead : null, hooks, ctx) : undefined;
+    if (chain) {
+      kernels.readChain(this.state()[polarity], work[0], chain);
+      return work[0];
+    }
     const read = device.read ? (a: Float64Array, b: Float64Array) => device.read!(a, b, { polarity }) : undefined;
-    return this.hooked(this.state()[polarity], work, hooks, read, { direction, polarity });
+    return this.hooked(this.state()[polarity], work, hooks, read, ctx);
   }
 
   /**
@@ -175,4 +188,30 @@ export class EffectiveCache {
     if (!w) this.work.set(key, (w = [kernels.float64(n), kernels.float64(n)]));
     return w;
   }
+}
+
+/**
+ * The device read and conductance hooks as one kernels.readChain, or undefined when one of them does not
+ * describe itself (`levels` undefined: the device reads without describing it; null: it has no read) or
+ * they do not come in the kernel's order (factors before series resistance, each at most once).
+ */
+function readChain(levels: DeviceModel['fusedRead'] | null, hooks: readonly StackEntry[], ctx: ConductanceContext): ReadChain | undefined {
+  if (levels === undefined) return undefined;
+  let factors: Float64Array | undefined;
+  let resistance: Float64Array | undefined;
+  for (const e of hooks) {
+    const stage = e.hooks.fusedConductance?.(ctx);
+    if (!stage) return undefined;
+    if (stage.kind === 'identity') continue;
+    if (stage.kind === 'multiply') {
+      if (factors || resistance) return undefined;
+      factors = stage.factors;
+    } else {
+      if (resistance) return undefined;
+      resistance = stage.resistance;
+    }
+  }
+  // Nothing to do: the plain path reads the stored state itself, without a copy.
+  if (!levels && !factors && !resistance) return undefined;
+  return { ...(levels ? { levels } : {}), ...(factors ? { factors } : {}), ...(resistance ? { resistance } : {}) };
 }

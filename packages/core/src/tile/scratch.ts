@@ -5,21 +5,34 @@ import type { ActiveCells } from '../plugin/types.js';
  * Reusable work buffers, grown on demand: the read and update pipelines run every step on the same
  * shapes, so allocating per call would only feed the garbage collector. They live in the element-wise
  * kernels' memory, so the kernels work on them in place (no copies); the map keeps each block alive.
+ *
+ * The buffers handed out are subarrays, and a subarray does not keep its parent's block: the allocator
+ * takes a block back when the parent view it returned dies. So a parent replaced when its key grows is
+ * kept (`retired`) for the scratch's lifetime; otherwise a buffer handed out before the growth and still
+ * in use could share memory with a later allocation. Keys grow a few times at most (to the largest layer),
+ * so this holds little.
  */
 export class Scratch {
   private readonly f32 = new Map<string, Float32Array>();
   private readonly f64 = new Map<string, Float64Array>();
   private readonly lists = new Map<string, ActiveCells>();
+  private readonly retired: object[] = [];
 
   float32(key: string, n: number): Float32Array {
     let buf = this.f32.get(key);
-    if (!buf || buf.length < n) this.f32.set(key, (buf = kernels.float32(n)));
+    if (!buf || buf.length < n) {
+      if (buf) this.retired.push(buf);
+      this.f32.set(key, (buf = kernels.float32(n)));
+    }
     return buf.subarray(0, n);
   }
 
   float64(key: string, n: number): Float64Array {
     let buf = this.f64.get(key);
-    if (!buf || buf.length < n) this.f64.set(key, (buf = kernels.float64(n)));
+    if (!buf || buf.length < n) {
+      if (buf) this.retired.push(buf);
+      this.f64.set(key, (buf = kernels.float64(n)));
+    }
     return buf.subarray(0, n);
   }
 
@@ -35,7 +48,10 @@ export class Scratch {
   /** A cell list of capacity n (in kernel memory, so compiled device kernels read it in place; `count` starts at −1, "not listed", and is kept between calls). */
   active(n: number, key = 'active'): ActiveCells {
     let list = this.lists.get(key);
-    if (!list || list.idx.length < n) this.lists.set(key, (list = { idx: kernels.int32(n), count: -1 }));
+    if (!list || list.idx.length < n) {
+      if (list) this.retired.push(list.idx);
+      this.lists.set(key, (list = { idx: kernels.int32(n), count: -1 }));
+    }
     return list;
   }
 }

@@ -118,6 +118,19 @@ export class TiledCrossbar {
     this.effective.invalidate();
   }
 
+  /**
+   * Whether the common update and read stacks run as fused kernels (default true); false runs every hook
+   * in turn, the reference the fused kernels are tested against (the results are bit-identical).
+   */
+  get fused(): boolean {
+    return this.effective.fused;
+  }
+
+  set fused(on: boolean) {
+    this.effective.fused = on;
+    this.effective.invalidate();
+  }
+
   /** The weights the stored (ideal) conductances represent, (G+ − G−)/s. */
   weights(): Matrix {
     const { rows, cols, paddedCols } = this.geometry;
@@ -226,7 +239,7 @@ export class TiledCrossbar {
       },
       x, d, learningRate, siemensPerWeight: this.siemensPerWeight, geometry: this.geometry,
     };
-    updateConductances(step, this.state, this.components, this.scratch, this.activity.update);
+    updateConductances(step, this.state, this.components, this.scratch, this.activity.update, { fused: this.effective.fused });
     this.effective.invalidate();
   }
 

@@ -1,8 +1,8 @@
-import { kernels } from '../kernels/elementwise.js';
+import { kernels, type UpdateChain } from '../kernels/elementwise.js';
 import type { Matrix } from '../matrix/matrix.js';
 import type { ActiveCells, Polarity, TileGeometry, UpdateContext, UpdateInputs } from '../plugin/types.js';
 import type { ActivityCounts } from './counters.js';
-import type { CrossbarComponents } from './components.js';
+import type { CrossbarComponents, StackEntry } from './components.js';
 import type { Scratch } from './scratch.js';
 
 /** What the tile hands the update pipeline for one step. */
@@ -41,6 +41,7 @@ export function updateConductances(
   components: CrossbarComponents,
   scratch: Scratch,
   counts: ActivityCounts,
+  options: UpdateOptions = {},
 ): void {
   const n = step.geometry.paddedRows * step.geometry.paddedCols;
   const { device } = components;
@@ -103,6 +104,13 @@ export function updateConductances(
         kernels.stepClip(g, source, factor, device.gmin, device.gmax);
         continue;
       }
+      // The common stack (update non-linearity and/or write noise, then add and clip): one pass, bit-identical.
+      const chain = !afterHooks.length && !device.respond && clips && (options.fused ?? true) ? fusedChain(deltaHooks, ctx) : undefined;
+      if (chain) {
+        kernels.updateChain(g, source, factor, chain, device.gmin, device.gmax);
+        device.settle?.(g, { polarity });
+        continue;
+      }
       // The hooks never write their source, so a unit factor (sign-split) needs no copy.
       let delta = source;
       if (factor !== 1) kernels.scale(source, factor, (delta = work[0]));
@@ -131,6 +139,37 @@ export function updateConductances(
     if (result !== g) g.set(result);
     device.settle?.(g, { polarity });
   }
+}
+
+/** How an update runs; the default is what a simulation should use. */
+export interface UpdateOptions {
+  /**
+   * Run a stack of delta hooks that all describe themselves (`fusedDelta`) as one fused kernel (default);
+   * false calls each hook in turn: the reference the fused update is tested against (bit-identical).
+   */
+  readonly fused?: boolean;
+}
+
+/**
+ * The delta hooks as one kernels.updateChain, or undefined when one of them does not describe itself or
+ * they do not come in the kernel's order (non-linearity before noise, each at most once).
+ */
+function fusedChain(hooks: readonly StackEntry[], ctx: UpdateContext): UpdateChain | undefined {
+  let nonlinear: UpdateChain['nonlinear'];
+  let noise: UpdateChain['noise'];
+  for (const e of hooks) {
+    const stage = e.hooks.fusedDelta?.(ctx);
+    if (!stage) return undefined;
+    if (stage.kind === 'identity') continue;
+    if (stage.kind === 'nonlinearity') {
+      if (nonlinear || noise) return undefined;
+      nonlinear = { gmin: ctx.gmin, gmax: ctx.gmax, w0: stage.w0, k: stage.k };
+    } else {
+      if (noise) return undefined;
+      noise = { stream: stage.stream, scale: stage.scale, range: ctx.gmax - ctx.gmin };
+    }
+  }
+  return { ...(nonlinear ? { nonlinear } : {}), ...(noise ? { noise } : {}) };
 }
 
 const PAIR = ['plus', 'minus'] as const;
