@@ -675,3 +675,64 @@ export function pulseCounts(grad: usize, n: i32, f: f64, u: usize, cap: f64, up:
   }
   return listed;
 }
+
+// ---- aihwkit pulsed devices: write noise, decay and diffusion, reset (pulsed/processes.ts) ----------------
+
+/**
+ * Redraws write-noise offsets: off[k] = std·ξ (plusZero: 0 + std·ξ, as Rng.fillNormal writes it) for the
+ * cells cells[0 .. count) in list order, or for cells 0 .. count without a list; ξ from the Rng block.
+ */
+export function pulsedRedraw(cells: usize, count: i32, off: usize, std: f64, rng: usize, plusZero: bool): void {
+  for (let i = 0; i < count; i++) {
+    const k = cells ? load<i32>(cells + (<usize>i << 2)) : i;
+    const x = std * normal(rng);
+    store<f64>(off + (<usize>k << 3), plusZero ? 0 + x : x);
+  }
+}
+
+/**
+ * Decay towards each device's reset bias (v = (v − b)·retention + b) and diffusion (v += diffusion·ξ, one
+ * ξ per cell whenever `diffuses`), in weight units w = wMin + (g − gmin)·invS, then held to the device's
+ * own bounds and written back as g = gmin + (w − wMin)·s, in place.
+ */
+export function pulsedSettle(g: usize, n: i32, resetBias: usize, retention: usize, diffusion: usize, bmin: usize, bmax: usize,
+  decays: bool, diffuses: bool, rng: usize, wMin: f64, gmin: f64, invS: f64, s: f64): void {
+  for (let k = 0; k < n; k++) {
+    const off = <usize>k << 3;
+    let v = wMin + (load<f64>(g + off) - gmin) * invS;
+    if (decays) {
+      const b = load<f64>(resetBias + off);
+      v = (v - b) * load<f64>(retention + off) + b;
+    }
+    if (diffuses) v += load<f64>(diffusion + off) * normal(rng);
+    const lo = load<f64>(bmin + off);
+    const hi = load<f64>(bmax + off);
+    v = v < lo ? lo : v > hi ? hi : v;
+    store<f64>(g + off, gmin + (v - wMin) * s);
+  }
+}
+
+/** Reset: w = resetBias + resetStd·ξ (no draw when resetStd is 0), held to the device's bounds, as conductance. */
+export function pulsedReset(g: usize, n: i32, resetBias: usize, bmin: usize, bmax: usize, resetStd: f64, rng: usize,
+  wMin: f64, gmin: f64, s: f64): void {
+  for (let k = 0; k < n; k++) {
+    const off = <usize>k << 3;
+    const v = load<f64>(resetBias + off) + (resetStd > 0 ? resetStd * normal(rng) : 0);
+    const lo = load<f64>(bmin + off);
+    const hi = load<f64>(bmax + off);
+    store<f64>(g + off, gmin + ((v < lo ? lo : v > hi ? hi : v) - wMin) * s);
+  }
+}
+
+/** dst = src + off over n cells (a read through the write-noise offsets). */
+export function addOffsets(src: usize, off: usize, dst: usize, n: i32): void {
+  let k = 0;
+  for (; k + 2 <= n; k += 2) {
+    const o = <usize>k << 3;
+    v128.store(dst + o, f64x2.add(v128.load(src + o), v128.load(off + o)));
+  }
+  if (k < n) {
+    const o = <usize>k << 3;
+    store<f64>(dst + o, load<f64>(src + o) + load<f64>(off + o));
+  }
+}
