@@ -658,18 +658,21 @@ export function pulseCounts(grad: usize, n: i32, f: f64, u: usize, cap: f64, up:
     for (let k = k0; k < end; k++) {
       const want = f * <f64>load<f32>(grad + (<usize>k << 2));
       const a = Math.abs(want);
+      // Selects, not branches: whether a cell rounds up, is capped or is listed follows the data.
       let count: f64;
       if (u) count = Math.floor(a + load<f64>(u + (<usize>k << 3)));
       else {
         count = Math.floor(a);
-        if (a - count >= 0.5) count += 1;
+        count = select<f64>(count + 1, count, a - count >= 0.5);
       }
-      if (count > cap) count = cap;
-      store<f32>(up + (<usize>k << 2), <f32>(want > 0 ? count : 0));
-      store<f32>(down + (<usize>k << 2), <f32>(want > 0 ? 0 : count));
-      if (list && count != 0) {
+      count = select<f64>(cap, count, count > cap);
+      const raise = want > 0;
+      store<f32>(up + (<usize>k << 2), <f32>select<f64>(count, 0, raise));
+      store<f32>(down + (<usize>k << 2), <f32>select<f64>(0, count, raise));
+      if (list) {
+        // Written always, kept only when the count is non-zero (the next cell overwrites it otherwise).
         store<i32>(list + (<usize>listed << 2), k);
-        listed++;
+        listed += <i32>(count != 0);
       }
     }
   }

@@ -1,4 +1,4 @@
-import { Matrix, sumColumns, trainingKernels, type ComputeBackend } from '@txsim/core';
+import { kernels, Matrix, sumColumns, trainingKernels, type ComputeBackend } from '@txsim/core';
 
 /**
  * What every linear layer, digital or analog, keeps for its update: the batch input of the last
@@ -14,8 +14,10 @@ export class LinearGradients {
   private error: Matrix | undefined;
 
   constructor(private readonly layer: string, inputs: number, outputs: number, private readonly backend: ComputeBackend) {
-    this.weightGrad = new Matrix(inputs, outputs);
-    this.bias = new Float32Array(outputs);
+    // In kernel memory, so the compiled update rules and the bias step read them in place (no copy per step;
+    // both are fully rewritten before each use).
+    this.weightGrad = new Matrix(inputs, outputs, kernels.float32(inputs * outputs));
+    this.bias = kernels.float32(outputs);
   }
 
   /** The weight gradient xᵀ·δ of the last backward, formed by one GEMM the first time it is asked for. */
