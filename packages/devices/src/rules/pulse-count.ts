@@ -62,7 +62,7 @@ export const pulseCounts = defineKernel(
     m.end();
     if (into) into.count = listed;
   },
-  (grad, f, u, cap, up, down, list) => {
+  (grad: Float32Array, f: number, u: Float64Array | null, cap: number, up: Float32Array, down: Float32Array, list?: ActiveCells) => {
     let listed = 0;
     for (let k = 0; k < grad.length; k++) {
       const want = f * grad[k]!;
