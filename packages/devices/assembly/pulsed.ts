@@ -561,57 +561,77 @@ export function sortCells(idx: usize, count: i32, limit: i32, buf: usize, hist: 
  */
 export function neurosimPulses(g: usize, up: usize, down: usize, delta: usize, step: f64, dst: usize, n: i32,
   kUp: usize, invEUp: usize, mUp: usize, kDown: usize, invEDown: usize, mDown: usize, shared: bool,
-  gmin: f64, gmax: f64, range: f64, inv: f64, rng: usize, scale: f64): void {
-  for (let k = 0; k < n; k++) {
-    const off = <usize>k << 3;
-    let nu: f64, nd: f64;
-    if (delta) {
-      const dk = load<f64>(delta + off);
-      const m = dk / step;
-      nu = m > 0 ? m : 0;
-      nd = m < 0 ? -m : 0;
-    } else {
-      nu = <f64>load<f32>(up + (<usize>k << 2));
-      nd = <f64>load<f32>(down + (<usize>k << 2));
-    }
-    if (nu == 0 && nd == 0) {
-      store<f64>(dst + off, load<f64>(g + off));
-      continue;
-    }
-    const pulses = nu + nd;
-    const d = shared ? 0 : k;
-    const eu = f64at(invEUp, d);
-    const ed = f64at(invEDown, d);
-    let u = (load<f64>(g + off) - gmin) * inv;
-    u = u < 0 ? 0 : u > 1 ? 1 : u;
-    const pairs = nu < nd ? Math.floor(nu) : Math.floor(nd);
-    if (pairs > 0) {
-      const mu = f64at(mUp, d);
-      const md = f64at(mDown, d);
-      for (let j: f64 = 0; j < pairs; j++) {
-        u += mu * (u + eu);
-        if (u > 1) u = 1;
-        u += md * (u + ed);
-        if (u < 0) u = 0;
-      }
-      nu -= pairs;
-      nd -= pairs;
-    }
-    if (nu > 0) {
-      u += hostExpm1(-f64at(kUp, d) * nu) * (u + eu);
+  gmin: f64, gmax: f64, range: f64, inv: f64, rng: usize, scale: f64, list: usize, listCount: i32, expUp: usize, expDown: usize, tableLen: i32): void {
+  // With a list (ascending, a superset of the pulsed cells) only those cells are visited: the others keep
+  // their state, which the caller guarantees by passing dst == g. Noise is drawn in the same cell order.
+  const count = list ? listCount : n;
+  for (let i = 0; i < count; i++) {
+    const k = list ? load<i32>(list + (<usize>i << 2)) : i;
+    neurosimCell(k, g, up, down, delta, step, dst, kUp, invEUp, mUp, kDown, invEDown, mDown, shared, gmin, gmax, range, inv, rng, scale, expUp, expDown, tableLen);
+  }
+}
+
+/**
+ * e^(x) − 1 for the remainder of a write: host expm1 (V8's, so the result equals the TypeScript loop's),
+ * or, for a whole count below tableLen on shared curves, the same value precomputed by the host
+ * (table[j] = Math.expm1(sign·k·j)), which spares a call out of the module per pulsed cell.
+ */
+@inline function remainder(x: f64, count: f64, table: usize, tableLen: i32): f64 {
+  if (table && count < <f64>tableLen && count == Math.floor(count)) return load<f64>(table + (<usize><i32>count << 3));
+  return hostExpm1(x);
+}
+
+@inline function neurosimCell(k: i32, g: usize, up: usize, down: usize, delta: usize, step: f64, dst: usize,
+  kUp: usize, invEUp: usize, mUp: usize, kDown: usize, invEDown: usize, mDown: usize, shared: bool,
+  gmin: f64, gmax: f64, range: f64, inv: f64, rng: usize, scale: f64, expUp: usize, expDown: usize, tableLen: i32): void {
+  const off = <usize>k << 3;
+  let nu: f64, nd: f64;
+  if (delta) {
+    const dk = load<f64>(delta + off);
+    const m = dk / step;
+    nu = m > 0 ? m : 0;
+    nd = m < 0 ? -m : 0;
+  } else {
+    nu = <f64>load<f32>(up + (<usize>k << 2));
+    nd = <f64>load<f32>(down + (<usize>k << 2));
+  }
+  if (nu == 0 && nd == 0) {
+    if (dst != g) store<f64>(dst + off, load<f64>(g + off));
+    return;
+  }
+  const pulses = nu + nd;
+  const d = shared ? 0 : k;
+  const eu = f64at(invEUp, d);
+  const ed = f64at(invEDown, d);
+  let u = (load<f64>(g + off) - gmin) * inv;
+  u = u < 0 ? 0 : u > 1 ? 1 : u;
+  const pairs = nu < nd ? Math.floor(nu) : Math.floor(nd);
+  if (pairs > 0) {
+    const mu = f64at(mUp, d);
+    const md = f64at(mDown, d);
+    for (let j: f64 = 0; j < pairs; j++) {
+      u += mu * (u + eu);
       if (u > 1) u = 1;
-    }
-    if (nd > 0) {
-      u += hostExpm1(f64at(kDown, d) * nd) * (u + ed);
+      u += md * (u + ed);
       if (u < 0) u = 0;
     }
-    let v = gmin + range * u;
-    if (rng) {
-      v = v + scale * Math.sqrt(pulses) * normal(rng);
-      v = v < gmin ? gmin : v > gmax ? gmax : v;
-    }
-    store<f64>(dst + off, v);
+    nu -= pairs;
+    nd -= pairs;
   }
+  if (nu > 0) {
+    u += remainder(-f64at(kUp, d) * nu, nu, expUp, tableLen) * (u + eu);
+    if (u > 1) u = 1;
+  }
+  if (nd > 0) {
+    u += remainder(f64at(kDown, d) * nd, nd, expDown, tableLen) * (u + ed);
+    if (u < 0) u = 0;
+  }
+  let v = gmin + range * u;
+  if (rng) {
+    v = v + scale * Math.sqrt(pulses) * normal(rng);
+    v = v < gmin ? gmin : v > gmax ? gmax : v;
+  }
+  store<f64>(dst + off, v);
 }
 
 // ---- pulse-count rule (rules/pulse-count.ts) ------------------------------------------------------------
@@ -620,18 +640,102 @@ export function neurosimPulses(g: usize, up: usize, down: usize, delta: usize, s
  * pulse-count's update over n cells: want = f·grad (f32), count = round(|want|) (Math.round, half up) or
  * floor(|want| + u) with u (f64) given, capped at `cap`; up = count where want > 0, down = count elsewhere.
  */
-export function pulseCounts(grad: usize, n: i32, f: f64, u: usize, cap: f64, up: usize, down: usize): void {
-  for (let k = 0; k < n; k++) {
-    const want = f * <f64>load<f32>(grad + (<usize>k << 2));
-    const a = Math.abs(want);
-    let count: f64;
-    if (u) count = Math.floor(a + load<f64>(u + (<usize>k << 3)));
-    else {
-      count = Math.floor(a);
-      if (a - count >= 0.5) count += 1;
+export function pulseCounts(grad: usize, n: i32, f: f64, u: usize, cap: f64, up: usize, down: usize, list: usize): i32 {
+  // list ≠ 0: the cells with a non-zero count are written there, ascending; their number is returned.
+  let listed = 0;
+  const zero = f32x4.splat(0);
+  // f·0 is 0 only for a finite f (an infinite one makes NaN counts, which the cell loop writes).
+  const skip = Math.abs(f) < Infinity;
+  for (let k0 = 0; k0 < n; k0 += 4) {
+    // A group of four exact zeros (rows of a zero input: most of a batch-1 step) gets no pulse: written
+    // as zeros without the per-cell rounding. Any other bit pattern (−0 included) takes the cell loop.
+    if (skip && k0 + 4 <= n && !v128.any_true(v128.load(grad + (<usize>k0 << 2)))) {
+      v128.store(up + (<usize>k0 << 2), zero);
+      v128.store(down + (<usize>k0 << 2), zero);
+      continue;
     }
-    if (count > cap) count = cap;
-    store<f32>(up + (<usize>k << 2), <f32>(want > 0 ? count : 0));
-    store<f32>(down + (<usize>k << 2), <f32>(want > 0 ? 0 : count));
+    const end = k0 + 4 < n ? k0 + 4 : n;
+    for (let k = k0; k < end; k++) {
+      const want = f * <f64>load<f32>(grad + (<usize>k << 2));
+      const a = Math.abs(want);
+      // Selects, not branches: whether a cell rounds up, is capped or is listed follows the data.
+      let count: f64;
+      if (u) count = Math.floor(a + load<f64>(u + (<usize>k << 3)));
+      else {
+        count = Math.floor(a);
+        count = select<f64>(count + 1, count, a - count >= 0.5);
+      }
+      count = select<f64>(cap, count, count > cap);
+      const raise = want > 0;
+      store<f32>(up + (<usize>k << 2), <f32>select<f64>(count, 0, raise));
+      store<f32>(down + (<usize>k << 2), <f32>select<f64>(0, count, raise));
+      if (list) {
+        // Written always, kept only when the count is non-zero (the next cell overwrites it otherwise).
+        store<i32>(list + (<usize>listed << 2), k);
+        listed += <i32>(count != 0);
+      }
+    }
+  }
+  return listed;
+}
+
+// ---- aihwkit pulsed devices: write noise, decay and diffusion, reset (pulsed/processes.ts) ----------------
+
+/**
+ * Redraws write-noise offsets: off[k] = std·ξ (plusZero: 0 + std·ξ, as Rng.fillNormal writes it) for the
+ * cells cells[0 .. count) in list order, or for cells 0 .. count without a list; ξ from the Rng block.
+ */
+export function pulsedRedraw(cells: usize, count: i32, off: usize, std: f64, rng: usize, plusZero: bool): void {
+  for (let i = 0; i < count; i++) {
+    const k = cells ? load<i32>(cells + (<usize>i << 2)) : i;
+    const x = std * normal(rng);
+    store<f64>(off + (<usize>k << 3), plusZero ? 0 + x : x);
+  }
+}
+
+/**
+ * Decay towards each device's reset bias (v = (v − b)·retention + b) and diffusion (v += diffusion·ξ, one
+ * ξ per cell whenever `diffuses`), in weight units w = wMin + (g − gmin)·invS, then held to the device's
+ * own bounds and written back as g = gmin + (w − wMin)·s, in place.
+ */
+export function pulsedSettle(g: usize, n: i32, resetBias: usize, retention: usize, diffusion: usize, bmin: usize, bmax: usize,
+  decays: bool, diffuses: bool, rng: usize, wMin: f64, gmin: f64, invS: f64, s: f64): void {
+  for (let k = 0; k < n; k++) {
+    const off = <usize>k << 3;
+    let v = wMin + (load<f64>(g + off) - gmin) * invS;
+    if (decays) {
+      const b = load<f64>(resetBias + off);
+      v = (v - b) * load<f64>(retention + off) + b;
+    }
+    if (diffuses) v += load<f64>(diffusion + off) * normal(rng);
+    const lo = load<f64>(bmin + off);
+    const hi = load<f64>(bmax + off);
+    v = v < lo ? lo : v > hi ? hi : v;
+    store<f64>(g + off, gmin + (v - wMin) * s);
+  }
+}
+
+/** Reset: w = resetBias + resetStd·ξ (no draw when resetStd is 0), held to the device's bounds, as conductance. */
+export function pulsedReset(g: usize, n: i32, resetBias: usize, bmin: usize, bmax: usize, resetStd: f64, rng: usize,
+  wMin: f64, gmin: f64, s: f64): void {
+  for (let k = 0; k < n; k++) {
+    const off = <usize>k << 3;
+    const v = load<f64>(resetBias + off) + (resetStd > 0 ? resetStd * normal(rng) : 0);
+    const lo = load<f64>(bmin + off);
+    const hi = load<f64>(bmax + off);
+    store<f64>(g + off, gmin + ((v < lo ? lo : v > hi ? hi : v) - wMin) * s);
+  }
+}
+
+/** dst = src + off over n cells (a read through the write-noise offsets). */
+export function addOffsets(src: usize, off: usize, dst: usize, n: i32): void {
+  let k = 0;
+  for (; k + 2 <= n; k += 2) {
+    const o = <usize>k << 3;
+    v128.store(dst + o, f64x2.add(v128.load(src + o), v128.load(off + o)));
+  }
+  if (k < n) {
+    const o = <usize>k << 3;
+    store<f64>(dst + o, load<f64>(src + o) + load<f64>(off + o));
   }
 }

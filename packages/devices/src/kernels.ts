@@ -21,8 +21,14 @@ export interface PulsedExports {
   sortCells(idx: number, count: number, limit: number, buf: number, hist: number): void;
   neurosimPulses(g: number, up: number, down: number, delta: number, step: number, dst: number, n: number,
     kUp: number, invEUp: number, mUp: number, kDown: number, invEDown: number, mDown: number, shared: boolean,
-    gmin: number, gmax: number, range: number, inv: number, rng: number, scale: number): void;
-  pulseCounts(grad: number, n: number, f: number, u: number, cap: number, up: number, down: number): void;
+    gmin: number, gmax: number, range: number, inv: number, rng: number, scale: number,
+    list: number, listCount: number, expUp: number, expDown: number, tableLen: number): void;
+  pulsedRedraw(cells: number, count: number, off: number, std: number, rng: number, plusZero: boolean): void;
+  pulsedSettle(g: number, n: number, resetBias: number, retention: number, diffusion: number, bmin: number, bmax: number,
+    decays: boolean, diffuses: boolean, rng: number, wMin: number, gmin: number, invS: number, s: number): void;
+  pulsedReset(g: number, n: number, resetBias: number, bmin: number, bmax: number, resetStd: number, rng: number, wMin: number, gmin: number, s: number): void;
+  addOffsets(src: number, off: number, dst: number, n: number): void;
+  pulseCounts(grad: number, n: number, f: number, u: number, cap: number, up: number, down: number, list: number): number;
 }
 
 /** The device package's compiled kernels, on core's shared kernel memory (built by `pnpm build`). */

@@ -1,4 +1,4 @@
-import { defineKernel, type Rng } from '@txsim/core';
+import { defineKernel, kernels, type ActiveCells, type Rng } from '@txsim/core';
 import { pulsedKernels, resident, rngBlock } from '../kernels.js';
 import { FractionalPulses } from './fractional-pulses.js';
 
@@ -126,35 +126,63 @@ export type CurveRequest =
 
 const fractional = new FractionalPulses();
 let xiBuffer = new Float64Array(0);
-const residentCurves = new WeakMap<CurveSet, CurveSet>();
+
+/** A curve set's arrays resident in kernel memory, with e^(∓k·j) − 1 for whole counts j < TABLE when shared. */
+interface ResidentCurves extends CurveSet {
+  readonly expUp: Float64Array | null;
+  readonly expDown: Float64Array | null;
+}
+const residentCurves = new WeakMap<CurveSet, ResidentCurves>();
+/** Whole pulse counts whose remainder factor is precomputed (NeuroSim's rule gives a few per cell and step). */
+const TABLE = 256;
+
+function residentSet(c: CurveSet): ResidentCurves {
+  let r = residentCurves.get(c);
+  if (!r) {
+    // The same expressions the kernel would hand the host's expm1, so a table entry equals the call.
+    const table = (k: number, sign: number): Float64Array => {
+      const t = kernels.float64(TABLE);
+      for (let j = 0; j < TABLE; j++) t[j] = Math.expm1(sign * k * j);
+      return t;
+    };
+    const shared = c.kUp.length === 1;
+    r = {
+      kUp: resident(c.kUp), invEUp: resident(c.invEUp), mUp: resident(c.mUp), kDown: resident(c.kDown), invEDown: resident(c.invEDown), mDown: resident(c.mDown),
+      expUp: shared ? table(c.kUp[0]!, -1) : null, expDown: shared ? table(c.kDown[0]!, 1) : null,
+    };
+    residentCurves.set(c, r);
+  }
+  return r;
+}
 
 /**
  * A NeuroSim write over a device array: applyPulses, then (rng given) addWriteNoise with σ = sigma, the
  * normals drawn from rng as Rng.fillNormal draws them. Compiled in assembly/pulsed.ts (neurosimPulses), bit
- * for bit this (V8's Math.expm1 imported for the fractional remainders).
+ * for bit this (V8's Math.expm1 imported for the fractional remainders). `list` (pulse counts only, with
+ * dst === g): a superset of the pulsed cells, ascending; the compiled kernel visits only those, the
+ * reference every cell (the others have no pulse, so both give the same state and draws).
  */
 export const neurosimWrite = defineKernel(
   pulsedKernels,
-  (api, memory, g: Float64Array, request: CurveRequest, dst: Float64Array, c: CurveSet, s: CurveShape, rng: Rng | null, sigma: number): void => {
-    let r = residentCurves.get(c);
-    if (!r) {
-      r = { kUp: resident(c.kUp), invEUp: resident(c.invEUp), mUp: resident(c.mUp), kDown: resident(c.kDown), invEDown: resident(c.invEDown), mDown: resident(c.mDown) };
-      residentCurves.set(c, r);
-    }
+  (api, memory, g: Float64Array, request: CurveRequest, dst: Float64Array, c: CurveSet, s: CurveShape, rng: Rng | null, sigma: number, list?: ActiveCells): void => {
+    const r = residentSet(c);
     const block = rngBlock(memory);
     const m = memory.begin();
     const st = rng ? block.enter(rng) : 0;
     const isDelta = 'delta' in request;
     const range = s.gmax - s.gmin;
+    const listed = !isDelta && list !== undefined && list.count >= 0 && dst === g && memory.resident(list.idx);
+    const gAt = dst === g ? m.inout(g) : m.in(g);
     api.neurosimPulses(
-      m.in(g), isDelta ? 0 : m.in(request.up), isDelta ? 0 : m.in(request.down), isDelta ? m.in(request.delta) : 0, isDelta ? request.step : 1,
-      m.out(dst), g.length, r.kUp.byteOffset, r.invEUp.byteOffset, r.mUp.byteOffset, r.kDown.byteOffset, r.invEDown.byteOffset, r.mDown.byteOffset,
+      gAt, isDelta ? 0 : m.in(request.up), isDelta ? 0 : m.in(request.down), isDelta ? m.in(request.delta) : 0, isDelta ? request.step : 1,
+      dst === g ? gAt : m.out(dst), g.length, r.kUp.byteOffset, r.invEUp.byteOffset, r.mUp.byteOffset, r.kDown.byteOffset, r.invEDown.byteOffset, r.mDown.byteOffset,
       c.kUp.length === 1, s.gmin, s.gmax, range, 1 / range, st, sigma * range,
+      listed ? list.idx.byteOffset : 0, listed ? list.count : 0, r.expUp ? r.expUp.byteOffset : 0, r.expDown ? r.expDown.byteOffset : 0, TABLE,
     );
     m.end();
     if (rng) block.leave(rng);
   },
-  (g, request, dst, c, s, rng, sigma) => {
+  (g, request, dst, c, s, rng, sigma, _list?: ActiveCells) => {
     const { up, down } = 'delta' in request ? fractional.split(request.delta, request.step) : request;
     applyPulses(g, up, down, dst, c, s);
     if (!rng) return;

@@ -50,6 +50,24 @@ describe('neurosimWrite kernel (compiled against its TypeScript reference)', () 
           expect(got.filter((v, k) => v !== g[k]).length).toBeGreaterThan(n / 3);
         }
       });
+
+      it(`${name}, sigma ${sigma}: in place over a list of the pulsed cells (counts up to 300, past the expm1 table) equals the full reference`, () => {
+        const { g, up, down } = request(`${name}-${sigma}-list`);
+        const r = new Rng('big');
+        for (let k = 0; k < n; k += 7) up[k] = Math.floor(r.next() * 300);
+        const list = { idx: kernels.int32(n), count: 0 };
+        for (let k = 0; k < n; k++) if (up[k]! + down[k]! !== 0 || k % 11 === 0) list.idx[list.count++] = k; // a superset
+        const a = new Rng('noise');
+        const b = new Rng('noise');
+        const want = new Float64Array(n);
+        neurosimWrite.reference(g, { up, down }, want, curves, shape, sigma ? a : null, sigma);
+        const got = kernels.float64(n);
+        got.set(g);
+        neurosimWrite.compiled!(got, { up, down }, got, curves, shape, sigma ? b : null, sigma, list);
+        expect(Array.from(got)).toEqual(Array.from(want));
+        expect(b.snapshot()).toEqual(a.snapshot());
+        expect(list.count).toBeLessThan(n);
+      });
     }
   }
 });

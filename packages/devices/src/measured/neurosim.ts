@@ -54,8 +54,10 @@ export const neurosim = defineDevice({
       gmax: p.gmax,
       pulseStep: step,
       clipsItself: true,
-      pulse(g, up, down, dst, { polarity }) {
-        neurosimWrite(g, { up, down }, dst, set[polarity], shape, rng, p.sigmaC2c);
+      // Each cell is read before it is written, so dst may be g (the tile then skips two array copies).
+      pulsesInPlace: true,
+      pulse(g, up, down, dst, { polarity, active }) {
+        neurosimWrite(g, { up, down }, dst, set[polarity], shape, rng, p.sigmaC2c, active);
       },
       // An analog request is delta/pulseStep pulses, fractional: the same curves, position moved by a
       // non-integer amount, and noise σ·R·√|n|.

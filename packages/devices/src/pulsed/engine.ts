@@ -2,6 +2,7 @@ import { kernels, NormalStream, type ActiveCells, type DeviceModel, type NormalS
 import { pulsedKernels, type PulsedExports } from '../kernels.js';
 import { sampleHidden, type Batch, type PulsedHidden, type UpdateKernel } from './hidden.js';
 import type { PulsedParams } from './pulsed-base.js';
+import { addWriteOffsets, redrawWriteNoise, resetDevices, settleDevices, type WeightScale } from './processes.js';
 
 /** What a pulsed device file supplies: its extra per-device arrays and its update-once. */
 export interface PulsedModel<H extends PulsedHidden> {
@@ -58,10 +59,19 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
   const noisy = p.dwMinStd > 0;
   // Write noise lives in siemens: what reads add to the stored (persistent) conductance.
   const writeStd = p.writeNoiseStd * p.dwMin * s;
-  const offsets: Record<Polarity, Float64Array> | undefined = writeStd > 0 ? { plus: new Float64Array(n), minus: new Float64Array(n) } : undefined;
+  // In kernel memory, where the compiled redraws and reads work on them in place.
+  const zeros = () => {
+    const a = kernels.float64(n);
+    a.fill(0);
+    return a;
+  };
+  const offsets: Record<Polarity, Float64Array> | undefined = writeStd > 0 ? { plus: zeros(), minus: zeros() } : undefined;
+  const scale: WeightScale = { wMin: p.wMin, gmin: p.gmin, s, invS };
 
   const w = new Float64Array(n);
-  const touched = new Int32Array(n);
+  const touched = kernels.int32(n);
+  // The redraw's cell list (reused: no object per step).
+  const written: { idx: Int32Array; count: number } = { idx: touched, count: 0 };
   // xi lives in the kernels' memory, where the normal stream writes without a copy.
   const batch: Batch = { idx: new Int32Array(n), sgn: new Int8Array(n), n: new Float64Array(n), xi: kernels.float64(n), count: 0 };
 
@@ -105,9 +115,10 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
 
   /** Redraws the write noise of the touched cells (they were just written). */
   const redrawTouchedOf = (cells: Int32Array, polarity: Polarity, count: number) => {
-    if (!offsets) return;
-    const off = offsets[polarity];
-    for (let i = 0; i < count; i++) off[cells[i]!] = writeStd * rng.normal();
+    if (!offsets || count === 0) return;
+    written.idx = cells;
+    written.count = count;
+    redrawWriteNoise(offsets[polarity], writeStd, rng, written);
   };
   const redrawTouched = (polarity: Polarity, count: number) => redrawTouchedOf(touched, polarity, count);
 
@@ -122,7 +133,7 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
 
   /** Redraws the write noise of every cell (after processes that move every device). */
   const redrawAll = (polarity: Polarity) => {
-    if (offsets) rng.fillNormal(offsets[polarity], 0, writeStd);
+    if (offsets) redrawWriteNoise(offsets[polarity], writeStd, rng);
   };
 
   const device: DeviceModel = {
@@ -202,22 +213,12 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
       const decays = p.lifetime > 0;
       const diffuses = p.diffusion !== 0;
       if (!decays && !diffuses) return;
-      const h = hidden[polarity];
-      for (let k = 0; k < n; k++) {
-        let v = toW(g[k]!);
-        if (decays) v = (v - h.resetBias[k]!) * h.retention[k]! + h.resetBias[k]!;
-        if (diffuses) v += h.diffusion[k]! * rng.normal();
-        g[k] = toG(v < h.bmin[k]! ? h.bmin[k]! : v > h.bmax[k]! ? h.bmax[k]! : v);
-      }
+      settleDevices(g, hidden[polarity], decays, diffuses, rng, scale);
       redrawAll(polarity);
     },
 
     reset(g, { polarity }) {
-      const h = hidden[polarity];
-      for (let k = 0; k < n; k++) {
-        const v = h.resetBias[k]! + (p.resetStd > 0 ? p.resetStd * rng.normal() : 0);
-        g[k] = toG(v < h.bmin[k]! ? h.bmin[k]! : v > h.bmax[k]! ? h.bmax[k]! : v);
-      }
+      resetDevices(g, hidden[polarity], p.resetStd, rng, scale);
       redrawAll(polarity);
     },
   };
@@ -234,8 +235,7 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
   return {
     ...device,
     read(src, dst, { polarity }) {
-      const off = offsets[polarity];
-      for (let k = 0; k < src.length; k++) dst[k] = src[k]! + off[k]!;
+      addWriteOffsets(src, offsets[polarity], dst);
     },
     snapshot: (): PulsedState => ({ stream: normals.snapshot(), plus: Array.from(offsets.plus), minus: Array.from(offsets.minus) }),
     restore(state) {

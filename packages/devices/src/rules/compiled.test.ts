@@ -87,10 +87,13 @@ describe('compiled stochastic-pulse kernels', () => {
 
 describe('compiled pulse-count kernel', () => {
   it('equals its reference: nearest (half up) and stochastic rounding, with and without a cap', () => {
-    const n = 4000;
+    const n = 4003;
     const r = new Rng('grad');
     const grad = kernels.float32(n);
     for (let k = 0; k < n; k++) grad[k] = k % 5 === 0 ? 0 : (k % 7 === 0 ? 0.25 * ((k % 11) - 5) : (r.next() - 0.5) * 8);
+    // Whole groups of zeros (a zero input's row, skipped four at a time), one of them −0, and a ragged end.
+    grad.fill(0, 1000, 1403);
+    grad.fill(-0, 2000, 2004);
     const u = new Rng('u').fillUniform(kernels.float64(n)) as Float64Array;
     for (const uniforms of [null, u]) {
       for (const cap of [Infinity, 2]) {
@@ -101,6 +104,21 @@ describe('compiled pulse-count kernel', () => {
         expect(Array.from(got[0])).toEqual(Array.from(want[0]));
         expect(Array.from(got[1])).toEqual(Array.from(want[1]));
         expect(got[0].some((v) => v > 0) && got[1].some((v) => v > 0)).toBe(true);
+        // Listed: the same counts, and the list is exactly the cells with a pulse, ascending (checked
+        // against a scan of the reference counts, and against the reference's own list).
+        const gotList = { idx: kernels.int32(n), count: -1 };
+        const wantList = { idx: new Int32Array(n), count: -1 };
+        const listed = [kernels.float32(n), kernels.float32(n)] as const;
+        pulseCounts.compiled!(grad, 2, uniforms, cap, listed[0], listed[1], gotList);
+        pulseCounts.reference(grad, 2, uniforms, cap, want[0], want[1], wantList);
+        expect(Array.from(listed[0])).toEqual(Array.from(want[0]));
+        expect(Array.from(listed[1])).toEqual(Array.from(want[1]));
+        const scan = [...want[0].keys()].filter((k) => want[0][k]! + want[1][k]! !== 0);
+        expect(gotList.count).toBe(scan.length);
+        expect(Array.from(gotList.idx.subarray(0, gotList.count))).toEqual(scan);
+        expect(Array.from(wantList.idx.subarray(0, wantList.count))).toEqual(scan);
+        expect(scan.length).toBeGreaterThan(0);
+        expect(scan.length).toBeLessThan(n);
       }
     }
   });

@@ -1,4 +1,4 @@
-import { choice, defineKernel, defineUpdateRule, integer, kernels, params } from '@txsim/core';
+import { choice, defineKernel, defineUpdateRule, integer, kernels, params, type ActiveCells } from '@txsim/core';
 import { pulsedKernels } from '../kernels.js';
 
 /**
@@ -29,7 +29,7 @@ export const pulseCount = defineUpdateRule({
     let u = kernels.float64(0);
     const cap = p.maxPulses > 0 ? p.maxPulses : Infinity;
     return {
-      update({ grad, learningRate, siemensPerWeight, coincidenceStep }, { up, down }) {
+      update({ grad, learningRate, siemensPerWeight, coincidenceStep }, { up, down, active }) {
         const n = grad.length;
         // Pulses per unit of −∇W: η · (siemens per weight) / (siemens per pulse pair).
         const f = (-learningRate * siemensPerWeight) / coincidenceStep;
@@ -38,7 +38,9 @@ export const pulseCount = defineUpdateRule({
           if (u.length < n) u = kernels.float64(n);
           uniforms = ctx.rng.fillUniform(u.subarray(0, n)) as Float64Array;
         }
-        pulseCounts(grad, f, uniforms, cap, up, down);
+        // Listing the pulsed cells spares the tile and the device a pass over every cell: at batch 1 (NeuroSim's
+        // task) most rows see a zero input and get no pulse.
+        pulseCounts(grad, f, uniforms, cap, up, down, active);
         return 'pulses';
       },
     };
@@ -47,16 +49,21 @@ export const pulseCount = defineUpdateRule({
 
 /**
  * The counts of one step: want = f·grad, count = round(|want|) or floor(|want| + u), capped; up where want
- * > 0, down elsewhere. Compiled in assembly/pulsed.ts (pulseCounts), bit for bit this loop.
+ * > 0, down elsewhere; with `list`, the cells of non-zero count listed there (ascending, `list.count` set).
+ * Compiled in assembly/pulsed.ts (pulseCounts), bit for bit this loop.
  */
 export const pulseCounts = defineKernel(
   pulsedKernels,
-  (api, memory, grad: Float32Array, f: number, u: Float64Array | null, cap: number, up: Float32Array, down: Float32Array): void => {
+  (api, memory, grad: Float32Array, f: number, u: Float64Array | null, cap: number, up: Float32Array, down: Float32Array, list?: ActiveCells): void => {
+    // A list outside kernel memory is not filled (count stays −1: allowed, the tile then scans every cell).
+    const into = list && memory.resident(list.idx) ? list : undefined;
     const m = memory.begin();
-    api.pulseCounts(m.in(grad), grad.length, f, u ? m.in(u) : 0, cap, m.out(up), m.out(down));
+    const listed = api.pulseCounts(m.in(grad), grad.length, f, u ? m.in(u) : 0, cap, m.out(up), m.out(down), into ? into.idx.byteOffset : 0);
     m.end();
+    if (into) into.count = listed;
   },
-  (grad, f, u, cap, up, down) => {
+  (grad: Float32Array, f: number, u: Float64Array | null, cap: number, up: Float32Array, down: Float32Array, list?: ActiveCells) => {
+    let listed = 0;
     for (let k = 0; k < grad.length; k++) {
       const want = f * grad[k]!;
       const a = Math.abs(want);
@@ -64,6 +71,8 @@ export const pulseCounts = defineKernel(
       if (count > cap) count = cap;
       up[k] = want > 0 ? count : 0;
       down[k] = want > 0 ? 0 : count;
+      if (list && count !== 0) list.idx[listed++] = k;
     }
+    if (list) list.count = listed;
   },
 );

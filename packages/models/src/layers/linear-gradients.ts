@@ -1,4 +1,4 @@
-import { Matrix, sumColumns, trainingKernels, type ComputeBackend } from '@txsim/core';
+import { kernels, Matrix, sumColumns, trainingKernels, type ComputeBackend } from '@txsim/core';
 
 /**
  * What every linear layer, digital or analog, keeps for its update: the batch input of the last
@@ -7,19 +7,20 @@ import { Matrix, sumColumns, trainingKernels, type ComputeBackend } from '@txsim
  */
 export class LinearGradients {
   readonly bias: Float32Array;
-  private readonly weightGrad: Matrix;
+  /** Made on first use (pulse-train rules never ask), in kernel memory: compiled update rules read it in place. */
+  private weightGrad: Matrix | undefined;
   /** Whether weightGrad holds xᵀ·δ of the last backward (it is formed on first use: pulse-train rules never ask). */
   private formed = false;
   private input: Matrix | undefined;
   private error: Matrix | undefined;
 
-  constructor(private readonly layer: string, inputs: number, outputs: number, private readonly backend: ComputeBackend) {
-    this.weightGrad = new Matrix(inputs, outputs);
+  constructor(private readonly layer: string, private readonly inputs: number, private readonly outputs: number, private readonly backend: ComputeBackend) {
     this.bias = new Float32Array(outputs);
   }
 
   /** The weight gradient xᵀ·δ of the last backward, formed by one GEMM the first time it is asked for. */
   get weights(): Matrix {
+    this.weightGrad ??= new Matrix(this.inputs, this.outputs, kernels.float32(this.inputs * this.outputs));
     if (!this.formed) {
       const { x, d } = this.operands();
       this.backend.gemm(x, d, this.weightGrad, { transA: true });
