@@ -1,7 +1,7 @@
 // Peer training tasks for `pnpm bench`: each crossbar recipe beside `--digital` of the same recipe, interleaved
 // in one run, one row {kind: "task", task, seconds, digitalSeconds, ratio} per task (medians; seconds of one
 // pass over `examples` MNIST images, also scaled to a 60k epoch). Imported by bench.mjs; on its own:
-//   node scripts/bench-tasks.mjs [--json] [--train-limit N] [--reps N] [--tasks aihwkit-03,crosssim-lut,neurosim-mlp]
+//   node scripts/bench-tasks.mjs [--json] [--train-limit N] [--reps N] [--tasks aihwkit-03,lenet5-txsim,crosssim-lut,neurosim-mlp]
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -32,7 +32,7 @@ function syntheticLut(dir) {
   return file;
 }
 
-/** The task specs: aihwkit example 3 as shipped; CrossSim's LUT MNIST recipe; MLP_NeuroSim's 400-100-10 pulse-count task. */
+/** The task specs: aihwkit example 3 as shipped; LeNet-5 with TxSim's crossbars; CrossSim's LUT MNIST recipe; MLP_NeuroSim's 400-100-10 pulse-count task. */
 export function taskSpecs() {
   const dir = mkdtempSync(join(tmpdir(), 'txsim-tasks-'));
   const spec = (name, body) => {
@@ -43,6 +43,8 @@ export function taskSpecs() {
   const lut = syntheticLut(dir);
   return {
     'aihwkit-03': { file: resolve(repo, 'examples/mlp-mnist-aihwkit.yaml'), batch: 64 },
+    // The TxSim paper's LeNet-5 with its default crossbars (examples/txsim/): convolutions as im2col GEMMs on tiles.
+    'lenet5-txsim': { file: resolve(repo, 'examples/txsim/lenet5-mnist-txsim.yaml'), batch: 64 },
     // CrossSim v2's MNIST LUT task: 784-300-10, batch 10, every cell updated each step by fractional LUT pulses.
     'crosssim-lut': {
       batch: 10,
