@@ -7,6 +7,7 @@ import { registerDevices } from '@txsim/devices';
 import { loadMnist } from '../data/mnist.js';
 import { AnalogConv2dLayer } from '../layers/analog-conv2d.js';
 import { buildNetwork } from './mlp.js';
+import { stepLosses } from './test-steps.js';
 
 const { train } = loadMnist({ trainLimit: 64, testLimit: 1 });
 
@@ -22,16 +23,7 @@ function scope(seed: number, extra: AnyPlugin[] = []) {
 /** Per-step losses of `steps` SGD steps over consecutive batches of `data`. */
 function losses(spec: SpecInput, data: Dataset, steps: number, batch: number): number[] {
   const c = scope(spec.seed ?? 1);
-  const net = buildNetwork(resolveSpec(spec, c), networkServices(c));
-  const out: number[] = [];
-  for (let s = 0; s < steps; s++) {
-    const start = (s * batch) % data.labels.length;
-    const r = softmaxCrossEntropy(net.forward(data.inputs.rowSlice(start, start + batch).clone(), true), data.labels.subarray(start, start + batch));
-    net.backward(r.grad);
-    net.update(spec.training?.learningRate ?? 0.1);
-    out.push(r.loss);
-  }
-  return out;
+  return stepLosses(buildNetwork(resolveSpec(spec, c), networkServices(c)), data, steps, batch, spec.training?.learningRate ?? 0.1);
 }
 
 const idealCrossbar = {

@@ -9,6 +9,7 @@ import { AnalogLinearLayer } from '../layers/analog-linear.js';
 import { Conv2dLayer } from '../layers/conv2d.js';
 import { DenseLayer } from '../layers/dense.js';
 import { buildNetwork } from './mlp.js';
+import { stepLosses } from './test-steps.js';
 
 const { train } = loadMnist({ trainLimit: 1024, testLimit: 1 });
 
@@ -22,16 +23,7 @@ function build(spec: SpecInput) {
 
 /** Per-step losses of `steps` SGD steps over consecutive batches of `data`. */
 function losses(spec: SpecInput, data: Dataset, steps: number, batch: number): number[] {
-  const net = build(spec);
-  const out: number[] = [];
-  for (let s = 0; s < steps; s++) {
-    const start = (s * batch) % data.labels.length;
-    const r = softmaxCrossEntropy(net.forward(data.inputs.rowSlice(start, start + batch).clone(), true), data.labels.subarray(start, start + batch));
-    net.backward(r.grad);
-    net.update(spec.training?.learningRate ?? 0.1);
-    out.push(r.loss);
-  }
-  return out;
+  return stepLosses(build(spec), data, steps, batch, spec.training?.learningRate ?? 0.1);
 }
 
 const worstRelative = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(b[i]! - v) / v));
