@@ -143,9 +143,13 @@ export function evaluate(net: TrainableNetwork, data: Dataset, batchSize = 256, 
   const batches = new Batches(data);
   let loss = 0;
   let correct = 0;
+  let grad: Matrix | undefined;
   for (let start = 0; start < n; start += batchSize) {
     const { x, y } = batches.gather(order, start, Math.min(n, start + batchSize));
-    const out = lossFn.evaluate(net.forward(x, false), y);
+    const outputs = net.forward(x, false);
+    // The loss writes a gradient nobody reads here; one buffer serves every batch of a size.
+    if (grad?.rows !== outputs.rows || grad.cols !== outputs.cols) grad = new Matrix(outputs.rows, outputs.cols);
+    const out = lossFn.evaluate(outputs, y, grad);
     loss += out.loss * y.length;
     correct += out.correct;
   }
