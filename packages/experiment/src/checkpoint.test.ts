@@ -166,6 +166,19 @@ describe('checkpoints', () => {
     expect(lines.join('\n')).toContain('removed 2 temporary files');
   });
 
+  it('removes the previous payload a kill left between the new checkpoint and the old one\'s removal', async () => {
+    const dir = await runToEpoch1();
+    const first = readFileSync(join(dir, 'checkpoint-1.bin'));
+    expect((await resumeExperiment(dir)).status).toBe('completed');
+    // The last checkpoint is in place, the previous payload not yet removed and no summary written.
+    rmSync(join(dir, 'summary.json'));
+    writeFileSync(join(dir, 'checkpoint-1.bin'), first);
+    const lines: string[] = [];
+    expect((await resumeExperiment(dir, { log: (l) => lines.push(l) })).status).toBe('completed');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.bin'))).toEqual(['checkpoint-2.bin']);
+    expect(lines.join('\n')).toContain('removed the previous checkpoint payload an interrupted write left: checkpoint-1.bin');
+  });
+
   it('says which file and how much space a checkpoint write needs when the disk is full', async () => {
     const dir = await runToEpoch1();
     const bytes = readCheckpoint(dir).payloadBytes;

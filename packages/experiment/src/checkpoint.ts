@@ -121,7 +121,18 @@ export function writeCheckpoint(dir: string, info: CheckpointInfo, net: Sequenti
     throw Object.assign(new Error(`${(e as Error).message}. A checkpoint of this run takes ${mib(bytes)}; writing one needs about ${mib(2 * bytes)} free in ${dir} `
       + `(the new checkpoint is written in full before the previous one is removed). Free some space, then resume with: txsim train --resume ${dir}`), { code: 'ENOSPC', cause: e });
   }
-  for (const f of readdirSync(dir)) if (PAYLOAD_NAME.test(f) && f !== payload) rmSync(join(dir, f), { force: true });
+  removeOtherPayloads(dir, payload);
+}
+
+/**
+ * Removes every checkpoint payload but `keep`. A write removes the previous payload only after the new
+ * checkpoint.json is in place, so a kill between the two leaves one behind; a resume calls this too.
+ * Returns the names removed.
+ */
+export function removeOtherPayloads(dir: string, keep: string): string[] {
+  const removed = readdirSync(dir).filter((f) => PAYLOAD_NAME.test(f) && f !== keep);
+  for (const f of removed) rmSync(join(dir, f), { force: true });
+  return removed;
 }
 
 /** A checkpoint that cannot be resumed from; the message names the file and what is wrong with it. */

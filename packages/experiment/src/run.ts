@@ -6,7 +6,7 @@ import { BACKEND, CLOCK, dataShape, networkServices, RngFactory, samplesPerEpoch
 import { buildNetwork, loadDataset } from '@txsim/models';
 import { DATA_TRANSFORMS_FILE, describeTransforms, readRecordedTransforms } from './data-record.js';
 import { CALIBRATION_FILE, calibrationRecord, nativeScales, recordedScales, withWMax } from './calibration.js';
-import { CHECKPOINT_FILE, CheckpointError, readCheckpoint, readPayload, restoreCheckpoint, sha256, verifyCheckpoint, writeCheckpoint, type Checkpoint, type RunIdentity } from './checkpoint.js';
+import { CHECKPOINT_FILE, CheckpointError, readCheckpoint, readPayload, removeOtherPayloads, restoreCheckpoint, sha256, verifyCheckpoint, writeCheckpoint, type Checkpoint, type RunIdentity } from './checkpoint.js';
 import { createRunContainer, type BackendChoice } from './composition.js';
 import { activityDelta, costPhaseTotals, countedCost, networkCostLayers, type BuiltLayer } from './cost.js';
 import { openSpec, preflight, type PluginOptions } from './open-spec.js';
@@ -133,6 +133,8 @@ export async function resumeExperiment(dir: string, options: Omit<ExperimentOpti
       verifyCheckpoint(dir, checkpoint, identity, opened.resolved.spec.training.epochs);
       // Before anything is built: a corrupted payload is refused as early as a corrupted checkpoint.json.
       readPayload(dir, checkpoint);
+      const old = removeOtherPayloads(dir, checkpoint.payload);
+      if (old.length) options.log?.(`removed the previous checkpoint payload${old.length > 1 ? 's' : ''} an interrupted write left: ${old.join(', ')}`);
     }
     return await execute({ resolved: opened.resolved, specText, packs: opened.packs.map(packRecord), packList: opened.packs, outDir: dir, run, files, checkpoint, resumed: true, lock }, options);
   } finally {
