@@ -15,6 +15,8 @@ export const KERNEL_FLAGS = [
 const repo = fileURLToPath(new URL('../', import.meta.url));
 const own = [
   ['packages/devices/assembly/pulsed.ts', 'packages/devices/build/pulsed.wasm'],
+  ['packages/devices/assembly/converters.ts', 'packages/devices/build/converters.wasm'],
+  ['packages/nonidealities/assembly/output-noise.ts', 'packages/nonidealities/build/output-noise.wasm'],
   ['examples/plugin-pack/assembly/arrhenius.ts', 'examples/plugin-pack/build/arrhenius.wasm'],
 ];
 

@@ -1,4 +1,5 @@
 import { defineAdc, integer, kernels, params, quantity, real } from '@txsim/core';
+import { adcCodes, groupAbsMax } from './converter-kernels.js';
 
 /**
  * A signed ADC per tile output group. Its full scale is either given, or calibrated per tile from
@@ -46,7 +47,7 @@ export const adc = defineAdc({
           // |output|·headroom exactly.
           if (seen.length !== groups) seen = kernels.float64(groups);
           seen.fill(0);
-          kernels.groupAbsMax(src, seen, ctx.batch, ctx.width, ctx.groupWidth);
+          groupAbsMax(src, seen, ctx.batch, ctx.width, ctx.groupWidth);
           for (let g = 0; g < groups; g++) {
             const v = seen[g]! * p.headroom;
             if (v > cal.max[g]!) cal.max[g] = v;
@@ -58,7 +59,7 @@ export const adc = defineAdc({
         // Codes round half away from zero and clip to the converter's ±levels. Each code depends on its own
         // output and group step only, so the columns the layer never sums (tile padding) are not converted;
         // the calibration above still sees them, as the hardware's converters would.
-        kernels.adc(src, dst, ctx.batch, ctx.width, ctx.groupWidth, steps, levels, ctx.summed ?? ctx.width);
+        adcCodes(src, dst, ctx.batch, ctx.width, ctx.groupWidth, steps, levels, ctx.summed ?? ctx.width);
       },
       saturated(converted, ctx, hit) {
         if (!levels) return;

@@ -1,4 +1,5 @@
 import { choice, defineDac, integer, kernels, params, quantity, real } from '@txsim/core';
+import { dacCodes } from './converter-kernels.js';
 
 /**
  * A signed DAC. With `abs-max` scaling each input vector is first divided by its largest magnitude
@@ -34,7 +35,7 @@ export const dac = defineDac({
   create: (_ctx, p) => {
     const levels = p.bits === 0 ? 0 : Math.max(1, 2 ** (p.bits - 1) - 1);
     const convert = (src: Float32Array, dst: Float32Array, batch: number, lines: number, scales: Float32Array) =>
-      kernels.dac(src, dst, batch, lines, scales, p.scaling === 'abs-max', p.range, levels, p.vRead);
+      dacCodes(src, dst, batch, lines, scales, p.scaling === 'abs-max', p.range, levels, p.vRead);
     // Rounds half away from zero so positive and negative inputs quantise symmetrically.
     if (!p.streamBits) return { convert };
 

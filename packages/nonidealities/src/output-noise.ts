@@ -1,4 +1,5 @@
 import { choice, defineNonideality, kernels, NormalStream, params, real, type NormalStreamState } from '@txsim/core';
+import { addRowNoise, rowAbsMax } from './output-noise-kernels.js';
 
 /**
  * Additive output noise (aihwkit's out_noise): every sensed output of every read gets an independent
@@ -49,9 +50,9 @@ export const outputNoise = defineNonideality({
         }
         stream.fill(normals.subarray(0, batch * width));
         // σ_I per batch row from its largest drive, then one fused pass adds the noise.
-        kernels.rowAbsMax(v.data.subarray(0, batch * v.cols), drive.subarray(0, batch), batch, v.cols);
+        rowAbsMax(v.data.subarray(0, batch * v.cols), drive.subarray(0, batch), batch, v.cols);
         for (let b = 0; b < batch; b++) scales[b] = p.sigma * swing * drive[b]!;
-        kernels.addRowNoise(src.subarray(0, batch * width), normals.subarray(0, batch * width), dst.subarray(0, batch * width), scales.subarray(0, batch), batch, width);
+        addRowNoise(src.subarray(0, batch * width), normals.subarray(0, batch * width), dst.subarray(0, batch * width), scales.subarray(0, batch), batch, width);
       },
     };
   },

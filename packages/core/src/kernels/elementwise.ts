@@ -123,63 +123,11 @@ export const kernels = {
     m.end();
   },
 
-  /** Signed DAC of batch rows of `lines` inputs; see reference.dac. */
-  dac(src: Float32Array, dst: Float32Array, batch: number, lines: number, scales: Float32Array, absMax: boolean, range: number, levels: number, vRead: number): void {
-    const m = lines % 4 === 0 ? elementwiseModule()?.begin() : undefined;
-    if (!m) return reference.dac(src, dst, batch, lines, scales, absMax, range, levels, vRead);
-    const n = batch * lines;
-    const a = m.in(src.length === n ? src : src.subarray(0, n));
-    m.api.dac(a, m.out(dst.length === n ? dst : dst.subarray(0, n)), m.out(scales.length === batch ? scales : scales.subarray(0, batch)), batch, lines, absMax ? 1 : 0, range, levels, vRead);
-    m.end();
-  },
-
-  /**
-   * Signed ADC codes per group of `groupWidth` columns with per-group step; see reference.adc. Only the
-   * columns below `limit` (default: all) are converted; the others of dst keep their values.
-   */
-  adc(src: Float32Array, dst: Float32Array, batch: number, width: number, groupWidth: number, steps: Float64Array, levels: number, limit = width): void {
-    const m = elementwiseModule()?.begin();
-    if (!m) return reference.adc(src, dst, batch, width, groupWidth, steps, levels, limit);
-    const n = batch * width;
-    if (invs.length !== steps.length) invs = new Float64Array(steps.length);
-    for (let g = 0; g < steps.length; g++) invs[g] = steps[g] === 0 ? 0 : 1 / steps[g]!;
-    const a = m.in(src.length === n ? src : src.subarray(0, n));
-    // Converting only some columns writes only those: dst goes in as well as out, so a staged copy keeps the rest.
-    const out = dst.length === n ? dst : dst.subarray(0, n);
-    m.api.adc(a, limit < width ? m.inout(out) : m.out(out), batch, width, groupWidth, m.in(steps), m.in(invs), levels, Math.min(limit, width));
-    m.end();
-  },
-
   /** The number of non-zero elements. */
   countNonzero(src: Float64Array): number {
     const m = elementwiseModule()?.begin();
     if (!m) return reference.countNonzero(src);
     return m.api.countNonzero(m.in(src), src.length);
-  },
-
-  /** out[g] = max(out[g], max |src| over every row and the columns of group g); see reference.groupAbsMax. */
-  groupAbsMax(src: Float32Array, out: Float64Array, batch: number, width: number, groupWidth: number): void {
-    const m = elementwiseModule()?.begin();
-    if (!m) return reference.groupAbsMax(src, out, batch, width, groupWidth);
-    const n = batch * width;
-    m.api.groupAbsMax(m.in(src.length === n ? src : src.subarray(0, n)), m.inout(out), batch, width, groupWidth);
-    m.end();
-  },
-
-  /** out[b] = max |src[b, i]| over each batch row of `cols` values. */
-  rowAbsMax(src: Float32Array, out: Float32Array, batch: number, cols: number): void {
-    const m = elementwiseModule()?.begin();
-    if (!m) return reference.rowAbsMax(src, out, batch, cols);
-    m.api.rowAbsMax(m.in(src), m.out(out), batch, cols);
-    m.end();
-  },
-
-  /** dst[b, j] = src[b, j] + scales[b]·z[b, j] over batch rows of `width` (additive noise, f64 arithmetic). */
-  addRowNoise(src: Float32Array, z: Float64Array, dst: Float32Array, scales: Float64Array, batch: number, width: number): void {
-    const m = elementwiseModule()?.begin();
-    if (!m) return reference.addRowNoise(src, z, dst, scales, batch, width);
-    m.api.addRowNoise(m.in(src), m.in(z), m.out(dst), m.in(scales), batch, width);
-    m.end();
   },
 
   /** dst[b, i] = src[b, start + i] for i < used and 0 up to `lines`: one block's slice of a read's batch × srcWidth inputs. */
@@ -279,9 +227,6 @@ function normalsBuffer(n: number): number {
   return normals.byteOffset;
 }
 let normals: Float32Array = new Float32Array(0);
-
-/** 1/step per ADC group, reused across calls. */
-let invs = new Float64Array(0);
 
 /** The TypeScript loops: the fallback without WASM SIMD and the reference in tests. */
 export const reference = {
@@ -385,87 +330,10 @@ export const reference = {
     }
   },
 
-  /**
-   * full = max |x| of the row (absMax) or `range`; u = clamp(x/full, ±1), rounded half away from zero to
-   * ±levels codes (levels 0: unquantised); dst = u·vRead, scales[b] = full/vRead (0 for an all-zero row).
-   */
-  dac(src: Float32Array, dst: Float32Array, batch: number, lines: number, scales: Float32Array, absMax: boolean, range: number, levels: number, vRead: number): void {
-    for (let b = 0; b < batch; b++) {
-      const row = b * lines;
-      let full = range;
-      if (absMax) {
-        full = 0;
-        for (let i = 0; i < lines; i++) full = Math.max(full, Math.abs(src[row + i]!));
-      }
-      if (full === 0) {
-        dst.fill(0, row, row + lines);
-        scales[b] = 0;
-        continue;
-      }
-      const toUnit = 1 / full;
-      for (let i = 0; i < lines; i++) {
-        let u = src[row + i]! * toUnit;
-        u = u > 1 ? 1 : u < -1 ? -1 : u;
-        if (levels) u = roundAway(u * levels) / levels;
-        dst[row + i] = u * vRead;
-      }
-      scales[b] = full / vRead;
-    }
-  },
-
-  /** dst = clamp(roundAway(src/step_g), ±levels)·step_g, per group g of `groupWidth` columns (step 0 gives 0). */
-  adc(src: Float32Array, dst: Float32Array, batch: number, width: number, groupWidth: number, steps: Float64Array, levels: number, limit = width): void {
-    const upTo = Math.min(limit, width);
-    const groups = Math.ceil(upTo / groupWidth);
-    for (let g = 0; g < groups; g++) {
-      const step = steps[g]!;
-      const inv = step === 0 ? 0 : 1 / step;
-      const j0 = g * groupWidth;
-      const j1 = Math.min(upTo, j0 + groupWidth);
-      for (let b = 0; b < batch; b++) {
-        for (let j = b * width + j0, end = b * width + j1; j < end; j++) {
-          const q = roundAway(src[j]! * inv);
-          dst[j] = (q > levels ? levels : q < -levels ? -levels : q) * step;
-        }
-      }
-    }
-  },
-
   countNonzero(src: Float64Array): number {
     let c = 0;
     for (let k = 0; k < src.length; k++) if (src[k] !== 0) c++;
     return c;
-  },
-
-  groupAbsMax(src: Float32Array, out: Float64Array, batch: number, width: number, groupWidth: number): void {
-    const groups = Math.ceil(width / groupWidth);
-    for (let g = 0; g < groups; g++) {
-      const j0 = g * groupWidth;
-      const j1 = Math.min(width, j0 + groupWidth);
-      let max = out[g]!;
-      for (let b = 0; b < batch; b++) {
-        for (let j = b * width + j0, end = b * width + j1; j < end; j++) {
-          const v = Math.abs(src[j]!);
-          if (v > max) max = v;
-        }
-      }
-      out[g] = max;
-    }
-  },
-
-  rowAbsMax(src: Float32Array, out: Float32Array, batch: number, cols: number): void {
-    for (let b = 0; b < batch; b++) {
-      let m = 0;
-      for (let i = 0; i < cols; i++) m = Math.max(m, Math.abs(src[b * cols + i]!));
-      out[b] = m;
-    }
-  },
-
-  addRowNoise(src: Float32Array, z: Float64Array, dst: Float32Array, scales: Float64Array, batch: number, width: number): void {
-    for (let b = 0; b < batch; b++) {
-      const s = scales[b]!;
-      for (let j = b * width; j < (b + 1) * width; j++) dst[j] = src[j]! + s * z[j]!;
-    }
   },
 
   gather(src: Float32Array, dst: Float32Array, batch: number, srcWidth: number, start: number, used: number, lines: number): void {
@@ -494,13 +362,6 @@ export const reference = {
     }
   },
 };
-
-/** Round half away from zero (Math.round rounds −2.5 to −2; the fix-up is almost never taken). */
-function roundAway(r: number): number {
-  let q = Math.round(r);
-  if (q - r === 0.5 && r < 0) q -= 1;
-  return q;
-}
 
 /**
  * 1 − e^(−x) for x ≥ 0. Training steps are tiny against the range (x ~ 1e-5 at v = 0.01), where the

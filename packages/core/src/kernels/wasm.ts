@@ -42,15 +42,10 @@ export interface ElementwiseExports {
   multiply(src: number, f: number, out: number, n: number): void;
   series(src: number, r: number, out: number, n: number): void;
   combine(plus: number, minus: number, out: number, rows: number, cols: number, transposed: number, squared: number): void;
-  dac(src: number, dst: number, scales: number, batch: number, lines: number, absMax: number, range: number, levels: number, vRead: number): void;
-  adc(src: number, dst: number, batch: number, width: number, groupWidth: number, steps: number, invs: number, levels: number, limit: number): void;
   countNonzero(src: number, n: number): number;
   gather(src: number, dst: number, batch: number, srcWidth: number, start: number, used: number, lines: number): void;
   im2col(x: number, out: number, batch: number, channels: number, height: number, width: number, k: number, stride: number, pad: number, outH: number, outW: number): void;
   col2im(cols: number, out: number, batch: number, channels: number, height: number, width: number, k: number, stride: number, pad: number, outH: number, outW: number): void;
-  rowAbsMax(src: number, out: number, batch: number, cols: number): void;
-  groupAbsMax(src: number, out: number, batch: number, width: number, groupWidth: number): void;
-  addRowNoise(src: number, z: number, dst: number, scales: number, batch: number, width: number): void;
   accumulate(acc: number, cur: number, scales: number, batch: number, width: number, accWidth: number, fresh: number): void;
   narrow(acc: number, out: number, batch: number, width: number, outWidth: number, f: number): void;
   widen(src: number, out: number, n: number, f: number): void;
