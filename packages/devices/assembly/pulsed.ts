@@ -352,13 +352,15 @@ const ROW: usize = 96;
   }
   // x: the state held to the table's range for the lookup.
   const x = v128.bitselect(lo, v128.bitselect(hi, s, f64x2.gt(s, hi)), f64x2.lt(s, lo));
-  // floor(t) + 2^52 holds floor(t) in its low 32 bits (0 ≤ t < 2^31; a NaN state gives some row, which
-  // rowOf corrects): no saturating conversion needed.
+  // floor(t) + 2^52 holds floor(t) in its low 32 bits (0 ≤ t < 2^31): no saturating conversion needed. A
+  // NaN state leaves its payload's bits there, hence both clamps (rowOf then finds the reference's row).
   const guess = f64x2.add(f64x2.floor(f64x2.mul(f64x2.sub(x, lo), inv)), f64x2.splat(4503599627370496.0));
   let a0 = first0 + i32x4.extract_lane(guess, 0);
   let a1 = first1 + i32x4.extract_lane(guess, 2);
   if (a0 > last0 - 1) a0 = last0 - 1;
   if (a1 > last1 - 1) a1 = last1 - 1;
+  if (a0 < first0) a0 = first0;
+  if (a1 < first1) a1 = first1;
   let p0 = rows + <usize>a0 * ROW;
   let p1 = rows + <usize>a1 * ROW;
   let r0 = v128.load(p0);

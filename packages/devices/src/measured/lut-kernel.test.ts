@@ -15,6 +15,9 @@ for (let i = 0; i <= 12; i++) {
 }
 const lut = parseLut(`${lines.join('\n')}\n`, 'two-devices.csv');
 
+/** A NaN whose payload's low word is all ones (a row guess must not take it for a row number). */
+const NAN_PAYLOAD = new Float64Array(new Uint32Array([0xffffffff, 0x7fffffff]).buffer)[0]!;
+
 /** A random state and request for n cells: about a third unpulsed, some pairs, fractional counts, states beyond the table. */
 function request(n: number, seed: string) {
   const r = new Rng(seed);
@@ -81,7 +84,8 @@ describe('lutWrite kernel (compiled against its TypeScript reference)', () => {
       assign[k] = d;
       const knots = knotsOf(d);
       const u = r.next();
-      g[k] = u < 0.2 ? knots[Math.floor(r.next() * knots.length)]! : u < 0.25 ? knots[0]! : u < 0.3 ? knots[knots.length - 1]! : u < 0.35 ? 12e-6 : 0.3e-6 + 10e-6 * r.next();
+      g[k] = u < 0.2 ? knots[Math.floor(r.next() * knots.length)]! : u < 0.25 ? knots[0]! : u < 0.3 ? knots[knots.length - 1]! : u < 0.35 ? 12e-6
+        : u < 0.36 ? NAN_PAYLOAD : 0.3e-6 + 10e-6 * r.next();
       const v = r.next();
       delta[k] = Math.floor(k / 50) % 3 === 0 ? 0 : v < 0.03 ? step : v < 0.06 ? -step : v < 0.07 ? -0 : v < 0.075 ? NaN : v < 0.08 ? 2.5 * step : (r.next() - 0.5) * 2 * step;
     }
