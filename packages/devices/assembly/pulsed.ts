@@ -239,15 +239,201 @@ export function lutPulses(g: usize, up: usize, down: usize, delta: usize, step: 
 /** pulsedCells() of a request (as lutPulses reads it): the cells with a pulse, i.e. the noise draws a write needs. */
 export function lutPulsedCells(up: usize, down: usize, delta: usize, step: f64, n: i32): i32 {
   let count = 0;
-  const small = Math.abs(step) <= 1;
-  for (let k = 0; k < n; k++) {
+  let k = 0;
+  if (delta && Math.abs(step) <= 1) {
+    // Then delta/step is non-zero exactly when delta is (no underflow), and NaN (no pulse) when delta is:
+    // count the deltas above or below 0, two at a time.
+    const zero = f64x2.splat(0);
+    for (; k + 2 <= n; k += 2) {
+      const dk = v128.load(delta + (<usize>k << 3));
+      count += <i32>popcnt(i64x2.bitmask(v128.or(f64x2.gt(dk, zero), f64x2.lt(dk, zero))));
+    }
+  }
+  for (; k < n; k++) {
     if (delta) {
-      // delta/step is 0 only for delta 0 when |step| ≤ 1 (no underflow); otherwise divide as the reference does.
-      const dk = load<f64>(delta + (<usize>k << 3));
-      if (dk != 0 && (small || dk / step != 0)) count++;
+      // Otherwise divide as the reference does.
+      const m = load<f64>(delta + (<usize>k << 3)) / step;
+      if (m > 0 || m < 0) count++;
     } else if (<f64>load<f32>(up + (<usize>k << 2)) + <f64>load<f32>(down + (<usize>k << 2)) != 0) count++;
   }
   return count;
+}
+
+/*
+ * lutRespond: lutPulses for an analog request, two cells at a time (f64x2), through a row table the host
+ * builds once per measured table (lut-kernel.ts, lutRows). Row a holds 12 f64 (ROW bytes):
+ *   0 knots[a], 1 the next knot (+∞ on a device's last row, so the in-row test holds at its top),
+ *   2 knots[a+1] − knots[a], 3 unused,
+ *   4 dgUp[a], 5 dgUp[a+1] − dgUp[a], 6 sdUp[a], 7 sdUp[a+1] − sdUp[a], 8–11 the same for down.
+ * The differences are the ones the reference forms per pulse (the same f64 subtraction, so the same bits),
+ * and the lanes do the reference's f64 operations in its order: results agree bit for bit. A pair takes the
+ * vector path when its cells ask at most one pulse each (0 < |Δ/step| ≤ 1: the usual analog update, a
+ * fraction f of one pulse); a pair with a longer train runs the scalar lutOne. Device parameters (params):
+ * 5 f64 per measured device: lo, hi, the row-guess factor, first row, last row.
+ */
+const ROW: usize = 96;
+
+/** The row of state x: from guess a, the largest a in [first, last − 1] with knots[a] ≤ x (as lutCell). */
+@inline function rowOf(x: f64, a: i32, first: i32, last: i32, knots: usize): i32 {
+  if (a > last - 1) a = last - 1;
+  if (a < first) a = first;
+  while (a > first && f64at(knots, a) > x) a--;
+  while (a < last - 1 && f64at(knots, a + 1) <= x) a++;
+  return a;
+}
+
+/** One cell of lutPulses (the scalar path); returns the next draw. */
+@inline function lutOne(k: i32, g: usize, nu: f64, nd: f64, dst: usize, knots: usize, dgUp: usize, dgDown: usize,
+  sdUp: usize, sdDown: usize, first: i32, last: i32, lo: f64, hi: f64, inv: f64, xi: usize, draw: i32, noiseScale: f64): i32 {
+  const off = <usize>k << 3;
+  let s = lutCell(load<f64>(g + off), nu, nd, first, last, knots, dgUp, dgDown, sdUp, sdDown, lo, hi, inv);
+  if (xi) s += noiseScale * Math.sqrt(variance) * f64at(xi, draw++);
+  store<f64>(dst + off, s < lo ? lo : s > hi ? hi : s);
+  return draw;
+}
+
+/** One pair of lutRespond (cells k, k + 1); returns the next draw. */
+@inline function lutPair(k: i32, g: usize, delta: usize, stepV: v128, dst: usize, knots: usize, dgUp: usize, dgDown: usize,
+  sdUp: usize, sdDown: usize, assign: usize, rows: usize, params: usize, xi: usize, noiseScale: f64, scaleV: v128,
+  lo0: v128, hi0: v128, inv0: v128, fst: i32, lst: i32, draw: i32): i32 {
+  const zero = f64x2.splat(0);
+  const one = f64x2.splat(1);
+  const off = <usize>k << 3;
+  const dk = v128.load(delta + off);
+  const s = v128.load(g + off);
+  // Most pairs of a sparse-input update ask nothing (whole rows of zeros): a copy.
+  if (!v128.any_true(dk)) {
+    v128.store(dst + off, s);
+    return draw;
+  }
+  const m = f64x2.div(dk, stepV);
+  const goesUp = f64x2.gt(m, zero);
+  const pulsed = v128.or(goesUp, f64x2.lt(m, zero));
+  const which = i64x2.bitmask(pulsed);
+  // Δ/step can still be 0 (−0, underflow) or NaN: no pulse.
+  if (!which) {
+    v128.store(dst + off, s);
+    return draw;
+  }
+  const f = f64x2.abs(m);
+  let lo = lo0, hi = hi0, inv = inv0;
+  let first0 = fst, first1 = fst, last0 = lst, last1 = lst;
+  if (assign) {
+    const d0 = <usize>load<u16>(assign + (<usize>k << 1)) * 40 + params;
+    const d1 = <usize>load<u16>(assign + (<usize>k << 1), 2) * 40 + params;
+    lo = f64x2.replace_lane(f64x2.splat(load<f64>(d0)), 1, load<f64>(d1));
+    hi = f64x2.replace_lane(f64x2.splat(load<f64>(d0, 8)), 1, load<f64>(d1, 8));
+    inv = f64x2.replace_lane(f64x2.splat(load<f64>(d0, 16)), 1, load<f64>(d1, 16));
+    first0 = <i32>load<f64>(d0, 24);
+    first1 = <i32>load<f64>(d1, 24);
+    last0 = <i32>load<f64>(d0, 32);
+    last1 = <i32>load<f64>(d1, 32);
+  }
+  if (v128.any_true(f64x2.gt(f, one))) {
+    // A train of several pulses in either cell: the scalar path, cell by cell (draws stay in cell order).
+    for (let j = 0; j < 2; j++) {
+      const c = k + j;
+      const mc = j ? f64x2.extract_lane(m, 1) : f64x2.extract_lane(m, 0);
+      const nu = mc > 0 ? mc : 0;
+      const nd = mc < 0 ? -mc : 0;
+      const co = <usize>c << 3;
+      if (nu == 0 && nd == 0) {
+        store<f64>(dst + co, load<f64>(g + co));
+        continue;
+      }
+      const fi = j ? first1 : first0;
+      const la = j ? last1 : last0;
+      const l = j ? f64x2.extract_lane(lo, 1) : f64x2.extract_lane(lo, 0);
+      const h = j ? f64x2.extract_lane(hi, 1) : f64x2.extract_lane(hi, 0);
+      const iv = j ? f64x2.extract_lane(inv, 1) : f64x2.extract_lane(inv, 0);
+      draw = lutOne(c, g, nu, nd, dst, knots, dgUp, dgDown, sdUp, sdDown, fi, la, l, h, iv, xi, draw, noiseScale);
+    }
+    return draw;
+  }
+  // x: the state held to the table's range for the lookup.
+  const x = v128.bitselect(lo, v128.bitselect(hi, s, f64x2.gt(s, hi)), f64x2.lt(s, lo));
+  // floor(t) + 2^52 holds floor(t) in its low 32 bits (0 ≤ t < 2^31): no saturating conversion needed. A
+  // NaN state leaves its payload's bits there, hence both clamps (rowOf then finds the reference's row).
+  const guess = f64x2.add(f64x2.floor(f64x2.mul(f64x2.sub(x, lo), inv)), f64x2.splat(4503599627370496.0));
+  let a0 = first0 + i32x4.extract_lane(guess, 0);
+  let a1 = first1 + i32x4.extract_lane(guess, 2);
+  if (a0 > last0 - 1) a0 = last0 - 1;
+  if (a1 > last1 - 1) a1 = last1 - 1;
+  if (a0 < first0) a0 = first0;
+  if (a1 < first1) a1 = first1;
+  let p0 = rows + <usize>a0 * ROW;
+  let p1 = rows + <usize>a1 * ROW;
+  let r0 = v128.load(p0);
+  let r1 = v128.load(p1);
+  let ka = v128.shuffle<f64>(r0, r1, 0, 2);
+  const inRow = v128.and(f64x2.le(ka, x), f64x2.lt(x, v128.shuffle<f64>(r0, r1, 1, 3)));
+  if (!v128.all_true<i64>(inRow)) {
+    // The guess missed (uneven knots, rounding at a knot): correct it by comparisons.
+    a0 = rowOf(f64x2.extract_lane(x, 0), a0, first0, last0, knots);
+    a1 = rowOf(f64x2.extract_lane(x, 1), a1, first1, last1, knots);
+    p0 = rows + <usize>a0 * ROW;
+    p1 = rows + <usize>a1 * ROW;
+    ka = f64x2.replace_lane(f64x2.splat(load<f64>(p0)), 1, load<f64>(p1));
+  }
+  const span = f64x2.replace_lane(f64x2.splat(load<f64>(p0, 16)), 1, load<f64>(p1, 16));
+  // The direction's half of each row: up at +32, down at +64.
+  const dir = i64x2.bitmask(goesUp);
+  const q0 = p0 + ((dir & 1) ? 32 : 64);
+  const q1 = p1 + ((dir & 2) ? 32 : 64);
+  const mr0 = v128.load(q0);
+  const mr1 = v128.load(q1);
+  const sr0 = v128.load(q0, 16);
+  const sr1 = v128.load(q1, 16);
+  const w = f64x2.div(f64x2.sub(x, ka), span);
+  const mean = f64x2.add(v128.shuffle<f64>(mr0, mr1, 0, 2), f64x2.mul(w, v128.shuffle<f64>(mr0, mr1, 1, 3)));
+  const sd = f64x2.add(v128.shuffle<f64>(sr0, sr1, 0, 2), f64x2.mul(w, v128.shuffle<f64>(sr0, sr1, 1, 3)));
+  let out = f64x2.add(s, f64x2.mul(f, mean));
+  if (xi) {
+    const variance = f64x2.add(zero, f64x2.mul(f64x2.mul(f, sd), sd));
+    // One draw per pulsed cell, in cell order.
+    const z = which == 3 ? v128.load(xi + (<usize>draw << 3)) : f64x2.splat(f64at(xi, draw));
+    draw += which == 3 ? 2 : 1;
+    out = f64x2.add(out, f64x2.mul(f64x2.mul(scaleV, f64x2.sqrt(variance)), z));
+  }
+  out = v128.bitselect(lo, v128.bitselect(hi, out, f64x2.gt(out, hi)), f64x2.lt(out, lo));
+  v128.store(dst + off, v128.bitselect(out, s, pulsed));
+  return draw;
+}
+
+export function lutRespond(g: usize, delta: usize, step: f64, dst: usize, n: i32, knots: usize, dgUp: usize, dgDown: usize,
+  sdUp: usize, sdDown: usize, assign: usize, rows: usize, params: usize, xi: usize, noiseScale: f64): void {
+  let draw = 0;
+  const stepV = f64x2.splat(step);
+  const scaleV = f64x2.splat(noiseScale);
+  // Device 0's parameters, for a table without assignment (every cell on device 0).
+  const lo = f64x2.splat(load<f64>(params));
+  const hi = f64x2.splat(load<f64>(params, 8));
+  const inv = f64x2.splat(load<f64>(params, 16));
+  const first = <i32>load<f64>(params, 24);
+  const last = <i32>load<f64>(params, 32);
+  let k = 0;
+  // Four cells an iteration: two independent pairs in flight.
+  for (; k + 4 <= n; k += 4) {
+    draw = lutPair(k, g, delta, stepV, dst, knots, dgUp, dgDown, sdUp, sdDown, assign, rows, params, xi, noiseScale, scaleV, lo, hi, inv, first, last, draw);
+    draw = lutPair(k + 2, g, delta, stepV, dst, knots, dgUp, dgDown, sdUp, sdDown, assign, rows, params, xi, noiseScale, scaleV, lo, hi, inv, first, last, draw);
+  }
+  if (k + 2 <= n) {
+    draw = lutPair(k, g, delta, stepV, dst, knots, dgUp, dgDown, sdUp, sdDown, assign, rows, params, xi, noiseScale, scaleV, lo, hi, inv, first, last, draw);
+    k += 2;
+  }
+  for (; k < n; k++) {
+    const off = <usize>k << 3;
+    const mk = load<f64>(delta + off) / step;
+    const nu = mk > 0 ? mk : 0;
+    const nd = mk < 0 ? -mk : 0;
+    if (nu == 0 && nd == 0) {
+      store<f64>(dst + off, load<f64>(g + off));
+      continue;
+    }
+    const d = assign ? <usize>load<u16>(assign + (<usize>k << 1)) * 40 + params : params;
+    draw = lutOne(k, g, nu, nd, dst, knots, dgUp, dgDown, sdUp, sdDown, <i32>load<f64>(d, 24), <i32>load<f64>(d, 32),
+      load<f64>(d), load<f64>(d, 8), load<f64>(d, 16), xi, draw, noiseScale);
+  }
 }
 
 // ---- aihwkit pulsed devices (pulsed/engine.ts: gather, pulse rounds, scatter) ----------------------------

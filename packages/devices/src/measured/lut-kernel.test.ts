@@ -15,6 +15,9 @@ for (let i = 0; i <= 12; i++) {
 }
 const lut = parseLut(`${lines.join('\n')}\n`, 'two-devices.csv');
 
+/** A NaN whose payload's low word is all ones (a row guess must not take it for a row number). */
+const NAN_PAYLOAD = new Float64Array(new Uint32Array([0xffffffff, 0x7fffffff]).buffer)[0]!;
+
 /** A random state and request for n cells: about a third unpulsed, some pairs, fractional counts, states beyond the table. */
 function request(n: number, seed: string) {
   const r = new Rng(seed);
@@ -65,6 +68,42 @@ describe('lutWrite kernel (compiled against its TypeScript reference)', () => {
       }
     });
   }
+
+  it('analog requests of at most one pulse per cell (the two-cell path) agree bit for bit, edge states included', () => {
+    // Odd length (a scalar tail); states on knots, at and beyond both ends; requests of exactly ±1 pulse,
+    // −0, NaN, underflow-free tiny ones, runs of zeros and pairs with one longer train (the scalar path).
+    const n = 4001;
+    const r = new Rng('one-pulse');
+    const g = kernels.float64(n);
+    const delta = kernels.float64(n);
+    const assign = kernels.uint16(n);
+    const step = 1e-7;
+    const knotsOf = (d: number) => lut.g.subarray(lut.offsets[d]!, lut.offsets[d + 1]!);
+    for (let k = 0; k < n; k++) {
+      const d = r.next() < 0.5 ? 0 : 1;
+      assign[k] = d;
+      const knots = knotsOf(d);
+      const u = r.next();
+      g[k] = u < 0.2 ? knots[Math.floor(r.next() * knots.length)]! : u < 0.25 ? knots[0]! : u < 0.3 ? knots[knots.length - 1]! : u < 0.35 ? 12e-6
+        : u < 0.36 ? NAN_PAYLOAD : 0.3e-6 + 10e-6 * r.next();
+      const v = r.next();
+      delta[k] = Math.floor(k / 50) % 3 === 0 ? 0 : v < 0.03 ? step : v < 0.06 ? -step : v < 0.07 ? -0 : v < 0.075 ? NaN : v < 0.08 ? 2.5 * step : (r.next() - 0.5) * 2 * step;
+    }
+    const req = { delta, step };
+    const count = lutPulsedCells.compiled!(req);
+    expect(count).toBe(lutPulsedCells.reference(req));
+    for (const noise of [0, 1]) {
+      const xi = noise ? new Rng('d').fillNormal(kernels.float64(count)) as Float64Array : null;
+      for (const which of [assign, new Uint16Array(0)]) {
+        const want = new Float64Array(n);
+        const got = kernels.float64(n);
+        lutWrite.reference(g, req, want, lut, which, xi, noise);
+        compiled!(g, req, got, lut, which, xi, noise);
+        expect(Array.from(got)).toEqual(Array.from(want));
+        expect(got.filter((v, k) => v !== g[k]).length).toBeGreaterThan(n / 2);
+      }
+    }
+  });
 
   it('writes in place (dst = g) as into a separate array, and is deterministic per seed', () => {
     const n = 500;

@@ -1,4 +1,4 @@
-import { defineKernel } from '@txsim/core';
+import { defineKernel, kernels } from '@txsim/core';
 import { pulsedKernels, resident } from '../kernels.js';
 import { pulsedCells } from './exp-curve.js';
 import { FractionalPulses } from './fractional-pulses.js';
@@ -79,12 +79,55 @@ export type LutRequest =
   | { readonly up: Float32Array; readonly down: Float32Array }
   | { readonly delta: Float64Array; readonly step: number };
 
-/** A table's arrays in kernel memory, made once per table. */
-const residentTables = new WeakMap<Lut, Lut>();
-function residentLut(lut: Lut): Lut {
+/** Floats per row of lutRows' table (the layout lutRespond in packages/devices/assembly/pulsed.ts reads). */
+const ROW = 12;
+
+/**
+ * The per-row quantities of a table, formed once so that a lookup is a row guess, one in-row test and
+ * contiguous loads: row a holds knots[a], the next knot (+∞ on a device's last row, where the state may
+ * reach the top knot), knots[a+1] − knots[a], a spare, then dgUp[a], dgUp[a+1] − dgUp[a], sdUp[a],
+ * sdUp[a+1] − sdUp[a] and the same four for down. The differences are those the reference forms per pulse
+ * (the same subtraction, so the same bits). And per device: lo, hi, the row-guess factor, first and last row.
+ */
+export function lutRows(lut: Lut, rows: Float64Array, params: Float64Array): void {
+  const { offsets, g, dgUp, dgDown, sdUp, sdDown } = lut;
+  for (let d = 0; d + 1 < offsets.length; d++) {
+    const first = offsets[d]!;
+    const last = offsets[d + 1]! - 1;
+    params.set([g[first]!, g[last]!, (last - first) / (g[last]! - g[first]!), first, last], 5 * d);
+    for (let a = first; a < last; a++) {
+      const r = a * ROW;
+      rows[r] = g[a]!;
+      rows[r + 1] = a + 1 === last ? Infinity : g[a + 1]!;
+      rows[r + 2] = g[a + 1]! - g[a]!;
+      rows[r + 4] = dgUp[a]!;
+      rows[r + 5] = dgUp[a + 1]! - dgUp[a]!;
+      rows[r + 6] = sdUp[a]!;
+      rows[r + 7] = sdUp[a + 1]! - sdUp[a]!;
+      rows[r + 8] = dgDown[a]!;
+      rows[r + 9] = dgDown[a + 1]! - dgDown[a]!;
+      rows[r + 10] = sdDown[a]!;
+      rows[r + 11] = sdDown[a + 1]! - sdDown[a]!;
+    }
+  }
+}
+
+/** A table's arrays in kernel memory, with its row table (lutRows), made once per table. */
+interface ResidentLut extends Lut {
+  readonly rows: Float64Array;
+  readonly params: Float64Array;
+}
+const residentTables = new WeakMap<Lut, ResidentLut>();
+function residentLut(lut: Lut): ResidentLut {
   let r = residentTables.get(lut);
   if (!r) {
-    r = { ...lut, offsets: resident(lut.offsets), g: resident(lut.g), dgUp: resident(lut.dgUp), dgDown: resident(lut.dgDown), sdUp: resident(lut.sdUp), sdDown: resident(lut.sdDown) };
+    const rows = kernels.float64(ROW * lut.g.length);
+    const params = kernels.float64(5 * (lut.offsets.length - 1));
+    lutRows(lut, rows, params);
+    r = {
+      ...lut, offsets: resident(lut.offsets), g: resident(lut.g), dgUp: resident(lut.dgUp), dgDown: resident(lut.dgDown),
+      sdUp: resident(lut.sdUp), sdDown: resident(lut.sdDown), rows, params,
+    };
     residentTables.set(lut, r);
   }
   return r;
@@ -118,9 +161,17 @@ export const lutWrite = defineKernel(
     const t = residentLut(lut);
     const a = assign.length ? resident(assign) : null;
     const m = memory.begin();
-    const isDelta = 'delta' in request;
+    if ('delta' in request) {
+      // An analog request: the two-cells-at-a-time kernel over the row table.
+      api.lutRespond(
+        m.in(g), m.in(request.delta), request.step, m.out(dst), g.length, t.g.byteOffset, t.dgUp.byteOffset, t.dgDown.byteOffset,
+        t.sdUp.byteOffset, t.sdDown.byteOffset, a ? a.byteOffset : 0, t.rows.byteOffset, t.params.byteOffset, xi ? m.in(xi) : 0, noiseScale,
+      );
+      m.end();
+      return;
+    }
     api.lutPulses(
-      m.in(g), isDelta ? 0 : m.in(request.up), isDelta ? 0 : m.in(request.down), isDelta ? m.in(request.delta) : 0, isDelta ? request.step : 1,
+      m.in(g), m.in(request.up), m.in(request.down), 0, 1,
       m.out(dst), g.length, t.g.byteOffset, t.dgUp.byteOffset, t.dgDown.byteOffset, t.sdUp.byteOffset, t.sdDown.byteOffset,
       t.offsets.byteOffset, a ? a.byteOffset : 0, xi ? m.in(xi) : 0, noiseScale,
     );
