@@ -33,6 +33,10 @@ export interface ElementwiseExports {
   updateChain(state: number, d: number, g: number, n: number, f: number, nonlinear: number, gmin: number, gmax: number, w0: number, k: number,
     noisy: number, scale: number, range: number, lo: number, hi: number, tmp: number): void;
   readChain(src: number, out: number, n: number, quantise: number, gmin: number, step: number, inv: number, steps: number, f: number, r: number): void;
+  updateCount(d: number, g: number, n: number, f: number, nonlinear: number, gmin: number, gmax: number, w0: number, k: number): number;
+  jumpRounds(state: number, table: number, rounds: number): void;
+  updateChunk(state: number, table: number, prefix: number, used: number, d: number, g: number, n: number, f: number, nonlinear: number,
+    gmin: number, gmax: number, w0: number, k: number, scale: number, range: number, lo: number, hi: number, tmp: number): void;
   scale(src: number, out: number, n: number, f: number): void;
   addClip(g: number, d: number, out: number, n: number, lo: number, hi: number): void;
   stepClip(g: number, want: number, n: number, f: number, lo: number, hi: number): void;
@@ -88,6 +92,9 @@ interface Block {
  */
 export class ElementwiseModule {
   readonly api: ElementwiseExports;
+  /** The compiled module and its shared memory: worker threads instantiate the same kernels on it (threads.ts). */
+  readonly module: object;
+  readonly memory: WasmMemory;
   readonly #memory: WasmMemory;
   #top: number;
   readonly #free = new Map<number, number[]>();
@@ -111,8 +118,9 @@ export class ElementwiseModule {
 
   constructor(bytes: Uint8Array) {
     const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-    this.#memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
-    this.api = new wasm.Instance(new wasm.Module(bytes), { env: { memory: this.#memory } }).exports as ElementwiseExports;
+    this.#memory = this.memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+    this.module = new wasm.Module(bytes);
+    this.api = new wasm.Instance(this.module, { env: { memory: this.#memory } }).exports as ElementwiseExports;
     this.#top = this.api.arenaBase();
     this.#refresh();
   }

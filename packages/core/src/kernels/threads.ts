@@ -1,0 +1,247 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { ElementwiseExports, ElementwiseModule } from './wasm.js';
+
+// Helper threads for the element-wise kernels, the GEMM pool's scheme (matrix/gemm-threads.ts) on the
+// element-wise module's shared memory: each worker instantiates the same compiled kernels on that memory and
+// sleeps on a control word; the calling thread publishes a job cut into chunks and claims chunks like the
+// workers, so a worker that is late simply gets none. Chunk boundaries depend only on the array's length
+// (chunkBounds), never on the thread count, and every chunked kernel gives the bits of one call over the
+// whole array (the random one through a stream that jumps to each chunk's position), so results are the same
+// whatever the thread count.
+
+/** The chunked kernels (job kinds). */
+export const Job = { read: 1, update: 2, updateCount: 3, updateChunk: 4, signSplit: 5, stepClip: 6 } as const;
+
+/** Most chunks one job may have. */
+export const MAX_CHUNKS = 64;
+/**
+ * Cells per chunk at least: below 2 chunks' worth an array runs as one call. Measured on a 2-core Zen 4 (see
+ * docs/performance.md): the hand-off to a second thread costs some 10–20 µs, updateChain ~1–3 ns a cell.
+ */
+export const MIN_CHUNK = 16384;
+/** Chunk boundaries are multiples of this many elements (whole cache lines, even for the f64x2 loops). */
+const ALIGN = 64;
+
+/** The chunks an array of n elements is cut into (1: not split); depends on n alone. */
+export function chunkCount(n: number): number {
+  return Math.max(1, Math.min(MAX_CHUNKS, Math.floor(n / MIN_CHUNK)));
+}
+
+// Control block, in int32s; CLAIM packs the job's sequence number (bits 20–30), chunk count (10–19) and next
+// unclaimed chunk (0–9), as in the GEMM pool.
+const CLAIM = 0;
+const FINISHED = 1;
+const READY = 2;
+const BOOT_FAILED = 3;
+const WORKER_CHUNKS = 4;
+const CHUNK_FAILED = 5;
+const KIND = 6;
+const N = 7;
+const ARGS = 8; // 16 int32 arguments (addresses, flags)
+const FLOATS = 24; // 12 float64 arguments (int32 index 24 = byte 96)
+const COUNTS = 48; // per chunk: updateCount's result
+const PREFIX = COUNTS + MAX_CHUNKS; // per chunk: normals taken by earlier chunks
+const CONTROL_INTS = PREFIX + MAX_CHUNKS;
+const SPINS = 4000;
+
+// The chunk → kernel call mapping, shared verbatim by the caller and the worker source.
+const RUN_CHUNK = `function chunkBounds(n, chunks, t) {
+  return t >= chunks ? n : Math.floor(Math.floor((t * n) / chunks) / ${ALIGN}) * ${ALIGN};
+}
+function runChunk(api, ctl, fl, t, chunks) {
+  const n = ctl[${N}], a = ${ARGS};
+  const lo = chunkBounds(n, chunks, t), len = chunkBounds(n, chunks, t + 1) - lo;
+  const o8 = lo * 8;
+  switch (ctl[${KIND}]) {
+    case ${Job.read}:
+      api.readChain((ctl[a] >>> 0) + o8, (ctl[a + 1] >>> 0) + o8, len, ctl[a + 4], fl[0], fl[1], fl[2], fl[3],
+        ctl[a + 2] ? (ctl[a + 2] >>> 0) + o8 : 0, ctl[a + 3] ? (ctl[a + 3] >>> 0) + o8 : 0);
+      break;
+    case ${Job.update}:
+      api.updateChain(0, (ctl[a] >>> 0) + o8, (ctl[a + 1] >>> 0) + o8, len, fl[0], ctl[a + 2], fl[1], fl[2], fl[3], fl[4], 0, 0, 0, fl[7], fl[8], 0);
+      break;
+    case ${Job.updateCount}:
+      ctl[${COUNTS} + t] = api.updateCount((ctl[a] >>> 0) + o8, (ctl[a + 1] >>> 0) + o8, len, fl[0], ctl[a + 2], fl[1], fl[2], fl[3], fl[4]);
+      break;
+    case ${Job.updateChunk}:
+      api.updateChunk((ctl[a + 3] >>> 0) + t * 64, ctl[a + 4] >>> 0, ctl[${PREFIX} + t], ctl[${COUNTS} + t],
+        (ctl[a] >>> 0) + o8, (ctl[a + 1] >>> 0) + o8, len, fl[0], ctl[a + 2], fl[1], fl[2], fl[3], fl[4], fl[5], fl[6], fl[7], fl[8],
+        (ctl[a + 5] >>> 0) + (lo + 16 * t) * 4);
+      break;
+    case ${Job.signSplit}:
+      api.signSplit((ctl[a] >>> 0) + o8, (ctl[a + 1] >>> 0) + o8, (ctl[a + 2] >>> 0) + o8, (ctl[a + 3] >>> 0) + o8, (ctl[a + 4] >>> 0) + o8, len);
+      break;
+    case ${Job.stepClip}:
+      api.stepClip((ctl[a] >>> 0) + o8, (ctl[a + 1] >>> 0) + o8, len, fl[0], fl[1], fl[2]);
+      break;
+    default:
+      throw new Error('unknown element-wise job ' + ctl[${KIND}]);
+  }
+}`;
+const { chunkBounds, runChunk } = new Function(`${RUN_CHUNK}; return { chunkBounds, runChunk };`)() as {
+  chunkBounds: (n: number, chunks: number, t: number) => number;
+  runChunk: (api: ElementwiseExports, ctl: Int32Array, fl: Float64Array, t: number, chunks: number) => void;
+};
+export { chunkBounds };
+
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, control } = workerData;
+const ctl = new Int32Array(control, 0, ${CONTROL_INTS});
+const fl = new Float64Array(control, ${FLOATS * 4}, 12);
+${RUN_CHUNK}
+let api;
+try {
+  api = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  Atomics.add(ctl, ${READY}, 1);
+  Atomics.notify(ctl, ${READY});
+} catch (e) {
+  Atomics.store(ctl, ${BOOT_FAILED}, 1);
+  Atomics.notify(ctl, ${READY});
+}
+while (api) {
+  const w = Atomics.load(ctl, ${CLAIM});
+  const t = w & 1023, chunks = (w >>> 10) & 1023;
+  if (t < chunks) {
+    if (Atomics.compareExchange(ctl, ${CLAIM}, w, w + 1) !== w) continue;
+    try {
+      runChunk(api, ctl, fl, t, chunks);
+      Atomics.add(ctl, ${WORKER_CHUNKS}, 1);
+    } catch (e) {
+      Atomics.store(ctl, ${CHUNK_FAILED}, 1);
+    }
+    if (Atomics.add(ctl, ${FINISHED}, 1) + 1 === chunks) Atomics.notify(ctl, ${FINISHED});
+    continue;
+  }
+  for (let i = 0; i < ${SPINS} && Atomics.load(ctl, ${CLAIM}) === w; i++);
+  Atomics.wait(ctl, ${CLAIM}, w);
+}
+`;
+
+/** Worker threads running chunks of element-wise kernels on the kernel memory; the caller is one of them. */
+export class ElementwisePool {
+  readonly #workers: Worker[] = [];
+  readonly #ctl: Int32Array;
+  readonly #fl: Float64Array;
+  /** The argument slots of the next job: int32 addresses and flags, float64 parameters. */
+  readonly ints: Int32Array;
+  readonly floats: Float64Array;
+  #seq = 0;
+
+  constructor(m: ElementwiseModule, helpers: number) {
+    const control = new SharedArrayBuffer(CONTROL_INTS * 4);
+    this.#ctl = new Int32Array(control);
+    this.#fl = this.floats = new Float64Array(control, FLOATS * 4, 12);
+    this.ints = this.#ctl.subarray(ARGS, ARGS + 16);
+    for (let i = 0; i < helpers; i++) {
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: m.module, memory: m.memory, control } });
+      worker.unref();
+      worker.on('error', () => undefined);
+      this.#workers.push(worker);
+    }
+  }
+
+  /** Helper threads (the caller not counted). */
+  get count(): number {
+    return this.#workers.length;
+  }
+
+  /** Chunks computed by helper threads so far. */
+  get workerChunks(): number {
+    return Atomics.load(this.#ctl, WORKER_CHUNKS);
+  }
+
+  /** Blocks until every helper has booted (or one failed) or `timeoutMs` passes; returns how many are ready. */
+  waitReady(timeoutMs: number): number {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const ready = Atomics.load(this.#ctl, READY);
+      if (ready >= this.#workers.length || Atomics.load(this.#ctl, BOOT_FAILED) !== 0) return ready;
+      const left = end - Date.now();
+      if (left <= 0) return ready;
+      Atomics.wait(this.#ctl, READY, ready, Math.min(left, 50));
+    }
+  }
+
+  /**
+   * After an updateCount job: writes each chunk's prefix (the normals earlier chunks take) for updateChunk
+   * and returns the total.
+   */
+  prefixCounts(chunks: number): number {
+    let total = 0;
+    for (let t = 0; t < chunks; t++) {
+      this.#ctl[PREFIX + t] = total;
+      total += this.#ctl[COUNTS + t]!;
+    }
+    return total;
+  }
+
+  /** Runs job `kind` over n elements in `chunks` chunks (arguments set in ints/floats), on every awake thread. */
+  run(api: ElementwiseExports, kind: number, n: number, chunks: number): void {
+    const ctl = this.#ctl;
+    ctl[KIND] = kind;
+    ctl[N] = n;
+    Atomics.store(ctl, FINISHED, 0);
+    this.#seq = (this.#seq + 1) & 2047;
+    Atomics.store(ctl, CLAIM, (this.#seq << 20) | (chunks << 10));
+    Atomics.notify(ctl, CLAIM);
+    for (;;) {
+      const w = Atomics.load(ctl, CLAIM);
+      const t = w & 1023;
+      if (t >= chunks) break;
+      if (Atomics.compareExchange(ctl, CLAIM, w, w + 1) !== w) continue;
+      runChunk(api, ctl, this.#fl, t, chunks);
+      Atomics.add(ctl, FINISHED, 1);
+    }
+    for (let i = 0; i < SPINS && Atomics.load(ctl, FINISHED) < chunks; i++);
+    for (;;) {
+      const done = Atomics.load(ctl, FINISHED);
+      if (done >= chunks) break;
+      Atomics.wait(ctl, FINISHED, done);
+    }
+    if (Atomics.load(ctl, CHUNK_FAILED) !== 0) throw new Error('txsim kernels: an element-wise worker thread failed');
+  }
+
+  terminate(): void {
+    for (const w of this.#workers) void w.terminate();
+    this.#workers.length = 0;
+  }
+}
+
+let threads: number | undefined;
+let pool: ElementwisePool | null | undefined;
+
+/**
+ * Threads the element-wise kernels may use, the calling thread included: TXSIM_THREADS when it is a positive
+ * integer, else the cores Node reports (as the GEMM). Results never depend on it. Setting it stops the
+ * current helpers; the next large kernel call starts the new count.
+ */
+export function elementwiseThreads(set?: number): number {
+  if (set !== undefined) {
+    if (!Number.isInteger(set) || set < 1) throw new RangeError(`elementwiseThreads: expected a positive integer, got ${set}`);
+    pool?.terminate();
+    pool = undefined;
+    threads = Math.min(set, MAX_CHUNKS);
+  }
+  if (threads === undefined) {
+    const env = Number(process.env.TXSIM_THREADS);
+    threads = Math.min(MAX_CHUNKS, Number.isInteger(env) && env >= 1 ? env : availableParallelism());
+  }
+  return threads;
+}
+
+/** The pool for module m, or null when one thread is allowed or no worker can be started. */
+export function elementwisePool(m: ElementwiseModule): ElementwisePool | null {
+  if (pool !== undefined) return pool;
+  const n = elementwiseThreads();
+  pool = null;
+  if (n > 1) {
+    try {
+      pool = new ElementwisePool(m, n - 1);
+    } catch {
+      pool = null;
+    }
+  }
+  return pool;
+}
