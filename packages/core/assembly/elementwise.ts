@@ -263,12 +263,13 @@ export function updateChain(state: usize, d: usize, g: usize, n: i32, f: f64, no
 
 // ---- Chunks of updateChain for the worker pool (src/kernels/threads.ts) ---------------------------------
 // A chunk of cells [c0, c1) takes the normals updateChain would give it: those from position P (the number of
-// cells before c0 whose u ≠ 0) of the call's stream. The pool counts each chunk's cells (updateCount), sums the
-// counts, and each chunk jumps its own copy of the stream state to round ⌊P/8⌋ (jumpRounds) and skips P mod 8
-// normals of that round (updateChunk). The bits are those of one updateChain call over all cells.
+// cells before c0 whose u ≠ 0) of the call's stream. Each chunk computes and stores its u and counts the
+// non-zero ones (updatePrepare); once the chunk before it has published P, it publishes P + its count, jumps its
+// own copy of the stream state to round ⌊P/8⌋ (jumpRounds), skips P mod 8 normals of that round and finishes
+// its cells (updateApply). The bits are those of one updateChain call over all cells.
 
-/** The cells whose u = nonlinear(f·d, g) is non-zero: the normals updateChain's pass takes over these cells. */
-export function updateCount(d: usize, g: usize, n: i32, f: f64, nonlinear: bool, gmin: f64, gmax: f64, w0: f64, k: f64): i32 {
+/** u = nonlinear(f·d, g) (just f·d without `nonlinear`) into `u`, as updateChain's pass computes it; returns how many u ≠ 0. */
+export function updatePrepare(d: usize, g: usize, u: usize, n: i32, f: f64, nonlinear: bool, gmin: f64, gmax: f64, w0: f64, k: f64): i32 {
   const fv = f64x2.splat(f);
   const up = f64x2.splat(gmin + w0);
   const down = f64x2.splat(gmax - w0);
@@ -278,17 +279,20 @@ export function updateCount(d: usize, g: usize, n: i32, f: f64, nonlinear: bool,
   let cnt = i64x2.splat(0);
   const end = wholeEnd(g, n);
   while (g < end) {
-    let u = f64x2.mul(fv, v128.load(d));
-    if (nonlinear) u = nonlinearVec(u, v128.load(g), up, down, kv, zero, small);
-    cnt = i64x2.sub(cnt, f64x2.ne(u, zero));
+    let v = f64x2.mul(fv, v128.load(d));
+    if (nonlinear) v = nonlinearVec(v, v128.load(g), up, down, kv, zero, small);
+    v128.store(u, v);
+    cnt = i64x2.sub(cnt, f64x2.ne(v, zero));
     d += 16;
     g += 16;
+    u += 16;
   }
   let c = <i32>(i64x2.extract_lane(cnt, 0) + i64x2.extract_lane(cnt, 1));
   if (n & 1) {
-    let u = f64x2.mul(fv, v128.load(d));
-    if (nonlinear) u = nonlinearVec(u, v128.load(g), up, down, kv, zero, small);
-    if (f64x2.extract_lane(u, 0) != 0) c++;
+    let v = f64x2.mul(fv, v128.load(d));
+    if (nonlinear) v = nonlinearVec(v, v128.load(g), up, down, kv, zero, small);
+    put2(u, v, false);
+    if (f64x2.extract_lane(v, 0) != 0) c++;
   }
   return c;
 }
@@ -339,11 +343,12 @@ export function jumpRounds(state: usize, table: usize, rounds: i32): void {
 }
 
 /**
- * One chunk of updateChain: `state` is this chunk's own copy of the call's stream state, `prefix` the normals
- * earlier chunks take and `used` this chunk's (updateCount). `tmp` holds used + 16 f32. The copy is consumed.
+ * The rest of one chunk of updateChain from its u (updatePrepare): `state` is this chunk's own copy of the
+ * call's stream state (consumed), `prefix` the normals earlier chunks take and `used` this chunk's; write noise
+ * on every u ≠ 0, then g = clip(g + u, lo, hi), rounding as updateChain's pass. `tmp` holds used + 16 f32.
  */
-export function updateChunk(state: usize, table: usize, prefix: i32, used: i32, d: usize, g: usize, n: i32, f: f64, nonlinear: bool,
-  gmin: f64, gmax: f64, w0: f64, k: f64, scale: f64, range: f64, lo: f64, hi: f64, tmp: usize): void {
+export function updateApply(state: usize, table: usize, prefix: i32, used: i32, u: usize, g: usize, n: i32, scale: f64, range: f64,
+  lo: f64, hi: f64, tmp: usize): void {
   jumpRounds(state, table, prefix >> 3);
   const skip = prefix & 7;
   // Whole rounds straight into tmp (no partial stores, so no shared temp space: chunks run side by side).
@@ -355,7 +360,31 @@ export function updateChunk(state: usize, table: usize, prefix: i32, used: i32, 
     v128.store(out, lastY, 16);
     out += 32;
   }
-  chainPass(d, g, n, f, nonlinear, gmin, gmax, w0, k, true, scale, range, lo, hi, tmp + (<usize>skip << 2));
+  let xi = tmp + (<usize>skip << 2);
+  const zero = f64x2.splat(0);
+  const sc = f64x2.splat(scale);
+  const rg = f64x2.splat(range);
+  const l = f64x2.splat(lo);
+  const h = f64x2.splat(hi);
+  const end = wholeEnd(g, n);
+  while (g < end) {
+    let v = v128.load(u);
+    const isZero = f64x2.eq(v, zero);
+    const x0 = <f64>load<f32>(xi);
+    xi += <usize>(1 + <i32>i64x2.extract_lane(isZero, 0)) << 2;
+    const x1 = <f64>load<f32>(xi);
+    xi += <usize>(1 + <i32>i64x2.extract_lane(isZero, 1)) << 2;
+    v = withNoise(v, isZero, x0, x1, sc, rg);
+    v128.store(g, f64x2.pmin(f64x2.pmax(f64x2.add(v128.load(g), v), l), h));
+    u += 16;
+    g += 16;
+  }
+  if (n & 1) {
+    let v = v128.load(u);
+    const isZero = f64x2.eq(v, zero);
+    v = withNoise(v, isZero, <f64>load<f32>(xi), 0, sc, rg);
+    put2(g, f64x2.pmin(f64x2.pmax(f64x2.add(v128.load(g), v), l), h), false);
+  }
 }
 
 /**

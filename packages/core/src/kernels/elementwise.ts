@@ -332,17 +332,19 @@ let normals: Float32Array = new Float32Array(0);
 
 /**
  * updateChain on the worker pool, in `chunks` chunks fixed by the array's length. Without write noise the
- * chunks are independent. With it, chunk t must take the normals one call over all cells would give it: a
- * first job counts each chunk's cells that draw (u ≠ 0), and in the second each chunk jumps its own copy of
- * the stream to its position (the normals of the chunks before it) and draws from there. The stream then
+ * chunks are independent. With it, chunk t must take the normals one call over all cells would give it: each
+ * chunk computes its u and counts the cells that draw (u ≠ 0), learns from the chunk before it where its
+ * normals start, jumps its own copy of the stream there and draws (threads.ts, updateNoisy). The stream then
  * advances by the rounds all cells took, so state and bits are those of the single-threaded kernel.
  */
 function threadedUpdate(w: ElementwiseModule, pool: ElementwisePool, chunks: number, g: Float64Array, d: Float64Array, f: number,
   chain: UpdateChain, lo: number, hi: number): void {
   const nl = chain.nonlinear;
   const nz = chain.noise;
+  // Kernel memory is taken before staging (growing it allocates).
   const tmp = nz ? normalsBuffer(g.length + 16 * chunks + 8) : 0;
   const jump = nz ? streamBlocks() : undefined;
+  if (nz) uBuffer(g.length);
   const m = w.begin();
   const a = pool.ints;
   a[0] = m.in(d);
@@ -366,17 +368,24 @@ function threadedUpdate(w: ElementwiseModule, pool: ElementwisePool, chunks: num
   a[3] = jump.states.byteOffset;
   a[4] = jump.table.byteOffset;
   a[5] = tmp;
-  pool.run(w.api, Job.updateCount, g.length, chunks);
-  const total = pool.prefixCounts(chunks);
+  a[6] = uBuffer(g.length);
   const state = nz.stream.state;
   for (let t = 0; t < chunks; t++) jump.states.set(state, 16 * t);
-  pool.run(w.api, Job.updateChunk, g.length, chunks);
+  pool.resetPrefix(chunks);
+  pool.run(w.api, Job.updateNoisy, g.length, chunks);
   m.end();
   // The stream moves on by the whole rounds the cells took, as one call would leave it.
   jump.states.set(state, 0);
-  w.api.jumpRounds(jump.states.byteOffset, jump.table.byteOffset, (total + 7) >> 3);
+  w.api.jumpRounds(jump.states.byteOffset, jump.table.byteOffset, (pool.drawn(chunks) + 7) >> 3);
   state.set(jump.states.subarray(0, 16));
 }
+
+/** The address of room for n f64 (threadedUpdate's u), reused across calls; see normalsBuffer. */
+function uBuffer(n: number): number {
+  if (us.length < n) us = kernels.float64(Math.max(n, 2 * us.length));
+  return us.byteOffset;
+}
+let us: Float64Array = new Float64Array(0);
 
 /** Resident stream blocks of threadedUpdate: one 16-word state per chunk and the jump table. */
 function streamBlocks(): { states: Uint32Array; table: Uint32Array } {

@@ -11,7 +11,7 @@ import type { ElementwiseExports, ElementwiseModule } from './wasm.js';
 // whatever the thread count.
 
 /** The chunked kernels (job kinds). */
-export const Job = { read: 1, update: 2, updateCount: 3, updateChunk: 4, signSplit: 5, stepClip: 6 } as const;
+export const Job = { read: 1, update: 2, updateNoisy: 3, signSplit: 5, stepClip: 6 } as const;
 
 /** Most chunks one job may have. */
 export const MAX_CHUNKS = 64;
@@ -40,9 +40,8 @@ const KIND = 6;
 const N = 7;
 const ARGS = 8; // 16 int32 arguments (addresses, flags)
 const FLOATS = 24; // 12 float64 arguments (int32 index 24 = byte 96)
-const COUNTS = 48; // per chunk: updateCount's result
-const PREFIX = COUNTS + MAX_CHUNKS; // per chunk: normals taken by earlier chunks
-const CONTROL_INTS = PREFIX + MAX_CHUNKS;
+const PREFIX = 48; // per chunk t ≤ chunks: normals taken by the chunks before t (−1 until published)
+const CONTROL_INTS = PREFIX + MAX_CHUNKS + 1;
 const SPINS = 4000;
 
 // The chunk → kernel call mapping, shared verbatim by the caller and the worker source.
@@ -61,14 +60,24 @@ function runChunk(api, ctl, fl, t, chunks) {
     case ${Job.update}:
       api.updateChain(0, (ctl[a] >>> 0) + o8, (ctl[a + 1] >>> 0) + o8, len, fl[0], ctl[a + 2], fl[1], fl[2], fl[3], fl[4], 0, 0, 0, fl[7], fl[8], 0);
       break;
-    case ${Job.updateCount}:
-      ctl[${COUNTS} + t] = api.updateCount((ctl[a] >>> 0) + o8, (ctl[a + 1] >>> 0) + o8, len, fl[0], ctl[a + 2], fl[1], fl[2], fl[3], fl[4]);
-      break;
-    case ${Job.updateChunk}:
-      api.updateChunk((ctl[a + 3] >>> 0) + t * 64, ctl[a + 4] >>> 0, ctl[${PREFIX} + t], ctl[${COUNTS} + t],
-        (ctl[a] >>> 0) + o8, (ctl[a + 1] >>> 0) + o8, len, fl[0], ctl[a + 2], fl[1], fl[2], fl[3], fl[4], fl[5], fl[6], fl[7], fl[8],
+    case ${Job.updateNoisy}: {
+      // Each chunk stores its u and counts its draws, then waits for the chunk before it to publish where its
+      // normals start (claimed earlier, so it is running: no cycle), publishes its own end and draws from there.
+      const u = (ctl[a + 6] >>> 0) + o8;
+      const used = api.updatePrepare((ctl[a] >>> 0) + o8, (ctl[a + 1] >>> 0) + o8, u, len, fl[0], ctl[a + 2], fl[1], fl[2], fl[3], fl[4]);
+      let p = Atomics.load(ctl, ${PREFIX} + t);
+      for (let i = 0; p < 0 && i < ${SPINS}; i++) p = Atomics.load(ctl, ${PREFIX} + t);
+      while (p < 0) {
+        if (Atomics.load(ctl, ${CHUNK_FAILED}) !== 0) throw new Error('an earlier chunk failed');
+        Atomics.wait(ctl, ${PREFIX} + t, p, 20);
+        p = Atomics.load(ctl, ${PREFIX} + t);
+      }
+      Atomics.store(ctl, ${PREFIX} + t + 1, p + used);
+      Atomics.notify(ctl, ${PREFIX} + t + 1);
+      api.updateApply((ctl[a + 3] >>> 0) + t * 64, ctl[a + 4] >>> 0, p, used, u, (ctl[a + 1] >>> 0) + o8, len, fl[5], fl[6], fl[7], fl[8],
         (ctl[a + 5] >>> 0) + (lo + 16 * t) * 4);
       break;
+    }
     case ${Job.signSplit}:
       api.signSplit((ctl[a] >>> 0) + o8, (ctl[a + 1] >>> 0) + o8, (ctl[a + 2] >>> 0) + o8, (ctl[a + 3] >>> 0) + o8, (ctl[a + 4] >>> 0) + o8, len);
       break;
@@ -164,17 +173,15 @@ export class ElementwisePool {
     }
   }
 
-  /**
-   * After an updateCount job: writes each chunk's prefix (the normals earlier chunks take) for updateChunk
-   * and returns the total.
-   */
-  prefixCounts(chunks: number): number {
-    let total = 0;
-    for (let t = 0; t < chunks; t++) {
-      this.#ctl[PREFIX + t] = total;
-      total += this.#ctl[COUNTS + t]!;
-    }
-    return total;
+  /** Before an updateNoisy job: chunk 0's normals start at 0, the others' are not known yet. */
+  resetPrefix(chunks: number): void {
+    this.#ctl[PREFIX] = 0;
+    this.#ctl.fill(-1, PREFIX + 1, PREFIX + chunks + 1);
+  }
+
+  /** After an updateNoisy job of `chunks` chunks: the normals all its cells took. */
+  drawn(chunks: number): number {
+    return this.#ctl[PREFIX + chunks]!;
   }
 
   /** Runs job `kind` over n elements in `chunks` chunks (arguments set in ints/floats), on every awake thread. */
@@ -191,7 +198,13 @@ export class ElementwisePool {
       const t = w & 1023;
       if (t >= chunks) break;
       if (Atomics.compareExchange(ctl, CLAIM, w, w + 1) !== w) continue;
-      runChunk(api, ctl, this.#fl, t, chunks);
+      try {
+        runChunk(api, ctl, this.#fl, t, chunks);
+      } catch (e) {
+        // Workers waiting on this chunk's prefix see the flag instead of waiting for ever.
+        Atomics.store(ctl, CHUNK_FAILED, 1);
+        throw e;
+      }
       Atomics.add(ctl, FINISHED, 1);
     }
     for (let i = 0; i < SPINS && Atomics.load(ctl, FINISHED) < chunks; i++);
@@ -229,6 +242,19 @@ export function elementwiseThreads(set?: number): number {
     threads = Math.min(MAX_CHUNKS, Number.isInteger(env) && env >= 1 ? env : availableParallelism());
   }
   return threads;
+}
+
+/** Chunks of element-wise kernels that helper threads (not the calling thread) have computed in this process. */
+export function elementwiseWorkerChunks(): number {
+  return pool?.workerChunks ?? 0;
+}
+
+/**
+ * Starts the helper threads now (they otherwise start at the first large kernel call) and waits up to
+ * `timeoutMs` for them to boot; returns how many are ready (0 without WASM kernels or with one thread).
+ */
+export function startElementwiseThreads(m: ElementwiseModule | null, timeoutMs = 5000): number {
+  return m ? (elementwisePool(m)?.waitReady(timeoutMs) ?? 0) : 0;
 }
 
 /** The pool for module m, or null when one thread is allowed or no worker can be started. */

@@ -33,10 +33,10 @@ export interface ElementwiseExports {
   updateChain(state: number, d: number, g: number, n: number, f: number, nonlinear: number, gmin: number, gmax: number, w0: number, k: number,
     noisy: number, scale: number, range: number, lo: number, hi: number, tmp: number): void;
   readChain(src: number, out: number, n: number, quantise: number, gmin: number, step: number, inv: number, steps: number, f: number, r: number): void;
-  updateCount(d: number, g: number, n: number, f: number, nonlinear: number, gmin: number, gmax: number, w0: number, k: number): number;
+  updatePrepare(d: number, g: number, u: number, n: number, f: number, nonlinear: number, gmin: number, gmax: number, w0: number, k: number): number;
   jumpRounds(state: number, table: number, rounds: number): void;
-  updateChunk(state: number, table: number, prefix: number, used: number, d: number, g: number, n: number, f: number, nonlinear: number,
-    gmin: number, gmax: number, w0: number, k: number, scale: number, range: number, lo: number, hi: number, tmp: number): void;
+  updateApply(state: number, table: number, prefix: number, used: number, u: number, g: number, n: number, scale: number, range: number,
+    lo: number, hi: number, tmp: number): void;
   scale(src: number, out: number, n: number, f: number): void;
   addClip(g: number, d: number, out: number, n: number, lo: number, hi: number): void;
   stepClip(g: number, want: number, n: number, f: number, lo: number, hi: number): void;
