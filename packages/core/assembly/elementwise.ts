@@ -618,8 +618,20 @@ export function series(src: usize, r: usize, out: usize, n: i32): void {
 
 /** out (f32, R×C or its transpose C×R) = plus − minus, or plus² + minus² when `squared`. */
 export function combine(plus: usize, minus: usize, out: usize, rows: i32, cols: i32, transposed: bool, squared: bool): void {
+  combineRows(plus, minus, out, rows, cols, transposed, squared, 0, rows);
+}
+
+/**
+ * Rows [i0, i1) of combine (the output still laid out for all `rows`): a worker thread's chunk. Every cell is
+ * combined and narrowed on its own, so the cut never changes a bit.
+ */
+export function combineRows(plus: usize, minus: usize, out: usize, rows: i32, cols: i32, transposed: bool, squared: bool, i0: i32, i1: i32): void {
   if (!transposed) {
-    const n = rows * cols;
+    const skip = <usize>i0 * <usize>cols;
+    plus += skip << 3;
+    minus += skip << 3;
+    out += skip << 2;
+    const n = (i1 - i0) * cols;
     let i = 0;
     for (; i + 4 <= n; i += 4) {
       const p0 = v128.load(plus), p1 = v128.load(plus, 16);
@@ -644,11 +656,12 @@ export function combine(plus: usize, minus: usize, out: usize, rows: i32, cols: 
   // Transposed: 4×4 blocks, each row of four combined and narrowed like the untransposed path, then
   // transposed in registers so the output is written as whole f32x4 columns (a scalar loop with strided
   // stores took ~3× as long). Edge rows and columns go through the scalar loop.
-  const rows4 = rows & ~3;
+  // Whole 4-row blocks from i0 (chunk starts are multiples of 4 except where a chunk is cut unevenly).
+  const rows4 = i0 + ((i1 - i0) & ~3);
   const cols4 = cols & ~3;
   const rowBytes = <usize>cols << 3;
   const outRow = <usize>rows << 2;
-  for (let i = 0; i < rows4; i += 4) {
+  for (let i = i0; i < rows4; i += 4) {
     for (let j = 0; j < cols4; j += 4) {
       const src = ((<usize>i * <usize>cols + <usize>j) << 3);
       const r0 = combine4(plus + src, minus + src, squared);
@@ -666,7 +679,7 @@ export function combine(plus: usize, minus: usize, out: usize, rows: i32, cols: 
       v128.store(o + 3 * outRow, i64x2.shuffle(t1, t3, 1, 3));
     }
   }
-  for (let i = 0; i < rows; i++) {
+  for (let i = i0; i < i1; i++) {
     for (let j = i < rows4 ? cols4 : 0; j < cols; j++) {
       const k = ((i * cols + j) as usize) << 3;
       const p = load<f64>(plus + k);

@@ -169,6 +169,20 @@ export const kernels = {
   combine(out: Float32Array, plus: Float64Array, minus: Float64Array, R: number, C: number, transposed: boolean, squared: boolean): void {
     const m = elementwiseModule()?.begin();
     if (!m) return reference.combine(out, plus, minus, R, C, transposed, squared);
+    const chunks = chunkCount(R * C);
+    const pool = chunks > 1 ? elementwisePool(m) : null;
+    if (pool) {
+      const a = pool.ints;
+      a[0] = m.in(plus);
+      a[1] = m.in(minus);
+      a[2] = m.out(out);
+      a[3] = C;
+      a[4] = transposed ? 1 : 0;
+      a[5] = squared ? 1 : 0;
+      pool.run(m.api, Job.combine, R, chunks);
+      m.end();
+      return;
+    }
     m.api.combine(m.in(plus), m.in(minus), m.out(out), R, C, transposed ? 1 : 0, squared ? 1 : 0);
     m.end();
   },
@@ -277,6 +291,17 @@ export const kernels = {
   widen(src: Float32Array, f: number, dst: Float64Array): void {
     const m = elementwiseModule()?.begin();
     if (!m) return reference.widen(src, f, dst);
+    const chunks = chunkCount(src.length);
+    const pool = chunks > 1 ? elementwisePool(m) : null;
+    if (pool) {
+      const a = pool.ints;
+      a[0] = m.in(src);
+      a[1] = m.out(dst);
+      pool.floats[0] = f;
+      pool.run(m.api, Job.widen, src.length, chunks);
+      m.end();
+      return;
+    }
     m.api.widen(m.in(src), m.out(dst), src.length, f);
     m.end();
   },

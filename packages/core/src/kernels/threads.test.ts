@@ -106,4 +106,26 @@ describe.skipIf(!wasm)('element-wise kernels on the worker pool', () => {
     const one = run(1);
     expect(run(2)).toEqual(one);
   });
+
+  it('combine (plain, transposed, squared) and widen: 2 threads give the bits of 1', () => {
+    // 403 rows: chunks of whole 4-row blocks and an uneven last one; 259 columns: a scalar edge in each row.
+    const [R, C] = [403, 259];
+    const plus = uniform(R * C, 'plus', 0, gmax);
+    const minus = uniform(R * C, 'minus', 0, gmax);
+    const x = Float32Array.from(uniform(n, 'x'));
+    const run = (threads: number) => withThreads(threads, () => {
+      const outs = [[false, false], [true, false], [false, true], [true, true]].map(([transposed, squared]) => {
+        const out = new Float32Array(R * C);
+        kernels.combine(out, plus, minus, R, C, transposed!, squared!);
+        return Array.from(out);
+      });
+      const wide = new Float64Array(n);
+      kernels.widen(x, 0.3, wide);
+      return [...outs, Array.from(wide)];
+    });
+    expect(chunkCount(R * C)).toBeGreaterThan(1);
+    const one = run(1);
+    expect(one[1]![1 * R + 2]).toBe(Math.fround(plus[2 * C + 1]! - minus[2 * C + 1]!));
+    expect(run(2)).toEqual(one);
+  });
 });

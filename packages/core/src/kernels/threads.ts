@@ -11,7 +11,7 @@ import type { ElementwiseExports, ElementwiseModule } from './wasm.js';
 // whatever the thread count.
 
 /** The chunked kernels (job kinds). */
-export const Job = { read: 1, update: 2, updateNoisy: 3, signSplit: 5, stepClip: 6 } as const;
+export const Job = { read: 1, update: 2, updateNoisy: 3, signSplit: 5, stepClip: 6, widen: 7, combine: 8 } as const;
 
 /** Most chunks one job may have. */
 export const MAX_CHUNKS = 64;
@@ -84,6 +84,17 @@ function runChunk(api, ctl, fl, t, chunks) {
     case ${Job.stepClip}:
       api.stepClip((ctl[a] >>> 0) + o8, (ctl[a + 1] >>> 0) + o8, len, fl[0], fl[1], fl[2]);
       break;
+    case ${Job.widen}:
+      api.widen((ctl[a] >>> 0) + lo * 4, (ctl[a + 1] >>> 0) + o8, len, fl[0]);
+      break;
+    case ${Job.combine}: {
+      // Cut by rows (n is the row count here), at multiples of 4 rows (the transposed kernel's blocks).
+      const rows = n, cols = ctl[a + 3];
+      const i0 = Math.floor(Math.floor((t * rows) / chunks) / 4) * 4;
+      const i1 = t + 1 >= chunks ? rows : Math.floor(Math.floor(((t + 1) * rows) / chunks) / 4) * 4;
+      if (i1 > i0) api.combineRows(ctl[a] >>> 0, ctl[a + 1] >>> 0, ctl[a + 2] >>> 0, rows, cols, ctl[a + 4], ctl[a + 5], i0, i1);
+      break;
+    }
     default:
       throw new Error('unknown element-wise job ' + ctl[${KIND}]);
   }

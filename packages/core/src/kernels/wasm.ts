@@ -46,6 +46,7 @@ export interface ElementwiseExports {
   multiply(src: number, f: number, out: number, n: number): void;
   series(src: number, r: number, out: number, n: number): void;
   combine(plus: number, minus: number, out: number, rows: number, cols: number, transposed: number, squared: number): void;
+  combineRows(plus: number, minus: number, out: number, rows: number, cols: number, transposed: number, squared: number, i0: number, i1: number): void;
   dac(src: number, dst: number, scales: number, batch: number, lines: number, absMax: number, range: number, levels: number, vRead: number): void;
   adc(src: number, dst: number, batch: number, width: number, groupWidth: number, steps: number, invs: number, levels: number, limit: number): void;
   countNonzero(src: number, n: number): number;
