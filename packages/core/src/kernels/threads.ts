@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { ElementwiseExports, ElementwiseModule } from './wasm.js';
 
 // Helper threads for the element-wise kernels, the GEMM pool's scheme (matrix/gemm-threads.ts) on the
@@ -11,7 +11,7 @@ import type { ElementwiseExports, ElementwiseModule } from './wasm.js';
 // whatever the thread count.
 
 /** The chunked kernels (job kinds). */
-export const Job = { read: 1, update: 2, updateNoisy: 3, signSplit: 5, stepClip: 6, widen: 7, combine: 8 } as const;
+export const Job = { read: 1, update: 2, updateNoisy: 3, signSplit: 5, stepClip: 6, widen: 7, combine: 8, plugin: 9 } as const;
 
 /** Most chunks one job may have. */
 export const MAX_CHUNKS = 64;
@@ -41,7 +41,13 @@ const N = 7;
 const ARGS = 8; // 16 int32 arguments (addresses, flags)
 const FLOATS = 24; // 12 float64 arguments (int32 index 24 = byte 96)
 const PREFIX = 48; // per chunk t ≤ chunks: normals taken by the chunks before t (−1 until published)
-const CONTROL_INTS = PREFIX + MAX_CHUNKS + 1;
+// A registered module's kernel (Job.plugin): per argument its kind (ArgKind), its stride in bytes, and its value.
+const PLUGIN_KINDS = PREFIX + MAX_CHUNKS + 1;
+const PLUGIN_STRIDES = PLUGIN_KINDS + 16;
+const PLUGIN_VALUES = PLUGIN_STRIDES + 16 + 1; // 16 float64, 8-byte aligned (int32 index 146)
+const CONTROL_INTS = PLUGIN_VALUES + 32;
+/** How a registered kernel's argument is formed per chunk [lo, lo + len): value, value + lo·stride, value + t·stride, len, lo. */
+export const ArgKind = { value: 0, perCell: 1, perChunk: 2, length: 3, start: 4 } as const;
 const SPINS = 4000;
 
 // The chunk → kernel call mapping, shared verbatim by the caller and the worker source.
@@ -95,11 +101,28 @@ function runChunk(api, ctl, fl, t, chunks) {
       if (i1 > i0) api.combineRows(ctl[a] >>> 0, ctl[a + 1] >>> 0, ctl[a + 2] >>> 0, rows, cols, ctl[a + 4], ctl[a + 5], i0, i1);
       break;
     }
+    case ${Job.plugin}: {
+      const fn = pluginFunction(ctl[a], ctl[a + 1]);
+      const count = ctl[a + 2];
+      const args = new Array(count);
+      for (let i = 0; i < count; i++) {
+        const kind = ctl[${PLUGIN_KINDS} + i], v = pv[i];
+        args[i] = kind === 0 ? v : kind === 1 ? v + lo * ctl[${PLUGIN_STRIDES} + i] : kind === 2 ? v + t * ctl[${PLUGIN_STRIDES} + i] : kind === 3 ? len : lo;
+      }
+      fn(...args);
+      break;
+    }
     default:
       throw new Error('unknown element-wise job ' + ctl[${KIND}]);
   }
 }`;
-const { chunkBounds, runChunk } = new Function(`${RUN_CHUNK}; return { chunkBounds, runChunk };`)() as {
+// The calling thread's registered kernels, by pool id and function index (workers keep their own, see WORKER_SOURCE).
+const callerFunctions: Array<Array<(...args: number[]) => unknown>> = [];
+// The calling thread's copy of a registered kernel's argument values (workers read the control block's).
+const callerValues = new Float64Array(16);
+const { chunkBounds, runChunk } = new Function('pluginFunction', 'pv', `${RUN_CHUNK}; return { chunkBounds, runChunk };`)(
+  (id: number, f: number) => callerFunctions[id]![f]!, callerValues,
+) as {
   chunkBounds: (n: number, chunks: number, t: number) => number;
   runChunk: (api: ElementwiseExports, ctl: Int32Array, fl: Float64Array, t: number, chunks: number) => void;
 };
@@ -107,9 +130,28 @@ export { chunkBounds };
 
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, control } = workerData;
+const { module, memory, control, port } = workerData;
+const { receiveMessageOnPort } = require('node:worker_threads');
 const ctl = new Int32Array(control, 0, ${CONTROL_INTS});
 const fl = new Float64Array(control, ${FLOATS * 4}, 12);
+const pv = new Float64Array(control, ${PLUGIN_VALUES * 4}, 16);
+// Registered modules arrive on the port before their first job is published: instantiated on first use.
+const instances = [];
+const plugins = [];
+function pluginFunction(id, f) {
+  while (!plugins[id] || !plugins[id][f]) {
+    const m = receiveMessageOnPort(port);
+    if (!m) throw new Error('kernel module ' + id + ' was not sent to this thread');
+    const { id: got, module: mod, math, names } = m.message;
+    if (!instances[got]) {
+      const imports = { memory };
+      for (const [k, name] of Object.entries(math)) imports[k] = Math[name];
+      instances[got] = new WebAssembly.Instance(mod, { env: imports }).exports;
+    }
+    plugins[got] = names.map((n) => instances[got][n]);
+  }
+  return plugins[id][f];
+}
 ${RUN_CHUNK}
 let api;
 try {
@@ -148,14 +190,23 @@ export class ElementwisePool {
   readonly ints: Int32Array;
   readonly floats: Float64Array;
   #seq = 0;
+  readonly #ports: MessagePort[] = [];
+  readonly #modules = new Map<object, { id: number; names: Map<string, number>; math: Record<string, string> }>();
+  readonly #values: Float64Array;
 
   constructor(m: ElementwiseModule, helpers: number) {
     const control = new SharedArrayBuffer(CONTROL_INTS * 4);
     this.#ctl = new Int32Array(control);
     this.#fl = this.floats = new Float64Array(control, FLOATS * 4, 12);
     this.ints = this.#ctl.subarray(ARGS, ARGS + 16);
+    this.#values = new Float64Array(control, PLUGIN_VALUES * 4, 16);
     for (let i = 0; i < helpers; i++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: m.module, memory: m.memory, control } });
+      const { port1, port2 } = new MessageChannel();
+      port1.unref();
+      this.#ports.push(port1);
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true, workerData: { module: m.module, memory: m.memory, control, port: port2 }, transferList: [port2],
+      });
       worker.unref();
       worker.on('error', () => undefined);
       this.#workers.push(worker);
@@ -193,6 +244,49 @@ export class ElementwisePool {
   /** After an updateNoisy job of `chunks` chunks: the normals all its cells took. */
   drawn(chunks: number): number {
     return this.#ctl[PREFIX + chunks]!;
+  }
+
+  /**
+   * Runs export `name` of a registered module (compiled `module`, imports `imports` besides the memory) over
+   * n cells in `chunks` chunks; `kinds`/`strides`/`values` describe each argument (ArgKind). Returns false,
+   * running nothing, when the module cannot run on the helpers: an import that is not a Math function.
+   */
+  runPlugin(api: ElementwiseExports, module: object, exports: Record<string, unknown>, imports: Record<string, unknown>, name: string, n: number, chunks: number,
+    kinds: readonly number[], strides: readonly number[], values: readonly number[]): boolean {
+    let entry = this.#modules.get(module);
+    if (!entry) {
+      const math: Record<string, string> = {};
+      for (const [k, f] of Object.entries(imports)) {
+        const found = Object.getOwnPropertyNames(Math).find((p) => (Math as unknown as Record<string, unknown>)[p] === f);
+        if (!found) return false;
+        math[k] = found;
+      }
+      entry = { id: callerFunctions.length, names: new Map(), math };
+      callerFunctions.push([]);
+      this.#modules.set(module, entry);
+    }
+    let f = entry.names.get(name);
+    if (f === undefined) {
+      // A new function: every helper gets the longer name list (a helper instantiates the module once).
+      f = entry.names.size;
+      entry.names.set(name, f);
+      callerFunctions[entry.id]![f] = exports[name] as (...args: number[]) => unknown;
+      for (const port of this.#ports) {
+        port.postMessage({ id: entry.id, module, math: entry.math, names: [...entry.names.keys()] });
+      }
+    }
+    const a = this.ints;
+    a[0] = entry.id;
+    a[1] = f;
+    a[2] = kinds.length;
+    for (let i = 0; i < kinds.length; i++) {
+      this.#ctl[PLUGIN_KINDS + i] = kinds[i]!;
+      this.#ctl[PLUGIN_STRIDES + i] = strides[i]!;
+      this.#values[i] = values[i]!;
+      callerValues[i] = values[i]!;
+    }
+    this.run(api, Job.plugin, n, chunks);
+    return true;
   }
 
   /** Runs job `kind` over n elements in `chunks` chunks (arguments set in ints/floats), on every awake thread. */

@@ -154,9 +154,16 @@ export class ElementwiseModule {
    * Instantiates another compiled module on this memory (see registry.ts): its kernels then read and write
    * the arrays allocated here in place. `imports` adds to `env` (whose `memory` is this one).
    */
-  instantiate(bytes: Uint8Array, imports: Record<string, unknown> = {}): unknown {
+  instantiate(source: Uint8Array | object, imports: Record<string, unknown> = {}): unknown {
+    const compiled = source instanceof Uint8Array ? this.compile(source) : source;
     const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-    return new wasm.Instance(new wasm.Module(bytes), { env: { ...imports, memory: this.#memory } }).exports;
+    return new wasm.Instance(compiled, { env: { ...imports, memory: this.#memory } }).exports;
+  }
+
+  /** A compiled WebAssembly module of `bytes` (instantiate takes it; worker threads receive it). */
+  compile(bytes: Uint8Array): object {
+    const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+    return new wasm.Module(bytes);
   }
 
   #track<T extends ResidentArray>(v: T, b: Block): T {
