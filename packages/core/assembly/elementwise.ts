@@ -200,6 +200,25 @@ export function updateChain(state: usize, d: usize, g: usize, n: i32, f: f64, no
   const q3 = v128.load(state, 48);
   const bound = noise ? countNonzero(d, n) : 0;
   if (noise) normalsF32(state, tmp, bound);
+  const used = <i32>((chainPass(d, g, n, f, nonlinear, gmin, gmax, w0, k, noise, scale, range, lo, hi, tmp) - tmp) >> 2);
+  if (noise && (used + 7) >> 3 != (bound + 7) >> 3) {
+    // Fewer cells took a normal than had a request: restart the stream and advance it by their rounds.
+    v128.store(state, q0, 0);
+    v128.store(state, q1, 16);
+    v128.store(state, q2, 32);
+    v128.store(state, q3, 48);
+    normalsF32(state, tmp, used);
+  }
+}
+
+
+/**
+ * The per-cell pass of updateChain from normals already at `xi` (one per cell whose u ≠ 0, in order);
+ * returns the address past the last normal taken. Shared by updateChain and its chunks (updateChunk), so both
+ * round identically.
+ */
+@inline function chainPass(d: usize, g: usize, n: i32, f: f64, nonlinear: bool, gmin: f64, gmax: f64, w0: f64, k: f64,
+  noise: bool, scale: f64, range: f64, lo: f64, hi: f64, xi: usize): usize {
   const fv = f64x2.splat(f);
   const up = f64x2.splat(gmin + w0);
   const down = f64x2.splat(gmax - w0);
@@ -210,7 +229,6 @@ export function updateChain(state: usize, d: usize, g: usize, n: i32, f: f64, no
   const rg = f64x2.splat(range);
   const l = f64x2.splat(lo);
   const h = f64x2.splat(hi);
-  let xi = tmp;
   const end = wholeEnd(g, n);
   while (g < end) {
     let u = f64x2.mul(fv, v128.load(d));
@@ -240,14 +258,132 @@ export function updateChain(state: usize, d: usize, g: usize, n: i32, f: f64, no
     }
     put2(g, f64x2.pmin(f64x2.pmax(f64x2.add(gv, u), l), h), false);
   }
-  const used = <i32>((xi - tmp) >> 2);
-  if (noise && (used + 7) >> 3 != (bound + 7) >> 3) {
-    // Fewer cells took a normal than had a request: restart the stream and advance it by their rounds.
-    v128.store(state, q0, 0);
-    v128.store(state, q1, 16);
-    v128.store(state, q2, 32);
-    v128.store(state, q3, 48);
-    normalsF32(state, tmp, used);
+  return xi;
+}
+
+// ---- Chunks of updateChain for the worker pool (src/kernels/threads.ts) ---------------------------------
+// A chunk of cells [c0, c1) takes the normals updateChain would give it: those from position P (the number of
+// cells before c0 whose u ≠ 0) of the call's stream. Each chunk computes and stores its u and counts the
+// non-zero ones (updatePrepare); once the chunk before it has published P, it publishes P + its count, jumps its
+// own copy of the stream state to round ⌊P/8⌋ (jumpRounds), skips P mod 8 normals of that round and finishes
+// its cells (updateApply). The bits are those of one updateChain call over all cells.
+
+/** u = nonlinear(f·d, g) (just f·d without `nonlinear`) into `u`, as updateChain's pass computes it; returns how many u ≠ 0. */
+export function updatePrepare(d: usize, g: usize, u: usize, n: i32, f: f64, nonlinear: bool, gmin: f64, gmax: f64, w0: f64, k: f64): i32 {
+  const fv = f64x2.splat(f);
+  const up = f64x2.splat(gmin + w0);
+  const down = f64x2.splat(gmax - w0);
+  const kv = f64x2.splat(k);
+  const zero = f64x2.splat(0);
+  const small = f64x2.splat(1e-3);
+  let cnt = i64x2.splat(0);
+  const end = wholeEnd(g, n);
+  while (g < end) {
+    let v = f64x2.mul(fv, v128.load(d));
+    if (nonlinear) v = nonlinearVec(v, v128.load(g), up, down, kv, zero, small);
+    v128.store(u, v);
+    cnt = i64x2.sub(cnt, f64x2.ne(v, zero));
+    d += 16;
+    g += 16;
+    u += 16;
+  }
+  let c = <i32>(i64x2.extract_lane(cnt, 0) + i64x2.extract_lane(cnt, 1));
+  if (n & 1) {
+    let v = f64x2.mul(fv, v128.load(d));
+    if (nonlinear) v = nonlinearVec(v, v128.load(g), up, down, kv, zero, small);
+    put2(u, v, false);
+    if (f64x2.extract_lane(v, 0) != 0) c++;
+  }
+  return c;
+}
+
+/** One xoshiro128** step of the four lanes' state, output not computed. */
+@inline function stepState(): void {
+  const t = i32x4.shl(s1, 9);
+  s2 = v128.xor(s2, s0);
+  s3 = v128.xor(s3, s1);
+  s1 = v128.xor(s1, s2);
+  s0 = v128.xor(s0, s3);
+  s2 = v128.xor(s2, t);
+  s3 = rotl(s3, 11);
+}
+
+/**
+ * Advances the state at `state` by `rounds` rounds (2·rounds steps of every lane) in O(log rounds) work:
+ * `table` holds, for each bit i, the jump polynomial x^(2^(i+1)) mod p(x) of xoshiro128**'s characteristic
+ * polynomial p (128 coefficients, 4 u32 words, x^0 the lowest bit). Applying a polynomial r to a state is
+ * XOR of the states after b steps for every b with r_b = 1 (Cayley–Hamilton: p(M) = 0).
+ */
+export function jumpRounds(state: usize, table: usize, rounds: i32): void {
+  loadState(state);
+  for (let i = 0; rounds != 0; i++, rounds >>>= 1) {
+    if (!(rounds & 1)) continue;
+    let a0 = i32x4.splat(0);
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
+    for (let w = 0; w < 4; w++) {
+      const word = load<u32>(table + ((i * 4 + w) << 2));
+      for (let b = 0; b < 32; b++) {
+        if ((word >>> b) & 1) {
+          a0 = v128.xor(a0, s0);
+          a1 = v128.xor(a1, s1);
+          a2 = v128.xor(a2, s2);
+          a3 = v128.xor(a3, s3);
+        }
+        stepState();
+      }
+    }
+    s0 = a0;
+    s1 = a1;
+    s2 = a2;
+    s3 = a3;
+  }
+  storeState(state);
+}
+
+/**
+ * The rest of one chunk of updateChain from its u (updatePrepare): `state` is this chunk's own copy of the
+ * call's stream state (consumed), `prefix` the normals earlier chunks take and `used` this chunk's; write noise
+ * on every u ≠ 0, then g = clip(g + u, lo, hi), rounding as updateChain's pass. `tmp` holds used + 16 f32.
+ */
+export function updateApply(state: usize, table: usize, prefix: i32, used: i32, u: usize, g: usize, n: i32, scale: f64, range: f64,
+  lo: f64, hi: f64, tmp: usize): void {
+  jumpRounds(state, table, prefix >> 3);
+  const skip = prefix & 7;
+  // Whole rounds straight into tmp (no partial stores, so no shared temp space: chunks run side by side).
+  loadState(state);
+  let out = tmp;
+  for (let i = 0; i < skip + used; i += 8) {
+    const x = round();
+    v128.store(out, x, 0);
+    v128.store(out, lastY, 16);
+    out += 32;
+  }
+  let xi = tmp + (<usize>skip << 2);
+  const zero = f64x2.splat(0);
+  const sc = f64x2.splat(scale);
+  const rg = f64x2.splat(range);
+  const l = f64x2.splat(lo);
+  const h = f64x2.splat(hi);
+  const end = wholeEnd(g, n);
+  while (g < end) {
+    let v = v128.load(u);
+    const isZero = f64x2.eq(v, zero);
+    const x0 = <f64>load<f32>(xi);
+    xi += <usize>(1 + <i32>i64x2.extract_lane(isZero, 0)) << 2;
+    const x1 = <f64>load<f32>(xi);
+    xi += <usize>(1 + <i32>i64x2.extract_lane(isZero, 1)) << 2;
+    v = withNoise(v, isZero, x0, x1, sc, rg);
+    v128.store(g, f64x2.pmin(f64x2.pmax(f64x2.add(v128.load(g), v), l), h));
+    u += 16;
+    g += 16;
+  }
+  if (n & 1) {
+    let v = v128.load(u);
+    const isZero = f64x2.eq(v, zero);
+    v = withNoise(v, isZero, <f64>load<f32>(xi), 0, sc, rg);
+    put2(g, f64x2.pmin(f64x2.pmax(f64x2.add(v128.load(g), v), l), h), false);
   }
 }
 
@@ -482,8 +618,20 @@ export function series(src: usize, r: usize, out: usize, n: i32): void {
 
 /** out (f32, R×C or its transpose C×R) = plus − minus, or plus² + minus² when `squared`. */
 export function combine(plus: usize, minus: usize, out: usize, rows: i32, cols: i32, transposed: bool, squared: bool): void {
+  combineRows(plus, minus, out, rows, cols, transposed, squared, 0, rows);
+}
+
+/**
+ * Rows [i0, i1) of combine (the output still laid out for all `rows`): a worker thread's chunk. Every cell is
+ * combined and narrowed on its own, so the cut never changes a bit.
+ */
+export function combineRows(plus: usize, minus: usize, out: usize, rows: i32, cols: i32, transposed: bool, squared: bool, i0: i32, i1: i32): void {
   if (!transposed) {
-    const n = rows * cols;
+    const skip = <usize>i0 * <usize>cols;
+    plus += skip << 3;
+    minus += skip << 3;
+    out += skip << 2;
+    const n = (i1 - i0) * cols;
     let i = 0;
     for (; i + 4 <= n; i += 4) {
       const p0 = v128.load(plus), p1 = v128.load(plus, 16);
@@ -508,11 +656,12 @@ export function combine(plus: usize, minus: usize, out: usize, rows: i32, cols: 
   // Transposed: 4×4 blocks, each row of four combined and narrowed like the untransposed path, then
   // transposed in registers so the output is written as whole f32x4 columns (a scalar loop with strided
   // stores took ~3× as long). Edge rows and columns go through the scalar loop.
-  const rows4 = rows & ~3;
+  // Whole 4-row blocks from i0 (chunk starts are multiples of 4 except where a chunk is cut unevenly).
+  const rows4 = i0 + ((i1 - i0) & ~3);
   const cols4 = cols & ~3;
   const rowBytes = <usize>cols << 3;
   const outRow = <usize>rows << 2;
-  for (let i = 0; i < rows4; i += 4) {
+  for (let i = i0; i < rows4; i += 4) {
     for (let j = 0; j < cols4; j += 4) {
       const src = ((<usize>i * <usize>cols + <usize>j) << 3);
       const r0 = combine4(plus + src, minus + src, squared);
@@ -530,7 +679,7 @@ export function combine(plus: usize, minus: usize, out: usize, rows: i32, cols: 
       v128.store(o + 3 * outRow, i64x2.shuffle(t1, t3, 1, 3));
     }
   }
-  for (let i = 0; i < rows; i++) {
+  for (let i = i0; i < i1; i++) {
     for (let j = i < rows4 ? cols4 : 0; j < cols; j++) {
       const k = ((i * cols + j) as usize) << 3;
       const p = load<f64>(plus + k);

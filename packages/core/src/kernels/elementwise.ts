@@ -1,5 +1,7 @@
 import { NormalStream, roundUp8 } from './normal-stream.js';
-import { elementwiseModule, type ResidentArray } from './wasm.js';
+import { JUMP_BITS, jumpTable } from './stream-jump.js';
+import { chunkCount, elementwisePool, Job, MAX_CHUNKS, type ElementwisePool } from './threads.js';
+import { elementwiseModule, type ElementwiseModule, type ResidentArray } from './wasm.js';
 
 /**
  * Fused element-wise loops of the crossbar pipeline. Each runs in the WASM SIMD module when it is available
@@ -31,6 +33,9 @@ export const kernels = {
     if (!w) return reference.updateChain(g, d, f, chain, lo, hi);
     const nl = chain.nonlinear;
     const nz = chain.noise;
+    const chunks = chunkCount(g.length);
+    const pool = chunks > 1 ? elementwisePool(w) : null;
+    if (pool) return threadedUpdate(w, pool, chunks, g, d, f, chain, lo, hi);
     const tmp = nz ? normalsBuffer(g.length + 8) : 0;
     const m = w.begin();
     m.api.updateChain(nz ? m.inout(nz.stream.state) : 0, m.in(d), m.inout(g), g.length, f, nl ? 1 : 0, nl?.gmin ?? 0, nl?.gmax ?? 0, nl?.w0 ?? 0, nl?.k ?? 0,
@@ -46,6 +51,24 @@ export const kernels = {
     const m = elementwiseModule()?.begin();
     if (!m) return reference.readChain(src, dst, chain);
     const l = chain.levels;
+    const chunks = chunkCount(src.length);
+    const pool = chunks > 1 ? elementwisePool(m) : null;
+    if (pool) {
+      const a = pool.ints;
+      a[0] = m.in(src);
+      a[1] = m.out(dst);
+      a[2] = chain.factors ? m.in(chain.factors) : 0;
+      a[3] = chain.resistance ? m.in(chain.resistance) : 0;
+      a[4] = l ? 1 : 0;
+      const x = pool.floats;
+      x[0] = l?.gmin ?? 0;
+      x[1] = l?.step ?? 0;
+      x[2] = l ? 1 / l.step : 0;
+      x[3] = l?.steps ?? 0;
+      pool.run(m.api, Job.read, src.length, chunks);
+      m.end();
+      return;
+    }
     m.api.readChain(m.in(src), m.out(dst), src.length, l ? 1 : 0, l?.gmin ?? 0, l?.step ?? 0, l ? 1 / l.step : 0, l?.steps ?? 0,
       chain.factors ? m.in(chain.factors) : 0, chain.resistance ? m.in(chain.resistance) : 0);
     m.end();
@@ -71,6 +94,20 @@ export const kernels = {
   stepClip(g: Float64Array, want: Float64Array, f: number, lo: number, hi: number): void {
     const m = elementwiseModule()?.begin();
     if (!m) return reference.stepClip(g, want, f, lo, hi);
+    const chunks = chunkCount(g.length);
+    const pool = chunks > 1 ? elementwisePool(m) : null;
+    if (pool) {
+      const a = pool.ints;
+      a[0] = m.inout(g);
+      a[1] = m.in(want);
+      const x = pool.floats;
+      x[0] = f;
+      x[1] = lo;
+      x[2] = hi;
+      pool.run(m.api, Job.stepClip, g.length, chunks);
+      m.end();
+      return;
+    }
     m.api.stepClip(m.inout(g), m.in(want), g.length, f, lo, hi);
     m.end();
   },
@@ -79,6 +116,19 @@ export const kernels = {
   signSplit(plus: Float64Array, minus: Float64Array, want: Float64Array, outPlus: Float64Array, outMinus: Float64Array): void {
     const m = elementwiseModule()?.begin();
     if (!m) return reference.signSplit(plus, minus, want, outPlus, outMinus);
+    const chunks = chunkCount(want.length);
+    const pool = chunks > 1 ? elementwisePool(m) : null;
+    if (pool) {
+      const a = pool.ints;
+      a[0] = m.in(plus);
+      a[1] = m.in(minus);
+      a[2] = m.in(want);
+      a[3] = m.out(outPlus);
+      a[4] = m.out(outMinus);
+      pool.run(m.api, Job.signSplit, want.length, chunks);
+      m.end();
+      return;
+    }
     m.api.signSplit(m.in(plus), m.in(minus), m.in(want), m.out(outPlus), m.out(outMinus), want.length);
     m.end();
   },
@@ -119,6 +169,20 @@ export const kernels = {
   combine(out: Float32Array, plus: Float64Array, minus: Float64Array, R: number, C: number, transposed: boolean, squared: boolean): void {
     const m = elementwiseModule()?.begin();
     if (!m) return reference.combine(out, plus, minus, R, C, transposed, squared);
+    const chunks = chunkCount(R * C);
+    const pool = chunks > 1 ? elementwisePool(m) : null;
+    if (pool) {
+      const a = pool.ints;
+      a[0] = m.in(plus);
+      a[1] = m.in(minus);
+      a[2] = m.out(out);
+      a[3] = C;
+      a[4] = transposed ? 1 : 0;
+      a[5] = squared ? 1 : 0;
+      pool.run(m.api, Job.combine, R, chunks);
+      m.end();
+      return;
+    }
     m.api.combine(m.in(plus), m.in(minus), m.out(out), R, C, transposed ? 1 : 0, squared ? 1 : 0);
     m.end();
   },
@@ -175,6 +239,17 @@ export const kernels = {
   widen(src: Float32Array, f: number, dst: Float64Array): void {
     const m = elementwiseModule()?.begin();
     if (!m) return reference.widen(src, f, dst);
+    const chunks = chunkCount(src.length);
+    const pool = chunks > 1 ? elementwisePool(m) : null;
+    if (pool) {
+      const a = pool.ints;
+      a[0] = m.in(src);
+      a[1] = m.out(dst);
+      pool.floats[0] = f;
+      pool.run(m.api, Job.widen, src.length, chunks);
+      m.end();
+      return;
+    }
     m.api.widen(m.in(src), m.out(dst), src.length, f);
     m.end();
   },
@@ -227,6 +302,79 @@ function normalsBuffer(n: number): number {
   return normals.byteOffset;
 }
 let normals: Float32Array = new Float32Array(0);
+
+/**
+ * updateChain on the worker pool, in `chunks` chunks fixed by the array's length. Without write noise the
+ * chunks are independent. With it, chunk t must take the normals one call over all cells would give it: each
+ * chunk computes its u and counts the cells that draw (u ≠ 0), learns from the chunk before it where its
+ * normals start, jumps its own copy of the stream there and draws (threads.ts, updateNoisy). The stream then
+ * advances by the rounds all cells took, so state and bits are those of the single-threaded kernel.
+ */
+function threadedUpdate(w: ElementwiseModule, pool: ElementwisePool, chunks: number, g: Float64Array, d: Float64Array, f: number,
+  chain: UpdateChain, lo: number, hi: number): void {
+  const nl = chain.nonlinear;
+  const nz = chain.noise;
+  // Kernel memory is taken before staging (growing it allocates).
+  const tmp = nz ? normalsBuffer(g.length + 16 * chunks + 8) : 0;
+  const jump = nz ? streamBlocks() : undefined;
+  if (nz) uBuffer(g.length);
+  const m = w.begin();
+  const a = pool.ints;
+  a[0] = m.in(d);
+  a[1] = m.inout(g);
+  a[2] = nl ? 1 : 0;
+  const x = pool.floats;
+  x[0] = f;
+  x[1] = nl?.gmin ?? 0;
+  x[2] = nl?.gmax ?? 0;
+  x[3] = nl?.w0 ?? 0;
+  x[4] = nl?.k ?? 0;
+  x[5] = nz?.scale ?? 0;
+  x[6] = nz?.range ?? 0;
+  x[7] = lo;
+  x[8] = hi;
+  if (!nz || !jump) {
+    pool.run(w.api, Job.update, g.length, chunks);
+    m.end();
+    return;
+  }
+  a[3] = jump.states.byteOffset;
+  a[4] = jump.table.byteOffset;
+  a[5] = tmp;
+  a[6] = uBuffer(g.length);
+  const state = nz.stream.state;
+  for (let t = 0; t < chunks; t++) jump.states.set(state, 16 * t);
+  pool.resetPrefix(chunks);
+  pool.run(w.api, Job.updateNoisy, g.length, chunks);
+  m.end();
+  // The stream moves on by the whole rounds the cells took, as one call would leave it.
+  jump.states.set(state, 0);
+  w.api.jumpRounds(jump.states.byteOffset, jump.table.byteOffset, (pool.drawn(chunks) + 7) >> 3);
+  state.set(jump.states.subarray(0, 16));
+}
+
+/** The address of room for n f64 (threadedUpdate's u), reused across calls; see normalsBuffer. */
+function uBuffer(n: number): number {
+  if (us.length < n) us = kernels.float64(Math.max(n, 2 * us.length));
+  return us.byteOffset;
+}
+let us: Float64Array = new Float64Array(0);
+
+/** Resident stream blocks of threadedUpdate: one 16-word state per chunk and the jump table. */
+function streamBlocks(): { states: Uint32Array; table: Uint32Array } {
+  if (!blocks) {
+    const states = kernels.int32(16 * MAX_CHUNKS);
+    const table = kernels.int32(4 * JUMP_BITS);
+    blocks = {
+      states: new Uint32Array(states.buffer, states.byteOffset, states.length),
+      table: new Uint32Array(table.buffer, table.byteOffset, table.length),
+      keep: [states, table],
+    };
+    blocks.table.set(jumpTable());
+  }
+  return blocks;
+}
+let blocks: { states: Uint32Array; table: Uint32Array; keep: Int32Array[] } | undefined;
 
 /** The TypeScript loops: the fallback without WASM SIMD and the reference in tests. */
 export const reference = {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Rng } from '../random/rng.js';
+import { ArgKind, chunkCount, elementwisePool } from './threads.js';
 import { elementwiseModule, type ElementwiseModule } from './wasm.js';
 
 /**
@@ -22,6 +23,8 @@ export interface KernelModule<E> {
 export type KernelSource = URL | string | Uint8Array;
 
 const registered = new Map<string, KernelModule<unknown>>();
+/** What worker threads need to run a module's kernels (runChunked). */
+const sources = new WeakMap<KernelModule<unknown>, { compiled: object; imports: Record<string, unknown>; exports: Record<string, unknown> }>();
 
 /**
  * Registers a kernel module under `name` (one per package, e.g. '@txsim/devices/pulsed'). Its `api` is null
@@ -55,12 +58,55 @@ export function defineKernels<E>(name: string, source: KernelSource, imports: Re
         throw new Error(`kernel module ${name}: it has static data (a WASM data section), which would overwrite the shared kernel memory; ` +
           'compile it without constant arrays or strings (scripts/build-wasm-kernels.mjs flags)');
       }
-      api = m.instantiate(bytes, imports) as E;
+      const compiled = m.compile(bytes);
+      api = m.instantiate(compiled, imports) as E;
+      sources.set(module as KernelModule<unknown>, { compiled, imports, exports: api as Record<string, unknown> });
       return api;
     },
   };
   registered.set(name, module as KernelModule<unknown>);
   return module;
+}
+
+/**
+ * One argument of a chunked call (runChunked), formed per chunk t of cells [start, start + length): a number
+ * is passed as is; `{ cells, bytes }` is the address of the chunk's first cell of an array at `cells` with
+ * `bytes` per cell; `{ chunks, bytes }` is chunk t's own block of a per-chunk array (cells + t·bytes); 'length'
+ * and 'start' are the chunk's cell count and first cell.
+ */
+export type ChunkArg = number | { readonly cells: number; readonly bytes: number } | { readonly chunks: number; readonly bytes: number } | 'length' | 'start';
+
+/**
+ * Runs export `name` of a registered module over n cells on every thread the element-wise kernels may use
+ * (TXSIM_THREADS): cut into chunkCount(n) chunks that depend on n alone, each an ordinary call of the export
+ * with its arguments formed by `args`. Small arrays, one thread, or a module with imports other than Math
+ * functions run as one call over all cells (start 0, length n, chunk 0). The kernel must give the same
+ * result however the cells are cut (element-wise, or random draws from positions fixed by the chunk, as
+ * core's update chain does), so results never depend on the thread count. Needs the compiled module
+ * (`module.api` not null). Returns the chunks it ran (1 for one call).
+ */
+export function runChunked<E>(module: KernelModule<E>, name: string & keyof E, n: number, args: readonly ChunkArg[]): number {
+  const api = module.api;
+  const source = sources.get(module as KernelModule<unknown>);
+  const m = module.memory;
+  if (!api || !source || !m) throw new Error(`runChunked: kernel module ${module.name} is not available (check module.api first)`);
+  if (args.length > 16) throw new RangeError(`runChunked: at most 16 arguments, got ${args.length}`);
+  const kinds: number[] = [];
+  const strides: number[] = [];
+  const values: number[] = [];
+  for (const a of args) {
+    if (typeof a === 'number') kinds.push(ArgKind.value), strides.push(0), values.push(a);
+    else if (a === 'length') kinds.push(ArgKind.length), strides.push(0), values.push(0);
+    else if (a === 'start') kinds.push(ArgKind.start), strides.push(0), values.push(0);
+    else if ('cells' in a) kinds.push(ArgKind.perCell), strides.push(a.bytes), values.push(a.cells);
+    else kinds.push(ArgKind.perChunk), strides.push(a.bytes), values.push(a.chunks);
+  }
+  const chunks = chunkCount(n);
+  const pool = chunks > 1 ? elementwisePool(m) : null;
+  if (pool?.runPlugin(m.api, source.compiled, source.exports, source.imports, name, n, chunks, kinds, strides, values)) return chunks;
+  const fn = (api as Record<string, (...x: number[]) => unknown>)[name]!;
+  fn(...kinds.map((k, i) => (k === ArgKind.length ? n : k === ArgKind.start ? 0 : values[i]!)));
+  return 1;
 }
 
 /** The names of the registered kernel modules. */

@@ -33,6 +33,10 @@ export interface ElementwiseExports {
   updateChain(state: number, d: number, g: number, n: number, f: number, nonlinear: number, gmin: number, gmax: number, w0: number, k: number,
     noisy: number, scale: number, range: number, lo: number, hi: number, tmp: number): void;
   readChain(src: number, out: number, n: number, quantise: number, gmin: number, step: number, inv: number, steps: number, f: number, r: number): void;
+  updatePrepare(d: number, g: number, u: number, n: number, f: number, nonlinear: number, gmin: number, gmax: number, w0: number, k: number): number;
+  jumpRounds(state: number, table: number, rounds: number): void;
+  updateApply(state: number, table: number, prefix: number, used: number, u: number, g: number, n: number, scale: number, range: number,
+    lo: number, hi: number, tmp: number): void;
   scale(src: number, out: number, n: number, f: number): void;
   addClip(g: number, d: number, out: number, n: number, lo: number, hi: number): void;
   stepClip(g: number, want: number, n: number, f: number, lo: number, hi: number): void;
@@ -42,6 +46,7 @@ export interface ElementwiseExports {
   multiply(src: number, f: number, out: number, n: number): void;
   series(src: number, r: number, out: number, n: number): void;
   combine(plus: number, minus: number, out: number, rows: number, cols: number, transposed: number, squared: number): void;
+  combineRows(plus: number, minus: number, out: number, rows: number, cols: number, transposed: number, squared: number, i0: number, i1: number): void;
   countNonzero(src: number, n: number): number;
   gather(src: number, dst: number, batch: number, srcWidth: number, start: number, used: number, lines: number): void;
   im2col(x: number, out: number, batch: number, channels: number, height: number, width: number, k: number, stride: number, pad: number, outH: number, outW: number): void;
@@ -83,6 +88,9 @@ interface Block {
  */
 export class ElementwiseModule {
   readonly api: ElementwiseExports;
+  /** The compiled module and its shared memory: worker threads instantiate the same kernels on it (threads.ts). */
+  readonly module: object;
+  readonly memory: WasmMemory;
   readonly #memory: WasmMemory;
   #top: number;
   readonly #free = new Map<number, number[]>();
@@ -106,8 +114,9 @@ export class ElementwiseModule {
 
   constructor(bytes: Uint8Array) {
     const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-    this.#memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
-    this.api = new wasm.Instance(new wasm.Module(bytes), { env: { memory: this.#memory } }).exports as ElementwiseExports;
+    this.#memory = this.memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+    this.module = new wasm.Module(bytes);
+    this.api = new wasm.Instance(this.module, { env: { memory: this.#memory } }).exports as ElementwiseExports;
     this.#top = this.api.arenaBase();
     this.#refresh();
   }
@@ -140,9 +149,16 @@ export class ElementwiseModule {
    * Instantiates another compiled module on this memory (see registry.ts): its kernels then read and write
    * the arrays allocated here in place. `imports` adds to `env` (whose `memory` is this one).
    */
-  instantiate(bytes: Uint8Array, imports: Record<string, unknown> = {}): unknown {
+  instantiate(source: Uint8Array | object, imports: Record<string, unknown> = {}): unknown {
+    const compiled = source instanceof Uint8Array ? this.compile(source) : source;
     const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-    return new wasm.Instance(new wasm.Module(bytes), { env: { ...imports, memory: this.#memory } }).exports;
+    return new wasm.Instance(compiled, { env: { ...imports, memory: this.#memory } }).exports;
+  }
+
+  /** A compiled WebAssembly module of `bytes` (instantiate takes it; worker threads receive it). */
+  compile(bytes: Uint8Array): object {
+    const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+    return new wasm.Module(bytes);
   }
 
   #track<T extends ResidentArray>(v: T, b: Block): T {

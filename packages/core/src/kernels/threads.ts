@@ -1,0 +1,379 @@
+import { availableParallelism } from 'node:os';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import type { ElementwiseExports, ElementwiseModule } from './wasm.js';
+
+// Helper threads for the element-wise kernels, the GEMM pool's scheme (matrix/gemm-threads.ts) on the
+// element-wise module's shared memory: each worker instantiates the same compiled kernels on that memory and
+// sleeps on a control word; the calling thread publishes a job cut into chunks and claims chunks like the
+// workers, so a worker that is late simply gets none. Chunk boundaries depend only on the array's length
+// (chunkBounds), never on the thread count, and every chunked kernel gives the bits of one call over the
+// whole array (the random one through a stream that jumps to each chunk's position), so results are the same
+// whatever the thread count.
+
+/** The chunked kernels (job kinds). */
+export const Job = { read: 1, update: 2, updateNoisy: 3, signSplit: 5, stepClip: 6, widen: 7, combine: 8, plugin: 9 } as const;
+
+/** Most chunks one job may have. */
+export const MAX_CHUNKS = 64;
+/**
+ * Cells per chunk at least: below 2 chunks' worth an array runs as one call. On a 2-core Zen 4 (see
+ * docs/performance.md) 2 chunks of 16,384 cells took the read chain from 45 to 25 µs and sign split from 28
+ * to 15 µs; at 8–16k cells the hand-off to a helper (a futex wake when it sleeps) costs about what it saves.
+ */
+export const MIN_CHUNK = 16384;
+/** Chunk boundaries are multiples of this many elements (whole cache lines, even for the f64x2 loops). */
+const ALIGN = 64;
+
+/** The chunks an array of n elements is cut into (1: not split); depends on n alone. */
+export function chunkCount(n: number): number {
+  return Math.max(1, Math.min(MAX_CHUNKS, Math.floor(n / MIN_CHUNK)));
+}
+
+// Control block, in int32s; CLAIM packs the job's sequence number (bits 20–30), chunk count (10–19) and next
+// unclaimed chunk (0–9), as in the GEMM pool.
+const CLAIM = 0;
+const FINISHED = 1;
+const READY = 2;
+const BOOT_FAILED = 3;
+const WORKER_CHUNKS = 4;
+const CHUNK_FAILED = 5;
+const KIND = 6;
+const N = 7;
+const ARGS = 8; // 16 int32 arguments (addresses, flags)
+const FLOATS = 24; // 12 float64 arguments (int32 index 24 = byte 96)
+const PREFIX = 48; // per chunk t ≤ chunks: normals taken by the chunks before t (−1 until published)
+// A registered module's kernel (Job.plugin): per argument its kind (ArgKind), its stride in bytes, and its value.
+const PLUGIN_KINDS = PREFIX + MAX_CHUNKS + 1;
+const PLUGIN_STRIDES = PLUGIN_KINDS + 16;
+const PLUGIN_VALUES = PLUGIN_STRIDES + 16 + 1; // 16 float64, 8-byte aligned (int32 index 146)
+const CONTROL_INTS = PLUGIN_VALUES + 32;
+/** How a registered kernel's argument is formed per chunk [lo, lo + len): value, value + lo·stride, value + t·stride, len, lo. */
+export const ArgKind = { value: 0, perCell: 1, perChunk: 2, length: 3, start: 4 } as const;
+const SPINS = 4000;
+
+// The chunk → kernel call mapping, shared verbatim by the caller and the worker source.
+const RUN_CHUNK = `function chunkBounds(n, chunks, t) {
+  return t >= chunks ? n : Math.floor(Math.floor((t * n) / chunks) / ${ALIGN}) * ${ALIGN};
+}
+function runChunk(api, ctl, fl, t, chunks) {
+  const n = ctl[${N}], a = ${ARGS};
+  const lo = chunkBounds(n, chunks, t), len = chunkBounds(n, chunks, t + 1) - lo;
+  const o8 = lo * 8;
+  switch (ctl[${KIND}]) {
+    case ${Job.read}:
+      api.readChain((ctl[a] >>> 0) + o8, (ctl[a + 1] >>> 0) + o8, len, ctl[a + 4], fl[0], fl[1], fl[2], fl[3],
+        ctl[a + 2] ? (ctl[a + 2] >>> 0) + o8 : 0, ctl[a + 3] ? (ctl[a + 3] >>> 0) + o8 : 0);
+      break;
+    case ${Job.update}:
+      api.updateChain(0, (ctl[a] >>> 0) + o8, (ctl[a + 1] >>> 0) + o8, len, fl[0], ctl[a + 2], fl[1], fl[2], fl[3], fl[4], 0, 0, 0, fl[7], fl[8], 0);
+      break;
+    case ${Job.updateNoisy}: {
+      // Each chunk stores its u and counts its draws, then waits for the chunk before it to publish where its
+      // normals start (claimed earlier, so it is running: no cycle), publishes its own end and draws from there.
+      const u = (ctl[a + 6] >>> 0) + o8;
+      const used = api.updatePrepare((ctl[a] >>> 0) + o8, (ctl[a + 1] >>> 0) + o8, u, len, fl[0], ctl[a + 2], fl[1], fl[2], fl[3], fl[4]);
+      let p = Atomics.load(ctl, ${PREFIX} + t);
+      for (let i = 0; p < 0 && i < ${SPINS}; i++) p = Atomics.load(ctl, ${PREFIX} + t);
+      while (p < 0) {
+        if (Atomics.load(ctl, ${CHUNK_FAILED}) !== 0) throw new Error('an earlier chunk failed');
+        Atomics.wait(ctl, ${PREFIX} + t, p, 20);
+        p = Atomics.load(ctl, ${PREFIX} + t);
+      }
+      Atomics.store(ctl, ${PREFIX} + t + 1, p + used);
+      Atomics.notify(ctl, ${PREFIX} + t + 1);
+      api.updateApply((ctl[a + 3] >>> 0) + t * 64, ctl[a + 4] >>> 0, p, used, u, (ctl[a + 1] >>> 0) + o8, len, fl[5], fl[6], fl[7], fl[8],
+        (ctl[a + 5] >>> 0) + (lo + 16 * t) * 4);
+      break;
+    }
+    case ${Job.signSplit}:
+      api.signSplit((ctl[a] >>> 0) + o8, (ctl[a + 1] >>> 0) + o8, (ctl[a + 2] >>> 0) + o8, (ctl[a + 3] >>> 0) + o8, (ctl[a + 4] >>> 0) + o8, len);
+      break;
+    case ${Job.stepClip}:
+      api.stepClip((ctl[a] >>> 0) + o8, (ctl[a + 1] >>> 0) + o8, len, fl[0], fl[1], fl[2]);
+      break;
+    case ${Job.widen}:
+      api.widen((ctl[a] >>> 0) + lo * 4, (ctl[a + 1] >>> 0) + o8, len, fl[0]);
+      break;
+    case ${Job.combine}: {
+      // Cut by rows (n is the row count here), at multiples of 4 rows (the transposed kernel's blocks).
+      const rows = n, cols = ctl[a + 3];
+      const i0 = Math.floor(Math.floor((t * rows) / chunks) / 4) * 4;
+      const i1 = t + 1 >= chunks ? rows : Math.floor(Math.floor(((t + 1) * rows) / chunks) / 4) * 4;
+      if (i1 > i0) api.combineRows(ctl[a] >>> 0, ctl[a + 1] >>> 0, ctl[a + 2] >>> 0, rows, cols, ctl[a + 4], ctl[a + 5], i0, i1);
+      break;
+    }
+    case ${Job.plugin}: {
+      const fn = pluginFunction(ctl[a], ctl[a + 1]);
+      const count = ctl[a + 2];
+      const args = new Array(count);
+      for (let i = 0; i < count; i++) {
+        const kind = ctl[${PLUGIN_KINDS} + i], v = pv[i];
+        args[i] = kind === 0 ? v : kind === 1 ? v + lo * ctl[${PLUGIN_STRIDES} + i] : kind === 2 ? v + t * ctl[${PLUGIN_STRIDES} + i] : kind === 3 ? len : lo;
+      }
+      fn(...args);
+      break;
+    }
+    default:
+      throw new Error('unknown element-wise job ' + ctl[${KIND}]);
+  }
+}`;
+// The calling thread's registered kernels, by pool id and function index (workers keep their own, see WORKER_SOURCE).
+const callerFunctions: Array<Array<(...args: number[]) => unknown>> = [];
+// The calling thread's copy of a registered kernel's argument values (workers read the control block's).
+const callerValues = new Float64Array(16);
+const { chunkBounds, runChunk } = new Function('pluginFunction', 'pv', `${RUN_CHUNK}; return { chunkBounds, runChunk };`)(
+  (id: number, f: number) => callerFunctions[id]![f]!, callerValues,
+) as {
+  chunkBounds: (n: number, chunks: number, t: number) => number;
+  runChunk: (api: ElementwiseExports, ctl: Int32Array, fl: Float64Array, t: number, chunks: number) => void;
+};
+export { chunkBounds };
+
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, control, port } = workerData;
+const { receiveMessageOnPort } = require('node:worker_threads');
+const ctl = new Int32Array(control, 0, ${CONTROL_INTS});
+const fl = new Float64Array(control, ${FLOATS * 4}, 12);
+const pv = new Float64Array(control, ${PLUGIN_VALUES * 4}, 16);
+// Registered modules arrive on the port before their first job is published: instantiated on first use.
+const instances = [];
+const plugins = [];
+function pluginFunction(id, f) {
+  while (!plugins[id] || !plugins[id][f]) {
+    const m = receiveMessageOnPort(port);
+    if (!m) throw new Error('kernel module ' + id + ' was not sent to this thread');
+    const { id: got, module: mod, math, names } = m.message;
+    if (!instances[got]) {
+      const imports = { memory };
+      for (const [k, name] of Object.entries(math)) imports[k] = Math[name];
+      instances[got] = new WebAssembly.Instance(mod, { env: imports }).exports;
+    }
+    plugins[got] = names.map((n) => instances[got][n]);
+  }
+  return plugins[id][f];
+}
+${RUN_CHUNK}
+let api;
+try {
+  api = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  Atomics.add(ctl, ${READY}, 1);
+  Atomics.notify(ctl, ${READY});
+} catch (e) {
+  Atomics.store(ctl, ${BOOT_FAILED}, 1);
+  Atomics.notify(ctl, ${READY});
+}
+while (api) {
+  const w = Atomics.load(ctl, ${CLAIM});
+  const t = w & 1023, chunks = (w >>> 10) & 1023;
+  if (t < chunks) {
+    if (Atomics.compareExchange(ctl, ${CLAIM}, w, w + 1) !== w) continue;
+    try {
+      runChunk(api, ctl, fl, t, chunks);
+      Atomics.add(ctl, ${WORKER_CHUNKS}, 1);
+    } catch (e) {
+      Atomics.store(ctl, ${CHUNK_FAILED}, 1);
+    }
+    if (Atomics.add(ctl, ${FINISHED}, 1) + 1 === chunks) Atomics.notify(ctl, ${FINISHED});
+    continue;
+  }
+  for (let i = 0; i < ${SPINS} && Atomics.load(ctl, ${CLAIM}) === w; i++);
+  Atomics.wait(ctl, ${CLAIM}, w);
+}
+`;
+
+/** Worker threads running chunks of element-wise kernels on the kernel memory; the caller is one of them. */
+export class ElementwisePool {
+  readonly #workers: Worker[] = [];
+  readonly #ctl: Int32Array;
+  readonly #fl: Float64Array;
+  /** The argument slots of the next job: int32 addresses and flags, float64 parameters. */
+  readonly ints: Int32Array;
+  readonly floats: Float64Array;
+  #seq = 0;
+  readonly #ports: MessagePort[] = [];
+  readonly #modules = new Map<object, { id: number; names: Map<string, number>; math: Record<string, string> }>();
+  readonly #values: Float64Array;
+
+  constructor(m: ElementwiseModule, helpers: number) {
+    const control = new SharedArrayBuffer(CONTROL_INTS * 4);
+    this.#ctl = new Int32Array(control);
+    this.#fl = this.floats = new Float64Array(control, FLOATS * 4, 12);
+    this.ints = this.#ctl.subarray(ARGS, ARGS + 16);
+    this.#values = new Float64Array(control, PLUGIN_VALUES * 4, 16);
+    for (let i = 0; i < helpers; i++) {
+      const { port1, port2 } = new MessageChannel();
+      port1.unref();
+      this.#ports.push(port1);
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true, workerData: { module: m.module, memory: m.memory, control, port: port2 }, transferList: [port2],
+      });
+      worker.unref();
+      worker.on('error', () => undefined);
+      this.#workers.push(worker);
+    }
+  }
+
+  /** Helper threads (the caller not counted). */
+  get count(): number {
+    return this.#workers.length;
+  }
+
+  /** Chunks computed by helper threads so far. */
+  get workerChunks(): number {
+    return Atomics.load(this.#ctl, WORKER_CHUNKS);
+  }
+
+  /** Blocks until every helper has booted (or one failed) or `timeoutMs` passes; returns how many are ready. */
+  waitReady(timeoutMs: number): number {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const ready = Atomics.load(this.#ctl, READY);
+      if (ready >= this.#workers.length || Atomics.load(this.#ctl, BOOT_FAILED) !== 0) return ready;
+      const left = end - Date.now();
+      if (left <= 0) return ready;
+      Atomics.wait(this.#ctl, READY, ready, Math.min(left, 50));
+    }
+  }
+
+  /** Before an updateNoisy job: chunk 0's normals start at 0, the others' are not known yet. */
+  resetPrefix(chunks: number): void {
+    this.#ctl[PREFIX] = 0;
+    this.#ctl.fill(-1, PREFIX + 1, PREFIX + chunks + 1);
+  }
+
+  /** After an updateNoisy job of `chunks` chunks: the normals all its cells took. */
+  drawn(chunks: number): number {
+    return this.#ctl[PREFIX + chunks]!;
+  }
+
+  /**
+   * Runs export `name` of a registered module (compiled `module`, imports `imports` besides the memory) over
+   * n cells in `chunks` chunks; `kinds`/`strides`/`values` describe each argument (ArgKind). Returns false,
+   * running nothing, when the module cannot run on the helpers: an import that is not a Math function.
+   */
+  runPlugin(api: ElementwiseExports, module: object, exports: Record<string, unknown>, imports: Record<string, unknown>, name: string, n: number, chunks: number,
+    kinds: readonly number[], strides: readonly number[], values: readonly number[]): boolean {
+    let entry = this.#modules.get(module);
+    if (!entry) {
+      const math: Record<string, string> = {};
+      for (const [k, f] of Object.entries(imports)) {
+        const found = Object.getOwnPropertyNames(Math).find((p) => (Math as unknown as Record<string, unknown>)[p] === f);
+        if (!found) return false;
+        math[k] = found;
+      }
+      entry = { id: callerFunctions.length, names: new Map(), math };
+      callerFunctions.push([]);
+      this.#modules.set(module, entry);
+    }
+    let f = entry.names.get(name);
+    if (f === undefined) {
+      // A new function: every helper gets the longer name list (a helper instantiates the module once).
+      f = entry.names.size;
+      entry.names.set(name, f);
+      callerFunctions[entry.id]![f] = exports[name] as (...args: number[]) => unknown;
+      for (const port of this.#ports) {
+        port.postMessage({ id: entry.id, module, math: entry.math, names: [...entry.names.keys()] });
+      }
+    }
+    const a = this.ints;
+    a[0] = entry.id;
+    a[1] = f;
+    a[2] = kinds.length;
+    for (let i = 0; i < kinds.length; i++) {
+      this.#ctl[PLUGIN_KINDS + i] = kinds[i]!;
+      this.#ctl[PLUGIN_STRIDES + i] = strides[i]!;
+      this.#values[i] = values[i]!;
+      callerValues[i] = values[i]!;
+    }
+    this.run(api, Job.plugin, n, chunks);
+    return true;
+  }
+
+  /** Runs job `kind` over n elements in `chunks` chunks (arguments set in ints/floats), on every awake thread. */
+  run(api: ElementwiseExports, kind: number, n: number, chunks: number): void {
+    const ctl = this.#ctl;
+    ctl[KIND] = kind;
+    ctl[N] = n;
+    Atomics.store(ctl, FINISHED, 0);
+    this.#seq = (this.#seq + 1) & 2047;
+    Atomics.store(ctl, CLAIM, (this.#seq << 20) | (chunks << 10));
+    Atomics.notify(ctl, CLAIM);
+    for (;;) {
+      const w = Atomics.load(ctl, CLAIM);
+      const t = w & 1023;
+      if (t >= chunks) break;
+      if (Atomics.compareExchange(ctl, CLAIM, w, w + 1) !== w) continue;
+      try {
+        runChunk(api, ctl, this.#fl, t, chunks);
+      } catch (e) {
+        // Workers waiting on this chunk's prefix see the flag instead of waiting for ever.
+        Atomics.store(ctl, CHUNK_FAILED, 1);
+        throw e;
+      }
+      Atomics.add(ctl, FINISHED, 1);
+    }
+    for (let i = 0; i < SPINS && Atomics.load(ctl, FINISHED) < chunks; i++);
+    for (;;) {
+      const done = Atomics.load(ctl, FINISHED);
+      if (done >= chunks) break;
+      Atomics.wait(ctl, FINISHED, done);
+    }
+    if (Atomics.load(ctl, CHUNK_FAILED) !== 0) throw new Error('txsim kernels: an element-wise worker thread failed');
+  }
+
+  terminate(): void {
+    for (const w of this.#workers) void w.terminate();
+    this.#workers.length = 0;
+  }
+}
+
+let threads: number | undefined;
+let pool: ElementwisePool | null | undefined;
+
+/**
+ * Threads the element-wise kernels may use, the calling thread included: TXSIM_THREADS when it is a positive
+ * integer, else the cores Node reports (as the GEMM). Results never depend on it. Setting it stops the
+ * current helpers; the next large kernel call starts the new count.
+ */
+export function elementwiseThreads(set?: number): number {
+  if (set !== undefined) {
+    if (!Number.isInteger(set) || set < 1) throw new RangeError(`elementwiseThreads: expected a positive integer, got ${set}`);
+    pool?.terminate();
+    pool = undefined;
+    threads = Math.min(set, MAX_CHUNKS);
+  }
+  if (threads === undefined) {
+    const env = Number(process.env.TXSIM_THREADS);
+    threads = Math.min(MAX_CHUNKS, Number.isInteger(env) && env >= 1 ? env : availableParallelism());
+  }
+  return threads;
+}
+
+/** Chunks of element-wise kernels that helper threads (not the calling thread) have computed in this process. */
+export function elementwiseWorkerChunks(): number {
+  return pool?.workerChunks ?? 0;
+}
+
+/**
+ * Starts the helper threads now (they otherwise start at the first large kernel call) and waits up to
+ * `timeoutMs` for them to boot; returns how many are ready (0 without WASM kernels or with one thread).
+ */
+export function startElementwiseThreads(m: ElementwiseModule | null, timeoutMs = 5000): number {
+  return m ? (elementwisePool(m)?.waitReady(timeoutMs) ?? 0) : 0;
+}
+
+/** The pool for module m, or null when one thread is allowed or no worker can be started. */
+export function elementwisePool(m: ElementwiseModule): ElementwisePool | null {
+  if (pool !== undefined) return pool;
+  const n = elementwiseThreads();
+  pool = null;
+  if (n > 1) {
+    try {
+      pool = new ElementwisePool(m, n - 1);
+    } catch {
+      pool = null;
+    }
+  }
+  return pool;
+}
