@@ -679,6 +679,45 @@ export function pulseCounts(grad: usize, n: i32, f: f64, u: usize, cap: f64, up:
   return listed;
 }
 
+/**
+ * pulseCounts for a batch of one, from its operands: grad = x_i·δ_j (one f32 product, as the K = 1 GEMM
+ * forms it), cell k = i·paddedCols + j. Rows of a zero input are skipped whole (their counts are zero).
+ * up and down must be zero on entry; only the cells with a count are written, and listed, ascending.
+ * Returns the count, or −1 (nothing written) when f or an operand is not finite: the caller then forms
+ * the gradient and takes pulseCounts, which writes the NaN counts such operands make.
+ */
+export function pulseCountsOuter(x: usize, rows: i32, d: usize, cols: i32, paddedCols: i32, f: f64, u: usize, cap: f64,
+  up: usize, down: usize, list: usize): i32 {
+  if (!(Math.abs(f) < Infinity)) return -1;
+  for (let i = 0; i < rows; i++) if (!(Math.abs(load<f32>(x + (<usize>i << 2))) < Infinity)) return -1;
+  for (let j = 0; j < cols; j++) if (!(Math.abs(load<f32>(d + (<usize>j << 2))) < Infinity)) return -1;
+  let listed = 0;
+  for (let i = 0; i < rows; i++) {
+    const xi = load<f32>(x + (<usize>i << 2));
+    if (xi == 0) continue;
+    const row = i * paddedCols;
+    for (let j = 0; j < cols; j++) {
+      const want = f * <f64>(xi * load<f32>(d + (<usize>j << 2)));
+      const a = Math.abs(want);
+      const k = row + j;
+      let count: f64;
+      if (u) count = Math.floor(a + load<f64>(u + (<usize>k << 3)));
+      else {
+        count = Math.floor(a);
+        count = select<f64>(count + 1, count, a - count >= 0.5);
+      }
+      count = select<f64>(cap, count, count > cap);
+      if (count == 0) continue;
+      const raise = want > 0;
+      store<f32>(up + (<usize>k << 2), <f32>select<f64>(count, 0, raise));
+      store<f32>(down + (<usize>k << 2), <f32>select<f64>(0, count, raise));
+      store<i32>(list + (<usize>listed << 2), k);
+      listed++;
+    }
+  }
+  return listed;
+}
+
 // ---- aihwkit pulsed devices: write noise, decay and diffusion, reset (pulsed/processes.ts) ----------------
 
 /**

@@ -42,7 +42,7 @@ export function updateConductances(
   scratch: Scratch,
   counts: ActivityCounts,
   options: UpdateOptions = {},
-): void {
+): ActiveCells | undefined {
   const n = step.geometry.paddedRows * step.geometry.paddedCols;
   const { device } = components;
   const pulseStep = device.pulseStep ?? (device.gmax - device.gmin) / 1000;
@@ -64,7 +64,17 @@ export function updateConductances(
   };
   const active = scratch.active(n);
   active.count = -1;
-  const kind = components.updateRule.update(inputs, { want, up, down, active });
+  // up and down are handed over all zero (`zeroed`), so a rule that lists its cells writes only those: the
+  // cells it wrote are cleared after the step (below), not the whole array before the next. A step that
+  // threw left them dirty (the flag), and the next clears them whole.
+  const dirty = scratch.bytes('targets-dirty', 1);
+  if (dirty[0]) {
+    up.fill(0);
+    down.fill(0);
+  }
+  dirty[0] = 1;
+  const sparse = options.sparse ?? true;
+  const kind = components.updateRule.update(inputs, sparse ? { want, up, down, active, zeroed: true } : { want, up, down, active });
   const listed = kind === 'pulses' && active.count >= 0 ? active : undefined;
 
   const deltaHooks = components.stack.filter((e) => e.hooks.delta && e.phases.has('update'));
@@ -139,6 +149,27 @@ export function updateConductances(
     if (result !== g) g.set(result);
     device.settle?.(g, { polarity });
   }
+  // An analog request leaves up and down untouched.
+  if (listed) clearListed(up, down, listed);
+  else if (kind === 'pulses') {
+    up.fill(0);
+    down.fill(0);
+  }
+  dirty[0] = 0;
+  // Only the listed cells changed when the device wrote them in place and nothing passed over the whole
+  // array after it (clip, after hooks, side processes): the tile then rebuilds only those cells' reads.
+  const inPlace = kind === 'pulses' && !!device.pulse && !!device.pulsesInPlace && !afterHooks.length;
+  return sparse && listed && inPlace && !clips && !device.settle ? listed : undefined;
+}
+
+/** Zeroes the listed cells of up and down (the rule wrote no others). */
+function clearListed(up: Float32Array, down: Float32Array, listed: ActiveCells): void {
+  const idx = listed.idx;
+  for (let i = 0; i < listed.count; i++) {
+    const k = idx[i]!;
+    up[k] = 0;
+    down[k] = 0;
+  }
 }
 
 /** How an update runs; the default is what a simulation should use. */
@@ -148,6 +179,12 @@ export interface UpdateOptions {
    * false calls each hook in turn: the reference the fused update is tested against (bit-identical).
    */
   readonly fused?: boolean;
+  /**
+   * Hand the rule targets it may treat as zero (`zeroed`) and return the changed cells of a sparse pulse
+   * update, so the tile rebuilds only those (default); false: the reference these are tested against
+   * (bit-identical), where rules clear their targets and every read is rebuilt whole.
+   */
+  readonly sparse?: boolean;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { kernels, Rng } from '@txsim/core';
+import { createWasmBackend, kernels, Matrix, ReferenceBackend, Rng } from '@txsim/core';
 import { pulsedKernels } from '../kernels.js';
 import { Fires, sortCells, walkCoincidences } from './coincidences.js';
-import { pulseCounts } from './pulse-count.js';
+import { pulseCounts, pulseCountsOuter } from './pulse-count.js';
 
 // The compiled train drawing, bucketing, coincidence walk and cell sort (assembly/pulsed.ts) against their
 // TypeScript references: the same fires from the same stream, the same counts and lists, bit for bit.
@@ -121,5 +121,74 @@ describe('compiled pulse-count kernel', () => {
         expect(scan.length).toBeLessThan(n);
       }
     }
+  });
+});
+
+describe('compiled batch-1 pulse-count kernel', () => {
+  // Made first: a WASM backend may set up the kernel memory, and arrays must be allocated in the one it uses.
+  const backends = [new ReferenceBackend(), createWasmBackend()];
+  // x (rows, a fifth exact zeros and one −0) and δ (cols) of one sample; cells of a rows × padded grid.
+  const rows = 37;
+  const cols = 11;
+  const padded = 16;
+  const n = rows * padded;
+  const r = new Rng('outer');
+  const x = kernels.float32(rows);
+  for (let i = 0; i < rows; i++) x[i] = i % 5 === 0 ? 0 : (r.next() - 0.3) * 3;
+  x[7] = -0;
+  const d = kernels.float32(cols);
+  for (let j = 0; j < cols; j++) d[j] = (r.next() - 0.5) * 2;
+  const u = new Rng('u').fillUniform(kernels.float64(n)) as Float64Array;
+
+  /** The dense kernel on the gradient a backend's K = 1 GEMM forms, padded (what the tile hands the rule). */
+  function dense(backend: { gemm: ReferenceBackend['gemm'] }, f: number, uniforms: Float64Array | null, cap: number) {
+    const g = new Matrix(rows, cols);
+    backend.gemm(new Matrix(1, rows, x), new Matrix(1, cols, d), g, { transA: true });
+    const grad = kernels.float32(n);
+    for (let i = 0; i < rows; i++) grad.set(g.data.subarray(i * cols, (i + 1) * cols), i * padded);
+    const up = kernels.float32(n);
+    const down = kernels.float32(n);
+    const list = { idx: kernels.int32(n), count: -1 };
+    pulseCounts(grad, f, uniforms, cap, up, down, list);
+    return { up, down, list: Array.from(list.idx.subarray(0, list.count)) };
+  }
+
+  for (const uniforms of [null, u]) {
+    for (const cap of [Infinity, 2]) {
+      it(`equals its reference and the dense counts of the formed gradient (${uniforms ? 'stochastic' : 'nearest'}, cap ${cap})`, () => {
+        const f = 1.7;
+        const got = { up: kernels.float32(n), down: kernels.float32(n), list: { idx: kernels.int32(n), count: -1 } };
+        const ref = { up: new Float32Array(n), down: new Float32Array(n), list: { idx: new Int32Array(n), count: -1 } };
+        expect(pulseCountsOuter.compiled!(x, d, padded, f, uniforms, cap, got.up, got.down, got.list)).toBe(true);
+        expect(pulseCountsOuter.reference(x, d, padded, f, uniforms, cap, ref.up, ref.down, ref.list)).toBe(true);
+        expect(Array.from(got.up)).toEqual(Array.from(ref.up));
+        expect(Array.from(got.down)).toEqual(Array.from(ref.down));
+        expect(got.list.count).toBe(ref.list.count);
+        expect(Array.from(got.list.idx.subarray(0, got.list.count))).toEqual(Array.from(ref.list.idx.subarray(0, ref.list.count)));
+        for (const backend of backends) {
+          const want = dense(backend, f, uniforms, cap);
+          expect(Array.from(got.up)).toEqual(Array.from(want.up));
+          expect(Array.from(got.down)).toEqual(Array.from(want.down));
+          expect(Array.from(got.list.idx.subarray(0, got.list.count))).toEqual(want.list);
+        }
+        expect(got.list.count).toBeGreaterThan(20);
+        expect(got.up.some((v) => v > 0) && got.down.some((v) => v > 0)).toBe(true);
+      });
+    }
+  }
+
+  it('declines (writing nothing) when an operand or f is not finite', () => {
+    const up = kernels.float32(n);
+    const down = kernels.float32(n);
+    const list = { idx: kernels.int32(n), count: -1 };
+    const bad = kernels.float32(cols);
+    bad.set(d);
+    bad[3] = Infinity;
+    for (const kernel of [pulseCountsOuter.compiled!, pulseCountsOuter.reference]) {
+      expect(kernel(x, bad, padded, 1.7, null, Infinity, up, down, list)).toBe(false);
+      expect(kernel(x, d, padded, NaN, null, Infinity, up, down, list)).toBe(false);
+    }
+    expect(list.count).toBe(-1);
+    expect(up.every((v) => v === 0) && down.every((v) => v === 0)).toBe(true);
   });
 });

@@ -60,22 +60,25 @@ export const stochasticPulses = defineUpdateRule({
     const fires = { x: new Fires(), d: new Fires() };
     const sortWork = { buf: new Int32Array(0) };
     return {
-      update({ x, d, learningRate, siemensPerWeight, pulseStep, coincidenceStep, geometry }, { up, down, active }) {
+      update({ x, d, learningRate, siemensPerWeight, pulseStep, coincidenceStep, geometry }, { up, down, active, zeroed }) {
         const { rows, cols, paddedRows, paddedCols } = geometry;
         const batch = x.rows;
         // One coincidence changes G+ − G− by coincidenceStep (granularity rescales the device's pulse step).
         const dwMin = ((p.granularity ? p.granularity / pulseStep : 1) * coincidenceStep) / siemensPerWeight;
         const scales = trainScales(x, d, learningRate, dwMin, p, scratch);
         if (p.counting === 'sampled') {
-          sampleCounts(x, d, scales, geometry, ctx.backend, ctx.rng, scratch, up, down, active);
+          sampleCounts(x, d, scales, geometry, ctx.backend, ctx.rng, scratch, up, down, active, zeroed);
           return 'pulses';
         }
         // Counting runs on the layer's own rows × cols; the padding of the tile grid never fires.
         const maxRows = Math.max(p.bitLength, Math.floor(TRAIN_BUDGET / (rows + cols)));
         const S = new Matrix(rows, cols, scratch.float32('S', rows * cols)); // down − up
         const M = new Matrix(rows, cols, scratch.float32('M', rows * cols)); // down + up
-        up.fill(0);
-        down.fill(0);
+        // Every count lands in a listed cell, so targets the tile keeps zero need no clearing.
+        if (!zeroed) {
+          up.fill(0);
+          down.fill(0);
+        }
         const list = active ?? scratch.active(paddedRows * paddedCols, 'listed');
         list.count = 0;
         let dense = false;
@@ -176,7 +179,7 @@ function absMax(a: Float32Array, start: number, n: number): number {
 function sampleCounts(
   x: Matrix, d: Matrix, scales: TrainScales,
   geometry: { rows: number; cols: number; paddedRows: number; paddedCols: number },
-  backend: ComputeBackend, rng: Rng, buf: Scratch, up: Float32Array, down: Float32Array, active?: ActiveCells,
+  backend: ComputeBackend, rng: Rng, buf: Scratch, up: Float32Array, down: Float32Array, active?: ActiveCells, zeroed = false,
 ): void {
   const { rows, cols, paddedCols } = geometry;
   const batch = x.rows;
@@ -194,8 +197,11 @@ function sampleCounts(
   const n = rows * cols;
   const u = buf.float64('u', 2 * n);
   rng.fillUniform(u);
-  up.fill(0);
-  down.fill(0);
+  // The padding stays zero (the layer's own cells are all written below).
+  if (!zeroed) {
+    up.fill(0);
+    down.fill(0);
+  }
   let listed = 0;
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
