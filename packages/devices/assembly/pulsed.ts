@@ -469,6 +469,33 @@ export function fireDraw(values: usize, lines: i32, b0: i32, b1: i32, bl: usize,
   return b1;
 }
 
+/**
+ * stochastic-pulses' absMax per row: out[r] (f64) = the largest |values[r·cols + c]| (f32), 0 for an empty
+ * or all-zero row; a NaN never wins a comparison, as in the TypeScript loop (`if (v > m) m = v`).
+ */
+export function rowAbsMaxes(values: usize, rows: i32, cols: i32, out: usize): void {
+  const cols4 = cols & ~3;
+  for (let r = 0; r < rows; r++) {
+    const row = values + (<usize>(r * cols) << 2);
+    let mv = f32x4.splat(0);
+    for (let c = 0; c < cols4; c += 4) {
+      const a = f32x4.abs(v128.load(row + (<usize>c << 2)));
+      mv = v128.bitselect(a, mv, f32x4.gt(a, mv));
+    }
+    let m: f32 = 0;
+    for (let l = 0; l < 4; l++) {
+      const v = f32x4.extract_lane(mv, 0);
+      m = v > m ? v : m;
+      mv = i32x4.shuffle(mv, mv, 1, 2, 3, 0);
+    }
+    for (let c = cols4; c < cols; c++) {
+      const v = abs<f32>(load<f32>(row + (<usize>c << 2)));
+      m = v > m ? v : m;
+    }
+    store<f64>(out + (<usize>r << 3), <f64>m);
+  }
+}
+
 /** Fires.bucket(): counting sort of the drawn fires by slot into start (slots + 1), line and sign; next: slots of work. */
 export function fireBucket(fired: i32, slots: i32, start: usize, drawnSlot: usize, drawnLine: usize, drawnSign: usize,
   work: usize, line: usize, sign: usize): void {
@@ -690,29 +717,46 @@ export function pulseCountsOuter(x: usize, rows: i32, d: usize, cols: i32, padde
   up: usize, down: usize, list: usize): i32 {
   if (!(Math.abs(f) < Infinity)) return -1;
   for (let i = 0; i < rows; i++) if (!(Math.abs(load<f32>(x + (<usize>i << 2))) < Infinity)) return -1;
-  for (let j = 0; j < cols; j++) if (!(Math.abs(load<f32>(d + (<usize>j << 2))) < Infinity)) return -1;
+  let dMax: f32 = 0;
+  for (let j = 0; j < cols; j++) {
+    const a = abs<f32>(load<f32>(d + (<usize>j << 2)));
+    if (!(a < Infinity)) return -1;
+    dMax = a > dMax ? a : dMax;
+  }
   let listed = 0;
+  // Nearest rounding gives no pulse where |f·g| < 0.5, which holds wherever |g| ≤ limit (a margin of 1e-6
+  // over the products' roundings): such cells are passed four at a time by one SIMD product and compare.
+  // Stochastic rounding can pulse any non-zero g, so it takes every cell.
+  const limit = u ? <f32>-1 : <f32>((0.5 / Math.abs(f)) * (1 - 1e-6));
+  const lim = f32x4.splat(limit);
+  const cols4 = u ? 0 : cols & ~3;
   for (let i = 0; i < rows; i++) {
     const xi = load<f32>(x + (<usize>i << 2));
-    if (xi == 0) continue;
+    // |x_i·δ_j| ≤ |x_i|·max|δ| in float32 too (rounding is monotone): a row under the limit has no pulse.
+    if (xi == 0 || abs<f32>(xi) * dMax <= limit) continue;
     const row = i * paddedCols;
-    for (let j = 0; j < cols; j++) {
-      const want = f * <f64>(xi * load<f32>(d + (<usize>j << 2)));
-      const a = Math.abs(want);
-      const k = row + j;
-      let count: f64;
-      if (u) count = Math.floor(a + load<f64>(u + (<usize>k << 3)));
-      else {
-        count = Math.floor(a);
-        count = select<f64>(count + 1, count, a - count >= 0.5);
+    const xv = f32x4.splat(xi);
+    for (let j0 = 0; j0 < cols; j0 += 4) {
+      if (j0 < cols4 && !v128.any_true(f32x4.gt(f32x4.abs(f32x4.mul(xv, v128.load(d + (<usize>j0 << 2)))), lim))) continue;
+      const end = j0 + 4 < cols ? j0 + 4 : cols;
+      for (let j = j0; j < end; j++) {
+        const want = f * <f64>(xi * load<f32>(d + (<usize>j << 2)));
+        const a = Math.abs(want);
+        const k = row + j;
+        let count: f64;
+        if (u) count = Math.floor(a + load<f64>(u + (<usize>k << 3)));
+        else {
+          count = Math.floor(a);
+          count = select<f64>(count + 1, count, a - count >= 0.5);
+        }
+        count = select<f64>(cap, count, count > cap);
+        if (count == 0) continue;
+        const raise = want > 0;
+        store<f32>(up + (<usize>k << 2), <f32>select<f64>(count, 0, raise));
+        store<f32>(down + (<usize>k << 2), <f32>select<f64>(0, count, raise));
+        store<i32>(list + (<usize>listed << 2), k);
+        listed++;
       }
-      count = select<f64>(cap, count, count > cap);
-      if (count == 0) continue;
-      const raise = want > 0;
-      store<f32>(up + (<usize>k << 2), <f32>select<f64>(count, 0, raise));
-      store<f32>(down + (<usize>k << 2), <f32>select<f64>(0, count, raise));
-      store<i32>(list + (<usize>listed << 2), k);
-      listed++;
     }
   }
   return listed;

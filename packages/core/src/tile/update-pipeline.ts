@@ -77,9 +77,10 @@ export function updateConductances(
   const kind = components.updateRule.update(inputs, sparse ? { want, up, down, active, zeroed: true } : { want, up, down, active });
   const listed = kind === 'pulses' && active.count >= 0 ? active : undefined;
 
-  const deltaHooks = components.stack.filter((e) => e.hooks.delta && e.phases.has('update'));
-  const afterHooks = components.stack.filter((e) => e.hooks.after && e.phases.has('update'));
-  const work = [scratch.float64('w0', n), scratch.float64('w1', n)] as const;
+  const { deltaHooks, afterHooks } = updateHooks(components);
+  // Work buffers only for the paths that need them (an in-place pulse update does not).
+  let workPair: readonly [Float64Array, Float64Array] | undefined;
+  const work = () => (workPair ??= [scratch.float64('w0', n), scratch.float64('w1', n)] as const);
   const clips = !device.clipsItself;
 
   const devicesPerChange = split || single ? 1 : 2;
@@ -98,7 +99,7 @@ export function updateConductances(
     let result: Float64Array;
     if (kind === 'pulses' && device.pulse) {
       // In place when nothing needs the state before and after side by side (two array copies fewer).
-      result = device.pulsesInPlace && !afterHooks.length ? g : work[0];
+      result = device.pulsesInPlace && !afterHooks.length ? g : work()[0];
       if (routed) device.pulse(g, routed.up[polarity], routed.down[polarity], result, ctx);
       // G− sees the request mirrored: a raising coincidence depresses it.
       else if (polarity === 'plus') device.pulse(g, up, down, result, ctx);
@@ -122,14 +123,15 @@ export function updateConductances(
         continue;
       }
       // The hooks never write their source, so a unit factor (sign-split) needs no copy.
+      const w = work();
       let delta = source;
-      if (factor !== 1) kernels.scale(source, factor, (delta = work[0]));
+      if (factor !== 1) kernels.scale(source, factor, (delta = w[0]));
       for (const e of deltaHooks) {
-        const dst = delta === work[0] ? work[1] : work[0];
+        const dst = delta === w[0] ? w[1] : w[0];
         e.hooks.delta!(delta, dst, ctx);
         delta = dst;
       }
-      result = delta === work[0] ? work[1] : work[0];
+      result = delta === w[0] ? w[1] : w[0];
       if (device.respond) {
         device.respond(g, delta, result, ctx);
         if (clips) clip(result, device.gmin, device.gmax);
@@ -142,7 +144,8 @@ export function updateConductances(
       }
     }
     for (const e of afterHooks) {
-      const dst = result === work[0] ? work[1] : work[0];
+      const [w0, w1] = work();
+      const dst = result === w0 ? w1 : w0;
       e.hooks.after!(result, dst, ctx);
       result = dst;
     }
@@ -170,6 +173,20 @@ function clearListed(up: Float32Array, down: Float32Array, listed: ActiveCells):
     up[k] = 0;
     down[k] = 0;
   }
+}
+
+/** The update-phase hooks of a stack, filtered once per stack array (a tile's stack never changes). */
+const hooksOf = new WeakMap<readonly StackEntry[], { deltaHooks: StackEntry[]; afterHooks: StackEntry[] }>();
+function updateHooks(components: CrossbarComponents): { deltaHooks: StackEntry[]; afterHooks: StackEntry[] } {
+  let hooks = hooksOf.get(components.stack);
+  if (!hooks) {
+    hooks = {
+      deltaHooks: components.stack.filter((e) => e.hooks.delta && e.phases.has('update')),
+      afterHooks: components.stack.filter((e) => e.hooks.after && e.phases.has('update')),
+    };
+    hooksOf.set(components.stack, hooks);
+  }
+  return hooks;
 }
 
 /** How an update runs; the default is what a simulation should use. */

@@ -1,4 +1,5 @@
-import { choice, defineUpdateRule, flag, integer, Matrix, params, quantity, real, Scratch, type ActiveCells, type ComputeBackend, type Rng } from '@txsim/core';
+import { choice, defineKernel, defineUpdateRule, flag, integer, Matrix, params, quantity, real, Scratch, type ActiveCells, type ComputeBackend, type Rng } from '@txsim/core';
+import { pulsedKernels } from '../kernels.js';
 import { coincidences, Fires, gemmCoincidences, sortCells, walkCoincidences } from './coincidences.js';
 
 /** Float32 elements per train buffer; samples are processed in chunks so the trains stay within it. */
@@ -141,9 +142,13 @@ function trainScales(
   const bl = scratch.float64('bl', batch).fill(0);
   const bx = scratch.float64('bx', batch).fill(0);
   const ad = scratch.float64('ad', batch).fill(0);
+  const xMaxes = scratch.float64('xMax', batch);
+  const dMaxes = scratch.float64('dMax', batch);
+  rowAbsMaxes(x.data, batch, x.cols, xMaxes);
+  rowAbsMaxes(d.data, batch, d.cols, dMaxes);
   for (let b = 0; b < batch; b++) {
-    const xMax = absMax(x.data, b * x.cols, x.cols);
-    const dMax = absMax(d.data, b * d.cols, d.cols);
+    const xMax = xMaxes[b]!;
+    const dMax = dMaxes[b]!;
     if (xMax === 0 || dMax === 0 || !(eta > 0)) continue; // aihwkit sends no pulses then
     let dScaled = p.umGradScale * dMax;
     const k = (eta * xMax * dScaled) / dwMin;
@@ -162,14 +167,28 @@ function trainScales(
   return { bl, bx, ad };
 }
 
-function absMax(a: Float32Array, start: number, n: number): number {
-  let m = 0;
-  for (let k = start; k < start + n; k++) {
-    const v = Math.abs(a[k]!);
-    if (v > m) m = v;
-  }
-  return m;
-}
+/**
+ * The largest |value| of each of `rows` rows of `cols` (0 for an all-zero row; a NaN never wins). Compiled in
+ * assembly/pulsed.ts (rowAbsMaxes), equal to this loop.
+ */
+export const rowAbsMaxes = defineKernel(
+  pulsedKernels,
+  (api, memory, values: Float32Array, rows: number, cols: number, out: Float64Array): void => {
+    const m = memory.begin();
+    api.rowAbsMaxes(m.in(values), rows, cols, m.out(out));
+    m.end();
+  },
+  (values: Float32Array, rows: number, cols: number, out: Float64Array): void => {
+    for (let r = 0; r < rows; r++) {
+      let m = 0;
+      for (let k = r * cols; k < (r + 1) * cols; k++) {
+        const v = Math.abs(values[k]!);
+        if (v > m) m = v;
+      }
+      out[r] = m;
+    }
+  },
+);
 
 /**
  * Expected coincidences per cell from two GEMMs over the batch — signed probabilities give
