@@ -2,6 +2,7 @@ import { kernels, type ReadChain } from '../kernels/elementwise.js';
 import { Matrix } from '../matrix/matrix.js';
 import type { ActiveCells, ConductanceContext, DeviceModel, Polarity, ReadDirection, TileGeometry } from '../plugin/types.js';
 import type { CrossbarComponents, StackEntry } from './components.js';
+import { listedCombine } from './listed.js';
 
 /** Effective conductances seen by reads in one direction. */
 export interface EffectiveConductance {
@@ -85,8 +86,8 @@ export class EffectiveCache {
     const { paddedRows: R, paddedCols: C } = this.geometry;
     for (const built of this.built.values()) {
       const transposed = built.direction === 'backward';
-      patchCells(built.diff.data, plus, minus, cells, R, C, transposed, false);
-      if (built.squared) patchCells(built.squared.data, plus, minus, cells, R, C, transposed, true);
+      listedCombine(built.diff.data, plus, minus, cells, R, C, transposed, false);
+      if (built.squared) listedCombine(built.squared.data, plus, minus, cells, R, C, transposed, true);
     }
   }
 
@@ -254,25 +255,4 @@ function readChain(levels: DeviceModel['fusedRead'] | null, hooks: readonly Stac
   // Nothing to do: the plain path reads the stored state itself, without a copy.
   if (!levels && !factors && !resistance) return undefined;
   return { ...(levels ? { levels } : {}), ...(factors ? { factors } : {}), ...(resistance ? { resistance } : {}) };
-}
-
-/**
- * kernels.combine at the listed cells only (k = i·C + j of an R × C pair; out is C × R when transposed):
- * the same f64 difference or sum of squares, narrowed to f32. A loop over the changed cells, which a sparse
- * pulse update keeps to a few per cent of the array.
- */
-export function patchCells(out: Float32Array, plus: Float64Array, minus: Float64Array, cells: ActiveCells, R: number, C: number, transposed: boolean, squared: boolean): void {
-  const idx = cells.idx;
-  const count = cells.count;
-  for (let c = 0; c < count; c++) {
-    const k = idx[c]!;
-    const p = plus[k]!;
-    const m = minus[k]!;
-    const v = squared ? p * p + m * m : p - m;
-    if (!transposed) out[k] = v;
-    else {
-      const i = Math.floor(k / C);
-      out[(k - i * C) * R + i] = v;
-    }
-  }
 }

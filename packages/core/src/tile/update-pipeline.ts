@@ -2,6 +2,7 @@ import { kernels, type UpdateChain } from '../kernels/elementwise.js';
 import type { Matrix } from '../matrix/matrix.js';
 import type { ActiveCells, Polarity, TileGeometry, UpdateContext, UpdateInputs } from '../plugin/types.js';
 import type { ActivityCounts } from './counters.js';
+import { listedClear, listedSum } from './listed.js';
 import type { CrossbarComponents, StackEntry } from './components.js';
 import type { Scratch } from './scratch.js';
 
@@ -85,7 +86,7 @@ export function updateConductances(
 
   const devicesPerChange = split || single ? 1 : 2;
   if (kind === 'pulses') {
-    counts.updatePulses += devicesPerChange * (listed ? sumListed(up, down, listed) : sum(up) + sum(down));
+    counts.updatePulses += devicesPerChange * (listed ? listedSum(up, down, listed) : sum(up) + sum(down));
     if (!device.pulse) pulsesToChange(up, down, coincidenceStep, want);
   } else {
     counts.updatePulses += devicesPerChange * kernels.countNonzero(want);
@@ -153,7 +154,7 @@ export function updateConductances(
     device.settle?.(g, { polarity });
   }
   // An analog request leaves up and down untouched.
-  if (listed) clearListed(up, down, listed);
+  if (listed) listedClear(up, down, listed);
   else if (kind === 'pulses') {
     up.fill(0);
     down.fill(0);
@@ -163,16 +164,6 @@ export function updateConductances(
   // array after it (clip, after hooks, side processes): the tile then rebuilds only those cells' reads.
   const inPlace = kind === 'pulses' && !!device.pulse && !!device.pulsesInPlace && !afterHooks.length;
   return sparse && listed && inPlace && !clips && !device.settle ? listed : undefined;
-}
-
-/** Zeroes the listed cells of up and down (the rule wrote no others). */
-function clearListed(up: Float32Array, down: Float32Array, listed: ActiveCells): void {
-  const idx = listed.idx;
-  for (let i = 0; i < listed.count; i++) {
-    const k = idx[i]!;
-    up[k] = 0;
-    down[k] = 0;
-  }
 }
 
 /** The update-phase hooks of a stack, filtered once per stack array (a tile's stack never changes). */
@@ -292,15 +283,6 @@ function routeCells(plus: Float64Array, minus: Float64Array, up: Float32Array, d
 
 function pulsesToChange(up: Float32Array, down: Float32Array, pulseStep: number, dst: Float64Array): void {
   for (let k = 0; k < up.length; k++) dst[k] = (up[k]! - down[k]!) * pulseStep;
-}
-
-function sumListed(up: Float32Array, down: Float32Array, listed: ActiveCells): number {
-  let s = 0;
-  for (let i = 0; i < listed.count; i++) {
-    const k = listed.idx[i]!;
-    s += up[k]! + down[k]!;
-  }
-  return s;
 }
 
 function sum(a: Float32Array): number {

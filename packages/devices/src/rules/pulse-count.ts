@@ -26,6 +26,8 @@ export const pulseCount = defineUpdateRule({
     ],
   },
   create: (ctx, p) => {
+    // Compile the device package's kernels while the network is built, not inside the first training step.
+    void pulsedKernels.api;
     let u = kernels.float64(0);
     const cap = p.maxPulses > 0 ? p.maxPulses : Infinity;
     return {

@@ -56,6 +56,8 @@ export const stochasticPulses = defineUpdateRule({
     ],
   },
   create: (ctx, p) => {
+    // Compile the device package's kernels while the network is built, not inside the first training step.
+    void pulsedKernels.api;
     // Work buffers reused across steps (the same shapes every step).
     const scratch = new Scratch();
     const fires = { x: new Fires(), d: new Fires() };
