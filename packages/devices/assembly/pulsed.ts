@@ -445,14 +445,32 @@ export function fireDraw(values: usize, lines: i32, b0: i32, b1: i32, bl: usize,
         continue;
       }
       if (lf <= PER_SLOT * (1 + lf * p)) {
+        // next(rng) per slot with the generator's state in locals (the stores of the fires would otherwise
+        // make every draw reload and store it), written back after the line: the same words, in order.
+        let s0 = load<u32>(rng, 0);
+        let s1 = load<u32>(rng, 4);
+        let s2 = load<u32>(rng, 8);
+        let s3 = load<u32>(rng, 12);
         for (let t = 0; t < length; t++) {
-          if (next(rng) < p) {
+          const result = rotl(s1 * 5, 7) * 9;
+          const sh = s1 << 9;
+          s2 ^= s0;
+          s3 ^= s1;
+          s1 ^= s2;
+          s0 ^= s3;
+          s2 ^= sh;
+          s3 = rotl(s3, 11);
+          if (<f64>result * 2.3283064365386963e-10 < p) {
             store<i32>(drawnSlot + (<usize>fired << 2), r0 + t);
             store<i32>(drawnLine + (<usize>fired << 2), i);
             store<i32>(drawnSign + (<usize>fired << 2), sign);
             fired++;
           }
         }
+        store<u32>(rng, s0, 0);
+        store<u32>(rng, s1, 4);
+        store<u32>(rng, s2, 8);
+        store<u32>(rng, s3, 12);
         continue;
       }
       const logMiss = hostLog1p(-p);
