@@ -45,12 +45,37 @@ function normal(st: usize): f64 {
     store<u32>(st, 0, 16);
     return load<f64>(st, 24);
   }
+  // The generator's words in locals for the rejection loop (written back once): the same draws in order.
+  let s0 = load<u32>(st, 0);
+  let s1 = load<u32>(st, 4);
+  let s2 = load<u32>(st, 8);
+  let s3 = load<u32>(st, 12);
   let u: f64, v: f64, s: f64;
   do {
-    u = 2 * next(st) - 1;
-    v = 2 * next(st) - 1;
+    let result = rotl(s1 * 5, 7) * 9;
+    let sh = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= sh;
+    s3 = rotl(s3, 11);
+    u = 2 * (<f64>result * 2.3283064365386963e-10) - 1;
+    result = rotl(s1 * 5, 7) * 9;
+    sh = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= sh;
+    s3 = rotl(s3, 11);
+    v = 2 * (<f64>result * 2.3283064365386963e-10) - 1;
     s = u * u + v * v;
   } while (s >= 1 || s == 0);
+  store<u32>(st, s0, 0);
+  store<u32>(st, s1, 4);
+  store<u32>(st, s2, 8);
+  store<u32>(st, s3, 12);
   const f = Math.sqrt((-2 * fdlog(s)) / s);
   store<f64>(st, v * f, 24);
   store<u32>(st, 1, 16);
