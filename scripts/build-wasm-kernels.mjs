@@ -14,6 +14,7 @@ export const KERNEL_FLAGS = [
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
 const own = [
+  ['packages/core/assembly/tile.ts', 'packages/core/build/tile.wasm'],
   ['packages/devices/assembly/pulsed.ts', 'packages/devices/build/pulsed.wasm'],
   ['packages/devices/assembly/converters.ts', 'packages/devices/build/converters.wasm'],
   ['packages/nonidealities/assembly/output-noise.ts', 'packages/nonidealities/build/output-noise.wasm'],

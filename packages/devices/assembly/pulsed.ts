@@ -45,12 +45,37 @@ function normal(st: usize): f64 {
     store<u32>(st, 0, 16);
     return load<f64>(st, 24);
   }
+  // The generator's words in locals for the rejection loop (written back once): the same draws in order.
+  let s0 = load<u32>(st, 0);
+  let s1 = load<u32>(st, 4);
+  let s2 = load<u32>(st, 8);
+  let s3 = load<u32>(st, 12);
   let u: f64, v: f64, s: f64;
   do {
-    u = 2 * next(st) - 1;
-    v = 2 * next(st) - 1;
+    let result = rotl(s1 * 5, 7) * 9;
+    let sh = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= sh;
+    s3 = rotl(s3, 11);
+    u = 2 * (<f64>result * 2.3283064365386963e-10) - 1;
+    result = rotl(s1 * 5, 7) * 9;
+    sh = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= sh;
+    s3 = rotl(s3, 11);
+    v = 2 * (<f64>result * 2.3283064365386963e-10) - 1;
     s = u * u + v * v;
   } while (s >= 1 || s == 0);
+  store<u32>(st, s0, 0);
+  store<u32>(st, s1, 4);
+  store<u32>(st, s2, 8);
+  store<u32>(st, s3, 12);
   const f = Math.sqrt((-2 * fdlog(s)) / s);
   store<f64>(st, v * f, 24);
   store<u32>(st, 1, 16);
@@ -631,14 +656,32 @@ export function fireDraw(values: usize, lines: i32, b0: i32, b1: i32, bl: usize,
         continue;
       }
       if (lf <= PER_SLOT * (1 + lf * p)) {
+        // next(rng) per slot with the generator's state in locals (the stores of the fires would otherwise
+        // make every draw reload and store it), written back after the line: the same words, in order.
+        let s0 = load<u32>(rng, 0);
+        let s1 = load<u32>(rng, 4);
+        let s2 = load<u32>(rng, 8);
+        let s3 = load<u32>(rng, 12);
         for (let t = 0; t < length; t++) {
-          if (next(rng) < p) {
+          const result = rotl(s1 * 5, 7) * 9;
+          const sh = s1 << 9;
+          s2 ^= s0;
+          s3 ^= s1;
+          s1 ^= s2;
+          s0 ^= s3;
+          s2 ^= sh;
+          s3 = rotl(s3, 11);
+          if (<f64>result * 2.3283064365386963e-10 < p) {
             store<i32>(drawnSlot + (<usize>fired << 2), r0 + t);
             store<i32>(drawnLine + (<usize>fired << 2), i);
             store<i32>(drawnSign + (<usize>fired << 2), sign);
             fired++;
           }
         }
+        store<u32>(rng, s0, 0);
+        store<u32>(rng, s1, 4);
+        store<u32>(rng, s2, 8);
+        store<u32>(rng, s3, 12);
         continue;
       }
       const logMiss = hostLog1p(-p);
@@ -653,6 +696,33 @@ export function fireDraw(values: usize, lines: i32, b0: i32, b1: i32, bl: usize,
   store<i32>(io, fired, 0);
   store<i32>(io, next0, 4);
   return b1;
+}
+
+/**
+ * stochastic-pulses' absMax per row: out[r] (f64) = the largest |values[r·cols + c]| (f32), 0 for an empty
+ * or all-zero row; a NaN never wins a comparison, as in the TypeScript loop (`if (v > m) m = v`).
+ */
+export function rowAbsMaxes(values: usize, rows: i32, cols: i32, out: usize): void {
+  const cols4 = cols & ~3;
+  for (let r = 0; r < rows; r++) {
+    const row = values + (<usize>(r * cols) << 2);
+    let mv = f32x4.splat(0);
+    for (let c = 0; c < cols4; c += 4) {
+      const a = f32x4.abs(v128.load(row + (<usize>c << 2)));
+      mv = v128.bitselect(a, mv, f32x4.gt(a, mv));
+    }
+    let m: f32 = 0;
+    for (let l = 0; l < 4; l++) {
+      const v = f32x4.extract_lane(mv, 0);
+      m = v > m ? v : m;
+      mv = i32x4.shuffle(mv, mv, 1, 2, 3, 0);
+    }
+    for (let c = cols4; c < cols; c++) {
+      const v = abs<f32>(load<f32>(row + (<usize>c << 2)));
+      m = v > m ? v : m;
+    }
+    store<f64>(out + (<usize>r << 3), <f64>m);
+  }
 }
 
 /** Fires.bucket(): counting sort of the drawn fires by slot into start (slots + 1), line and sign; next: slots of work. */
@@ -859,6 +929,62 @@ export function pulseCounts(grad: usize, n: i32, f: f64, u: usize, cap: f64, up:
         // Written always, kept only when the count is non-zero (the next cell overwrites it otherwise).
         store<i32>(list + (<usize>listed << 2), k);
         listed += <i32>(count != 0);
+      }
+    }
+  }
+  return listed;
+}
+
+/**
+ * pulseCounts for a batch of one, from its operands: grad = x_i·δ_j (one f32 product, as the K = 1 GEMM
+ * forms it), cell k = i·paddedCols + j. Rows of a zero input are skipped whole (their counts are zero).
+ * up and down must be zero on entry; only the cells with a count are written, and listed, ascending.
+ * Returns the count, or −1 (nothing written) when f or an operand is not finite: the caller then forms
+ * the gradient and takes pulseCounts, which writes the NaN counts such operands make.
+ */
+export function pulseCountsOuter(x: usize, rows: i32, d: usize, cols: i32, paddedCols: i32, f: f64, u: usize, cap: f64,
+  up: usize, down: usize, list: usize): i32 {
+  if (!(Math.abs(f) < Infinity)) return -1;
+  for (let i = 0; i < rows; i++) if (!(Math.abs(load<f32>(x + (<usize>i << 2))) < Infinity)) return -1;
+  let dMax: f32 = 0;
+  for (let j = 0; j < cols; j++) {
+    const a = abs<f32>(load<f32>(d + (<usize>j << 2)));
+    if (!(a < Infinity)) return -1;
+    dMax = a > dMax ? a : dMax;
+  }
+  let listed = 0;
+  // Nearest rounding gives no pulse where |f·g| < 0.5, which holds wherever |g| ≤ limit (a margin of 1e-6
+  // over the products' roundings): such cells are passed four at a time by one SIMD product and compare.
+  // Stochastic rounding can pulse any non-zero g, so it takes every cell.
+  const limit = u ? <f32>-1 : <f32>((0.5 / Math.abs(f)) * (1 - 1e-6));
+  const lim = f32x4.splat(limit);
+  const cols4 = u ? 0 : cols & ~3;
+  for (let i = 0; i < rows; i++) {
+    const xi = load<f32>(x + (<usize>i << 2));
+    // |x_i·δ_j| ≤ |x_i|·max|δ| in float32 too (rounding is monotone): a row under the limit has no pulse.
+    if (xi == 0 || abs<f32>(xi) * dMax <= limit) continue;
+    const row = i * paddedCols;
+    const xv = f32x4.splat(xi);
+    for (let j0 = 0; j0 < cols; j0 += 4) {
+      if (j0 < cols4 && !v128.any_true(f32x4.gt(f32x4.abs(f32x4.mul(xv, v128.load(d + (<usize>j0 << 2)))), lim))) continue;
+      const end = j0 + 4 < cols ? j0 + 4 : cols;
+      for (let j = j0; j < end; j++) {
+        const want = f * <f64>(xi * load<f32>(d + (<usize>j << 2)));
+        const a = Math.abs(want);
+        const k = row + j;
+        let count: f64;
+        if (u) count = Math.floor(a + load<f64>(u + (<usize>k << 3)));
+        else {
+          count = Math.floor(a);
+          count = select<f64>(count + 1, count, a - count >= 0.5);
+        }
+        count = select<f64>(cap, count, count > cap);
+        if (count == 0) continue;
+        const raise = want > 0;
+        store<f32>(up + (<usize>k << 2), <f32>select<f64>(count, 0, raise));
+        store<f32>(down + (<usize>k << 2), <f32>select<f64>(0, count, raise));
+        store<i32>(list + (<usize>listed << 2), k);
+        listed++;
       }
     }
   }

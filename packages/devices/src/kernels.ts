@@ -31,6 +31,9 @@ export interface PulsedExports {
   pulsedReset(g: number, n: number, resetBias: number, bmin: number, bmax: number, resetStd: number, rng: number, wMin: number, gmin: number, s: number): void;
   addOffsets(src: number, off: number, dst: number, n: number): void;
   pulseCounts(grad: number, n: number, f: number, u: number, cap: number, up: number, down: number, list: number): number;
+  rowAbsMaxes(values: number, rows: number, cols: number, out: number): void;
+  pulseCountsOuter(x: number, rows: number, d: number, cols: number, paddedCols: number, f: number, u: number, cap: number,
+    up: number, down: number, list: number): number;
 }
 
 /** The device package's compiled kernels, on core's shared kernel memory (built by `pnpm build`). */

@@ -285,6 +285,11 @@ export interface UpdateTargets {
    * every later stage a pass over the whole array.
    */
   readonly active?: ActiveCells;
+  /**
+   * True when `up` and `down` are all zero on entry (the tile keeps them so between steps): a rule that
+   * lists its cells may then write only those instead of clearing the whole arrays first.
+   */
+  readonly zeroed?: boolean;
 }
 
 /** The update-rule slot: from a training step to a conductance change or pulse counts per cell. */

@@ -1,7 +1,8 @@
 import { kernels, type ReadChain } from '../kernels/elementwise.js';
 import { Matrix } from '../matrix/matrix.js';
-import type { ConductanceContext, DeviceModel, Polarity, ReadDirection, TileGeometry } from '../plugin/types.js';
+import type { ActiveCells, ConductanceContext, DeviceModel, Polarity, ReadDirection, TileGeometry } from '../plugin/types.js';
 import type { CrossbarComponents, StackEntry } from './components.js';
+import { listedCombine } from './listed.js';
 
 /** Effective conductances seen by reads in one direction. */
 export interface EffectiveConductance {
@@ -30,6 +31,15 @@ export function readsPerSlice(components: CrossbarComponents, direction: ReadDir
   return !(adc.exact && senseAmp.exact) || hooked;
 }
 
+/** One built direction of the cache. */
+interface Built {
+  readonly direction: ReadDirection;
+  /** Combined from the stored state itself (no device read or conductance hook between). */
+  readonly direct: boolean;
+  readonly diff: Matrix;
+  squared?: Matrix;
+}
+
 /**
  * Builds and caches the effective conductance per read direction. Conductance hooks are expensive
  * relative to a read (a wire model touches every cell), so they run only when the stored state has
@@ -55,8 +65,36 @@ export class EffectiveCache {
 
   invalidate(): void {
     this.cache.clear();
+    this.built.clear();
     this.pair = undefined;
+    this.direct = false;
   }
+
+  /**
+   * The stored state changed at the listed cells only. When the reads see the state itself (no device read,
+   * no conductance hook, one array per polarity) the built directions are patched there: G+ − G− (and
+   * G+² + G−² where built) of those cells, with the combine kernel's rounding, so the result is the full
+   * rebuild's bit for bit. Otherwise the cache is dropped and rebuilt on the next read.
+   */
+  patch(cells: ActiveCells): void {
+    if (!this.pair || [...this.built.values()].some((b) => !b.direct)) {
+      this.invalidate();
+      return;
+    }
+    const plus = this.pair.plus[0]!;
+    const minus = this.components.reference?.subtract === 'digital' ? this.zeros() : this.pair.minus[0]!;
+    const { paddedRows: R, paddedCols: C } = this.geometry;
+    for (const built of this.built.values()) {
+      const transposed = built.direction === 'backward';
+      listedCombine(built.diff.data, plus, minus, cells, R, C, transposed, false);
+      if (built.squared) listedCombine(built.squared.data, plus, minus, cells, R, C, transposed, true);
+    }
+  }
+
+  /** Whether the pair read is the stored state itself (set when the pair is built). */
+  private direct = false;
+  /** The combined matrices of each built direction (cache entries) and whether they read the state itself, for `patch`. */
+  private readonly built = new Map<ReadDirection, Built>();
 
   get(direction: ReadDirection): EffectiveConductance {
     let eff = this.cache.get(direction);
@@ -76,6 +114,8 @@ export class EffectiveCache {
     if (!this.pair || this.pair.key !== key) {
       const pair = (polarity: Polarity) => sliced ? this.applySliced(key, polarity, direction, hooks) : [this.apply(key, polarity, direction, hooks)];
       this.pair = { key, plus: pair('plus'), minus: pair('minus') };
+      const state = this.state();
+      this.direct = this.pair.plus.length === 1 && this.pair.plus[0] === state.plus && this.pair.minus[0] === state.minus;
     }
     const { plus } = this.pair;
     // Digital subtraction reads the weight column alone (the reference column is sensed on its own).
@@ -83,14 +123,15 @@ export class EffectiveCache {
     const transposed = direction === 'backward';
     const diff = this.matrix(`${direction}/diff`, transposed, plus.length);
     this.combine(diff, plus, minus, transposed, false);
-    let squaredDone = false;
+    const built: Built = { direction, direct: this.direct, diff };
+    this.built.set(direction, built);
     return {
       diff,
       squared: () => {
+        if (built.squared) return built.squared;
         const sq = this.matrix(`${direction}/squared`, transposed, plus.length);
-        if (!squaredDone) this.combine(sq, plus, minus, transposed, true);
-        squaredDone = true;
-        return sq;
+        this.combine(sq, plus, minus, transposed, true);
+        return (built.squared = sq);
       },
       ...(sliced ? { sliceWeights: this.components.device.slices!.weights } : {}),
     };

@@ -4,7 +4,7 @@ import type { ComputeBackend } from '../matrix/backend.js';
 import { Matrix } from '../matrix/matrix.js';
 import type { ReadContext, ReadDirection, TileGeometry } from '../plugin/types.js';
 import type { ActivityCounts } from './counters.js';
-import type { CrossbarComponents } from './components.js';
+import type { CrossbarComponents, StackEntry } from './components.js';
 import type { EffectiveConductance } from './effective.js';
 import { subtractReference, widenSquared, widenWithReference } from './reference-column.js';
 import type { Scratch } from './scratch.js';
@@ -72,8 +72,7 @@ export function readLayer(
   if (input.cols !== inWidth) throw new RangeError(`${direction} read: input has ${input.cols} columns, expected ${inWidth}`);
 
   const { dac, senseAmp, adc } = components.read[direction];
-  const inputHooks = components.stack.filter((e) => e.hooks.input && e.phases.has(direction));
-  const outputHooks = components.stack.filter((e) => e.hooks.output && e.phases.has(direction));
+  const { inputHooks, outputHooks } = readHooks(components.stack, direction);
 
   const passes = dac.passes ?? 1;
   const passWeights = dac.passWeights ?? [1];
@@ -207,6 +206,18 @@ export function readLayer(
 }
 
 const ONE = [1] as const;
+
+type ReadHooks = { inputHooks: StackEntry[]; outputHooks: StackEntry[] };
+/** The input and output hooks of a stack per direction, filtered once per stack array (a tile's stack never changes). */
+const hooksOf = new WeakMap<readonly StackEntry[], Partial<Record<ReadDirection, ReadHooks>>>();
+function readHooks(stack: readonly StackEntry[], direction: ReadDirection): ReadHooks {
+  let byDirection = hooksOf.get(stack);
+  if (!byDirection) hooksOf.set(stack, (byDirection = {}));
+  return (byDirection[direction] ??= {
+    inputHooks: stack.filter((e) => e.hooks.input && e.phases.has(direction)),
+    outputHooks: stack.filter((e) => e.hooks.output && e.phases.has(direction)),
+  });
+}
 
 /** Drive voltages × f, and each row's digital scale ÷ f, so the read's result keeps its units. */
 function scaleDrive(driven: Float32Array, scales: Float32Array, f: number): void {

@@ -18,22 +18,35 @@ export class Scratch {
   private readonly lists = new Map<string, ActiveCells>();
   private readonly retired: object[] = [];
 
+  // The view handed out last per key: the pipelines ask for the same lengths every step, and a fresh
+  // subarray per request was a few allocations per tile and step for the garbage collector (batch 1).
+  private readonly views32 = new Map<string, Float32Array>();
+  private readonly views64 = new Map<string, Float64Array>();
+
   float32(key: string, n: number): Float32Array {
+    const last = this.views32.get(key);
+    if (last && last.length === n) return last;
     let buf = this.f32.get(key);
     if (!buf || buf.length < n) {
       if (buf) this.retired.push(buf);
       this.f32.set(key, (buf = kernels.float32(n)));
     }
-    return buf.subarray(0, n);
+    const view = buf.subarray(0, n);
+    this.views32.set(key, view);
+    return view;
   }
 
   float64(key: string, n: number): Float64Array {
+    const last = this.views64.get(key);
+    if (last && last.length === n) return last;
     let buf = this.f64.get(key);
     if (!buf || buf.length < n) {
       if (buf) this.retired.push(buf);
       this.f64.set(key, (buf = kernels.float64(n)));
     }
-    return buf.subarray(0, n);
+    const view = buf.subarray(0, n);
+    this.views64.set(key, view);
+    return view;
   }
 
   private readonly u8 = new Map<string, Uint8Array>();

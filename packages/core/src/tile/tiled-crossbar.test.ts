@@ -307,3 +307,95 @@ describe('fitted tiles', () => {
     }
   });
 });
+
+describe('sparse pulse updates', () => {
+  // A rule that pulses a few random cells per step and lists them (ascending), writing only those when the
+  // tile hands it zeroed targets; a device that writes the listed cells in place and clips itself. The
+  // sparse tile patches its reads at those cells; the reference (sparse = false) rebuilds them whole.
+  function sparseParts(seed: string, scheme: 'mid-range' | 'sign-split') {
+    const base = components();
+    const zeroOnEntry: boolean[] = [];
+    let rng = new RngFactory(seed).stream('cells');
+    const step = 0.003;
+    const device = {
+      ...base.device,
+      pulseStep: step,
+      clipsItself: true,
+      pulsesInPlace: true,
+      pulse(g: Float64Array, up: Float32Array, down: Float32Array, dst: Float64Array, ctx: { active?: { idx: Int32Array; count: number } }) {
+        const list = ctx.active && ctx.active.count >= 0 ? ctx.active : undefined;
+        const count = list ? list.count : g.length;
+        for (let i = 0; i < count; i++) {
+          const k = list ? list.idx[i]! : i;
+          dst[k] = Math.min(1, Math.max(0, g[k]! + (up[k]! - down[k]!) * step * (1 + 0.1 * Math.sin(k))));
+        }
+      },
+    };
+    const rule = {
+      update(inputs: { geometry: { paddedRows: number; paddedCols: number } }, out: { up: Float32Array; down: Float32Array; active?: { idx: Int32Array; count: number }; zeroed?: boolean }) {
+        const n = inputs.geometry.paddedRows * inputs.geometry.paddedCols;
+        if (out.zeroed) zeroOnEntry.push(out.up.every((v) => v === 0) && out.down.every((v) => v === 0));
+        else {
+          out.up.fill(0);
+          out.down.fill(0);
+        }
+        const cells = new Set<number>();
+        while (cells.size < 12) cells.add(Math.floor(rng.next() * n));
+        const sorted = [...cells].sort((a, b) => a - b);
+        sorted.forEach((k, i) => {
+          if (rng.next() < 0.5) out.up[k] = 1 + Math.floor(rng.next() * 3);
+          else out.down[k] = 1 + Math.floor(rng.next() * 3);
+          out.active!.idx[i] = k;
+        });
+        out.active!.count = sorted.length;
+        return 'pulses' as const;
+      },
+    };
+    const reset = () => (rng = new RngFactory(seed).stream('cells'));
+    return { parts: { ...base, device, updateRule: rule, scheme } as CrossbarComponents, zeroOnEntry, reset };
+  }
+
+  for (const scheme of ['mid-range', 'sign-split'] as const) {
+    it(`reads after listed pulses equal a whole rebuild, bit for bit, without rebuilding whole arrays (${scheme})`, () => {
+      const w = randomMatrix(20, 13, 'w');
+      const x = randomMatrix(3, 20, 'x');
+      const dy = randomMatrix(3, 13, 'dy');
+      const a = sparseParts('s', scheme);
+      const b = sparseParts('s', scheme);
+      const sparse = new TiledCrossbar('fc', geometry, a.parts, backend, w);
+      const plain = new TiledCrossbar('fc', geometry, b.parts, backend, w);
+      plain.sparse = false;
+      const combine = kernels.combine;
+      let calls = 0;
+      kernels.combine = (...args) => {
+        calls++;
+        return combine.apply(kernels, args);
+      };
+      try {
+        for (let s = 0; s < 6; s++) {
+          const cs = calls;
+          const f0 = sparse.forward(x).data.slice();
+          const b0 = sparse.backward(dy).data.slice();
+          // After the first build the sparse tile never combines whole arrays again.
+          expect(calls - cs).toBe(s === 0 ? 2 : 0);
+          const c0 = calls;
+          expect(Array.from(plain.forward(x).data)).toEqual(Array.from(f0));
+          expect(Array.from(plain.backward(dy).data)).toEqual(Array.from(b0));
+          // The plain tile rebuilt both directions after its update (none on the first step: both new).
+          if (s > 0) expect(calls - c0).toBe(2);
+          const c1 = calls;
+          sparse.update(new Matrix(20, 13), 0.1, ...NO_OPERANDS);
+          plain.update(new Matrix(20, 13), 0.1, ...NO_OPERANDS);
+          expect(calls).toBe(c1);
+        }
+        expect(Array.from(sparse.conductances('plus'))).toEqual(Array.from(plain.conductances('plus')));
+        expect(Array.from(sparse.conductances('minus'))).toEqual(Array.from(plain.conductances('minus')));
+      } finally {
+        kernels.combine = combine;
+      }
+      expect(a.zeroOnEntry).toHaveLength(6);
+      expect(a.zeroOnEntry.every(Boolean)).toBe(true);
+      expect(b.zeroOnEntry).toHaveLength(0);
+    });
+  }
+});

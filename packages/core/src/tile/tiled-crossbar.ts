@@ -131,6 +131,13 @@ export class TiledCrossbar {
     this.effective.invalidate();
   }
 
+  /**
+   * Whether a sparse pulse update works on its changed cells only (default true): the rule writes only the
+   * cells it lists and the reads are patched there. false clears and rebuilds whole arrays: the reference
+   * the sparse path is tested against (the results are bit-identical).
+   */
+  sparse = true;
+
   /** The weights the stored (ideal) conductances represent, (G+ − G−)/s. */
   weights(): Matrix {
     const { rows, cols, paddedCols } = this.geometry;
@@ -239,8 +246,10 @@ export class TiledCrossbar {
       },
       x, d, learningRate, siemensPerWeight: this.siemensPerWeight, geometry: this.geometry,
     };
-    updateConductances(step, this.state, this.components, this.scratch, this.activity.update, { fused: this.effective.fused });
-    this.effective.invalidate();
+    const changed = updateConductances(step, this.state, this.components, this.scratch, this.activity.update, { fused: this.effective.fused, sparse: this.sparse });
+    // A sparse pulse update lists the cells it changed: only those are rebuilt for the next reads.
+    if (changed) this.effective.patch(changed);
+    else this.effective.invalidate();
   }
 
   /** Resets every device through the device's `reset` (aihwkit's reset_weights); an error if it has none. */

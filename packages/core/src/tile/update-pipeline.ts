@@ -2,6 +2,7 @@ import { kernels, type UpdateChain } from '../kernels/elementwise.js';
 import type { Matrix } from '../matrix/matrix.js';
 import type { ActiveCells, Polarity, TileGeometry, UpdateContext, UpdateInputs } from '../plugin/types.js';
 import type { ActivityCounts } from './counters.js';
+import { listedClear, listedSum } from './listed.js';
 import type { CrossbarComponents, StackEntry } from './components.js';
 import type { Scratch } from './scratch.js';
 
@@ -42,7 +43,7 @@ export function updateConductances(
   scratch: Scratch,
   counts: ActivityCounts,
   options: UpdateOptions = {},
-): void {
+): ActiveCells | undefined {
   const n = step.geometry.paddedRows * step.geometry.paddedCols;
   const { device } = components;
   const pulseStep = device.pulseStep ?? (device.gmax - device.gmin) / 1000;
@@ -64,17 +65,28 @@ export function updateConductances(
   };
   const active = scratch.active(n);
   active.count = -1;
-  const kind = components.updateRule.update(inputs, { want, up, down, active });
+  // up and down are handed over all zero (`zeroed`), so a rule that lists its cells writes only those: the
+  // cells it wrote are cleared after the step (below), not the whole array before the next. A step that
+  // threw left them dirty (the flag), and the next clears them whole.
+  const dirty = scratch.bytes('targets-dirty', 1);
+  if (dirty[0]) {
+    up.fill(0);
+    down.fill(0);
+  }
+  dirty[0] = 1;
+  const sparse = options.sparse ?? true;
+  const kind = components.updateRule.update(inputs, sparse ? { want, up, down, active, zeroed: true } : { want, up, down, active });
   const listed = kind === 'pulses' && active.count >= 0 ? active : undefined;
 
-  const deltaHooks = components.stack.filter((e) => e.hooks.delta && e.phases.has('update'));
-  const afterHooks = components.stack.filter((e) => e.hooks.after && e.phases.has('update'));
-  const work = [scratch.float64('w0', n), scratch.float64('w1', n)] as const;
+  const { deltaHooks, afterHooks } = updateHooks(components);
+  // Work buffers only for the paths that need them (an in-place pulse update does not).
+  let workPair: readonly [Float64Array, Float64Array] | undefined;
+  const work = () => (workPair ??= [scratch.float64('w0', n), scratch.float64('w1', n)] as const);
   const clips = !device.clipsItself;
 
   const devicesPerChange = split || single ? 1 : 2;
   if (kind === 'pulses') {
-    counts.updatePulses += devicesPerChange * (listed ? sumListed(up, down, listed) : sum(up) + sum(down));
+    counts.updatePulses += devicesPerChange * (listed ? listedSum(up, down, listed) : sum(up) + sum(down));
     if (!device.pulse) pulsesToChange(up, down, coincidenceStep, want);
   } else {
     counts.updatePulses += devicesPerChange * kernels.countNonzero(want);
@@ -88,7 +100,7 @@ export function updateConductances(
     let result: Float64Array;
     if (kind === 'pulses' && device.pulse) {
       // In place when nothing needs the state before and after side by side (two array copies fewer).
-      result = device.pulsesInPlace && !afterHooks.length ? g : work[0];
+      result = device.pulsesInPlace && !afterHooks.length ? g : work()[0];
       if (routed) device.pulse(g, routed.up[polarity], routed.down[polarity], result, ctx);
       // G− sees the request mirrored: a raising coincidence depresses it.
       else if (polarity === 'plus') device.pulse(g, up, down, result, ctx);
@@ -112,14 +124,15 @@ export function updateConductances(
         continue;
       }
       // The hooks never write their source, so a unit factor (sign-split) needs no copy.
+      const w = work();
       let delta = source;
-      if (factor !== 1) kernels.scale(source, factor, (delta = work[0]));
+      if (factor !== 1) kernels.scale(source, factor, (delta = w[0]));
       for (const e of deltaHooks) {
-        const dst = delta === work[0] ? work[1] : work[0];
+        const dst = delta === w[0] ? w[1] : w[0];
         e.hooks.delta!(delta, dst, ctx);
         delta = dst;
       }
-      result = delta === work[0] ? work[1] : work[0];
+      result = delta === w[0] ? w[1] : w[0];
       if (device.respond) {
         device.respond(g, delta, result, ctx);
         if (clips) clip(result, device.gmin, device.gmax);
@@ -132,13 +145,39 @@ export function updateConductances(
       }
     }
     for (const e of afterHooks) {
-      const dst = result === work[0] ? work[1] : work[0];
+      const [w0, w1] = work();
+      const dst = result === w0 ? w1 : w0;
       e.hooks.after!(result, dst, ctx);
       result = dst;
     }
     if (result !== g) g.set(result);
     device.settle?.(g, { polarity });
   }
+  // An analog request leaves up and down untouched.
+  if (listed) listedClear(up, down, listed);
+  else if (kind === 'pulses') {
+    up.fill(0);
+    down.fill(0);
+  }
+  dirty[0] = 0;
+  // Only the listed cells changed when the device wrote them in place and nothing passed over the whole
+  // array after it (clip, after hooks, side processes): the tile then rebuilds only those cells' reads.
+  const inPlace = kind === 'pulses' && !!device.pulse && !!device.pulsesInPlace && !afterHooks.length;
+  return sparse && listed && inPlace && !clips && !device.settle ? listed : undefined;
+}
+
+/** The update-phase hooks of a stack, filtered once per stack array (a tile's stack never changes). */
+const hooksOf = new WeakMap<readonly StackEntry[], { deltaHooks: StackEntry[]; afterHooks: StackEntry[] }>();
+function updateHooks(components: CrossbarComponents): { deltaHooks: StackEntry[]; afterHooks: StackEntry[] } {
+  let hooks = hooksOf.get(components.stack);
+  if (!hooks) {
+    hooks = {
+      deltaHooks: components.stack.filter((e) => e.hooks.delta && e.phases.has('update')),
+      afterHooks: components.stack.filter((e) => e.hooks.after && e.phases.has('update')),
+    };
+    hooksOf.set(components.stack, hooks);
+  }
+  return hooks;
 }
 
 /** How an update runs; the default is what a simulation should use. */
@@ -148,6 +187,12 @@ export interface UpdateOptions {
    * false calls each hook in turn: the reference the fused update is tested against (bit-identical).
    */
   readonly fused?: boolean;
+  /**
+   * Hand the rule targets it may treat as zero (`zeroed`) and return the changed cells of a sparse pulse
+   * update, so the tile rebuilds only those (default); false: the reference these are tested against
+   * (bit-identical), where rules clear their targets and every read is rebuilt whole.
+   */
+  readonly sparse?: boolean;
 }
 
 /**
@@ -238,15 +283,6 @@ function routeCells(plus: Float64Array, minus: Float64Array, up: Float32Array, d
 
 function pulsesToChange(up: Float32Array, down: Float32Array, pulseStep: number, dst: Float64Array): void {
   for (let k = 0; k < up.length; k++) dst[k] = (up[k]! - down[k]!) * pulseStep;
-}
-
-function sumListed(up: Float32Array, down: Float32Array, listed: ActiveCells): number {
-  let s = 0;
-  for (let i = 0; i < listed.count; i++) {
-    const k = listed.idx[i]!;
-    s += up[k]! + down[k]!;
-  }
-  return s;
 }
 
 function sum(a: Float32Array): number {

@@ -1,4 +1,5 @@
 import { defineDevice, integer, params, quantity, real } from '@txsim/core';
+import { pulsedKernels } from '../kernels.js';
 import { curveSet, neurosimWrite, type CurveSet, type CurveShape } from './exp-curve.js';
 import { MAX_NONLINEARITY, normalisedA } from './neurosim-table.js';
 
@@ -36,6 +37,8 @@ export const neurosim = defineDevice({
     ],
   },
   create: (ctx, p) => {
+    // Compile the device package's kernels while the network is built, not inside the first training step.
+    void pulsedKernels.api;
     const shape: CurveShape = { gmin: p.gmin, gmax: p.gmax, pUp: p.maxLevel, pDown: p.maxLevelLtd || p.maxLevel };
     const cells = ctx.geometry.paddedRows * ctx.geometry.paddedCols;
     const curves = (): CurveSet => {

@@ -209,13 +209,14 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
       store(dst, polarity, count);
     },
 
-    settle(g, { polarity }) {
-      const decays = p.lifetime > 0;
-      const diffuses = p.diffusion !== 0;
-      if (!decays && !diffuses) return;
-      settleDevices(g, hidden[polarity], decays, diffuses, rng, scale);
-      redrawAll(polarity);
-    },
+    // Only a device that decays or diffuses has side processes: without `settle` the tile knows a pulse
+    // update changed only the pulsed cells (and rebuilds only those for the next reads).
+    ...(p.lifetime > 0 || p.diffusion !== 0 ? {
+      settle(g: Float64Array, { polarity }: { polarity: Polarity }) {
+        settleDevices(g, hidden[polarity], p.lifetime > 0, p.diffusion !== 0, rng, scale);
+        redrawAll(polarity);
+      },
+    } : {}),
 
     reset(g, { polarity }) {
       resetDevices(g, hidden[polarity], p.resetStd, rng, scale);

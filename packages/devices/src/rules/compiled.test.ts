@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { kernels, Rng } from '@txsim/core';
+import { createWasmBackend, kernels, Matrix, ReferenceBackend, Rng } from '@txsim/core';
 import { pulsedKernels } from '../kernels.js';
 import { Fires, sortCells, walkCoincidences } from './coincidences.js';
-import { pulseCounts } from './pulse-count.js';
+import { pulseCounts, pulseCountsOuter } from './pulse-count.js';
+import { rowAbsMaxes } from './stochastic-pulses.js';
 
 // The compiled train drawing, bucketing, coincidence walk and cell sort (assembly/pulsed.ts) against their
 // TypeScript references: the same fires from the same stream, the same counts and lists, bit for bit.
@@ -120,6 +121,107 @@ describe('compiled pulse-count kernel', () => {
         expect(scan.length).toBeGreaterThan(0);
         expect(scan.length).toBeLessThan(n);
       }
+    }
+  });
+});
+
+describe('compiled batch-1 pulse-count kernel', () => {
+  // Made first: a WASM backend may set up the kernel memory, and arrays must be allocated in the one it uses.
+  const backends = [new ReferenceBackend(), createWasmBackend()];
+  // x (rows, a fifth exact zeros and one −0) and δ (cols) of one sample; cells of a rows × padded grid.
+  const rows = 37;
+  const cols = 11;
+  const padded = 16;
+  const n = rows * padded;
+  const r = new Rng('outer');
+  const x = kernels.float32(rows);
+  for (let i = 0; i < rows; i++) x[i] = i % 5 === 0 ? 0 : (r.next() - 0.3) * 3;
+  x[7] = -0;
+  const d = kernels.float32(cols);
+  for (let j = 0; j < cols; j++) d[j] = (r.next() - 0.5) * 2;
+  // With f = 0.5 and x = 1, δ = ±1 wants exactly ±0.5 pulses (rounds up), and its float32 neighbours
+  // just under and over the half.
+  x[1] = 1;
+  d[4] = 1;
+  d[5] = -1;
+  d[6] = 1 - 2 ** -24;
+  d[8] = 1 + 2 ** -23;
+  const u = new Rng('u').fillUniform(kernels.float64(n)) as Float64Array;
+
+  /** The dense kernel on the gradient a backend's K = 1 GEMM forms, padded (what the tile hands the rule). */
+  function dense(backend: { gemm: ReferenceBackend['gemm'] }, f: number, uniforms: Float64Array | null, cap: number) {
+    const g = new Matrix(rows, cols);
+    backend.gemm(new Matrix(1, rows, x), new Matrix(1, cols, d), g, { transA: true });
+    const grad = kernels.float32(n);
+    for (let i = 0; i < rows; i++) grad.set(g.data.subarray(i * cols, (i + 1) * cols), i * padded);
+    const up = kernels.float32(n);
+    const down = kernels.float32(n);
+    const list = { idx: kernels.int32(n), count: -1 };
+    pulseCounts(grad, f, uniforms, cap, up, down, list);
+    return { up, down, list: Array.from(list.idx.subarray(0, list.count)) };
+  }
+
+  for (const uniforms of [null, u]) {
+    for (const cap of [Infinity, 2]) {
+      for (const f of [1.7, 0.5, -0.8]) it(`equals its reference and the dense counts of the formed gradient (${uniforms ? 'stochastic' : 'nearest'}, cap ${cap}, f ${f})`, () => {
+        const got = { up: kernels.float32(n), down: kernels.float32(n), list: { idx: kernels.int32(n), count: -1 } };
+        const ref = { up: new Float32Array(n), down: new Float32Array(n), list: { idx: new Int32Array(n), count: -1 } };
+        expect(pulseCountsOuter.compiled!(x, d, padded, f, uniforms, cap, got.up, got.down, got.list)).toBe(true);
+        expect(pulseCountsOuter.reference(x, d, padded, f, uniforms, cap, ref.up, ref.down, ref.list)).toBe(true);
+        expect(Array.from(got.up)).toEqual(Array.from(ref.up));
+        expect(Array.from(got.down)).toEqual(Array.from(ref.down));
+        expect(got.list.count).toBe(ref.list.count);
+        expect(Array.from(got.list.idx.subarray(0, got.list.count))).toEqual(Array.from(ref.list.idx.subarray(0, ref.list.count)));
+        for (const backend of backends) {
+          const want = dense(backend, f, uniforms, cap);
+          expect(Array.from(got.up)).toEqual(Array.from(want.up));
+          expect(Array.from(got.down)).toEqual(Array.from(want.down));
+          expect(Array.from(got.list.idx.subarray(0, got.list.count))).toEqual(want.list);
+        }
+        expect(got.list.count).toBeGreaterThan(10);
+        if (f === 0.5 && !uniforms) expect([got.up[padded + 4], got.down[padded + 5], got.up[padded + 6], got.up[padded + 8]]).toEqual([1, 1, 0, 1]);
+        expect(got.up.some((v) => v > 0) && got.down.some((v) => v > 0)).toBe(true);
+      });
+    }
+  }
+
+  it('declines (writing nothing) when an operand or f is not finite', () => {
+    const up = kernels.float32(n);
+    const down = kernels.float32(n);
+    const list = { idx: kernels.int32(n), count: -1 };
+    const bad = kernels.float32(cols);
+    bad.set(d);
+    bad[3] = Infinity;
+    for (const kernel of [pulseCountsOuter.compiled!, pulseCountsOuter.reference]) {
+      expect(kernel(x, bad, padded, 1.7, null, Infinity, up, down, list)).toBe(false);
+      expect(kernel(x, d, padded, NaN, null, Infinity, up, down, list)).toBe(false);
+    }
+    expect(list.count).toBe(-1);
+    expect(up.every((v) => v === 0) && down.every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe('compiled row |max| of the train scales', () => {
+  it('equals its reference: ragged widths, zero rows, −0, NaN and infinite values', () => {
+    const r = new Rng('absmax');
+    for (const cols of [1, 3, 4, 13, 784]) {
+      const rows = 9;
+      const values = kernels.float32(rows * cols);
+      for (let k = 0; k < values.length; k++) values[k] = (r.next() - 0.5) * 4;
+      values.fill(0, 0, cols); // an all-zero row
+      values[cols] = -0;
+      values[2 * cols] = NaN; // a NaN never wins, whatever its place
+      if (cols > 2) values[3 * cols + cols - 1] = NaN;
+      values[4 * cols + (cols >> 1)] = -Infinity;
+      values[5 * cols + cols - 1] = -7.5; // the largest in the scalar tail when cols is ragged
+      const got = kernels.float64(rows);
+      const want = new Float64Array(rows);
+      rowAbsMaxes.compiled!(values, rows, cols, got);
+      rowAbsMaxes.reference(values, rows, cols, want);
+      expect(Array.from(got)).toEqual(Array.from(want));
+      expect(got[0]).toBe(0);
+      expect(got[4]).toBe(Infinity);
+      expect(got[5]).toBe(7.5);
     }
   });
 });

@@ -26,11 +26,14 @@ export const pulseCount = defineUpdateRule({
     ],
   },
   create: (ctx, p) => {
+    // Compile the device package's kernels while the network is built, not inside the first training step.
+    void pulsedKernels.api;
     let u = kernels.float64(0);
     const cap = p.maxPulses > 0 ? p.maxPulses : Infinity;
     return {
-      update({ grad, learningRate, siemensPerWeight, coincidenceStep }, { up, down, active }) {
-        const n = grad.length;
+      update(inputs, { up, down, active, zeroed }) {
+        const { learningRate, siemensPerWeight, coincidenceStep, geometry, x, d } = inputs;
+        const n = geometry.paddedRows * geometry.paddedCols;
         // Pulses per unit of −∇W: η · (siemens per weight) / (siemens per pulse pair).
         const f = (-learningRate * siemensPerWeight) / coincidenceStep;
         let uniforms: Float64Array | null = null;
@@ -40,7 +43,12 @@ export const pulseCount = defineUpdateRule({
         }
         // Listing the pulsed cells spares the tile and the device a pass over every cell: at batch 1 (NeuroSim's
         // task) most rows see a zero input and get no pulse.
-        pulseCounts(grad, f, uniforms, cap, up, down, active);
+        // Batch 1 (NeuroSim's task) on zeroed targets: the counts straight from x and δ, visiting only the
+        // rows of a non-zero input; the gradient (a GEMM and a pass over every cell) is never formed.
+        if (zeroed && active && x.rows === 1 && pulseCountsOuter(x.data.subarray(0, x.cols), d.data.subarray(0, d.cols), geometry.paddedCols, f, uniforms, cap, up, down, active)) {
+          return 'pulses';
+        }
+        pulseCounts(inputs.grad, f, uniforms, cap, up, down, active);
         return 'pulses';
       },
     };
@@ -74,5 +82,48 @@ export const pulseCounts = defineKernel(
       if (list && count !== 0) list.idx[listed++] = k;
     }
     if (list) list.count = listed;
+  },
+);
+
+/**
+ * pulseCounts of a batch of one from its operands, grad[i·paddedCols + j] = x_i·δ_j in float32 (what the
+ * K = 1 GEMM forms), on targets that are zero on entry: only the cells with a count are written and listed
+ * (ascending). Returns false, writing nothing, when f or an operand is not finite or a buffer is outside
+ * kernel memory (the caller then forms the gradient and takes pulseCounts). Compiled in assembly/pulsed.ts
+ * (pulseCountsOuter), bit for bit this loop.
+ */
+export const pulseCountsOuter = defineKernel(
+  pulsedKernels,
+  (api, memory, x: Float32Array, d: Float32Array, paddedCols: number, f: number, u: Float64Array | null, cap: number,
+    up: Float32Array, down: Float32Array, list: ActiveCells): boolean => {
+    if (!memory.resident(list.idx) || !memory.resident(up) || !memory.resident(down)) return false;
+    const m = memory.begin();
+    const listed = api.pulseCountsOuter(m.in(x), x.length, m.in(d), d.length, paddedCols, f, u ? m.in(u) : 0, cap, m.out(up), m.out(down), list.idx.byteOffset);
+    m.end();
+    if (listed < 0) return false;
+    list.count = listed;
+    return true;
+  },
+  (x: Float32Array, d: Float32Array, paddedCols: number, f: number, u: Float64Array | null, cap: number,
+    up: Float32Array, down: Float32Array, list: ActiveCells): boolean => {
+    const finite = (a: Float32Array) => a.every((v) => Number.isFinite(v));
+    if (!Number.isFinite(f) || !finite(x) || !finite(d)) return false;
+    let listed = 0;
+    for (let i = 0; i < x.length; i++) {
+      if (x[i] === 0) continue;
+      for (let j = 0; j < d.length; j++) {
+        const k = i * paddedCols + j;
+        const want = f * Math.fround(x[i]! * d[j]!);
+        const a = Math.abs(want);
+        let count = u ? Math.floor(a + u[k]!) : Math.round(a);
+        if (count > cap) count = cap;
+        if (count === 0) continue;
+        up[k] = want > 0 ? count : 0;
+        down[k] = want > 0 ? 0 : count;
+        list.idx[listed++] = k;
+      }
+    }
+    list.count = listed;
+    return true;
   },
 );

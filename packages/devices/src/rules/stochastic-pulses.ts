@@ -1,4 +1,5 @@
-import { choice, defineUpdateRule, flag, integer, Matrix, params, quantity, real, Scratch, type ActiveCells, type ComputeBackend, type Rng } from '@txsim/core';
+import { choice, defineKernel, defineUpdateRule, flag, integer, Matrix, params, quantity, real, Scratch, type ActiveCells, type ComputeBackend, type Rng } from '@txsim/core';
+import { pulsedKernels } from '../kernels.js';
 import { coincidences, Fires, gemmCoincidences, sortCells, walkCoincidences } from './coincidences.js';
 
 /** Float32 elements per train buffer; samples are processed in chunks so the trains stay within it. */
@@ -55,27 +56,32 @@ export const stochasticPulses = defineUpdateRule({
     ],
   },
   create: (ctx, p) => {
+    // Compile the device package's kernels while the network is built, not inside the first training step.
+    void pulsedKernels.api;
     // Work buffers reused across steps (the same shapes every step).
     const scratch = new Scratch();
     const fires = { x: new Fires(), d: new Fires() };
     const sortWork = { buf: new Int32Array(0) };
     return {
-      update({ x, d, learningRate, siemensPerWeight, pulseStep, coincidenceStep, geometry }, { up, down, active }) {
+      update({ x, d, learningRate, siemensPerWeight, pulseStep, coincidenceStep, geometry }, { up, down, active, zeroed }) {
         const { rows, cols, paddedRows, paddedCols } = geometry;
         const batch = x.rows;
         // One coincidence changes G+ − G− by coincidenceStep (granularity rescales the device's pulse step).
         const dwMin = ((p.granularity ? p.granularity / pulseStep : 1) * coincidenceStep) / siemensPerWeight;
         const scales = trainScales(x, d, learningRate, dwMin, p, scratch);
         if (p.counting === 'sampled') {
-          sampleCounts(x, d, scales, geometry, ctx.backend, ctx.rng, scratch, up, down, active);
+          sampleCounts(x, d, scales, geometry, ctx.backend, ctx.rng, scratch, up, down, active, zeroed);
           return 'pulses';
         }
         // Counting runs on the layer's own rows × cols; the padding of the tile grid never fires.
         const maxRows = Math.max(p.bitLength, Math.floor(TRAIN_BUDGET / (rows + cols)));
         const S = new Matrix(rows, cols, scratch.float32('S', rows * cols)); // down − up
         const M = new Matrix(rows, cols, scratch.float32('M', rows * cols)); // down + up
-        up.fill(0);
-        down.fill(0);
+        // Every count lands in a listed cell, so targets the tile keeps zero need no clearing.
+        if (!zeroed) {
+          up.fill(0);
+          down.fill(0);
+        }
         const list = active ?? scratch.active(paddedRows * paddedCols, 'listed');
         list.count = 0;
         let dense = false;
@@ -138,9 +144,13 @@ function trainScales(
   const bl = scratch.float64('bl', batch).fill(0);
   const bx = scratch.float64('bx', batch).fill(0);
   const ad = scratch.float64('ad', batch).fill(0);
+  const xMaxes = scratch.float64('xMax', batch);
+  const dMaxes = scratch.float64('dMax', batch);
+  rowAbsMaxes(x.data, batch, x.cols, xMaxes);
+  rowAbsMaxes(d.data, batch, d.cols, dMaxes);
   for (let b = 0; b < batch; b++) {
-    const xMax = absMax(x.data, b * x.cols, x.cols);
-    const dMax = absMax(d.data, b * d.cols, d.cols);
+    const xMax = xMaxes[b]!;
+    const dMax = dMaxes[b]!;
     if (xMax === 0 || dMax === 0 || !(eta > 0)) continue; // aihwkit sends no pulses then
     let dScaled = p.umGradScale * dMax;
     const k = (eta * xMax * dScaled) / dwMin;
@@ -159,14 +169,28 @@ function trainScales(
   return { bl, bx, ad };
 }
 
-function absMax(a: Float32Array, start: number, n: number): number {
-  let m = 0;
-  for (let k = start; k < start + n; k++) {
-    const v = Math.abs(a[k]!);
-    if (v > m) m = v;
-  }
-  return m;
-}
+/**
+ * The largest |value| of each of `rows` rows of `cols` (0 for an all-zero row; a NaN never wins). Compiled in
+ * assembly/pulsed.ts (rowAbsMaxes), equal to this loop.
+ */
+export const rowAbsMaxes = defineKernel(
+  pulsedKernels,
+  (api, memory, values: Float32Array, rows: number, cols: number, out: Float64Array): void => {
+    const m = memory.begin();
+    api.rowAbsMaxes(m.in(values), rows, cols, m.out(out));
+    m.end();
+  },
+  (values: Float32Array, rows: number, cols: number, out: Float64Array): void => {
+    for (let r = 0; r < rows; r++) {
+      let m = 0;
+      for (let k = r * cols; k < (r + 1) * cols; k++) {
+        const v = Math.abs(values[k]!);
+        if (v > m) m = v;
+      }
+      out[r] = m;
+    }
+  },
+);
 
 /**
  * Expected coincidences per cell from two GEMMs over the batch — signed probabilities give
@@ -176,7 +200,7 @@ function absMax(a: Float32Array, start: number, n: number): number {
 function sampleCounts(
   x: Matrix, d: Matrix, scales: TrainScales,
   geometry: { rows: number; cols: number; paddedRows: number; paddedCols: number },
-  backend: ComputeBackend, rng: Rng, buf: Scratch, up: Float32Array, down: Float32Array, active?: ActiveCells,
+  backend: ComputeBackend, rng: Rng, buf: Scratch, up: Float32Array, down: Float32Array, active?: ActiveCells, zeroed = false,
 ): void {
   const { rows, cols, paddedCols } = geometry;
   const batch = x.rows;
@@ -194,8 +218,11 @@ function sampleCounts(
   const n = rows * cols;
   const u = buf.float64('u', 2 * n);
   rng.fillUniform(u);
-  up.fill(0);
-  down.fill(0);
+  // The padding stays zero (the layer's own cells are all written below).
+  if (!zeroed) {
+    up.fill(0);
+    down.fill(0);
+  }
   let listed = 0;
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
