@@ -1,8 +1,9 @@
 import { availableParallelism } from 'node:os';
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { CHUNK_FAILED, ClaimingWorkers, OWN_WORDS, SPINS, workerLoop } from './claim-pool.js';
 import type { ElementwiseExports, ElementwiseModule } from './wasm.js';
 
-// Helper threads for the element-wise kernels, the GEMM pool's scheme (matrix/gemm-threads.ts) on the
+// Helper threads for the element-wise kernels, on the claiming scheme of claim-pool.ts (as the GEMM's), on the
 // element-wise module's shared memory: each worker instantiates the same compiled kernels on that memory and
 // sleeps on a control word; the calling thread publishes a job cut into chunks and claims chunks like the
 // workers, so a worker that is late simply gets none. Chunk boundaries depend only on the array's length
@@ -29,16 +30,9 @@ export function chunkCount(n: number): number {
   return Math.max(1, Math.min(MAX_CHUNKS, Math.floor(n / MIN_CHUNK)));
 }
 
-// Control block, in int32s; CLAIM packs the job's sequence number (bits 20–30), chunk count (10–19) and next
-// unclaimed chunk (0–9), as in the GEMM pool.
-const CLAIM = 0;
-const FINISHED = 1;
-const READY = 2;
-const BOOT_FAILED = 3;
-const WORKER_CHUNKS = 4;
-const CHUNK_FAILED = 5;
-const KIND = 6;
-const N = 7;
+// Control block, in int32s: claim-pool.ts's words, then the job's kind, length and arguments.
+const KIND = OWN_WORDS;
+const N = OWN_WORDS + 1;
 const ARGS = 8; // 16 int32 arguments (addresses, flags)
 const FLOATS = 24; // 12 float64 arguments (int32 index 24 = byte 96)
 const PREFIX = 48; // per chunk t ≤ chunks: normals taken by the chunks before t (−1 until published)
@@ -49,7 +43,6 @@ const PLUGIN_VALUES = PLUGIN_STRIDES + 16 + 1; // 16 float64, 8-byte aligned (in
 const CONTROL_INTS = PLUGIN_VALUES + 32;
 /** How a registered kernel's argument is formed per chunk [lo, lo + len): value, value + lo·stride, value + t·stride, len, lo. */
 export const ArgKind = { value: 0, perCell: 1, perChunk: 2, length: 3, start: 4 } as const;
-const SPINS = 4000;
 
 // The chunk → kernel call mapping, shared verbatim by the caller and the worker source.
 const RUN_CHUNK = `function chunkBounds(n, chunks, t) {
@@ -155,42 +148,16 @@ function pluginFunction(id, f) {
 }
 ${RUN_CHUNK}
 let api;
-try {
-  api = new WebAssembly.Instance(module, { env: { memory } }).exports;
-  Atomics.add(ctl, ${READY}, 1);
-  Atomics.notify(ctl, ${READY});
-} catch (e) {
-  Atomics.store(ctl, ${BOOT_FAILED}, 1);
-  Atomics.notify(ctl, ${READY});
-}
-while (api) {
-  const w = Atomics.load(ctl, ${CLAIM});
-  const t = w & 1023, chunks = (w >>> 10) & 1023;
-  if (t < chunks) {
-    if (Atomics.compareExchange(ctl, ${CLAIM}, w, w + 1) !== w) continue;
-    try {
-      runChunk(api, ctl, fl, t, chunks);
-      Atomics.add(ctl, ${WORKER_CHUNKS}, 1);
-    } catch (e) {
-      Atomics.store(ctl, ${CHUNK_FAILED}, 1);
-    }
-    if (Atomics.add(ctl, ${FINISHED}, 1) + 1 === chunks) Atomics.notify(ctl, ${FINISHED});
-    continue;
-  }
-  for (let i = 0; i < ${SPINS} && Atomics.load(ctl, ${CLAIM}) === w; i++);
-  Atomics.wait(ctl, ${CLAIM}, w);
-}
-`;
+${workerLoop('api = new WebAssembly.Instance(module, { env: { memory } }).exports;', 'runChunk(api, ctl, fl, t, chunks);')}`;
 
 /** Worker threads running chunks of element-wise kernels on the kernel memory; the caller is one of them. */
 export class ElementwisePool {
-  readonly #workers: Worker[] = [];
+  readonly #pool: ClaimingWorkers;
   readonly #ctl: Int32Array;
   readonly #fl: Float64Array;
   /** The argument slots of the next job: int32 addresses and flags, float64 parameters. */
   readonly ints: Int32Array;
   readonly floats: Float64Array;
-  #seq = 0;
   readonly #ports: MessagePort[] = [];
   readonly #modules = new Map<object, { id: number; names: Map<string, number>; math: Record<string, string> }>();
   readonly #values: Float64Array;
@@ -201,39 +168,28 @@ export class ElementwisePool {
     this.#fl = this.floats = new Float64Array(control, FLOATS * 4, 12);
     this.ints = this.#ctl.subarray(ARGS, ARGS + 16);
     this.#values = new Float64Array(control, PLUGIN_VALUES * 4, 16);
-    for (let i = 0; i < helpers; i++) {
+    const starts = Array.from({ length: helpers }, () => {
       const { port1, port2 } = new MessageChannel();
       port1.unref();
       this.#ports.push(port1);
-      const worker = new Worker(WORKER_SOURCE, {
-        eval: true, workerData: { module: m.module, memory: m.memory, control, port: port2 }, transferList: [port2],
-      });
-      worker.unref();
-      worker.on('error', () => undefined);
-      this.#workers.push(worker);
-    }
+      return { workerData: { module: m.module, memory: m.memory, control, port: port2 }, transferList: [port2] };
+    });
+    this.#pool = new ClaimingWorkers(control, WORKER_SOURCE, starts);
   }
 
   /** Helper threads (the caller not counted). */
   get count(): number {
-    return this.#workers.length;
+    return this.#pool.count;
   }
 
   /** Chunks computed by helper threads so far. */
   get workerChunks(): number {
-    return Atomics.load(this.#ctl, WORKER_CHUNKS);
+    return this.#pool.workerChunks;
   }
 
   /** Blocks until every helper has booted (or one failed) or `timeoutMs` passes; returns how many are ready. */
   waitReady(timeoutMs: number): number {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const ready = Atomics.load(this.#ctl, READY);
-      if (ready >= this.#workers.length || Atomics.load(this.#ctl, BOOT_FAILED) !== 0) return ready;
-      const left = end - Date.now();
-      if (left <= 0) return ready;
-      Atomics.wait(this.#ctl, READY, ready, Math.min(left, 50));
-    }
+    return this.#pool.waitReady(timeoutMs);
   }
 
   /** Before an updateNoisy job: chunk 0's normals start at 0, the others' are not known yet. */
@@ -292,39 +248,13 @@ export class ElementwisePool {
 
   /** Runs job `kind` over n elements in `chunks` chunks (arguments set in ints/floats), on every awake thread. */
   run(api: ElementwiseExports, kind: number, n: number, chunks: number): void {
-    const ctl = this.#ctl;
-    ctl[KIND] = kind;
-    ctl[N] = n;
-    Atomics.store(ctl, FINISHED, 0);
-    this.#seq = (this.#seq + 1) & 2047;
-    Atomics.store(ctl, CLAIM, (this.#seq << 20) | (chunks << 10));
-    Atomics.notify(ctl, CLAIM);
-    for (;;) {
-      const w = Atomics.load(ctl, CLAIM);
-      const t = w & 1023;
-      if (t >= chunks) break;
-      if (Atomics.compareExchange(ctl, CLAIM, w, w + 1) !== w) continue;
-      try {
-        runChunk(api, ctl, this.#fl, t, chunks);
-      } catch (e) {
-        // Workers waiting on this chunk's prefix see the flag instead of waiting for ever.
-        Atomics.store(ctl, CHUNK_FAILED, 1);
-        throw e;
-      }
-      Atomics.add(ctl, FINISHED, 1);
-    }
-    for (let i = 0; i < SPINS && Atomics.load(ctl, FINISHED) < chunks; i++);
-    for (;;) {
-      const done = Atomics.load(ctl, FINISHED);
-      if (done >= chunks) break;
-      Atomics.wait(ctl, FINISHED, done);
-    }
-    if (Atomics.load(ctl, CHUNK_FAILED) !== 0) throw new Error('txsim kernels: an element-wise worker thread failed');
+    this.#ctl[KIND] = kind;
+    this.#ctl[N] = n;
+    this.#pool.run(chunks, (t) => runChunk(api, this.#ctl, this.#fl, t, chunks), 'txsim kernels: an element-wise worker thread failed');
   }
 
   terminate(): void {
-    for (const w of this.#workers) void w.terminate();
-    this.#workers.length = 0;
+    this.#pool.terminate();
   }
 }
 
