@@ -38,13 +38,7 @@ let s3: v128 = i32x4.splat(0);
 /** One xoshiro128** step of all four lanes: returns the output words and advances s0–s3. */
 @inline function nextWords(): v128 {
   const result = i32x4.mul(rotl(i32x4.mul(s1, i32x4.splat(5)), 7), i32x4.splat(9));
-  const t = i32x4.shl(s1, 9);
-  s2 = v128.xor(s2, s0);
-  s3 = v128.xor(s3, s1);
-  s1 = v128.xor(s1, s2);
-  s0 = v128.xor(s0, s3);
-  s2 = v128.xor(s2, t);
-  s3 = rotl(s3, 11);
+  stepState();
   return result;
 }
 
