@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { Matrix, networkServices, softmaxCrossEntropy, type TiledCrossbar } from '@txsim/core';
-import { createRunContainer, readSpecFile, resolveSpecData, type BackendChoice } from '@txsim/experiment';
-import { buildNetwork, loadMnist } from '@txsim/models';
+import { readSpecFile, type BackendChoice } from '@txsim/experiment';
+import { loadMnist } from '@txsim/models';
 import { nativeAvailable } from '@txsim/native';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './cli.js';
+import { differing, trainCrossbars } from './crossbar-runs.js';
 
 // Sparse pulse updates (issue 16): the rule writes only the cells it lists on targets the tile keeps zero,
 // pulse-count at batch 1 counts from x and δ without forming the gradient, and the reads are patched at
@@ -21,31 +21,9 @@ const neurosim = (scheme: string) => ({
 });
 
 function run(raw: object, file: string, backend: BackendChoice, sparse: boolean, batch: number, steps: number) {
-  const resolved = resolveSpecData(raw, file, createRunContainer({ seed: 1, backend }));
-  const container = createRunContainer({ seed: 1, backend });
-  const net = buildNetwork(resolved, networkServices(container));
-  const crossbars = (net as unknown as { layers: Array<{ crossbar?: TiledCrossbar }> }).layers.flatMap((l) => (l.crossbar ? [l.crossbar] : []));
-  expect(crossbars.length).toBeGreaterThan(1);
-  for (const c of crossbars) c.sparse = sparse;
-  const losses: number[] = [];
-  for (let s = 0; s < steps; s++) {
-    const start = (s * batch) % train.labels.length;
-    const x = new Matrix(batch, train.inputs.cols, train.inputs.data.slice(start * train.inputs.cols, (start + batch) * train.inputs.cols));
-    const r = softmaxCrossEntropy(net.forward(x, true), train.labels.subarray(start, start + batch));
-    net.backward(r.grad);
-    net.update(resolved.spec.training.learningRate);
-    losses.push(r.loss);
-  }
-  return { losses, state: crossbars.flatMap((c) => [c.conductances('plus'), c.conductances('minus')]) };
-}
-
-/** Cells that differ in any bit. */
-function differing(a: Float64Array[], b: Float64Array[]): number {
-  let n = 0;
-  a.forEach((x, i) => x.forEach((v, k) => {
-    if (!Object.is(v, b[i]![k])) n++;
-  }));
-  return n;
+  const r = trainCrossbars(raw, file, train, { backend, batch, steps, configure: (c) => (c.sparse = sparse) });
+  expect(r.crossbars.length).toBeGreaterThan(1);
+  return r;
 }
 
 function same(a: ReturnType<typeof run>, b: ReturnType<typeof run>) {
