@@ -11,11 +11,13 @@ import { differing, trainCrossbars } from './crossbar-runs.js';
 const EXAMPLE = join(ROOT, 'examples/mlp-mnist-txsim.yaml');
 const { train } = loadMnist({ trainLimit: 256, testLimit: 1 });
 
-function run(fused: boolean, scheme: 'sign-split' | 'mid-range', steps: number) {
-  const raw = readSpecFile(EXAMPLE) as { crossbar: { mapping: Record<string, unknown> } };
+type Scheme = 'sign-split' | 'mid-range' | 'reference-column';
+
+function run(fused: boolean, scheme: Scheme, steps: number, example = EXAMPLE, layers = 3) {
+  const raw = readSpecFile(example) as { crossbar: { mapping: Record<string, unknown> } };
   raw.crossbar.mapping.scheme = scheme;
-  const r = trainCrossbars(raw, EXAMPLE, train, { backend: 'wasm', batch: 32, steps, learningRate: 1, configure: (c) => (c.fused = fused) });
-  expect(r.crossbars).toHaveLength(3);
+  const r = trainCrossbars(raw, example, train, { backend: 'wasm', batch: 32, steps, learningRate: 1, configure: (c) => (c.fused = fused) });
+  expect(r.crossbars).toHaveLength(layers);
   return r;
 }
 
@@ -27,6 +29,23 @@ describe('fused update and read kernels on the TxSim example stack', () => {
       expect(fused.losses).toEqual(plain.losses);
       expect(differing(fused.state, plain.state)).toBe(0);
       // The update moved the conductances (so the comparison covers the noise and non-linearity).
+      expect(new Set(fused.losses).size).toBeGreaterThan(1);
+    });
+  }
+});
+
+// CrossSim's lookup-table recipe: the device scales each analog request itself and writes the state in place
+// (`respondScaled`); against the tile's own scale pass, `respond` into a work buffer and the copy back
+// (`fused = false`), the same conductances bit for bit under each mapping's factor (±½, 1).
+const LUT = join(ROOT, 'examples/peers/crosssim-v2-lut-mlp.yaml');
+
+describe('a device that scales analog requests and writes in place (lookup-table)', () => {
+  for (const scheme of ['mid-range', 'sign-split', 'reference-column'] as const) {
+    it(`trains the same conductances and losses as scale, respond and copy (${scheme}, 8 steps)`, () => {
+      const fused = run(true, scheme, 8, LUT, 2);
+      const plain = run(false, scheme, 8, LUT, 2);
+      expect(fused.losses).toEqual(plain.losses);
+      expect(differing(fused.state, plain.state)).toBe(0);
       expect(new Set(fused.losses).size).toBeGreaterThan(1);
     });
   }

@@ -262,22 +262,23 @@ export function lutPulses(g: usize, up: usize, down: usize, delta: usize, step: 
 }
 
 /** pulsedCells() of a request (as lutPulses reads it): the cells with a pulse, i.e. the noise draws a write needs. */
-export function lutPulsedCells(up: usize, down: usize, delta: usize, step: f64, n: i32): i32 {
+export function lutPulsedCells(up: usize, down: usize, delta: usize, step: f64, factor: f64, n: i32): i32 {
   let count = 0;
   let k = 0;
   if (delta && Math.abs(step) <= 1) {
     // Then delta/step is non-zero exactly when delta is (no underflow), and NaN (no pulse) when delta is:
-    // count the deltas above or below 0, two at a time.
+    // count the (scaled) deltas above or below 0, two at a time.
     const zero = f64x2.splat(0);
+    const fv = f64x2.splat(factor);
     for (; k + 2 <= n; k += 2) {
-      const dk = v128.load(delta + (<usize>k << 3));
+      const dk = f64x2.mul(fv, v128.load(delta + (<usize>k << 3)));
       count += <i32>popcnt(i64x2.bitmask(v128.or(f64x2.gt(dk, zero), f64x2.lt(dk, zero))));
     }
   }
   for (; k < n; k++) {
     if (delta) {
       // Otherwise divide as the reference does.
-      const m = load<f64>(delta + (<usize>k << 3)) / step;
+      const m = factor * load<f64>(delta + (<usize>k << 3)) / step;
       if (m > 0 || m < 0) count++;
     } else if (<f64>load<f32>(up + (<usize>k << 2)) + <f64>load<f32>(down + (<usize>k << 2)) != 0) count++;
   }
@@ -320,11 +321,12 @@ const ROW: usize = 96;
 /** One pair of lutRespond (cells k, k + 1); returns the next draw. */
 @inline function lutPair(k: i32, g: usize, delta: usize, stepV: v128, dst: usize, knots: usize, dgUp: usize, dgDown: usize,
   sdUp: usize, sdDown: usize, assign: usize, rows: usize, params: usize, xi: usize, noiseScale: f64, scaleV: v128,
-  lo0: v128, hi0: v128, inv0: v128, fst: i32, lst: i32, draw: i32): i32 {
+  lo0: v128, hi0: v128, inv0: v128, fst: i32, lst: i32, draw: i32, factorV: v128): i32 {
   const zero = f64x2.splat(0);
   const one = f64x2.splat(1);
   const off = <usize>k << 3;
-  const dk = v128.load(delta + off);
+  // The request as the tile would have scaled it (factor·Δ, the same product).
+  const dk = f64x2.mul(factorV, v128.load(delta + off));
   const s = v128.load(g + off);
   // Most pairs of a sparse-input update ask nothing (whole rows of zeros): a copy.
   if (!v128.any_true(dk)) {
@@ -425,9 +427,10 @@ const ROW: usize = 96;
   return draw;
 }
 
-export function lutRespond(g: usize, delta: usize, step: f64, dst: usize, n: i32, knots: usize, dgUp: usize, dgDown: usize,
+export function lutRespond(g: usize, delta: usize, step: f64, factor: f64, dst: usize, n: i32, knots: usize, dgUp: usize, dgDown: usize,
   sdUp: usize, sdDown: usize, assign: usize, rows: usize, params: usize, xi: usize, noiseScale: f64): void {
   let draw = 0;
+  const factorV = f64x2.splat(factor);
   const stepV = f64x2.splat(step);
   const scaleV = f64x2.splat(noiseScale);
   // Device 0's parameters, for a table without assignment (every cell on device 0).
@@ -439,16 +442,16 @@ export function lutRespond(g: usize, delta: usize, step: f64, dst: usize, n: i32
   let k = 0;
   // Four cells an iteration: two independent pairs in flight.
   for (; k + 4 <= n; k += 4) {
-    draw = lutPair(k, g, delta, stepV, dst, knots, dgUp, dgDown, sdUp, sdDown, assign, rows, params, xi, noiseScale, scaleV, lo, hi, inv, first, last, draw);
-    draw = lutPair(k + 2, g, delta, stepV, dst, knots, dgUp, dgDown, sdUp, sdDown, assign, rows, params, xi, noiseScale, scaleV, lo, hi, inv, first, last, draw);
+    draw = lutPair(k, g, delta, stepV, dst, knots, dgUp, dgDown, sdUp, sdDown, assign, rows, params, xi, noiseScale, scaleV, lo, hi, inv, first, last, draw, factorV);
+    draw = lutPair(k + 2, g, delta, stepV, dst, knots, dgUp, dgDown, sdUp, sdDown, assign, rows, params, xi, noiseScale, scaleV, lo, hi, inv, first, last, draw, factorV);
   }
   if (k + 2 <= n) {
-    draw = lutPair(k, g, delta, stepV, dst, knots, dgUp, dgDown, sdUp, sdDown, assign, rows, params, xi, noiseScale, scaleV, lo, hi, inv, first, last, draw);
+    draw = lutPair(k, g, delta, stepV, dst, knots, dgUp, dgDown, sdUp, sdDown, assign, rows, params, xi, noiseScale, scaleV, lo, hi, inv, first, last, draw, factorV);
     k += 2;
   }
   for (; k < n; k++) {
     const off = <usize>k << 3;
-    const mk = load<f64>(delta + off) / step;
+    const mk = factor * load<f64>(delta + off) / step;
     const nu = mk > 0 ? mk : 0;
     const nd = mk < 0 ? -mk : 0;
     if (nu == 0 && nd == 0) {

@@ -7,8 +7,8 @@ export interface PulsedExports {
   lutPulses(g: number, up: number, down: number, delta: number, step: number, dst: number, n: number,
     knots: number, dgUp: number, dgDown: number, sdUp: number, sdDown: number, offsets: number, assign: number,
     xi: number, noiseScale: number): void;
-  lutPulsedCells(up: number, down: number, delta: number, step: number, n: number): number;
-  lutRespond(g: number, delta: number, step: number, dst: number, n: number, knots: number, dgUp: number, dgDown: number,
+  lutPulsedCells(up: number, down: number, delta: number, step: number, factor: number, n: number): number;
+  lutRespond(g: number, delta: number, step: number, factor: number, dst: number, n: number, knots: number, dgUp: number, dgDown: number,
     sdUp: number, sdDown: number, assign: number, rows: number, params: number, xi: number, noiseScale: number): void;
   pulsedGather(list: number, count: number, up: number, down: number, g: number, packed: number, F: number,
     bminAt: number, bmaxAt: number, cUp: number, cDown: number, w: number, touched: number, idx: number, wMin: number, gmin: number, invS: number): number;

@@ -185,6 +185,13 @@ export interface DeviceModel extends SnapshotHooks {
    */
   respond?(g: Float64Array, delta: Float64Array, dst: Float64Array, ctx: UpdateContext): void;
   /**
+   * Optional, beside `respond`: the same write for the change factor·delta[k] (the product formed per cell
+   * first, as `f * delta[k]`, so the bits are those of `respond` on a scaled copy), and callable with
+   * `dst === g` (in place). The tile then spares a scale pass and a copy back of the whole array per
+   * device of the pair; the conformance suite checks it against `respond`.
+   */
+  respondScaled?(g: Float64Array, delta: Float64Array, factor: number, dst: Float64Array, ctx: UpdateContext): void;
+  /**
    * Update phase, pulse requests: the state after `up[k]` potentiating and `down[k]` depressing pulses
    * on cell k (non-negative integers; interleaved when both are non-zero). Devices without it get
    * (up − down)·pulseStep through `respond` or as a plain change.

@@ -321,6 +321,21 @@ function deviceUpdateChecks(plugin: Plugin<'device'>, api: TestApi, params: obje
       expect(mean(out)).toBeLessThan(mid);
     }
   });
+  if (dev.respond && dev.respondScaled) {
+    api.it('gives respond\'s result with respondScaled on the unscaled request, in place too', () => {
+      // Varied requests, some zero; two instances with the same seed see the same calls.
+      const step = dev.pulseStep ?? (dev.gmax - dev.gmin) / 1000;
+      const delta = Float64Array.from({ length: n }, (_, k) => (k % 4 ? ((k % 7) - 3) * 0.8 * step : 0));
+      for (const factor of [0.5, -0.5, 1]) {
+        const make = () => plugin.create(pluginContext('upd/scaled'), params as never);
+        const want = new Float64Array(n);
+        make().respond!(g, delta.map((v) => factor * v), want, ctx);
+        const h = Float64Array.from(g);
+        make().respondScaled!(h, delta, factor, h, updateContext(h));
+        expect(Array.from(h)).toEqual(Array.from(want));
+      }
+    });
+  }
 }
 
 /** Raw params of one plugin, as a spec would write them ("300 K"). */

@@ -123,25 +123,32 @@ export function updateConductances(
         device.settle?.(g, { polarity });
         continue;
       }
-      // The hooks never write their source, so a unit factor (sign-split) needs no copy.
-      const w = work();
-      let delta = source;
-      if (factor !== 1) kernels.scale(source, factor, (delta = w[0]));
-      for (const e of deltaHooks) {
-        const dst = delta === w[0] ? w[1] : w[0];
-        e.hooks.delta!(delta, dst, ctx);
-        delta = dst;
-      }
-      result = delta === w[0] ? w[1] : w[0];
-      if (device.respond) {
-        device.respond(g, delta, result, ctx);
+      if (device.respond && device.respondScaled && !deltaHooks.length && (options.fused ?? true)) {
+        // The device scales the request itself and writes the state in place: no scale pass, no copy back.
+        result = afterHooks.length ? work()[0] : g;
+        device.respondScaled(g, source, factor, result, ctx);
         if (clips) clip(result, device.gmin, device.gmax);
-      } else if (clips) {
-        // Without after hooks the clipped sum can go straight into the stored state (saves a copy).
-        if (!afterHooks.length) result = g;
-        kernels.addClip(g, delta, result, device.gmin, device.gmax);
       } else {
-        for (let k = 0; k < n; k++) result[k] = g[k]! + delta[k]!;
+        // The hooks never write their source, so a unit factor (sign-split) needs no copy.
+        const w = work();
+        let delta = source;
+        if (factor !== 1) kernels.scale(source, factor, (delta = w[0]));
+        for (const e of deltaHooks) {
+          const dst = delta === w[0] ? w[1] : w[0];
+          e.hooks.delta!(delta, dst, ctx);
+          delta = dst;
+        }
+        result = delta === w[0] ? w[1] : w[0];
+        if (device.respond) {
+          device.respond(g, delta, result, ctx);
+          if (clips) clip(result, device.gmin, device.gmax);
+        } else if (clips) {
+          // Without after hooks the clipped sum can go straight into the stored state (saves a copy).
+          if (!afterHooks.length) result = g;
+          kernels.addClip(g, delta, result, device.gmin, device.gmax);
+        } else {
+          for (let k = 0; k < n; k++) result[k] = g[k]! + delta[k]!;
+        }
       }
     }
     for (const e of afterHooks) {
@@ -183,8 +190,10 @@ function updateHooks(components: CrossbarComponents): { deltaHooks: StackEntry[]
 /** How an update runs; the default is what a simulation should use. */
 export interface UpdateOptions {
   /**
-   * Run a stack of delta hooks that all describe themselves (`fusedDelta`) as one fused kernel (default);
-   * false calls each hook in turn: the reference the fused update is tested against (bit-identical).
+   * Run a stack of delta hooks that all describe themselves (`fusedDelta`) as one fused kernel (default),
+   * and let a device that offers `respondScaled` scale an analog request and write the state in place;
+   * false calls each hook in turn and scales, responds and copies back in separate passes: the reference
+   * the fused update is tested against (bit-identical).
    */
   readonly fused?: boolean;
   /**

@@ -79,6 +79,11 @@ export const lookupTable = defineDevice({
         const request = { delta, step };
         lutWrite(g, request, dst, lut, assign[polarity], draws(request), p.noiseScale);
       },
+      // The same for factor·delta, in place when dst is g (each cell is read before it is written).
+      respondScaled(g, delta, factor, dst, { polarity }) {
+        const request = { delta, step, factor };
+        lutWrite(g, request, dst, lut, assign[polarity], draws(request), p.noiseScale);
+      },
       snapshot: (): NormalStreamState | null => normals?.snapshot() ?? null,
       restore(state) {
         if (normals && state) normals.restore(state as NormalStreamState);

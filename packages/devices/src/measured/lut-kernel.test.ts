@@ -105,6 +105,36 @@ describe('lutWrite kernel (compiled against its TypeScript reference)', () => {
     }
   });
 
+  it('a scaled analog request (factor·Δ, in place) gives the bits of the unscaled write on a scaled copy', () => {
+    // The tile's ±½ shares and sign-split's 1, with −0, NaN, a subnormal that ½ rounds to 0 and trains of
+    // several pulses; the reference is the plain request on f·Δ formed separately (the tile's old scale pass).
+    const n = 2001;
+    const { g, delta, assign } = request(n, 'scaled');
+    for (let k = 0; k < n; k += 97) delta[k] = k % 3 === 0 ? -0 : k % 3 === 1 ? NaN : 5e-324;
+    for (let k = 1; k < n; k += 89) delta[k] = 7e-7;
+    const step = 1e-7;
+    for (const factor of [0.5, -0.5, 1]) {
+      const scaled = new Float64Array(n);
+      for (let k = 0; k < n; k++) scaled[k] = factor * delta[k]!;
+      const count = lutPulsedCells.compiled!({ delta, step, factor });
+      expect(count).toBe(lutPulsedCells.reference({ delta: scaled, step }));
+      expect(lutPulsedCells.reference({ delta, step, factor })).toBe(count);
+      const xi = new Rng('scaled-draws').fillNormal(kernels.float64(count)) as Float64Array;
+      const want = new Float64Array(n);
+      lutWrite.reference(g, { delta: scaled, step }, want, lut, assign, xi, 1);
+      expect(want.some((v, k) => v !== g[k])).toBe(true);
+      // Resident state in place (the tile's case), a plain array in place, and the reference with the factor.
+      for (const h of [kernels.float64(n), new Float64Array(n)]) {
+        h.set(g);
+        compiled!(h, { delta, step, factor }, h, lut, assign, xi, 1);
+        expect(Array.from(h)).toEqual(Array.from(want));
+      }
+      const ref = Float64Array.from(g);
+      lutWrite.reference(ref, { delta, step, factor }, ref, lut, assign, xi, 1);
+      expect(Array.from(ref)).toEqual(Array.from(want));
+    }
+  });
+
   it('writes in place (dst = g) as into a separate array, and is deterministic per seed', () => {
     const n = 500;
     const { g, up, down, assign } = request(n, 'inplace');

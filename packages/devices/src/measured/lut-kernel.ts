@@ -74,10 +74,13 @@ export function lutPulses(
   }
 }
 
-/** The pulse counts of one write: float32 counts (a pulse rule), or an analog request Δ split by the step. */
+/**
+ * The pulse counts of one write: float32 counts (a pulse rule), or an analog request Δ split by the step,
+ * Δ = factor·delta[k] (the tile's share of the pair's change, formed per cell first; default 1).
+ */
 export type LutRequest =
   | { readonly up: Float32Array; readonly down: Float32Array }
-  | { readonly delta: Float64Array; readonly step: number };
+  | { readonly delta: Float64Array; readonly step: number; readonly factor?: number };
 
 /** Floats per row of lutRows' table (the layout lutRespond in packages/devices/assembly/pulsed.ts reads). */
 const ROW = 12;
@@ -142,16 +145,17 @@ export const lutPulsedCells = defineKernel(
     const m = memory.begin();
     const isDelta = 'delta' in request;
     const n = isDelta ? request.delta.length : request.up.length;
-    return api.lutPulsedCells(isDelta ? 0 : m.in(request.up), isDelta ? 0 : m.in(request.down), isDelta ? m.in(request.delta) : 0, isDelta ? request.step : 1, n);
+    return api.lutPulsedCells(isDelta ? 0 : m.in(request.up), isDelta ? 0 : m.in(request.down), isDelta ? m.in(request.delta) : 0, isDelta ? request.step : 1, isDelta ? (request.factor ?? 1) : 1, n);
   },
   (request) => {
-    const { up, down } = 'delta' in request ? fractional.split(request.delta, request.step) : request;
+    const { up, down } = 'delta' in request ? fractional.split(request.delta, request.step, request.factor) : request;
     return pulsedCells(up, down);
   },
 );
 
 /**
- * A lookup-table write over a whole device array: dst = the states after the request's pulses, with
+ * A lookup-table write over a whole device array: dst = the states after the request's pulses (dst may be
+ * g: each cell is read before it is written), with
  * `xi` one standard normal per pulsed cell in cell order (null: no noise). Compiled in packages/devices/
  * assembly/pulsed.ts, bit for bit the reference (the same f64 arithmetic in the same order).
  */
@@ -162,9 +166,10 @@ export const lutWrite = defineKernel(
     const a = assign.length ? resident(assign) : null;
     const m = memory.begin();
     if ('delta' in request) {
-      // An analog request: the two-cells-at-a-time kernel over the row table.
+      // An analog request: the two-cells-at-a-time kernel over the row table (in place when dst is g).
+      const at = g === dst ? m.inout(g) : m.in(g);
       api.lutRespond(
-        m.in(g), m.in(request.delta), request.step, m.out(dst), g.length, t.g.byteOffset, t.dgUp.byteOffset, t.dgDown.byteOffset,
+        at, m.in(request.delta), request.step, request.factor ?? 1, g === dst ? at : m.out(dst), g.length, t.g.byteOffset, t.dgUp.byteOffset, t.dgDown.byteOffset,
         t.sdUp.byteOffset, t.sdDown.byteOffset, a ? a.byteOffset : 0, t.rows.byteOffset, t.params.byteOffset, xi ? m.in(xi) : 0, noiseScale,
       );
       m.end();
@@ -178,7 +183,7 @@ export const lutWrite = defineKernel(
     m.end();
   },
   (g, request, dst, lut, assign, xi, noiseScale) => {
-    const { up, down } = 'delta' in request ? fractional.split(request.delta, request.step) : request;
+    const { up, down } = 'delta' in request ? fractional.split(request.delta, request.step, request.factor) : request;
     lutPulses(g, up, down, dst, lut, assign, xi ?? undefined, noiseScale);
   },
 );
