@@ -136,6 +136,32 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
     if (offsets) redrawWriteNoise(offsets[polarity], writeStd, rng);
   };
 
+  /**
+   * An analog request of factor·delta[k] siemens per cell (the product formed first, as the tile's scale pass
+   * would): see `respond`. Each cell is read before it is written, so dst may be g.
+   */
+  const respondScaled = (g: Float64Array, delta: Float64Array, factor: number, dst: Float64Array, { polarity }: { polarity: Polarity }) => {
+    if (dst !== g) dst.set(g);
+    const h = hidden[polarity];
+    const { idx, sgn, xi } = batch;
+    const pulseStep = p.dwMin * s;
+    let count = 0;
+    for (let k = 0; k < n; k++) {
+      const dk = factor === 1 ? delta[k]! : factor * delta[k]!;
+      if (dk === 0) continue;
+      const m = Math.abs(dk) / pulseStep;
+      idx[count] = k;
+      touched[count] = k;
+      sgn[count] = dk > 0 ? 1 : -1;
+      batch.n[count] = m;
+      xi[count++] = noisy ? Math.sqrt(m) * rng.normal() : 0;
+      load(g, h, k);
+    }
+    batch.count = count;
+    if (count > 0) model.kernel(w, h, batch);
+    store(dst, polarity, count);
+  };
+
   const device: DeviceModel = {
     gmin: p.gmin,
     gmax: p.gmax,
@@ -187,27 +213,10 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
     // as ONE update-once at the present state: the mean step scales by that count and the cycle-to-cycle
     // noise by its square root (the spread of a sum of independent pulses). The device's non-linearity is
     // thus evaluated once per request, not per pulse.
-    respond(g, delta, dst, { polarity }) {
-      dst.set(g);
-      const h = hidden[polarity];
-      const { idx, sgn, xi } = batch;
-      const pulseStep = p.dwMin * s;
-      let count = 0;
-      for (let k = 0; k < n; k++) {
-        const dk = delta[k]!;
-        if (dk === 0) continue;
-        const m = Math.abs(dk) / pulseStep;
-        idx[count] = k;
-        touched[count] = k;
-        sgn[count] = dk > 0 ? 1 : -1;
-        batch.n[count] = m;
-        xi[count++] = noisy ? Math.sqrt(m) * rng.normal() : 0;
-        load(g, h, k);
-      }
-      batch.count = count;
-      if (count > 0) model.kernel(w, h, batch);
-      store(dst, polarity, count);
+    respond(g, delta, dst, ctx) {
+      respondScaled(g, delta, 1, dst, ctx);
     },
+    respondScaled,
 
     // Only a device that decays or diffuses has side processes: without `settle` the tile knows a pulse
     // update changed only the pulsed cells (and rebuilds only those for the next reads).
