@@ -14,15 +14,16 @@ const { Matrix, createWasmBackend } = core;
 
 /** [M, K, N, options, what]. */
 const SHAPES = [
-  [1, 784, 100, {}, 'read 784→100'],
-  [1, 400, 100, {}, 'read 400→100 (neurosim fwd)'],
-  [1, 100, 10, {}, 'read 100→10 (neurosim fwd)'],
-  [1, 10, 100, {}, 'read 10→100 (neurosim bwd)'],
-  [1, 100, 400, {}, 'read 100→400 (neurosim bwd)'],
+  [1, 784, 100, {}, 'neurosim fc1 forward read'],
+  [1, 100, 10, {}, 'neurosim fc2 forward read'],
+  [1, 10, 100, {}, 'neurosim fc2 backward read'],
+  [1, 400, 100, {}, 'read 400→100'],
+  [1, 100, 400, {}, 'read 100→400'],
   [4, 400, 100, {}, 'read 400→100, 4 rows'],
   [1, 100, 400, { transB: true }, 'digital dx, B stored n×k'],
-  [1, 400, 100, { transA: true }, 'outer product (k = 1)'],
-  [2, 400, 100, { transA: true, transB: true }, 'TT, 2 rows'],
+  [1, 400, 100, { transA: true }, 'A stored k×m'],
+  [2, 400, 100, { transA: true, transB: true }, 'both stored transposed'],
+  [784, 1, 100, { transA: true, beta: 1 }, 'digital batch-1 update (packed path)'],
 ];
 
 const backends = [];
