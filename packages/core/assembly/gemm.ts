@@ -307,26 +307,6 @@ const GEMV_MAX_ROWS: i32 = 4;
 }
 
 /**
- * One row × 32 columns (two 16-column panels of an untransposed B, read in place): eight accumulator chains
- * instead of four hide the multiply-add latency that bounds direct1 on a single row.
- */
-@inline function direct1x32(kc: i32, a0: usize, sa: usize, alpha: f32, b: usize, sb: usize, c: usize, mode: i32, beta: f32): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
-  let c04 = f32x4.splat(0), c05 = f32x4.splat(0), c06 = f32x4.splat(0), c07 = f32x4.splat(0);
-  for (let p = 0; p < kc; p++) {
-    const x0 = f32x4.splat(alpha * load<f32>(a0));
-    c00 = madd(x0, v128.load(b, 0), c00); c01 = madd(x0, v128.load(b, 16), c01);
-    c02 = madd(x0, v128.load(b, 32), c02); c03 = madd(x0, v128.load(b, 48), c03);
-    c04 = madd(x0, v128.load(b, 64), c04); c05 = madd(x0, v128.load(b, 80), c05);
-    c06 = madd(x0, v128.load(b, 96), c06); c07 = madd(x0, v128.load(b, 112), c07);
-    a0 += sa;
-    b += sb;
-  }
-  storeRow(c, c00, c01, c02, c03, mode, beta);
-  storeRow(c + 64, c04, c05, c06, c07, mode, beta);
-}
-
-/**
  * sgemm for m ≤ GEMV_MAX_ROWS (batch-1 and small-batch crossbar reads). Packing would copy all of B to
  * multiply it by a row or two, so full 16-column panels of an untransposed B are read in place; edge panels
  * and a transposed B are packed one panel at a time into the scratch region. K blocks, their k order, the
@@ -346,13 +326,8 @@ function gemv(
   for (let pc = 0; pc < k; pc += kcStep) {
     const kc = min(kcStep, k - pc);
     const mode = pc > 0 || beta == 1 ? ACCUM : beta == 0 ? STORE : SCALE;
-    let jr = 0;
-    if (m == 1 && !transB) {
-      for (; jr + 2 * NR <= n; jr += 2 * NR) {
-        direct1x32(kc, a + <usize>pc * sa, sa, alpha, b + (<usize>pc * <usize>ldb + <usize>jr) * 4, <usize>ldb * 4, c + (<usize>jr << 2), mode, beta);
-      }
-    }
-    for (; jr < n; jr += NR) {
+    // (A one-row 32-column variant with eight accumulator chains measured no faster: B's loads bound it.)
+    for (let jr = 0; jr < n; jr += NR) {
       const nr = min(NR, n - jr);
       let bp: usize, sb: usize;
       if (nr == NR && !transB) {
