@@ -118,7 +118,105 @@ struct Problem {
   float* c;
   int m, n, k;
   float alpha, beta;
+  // Blocks of at most this many rows take the unpacked small-M path (0: always pack).
+  int gemvMaxRows;
 };
+
+// Small-M path (batch-1 and small-batch crossbar reads): R rows × 8·W columns of C over one KC block,
+// reading op(A) and op(B) in place instead of packing them. Packing copies all of B to multiply it by one
+// row, and the 6-row micro-kernel then spends 5/6 of its FMAs on zero padding. Bits are the packed path's:
+// each element starts from 0, adds a·b over the block in k order with the same vector expression
+// (`acc += a * b`, contracted to the same FMA), and meets C through the same `c += alpha * acc`.
+template <int R, int W, bool TB>
+inline void gemvStrip(const Problem& p, int i, int j, int pc, int kc) {
+  v8 acc[R][W];
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 8
+    for (int w = 0; w < W; w++) acc[r][w] = splat(0);
+  const float* bcol = p.b.data + (TB ? (size_t)j * p.b.ld + pc : (size_t)pc * p.b.ld + j);
+  for (int k = 0; k < kc; k++) {
+    v8 bv[W];
+#pragma GCC unroll 8
+    for (int w = 0; w < W; w++) {
+      if (TB) {
+        // B stored n×k: gather eight columns' k-th values (what packB does for a transposed B).
+        const float* s = bcol + (size_t)8 * w * p.b.ld + k;
+        const size_t ld = p.b.ld;
+        bv[w] = v8{s[0], s[ld], s[2 * ld], s[3 * ld], s[4 * ld], s[5 * ld], s[6 * ld], s[7 * ld]};
+      } else {
+        bv[w] = *reinterpret_cast<const v8*>(bcol + (size_t)k * p.b.ld + 8 * w);
+      }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < R; r++) {
+      const v8 a = splat(p.a.at(i + r, pc + k));
+#pragma GCC unroll 8
+      for (int w = 0; w < W; w++) acc[r][w] += a * bv[w];
+    }
+  }
+  const v8 alpha = splat(p.alpha);
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++) {
+    float* crow = p.c + (size_t)(i + r) * p.n + j;
+#pragma GCC unroll 8
+    for (int w = 0; w < W; w++) *reinterpret_cast<v8*>(crow + 8 * w) += alpha * acc[r][w];
+  }
+}
+
+// The last nr < 8 columns: one vector chain with the missing columns zero, stored lane by lane through the
+// packed path's scalar edge store, so its rounding (and its FMA contraction) is the packed path's too.
+template <int R>
+void gemvTail(const Problem& p, int i, int j, int nr, int pc, int kc) {
+  // Copied into a zero-padded 8-wide panel first: inserting lanes one by one inside the k loop cost more
+  // than the rest of a 1×784×100 read.
+  alignas(32) float panel[KC * 8];
+  for (int k = 0; k < kc; k++)
+    for (int c = 0; c < 8; c++) panel[k * 8 + c] = c < nr ? p.b.at(pc + k, j + c) : 0.0f;
+  v8 acc[R];
+  for (int r = 0; r < R; r++) acc[r] = splat(0);
+  for (int k = 0; k < kc; k++) {
+    const v8 bv = *reinterpret_cast<const v8*>(panel + k * 8);
+#pragma GCC unroll 4
+    for (int r = 0; r < R; r++) {
+      const v8 a = splat(p.a.at(i + r, pc + k));
+      acc[r] += a * bv;
+    }
+  }
+  for (int r = 0; r < R; r++) {
+    alignas(32) float lanes[8];
+    std::memcpy(lanes, &acc[r], sizeof(lanes));
+    float* crow = p.c + (size_t)(i + r) * p.n + j;
+    for (int c = 0; c < nr; c++) crow[c] += p.alpha * lanes[c];
+  }
+}
+
+// Columns [j0, j1) of rows i..i+R over one KC block: 32-column strips (8 accumulators at R ≤ 2 cover the FMA
+// latency), then 8-column strips, then the tail.
+template <int R, bool TB>
+void gemvRows(const Problem& p, int i, int j0, int j1, int pc, int kc) {
+  constexpr int W = R <= 2 ? 4 : 2;
+  int j = j0;
+  for (; j + 8 * W <= j1; j += 8 * W) gemvStrip<R, W, TB>(p, i, j, pc, kc);
+  for (; j + 8 <= j1; j += 8) gemvStrip<R, 1, TB>(p, i, j, pc, kc);
+  if (j < j1) gemvTail<R>(p, i, j, j1 - j, pc, kc);
+}
+
+template <bool TB>
+void gemvBlock(const Problem& p, int i0, int i1, int j0, int j1) {
+  // K blocks of KC in sequence, as gemmBlock takes them: each element's summation order is unchanged.
+  for (int pc = 0; pc < p.k; pc += KC) {
+    const int kc = std::min(KC, p.k - pc);
+    for (int i = i0; i < i1;) {
+      switch (std::min(4, i1 - i)) {
+        case 4: gemvRows<4, TB>(p, i, j0, j1, pc, kc); i += 4; break;
+        case 3: gemvRows<3, TB>(p, i, j0, j1, pc, kc); i += 3; break;
+        case 2: gemvRows<2, TB>(p, i, j0, j1, pc, kc); i += 2; break;
+        default: gemvRows<1, TB>(p, i, j0, j1, pc, kc); i += 1; break;
+      }
+    }
+  }
+}
 
 // Rows [i0, i1) × columns [j0, j1) of C: beta-scale them, then add alpha·op(A)·op(B) block by block.
 void gemmBlock(const Problem& p, int i0, int i1, int j0, int j1) {
@@ -128,6 +226,11 @@ void gemmBlock(const Problem& p, int i0, int i1, int j0, int j1) {
     else if (p.beta != 1.0f) for (int j = j0; j < j1; j++) row[j] *= p.beta;
   }
   if (p.k == 0 || p.alpha == 0.0f) return;
+  if (i1 - i0 <= p.gemvMaxRows) {
+    if (p.b.trans) gemvBlock<true>(p, i0, i1, j0, j1);
+    else gemvBlock<false>(p, i0, i1, j0, j1);
+    return;
+  }
   // Pack buffers live as long as the thread: allocating (and zeroing, and page-faulting) a megabyte per
   // call costs as much as a small GEMM itself. 64-byte aligned so panel loads never split cache lines.
   float* apack = packBuffer(0, (size_t)MC * KC);
@@ -274,16 +377,16 @@ bool floats(napi_env env, napi_value v, float** data, size_t* length) {
   return true;
 }
 
-// gemm(a, b, c, m, n, k, transA, transB, alpha, beta, threads)
+// gemm(a, b, c, m, n, k, transA, transB, alpha, beta, threads, gemvMaxRows)
 napi_value Gemm(napi_env env, napi_callback_info info) {
-  size_t argc = 11;
-  napi_value args[11];
+  size_t argc = 12;
+  napi_value args[12];
   napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
-  if (argc != 11) return fail(env, "gemm expects 11 arguments");
+  if (argc != 12) return fail(env, "gemm expects 12 arguments");
   float *a, *b, *c;
   size_t la, lb, lc;
   if (!floats(env, args[0], &a, &la) || !floats(env, args[1], &b, &lb) || !floats(env, args[2], &c, &lc)) return fail(env, "gemm: a, b and c must be Float32Arrays");
-  int32_t m, n, k, threads;
+  int32_t m, n, k, threads, gemvMaxRows;
   bool ta, tb;
   double alpha, beta;
   napi_get_value_int32(env, args[3], &m);
@@ -294,8 +397,9 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   napi_get_value_double(env, args[8], &alpha);
   napi_get_value_double(env, args[9], &beta);
   napi_get_value_int32(env, args[10], &threads);
+  napi_get_value_int32(env, args[11], &gemvMaxRows);
   if (m < 0 || n < 0 || k < 0 || la < (size_t)m * k || lb < (size_t)k * n || lc < (size_t)m * n) return fail(env, "gemm: array too short for its shape");
-  Problem p{{a, ta ? m : k, ta}, {b, tb ? k : n, tb}, c, m, n, k, (float)alpha, (float)beta};
+  Problem p{{a, ta ? m : k, ta}, {b, tb ? k : n, tb}, c, m, n, k, (float)alpha, (float)beta, gemvMaxRows};
   gemm(p, threads);
   return nullptr;
 }

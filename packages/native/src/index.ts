@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { gemmShape, type ComputeBackend, type GemmOptions, type Matrix } from '@txsim/core';
 
 interface Addon {
-  gemm(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, transA: boolean, transB: boolean, alpha: number, beta: number, threads: number): void;
+  gemm(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, transA: boolean, transB: boolean, alpha: number, beta: number, threads: number, gemvMaxRows: number): void;
   fmaPeak(iterations: number): number;
 }
 
@@ -56,7 +56,15 @@ export function nativeFmaPeak(iterations: number): number {
 export interface NativeBackendOptions {
   /** Threads per GEMM; default: TXSIM_THREADS or every core. Results are identical for any count. */
   readonly threads?: number;
+  /**
+   * Products whose C has at most this many rows (per thread's block) skip packing and read A and B in place
+   * (the batch-1 and small-batch crossbar reads); default 4, 0 always packs. The two paths give the same bits.
+   */
+  readonly gemvMaxRows?: number;
 }
+
+/** Default `gemvMaxRows`: up to 4 rows the unpacked path was faster on every shape timed (docs/performance.md). */
+export const NATIVE_GEMV_MAX_ROWS = 4;
 
 /**
  * GEMM through the optional C++ addon (packed 6×16 AVX2/FMA or NEON micro-kernel, columns split over
@@ -66,6 +74,7 @@ export class NativeBackend implements ComputeBackend {
   readonly name: string;
   private readonly kernels: Addon;
   readonly threads: number;
+  readonly gemvMaxRows: number;
 
   constructor(options: NativeBackendOptions = {}) {
     const a = addon();
@@ -73,11 +82,12 @@ export class NativeBackend implements ComputeBackend {
     this.kernels = a;
     const env = Number(process.env.TXSIM_THREADS);
     this.threads = Math.max(1, Math.floor(options.threads ?? (env > 0 ? env : availableParallelism())));
+    this.gemvMaxRows = Math.max(0, Math.floor(options.gemvMaxRows ?? NATIVE_GEMV_MAX_ROWS));
     this.name = 'native';
   }
 
   gemm(a: Matrix, b: Matrix, c: Matrix, options: GemmOptions = {}): void {
     const { m, n, k } = gemmShape(a, b, c, options);
-    this.kernels.gemm(a.data, b.data, c.data, m, n, k, !!options.transA, !!options.transB, options.alpha ?? 1, options.beta ?? 0, this.threads);
+    this.kernels.gemm(a.data, b.data, c.data, m, n, k, !!options.transA, !!options.transB, options.alpha ?? 1, options.beta ?? 0, this.threads, this.gemvMaxRows);
   }
 }

@@ -32,6 +32,52 @@ describe.skipIf(!available)('native GEMM kernel', () => {
     }
   }
 
+  // Batch-1 and small-batch reads skip packing; the unpacked path must give the packed path's bits, and both
+  // must match the float64 reference. k = 600 spans three KC blocks; n = 100, 7 and 45 leave column tails.
+  describe('small-M path', () => {
+    const shapes: Array<[number, number, number]> = [[1, 784, 100], [2, 600, 7], [3, 10, 45], [4, 257, 64], [1, 1, 1], [4, 3, 33]];
+    for (const [m, k, n] of shapes) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          it(`${m}×${k}×${n}, transA ${transA}, transB ${transB}: same bits as the packed path, close to the reference`, () => {
+            const a = transA ? randomMatrix(k, m, 'ga') : randomMatrix(m, k, 'ga');
+            const b = transB ? randomMatrix(n, k, 'gb') : randomMatrix(k, n, 'gb');
+            const c0 = randomMatrix(m, n, 'gc');
+            for (const extra of [{}, { alpha: -0.5, beta: 0.75 }, { alpha: 2, beta: 1 }] as GemmOptions[]) {
+              const options = { transA, transB, ...extra };
+              const run = (be: { gemm: NativeBackend['gemm'] }) => {
+                const c = new Matrix(m, n, c0.data.slice());
+                be.gemm(a, b, c, options);
+                return c.data;
+              };
+              const fast = run(new NativeBackend({ threads: 1 }));
+              const packed = run(new NativeBackend({ threads: 1, gemvMaxRows: 0 }));
+              const want = run(reference);
+              expect(Array.from(fast)).toEqual(Array.from(packed));
+              const tol = 4 * k * 1.2e-7 * want.reduce((mx, v) => Math.max(mx, Math.abs(v)), 1);
+              for (let i = 0; i < want.length; i++) expect(Math.abs(fast[i]! - want[i]!)).toBeLessThanOrEqual(tol);
+            }
+          });
+        }
+      }
+    }
+
+    it('splits a wide small-M product between threads without changing its bits', () => {
+      const a = randomMatrix(3, 700, 'wa');
+      const b = randomMatrix(700, 2000, 'wb');
+      const out = [1, 2, 3].map((threads) => {
+        const c = new Matrix(3, 2000);
+        new NativeBackend({ threads }).gemm(a, b, c);
+        return Array.from(c.data);
+      });
+      const packed = new Matrix(3, 2000);
+      new NativeBackend({ threads: 1, gemvMaxRows: 0 }).gemm(a, b, packed);
+      expect(out[1]).toEqual(out[0]);
+      expect(out[2]).toEqual(out[0]);
+      expect(out[0]).toEqual(Array.from(packed.data));
+    });
+  });
+
   // Wide C is split by columns, tall C by rows (and the tall case runs through more than one MC block).
   it.each([[130, 700, 1030], [787, 300, 70]])('gives bit-identical results for 1, 2 and 3 threads (%i×%i×%i)', (m, k, n) => {
     const a = randomMatrix(m, k, 'ta');

@@ -96,6 +96,33 @@ describe.skipIf(!wasmAvailable())('WasmBackend', () => {
         });
       }
 
+      // C with ≤ 4 rows reads A and B in place instead of packing them. It must give the packed kernel's bits
+      // (and so stay close to the reference). k = 600 spans three K blocks; n = 100, 7, 45 leave edge panels.
+      it('small-M path: same bits as the packed kernel for M = 1..4, every trans, alpha and beta', () => {
+        const shapes: [number, number, number][] = [[1, 784, 100], [2, 600, 7], [3, 10, 45], [4, 257, 64], [1, 1, 1], [4, 3, 33]];
+        for (const [m, k, n] of shapes) {
+          for (const t of TRANS) {
+            for (const extra of [{}, { alpha: -0.5, beta: 0.75 }, { alpha: 2, beta: 1 }] as GemmOptions[]) {
+              const o = { ...t, ...extra };
+              const a = filled(...stored(m, k, o.transA), m + 7 * k);
+              const b = filled(...stored(k, n, o.transB), n + 3 * k);
+              const c0 = filled(m, n, 11);
+              const fast = c0.clone();
+              const packed = c0.clone();
+              be.gemm(a, b, fast, o);
+              be.smallM = false;
+              try {
+                be.gemm(a, b, packed, o);
+              } finally {
+                be.smallM = true;
+              }
+              expect(Array.from(fast.data), `${m}x${k}x${n} ${JSON.stringify(o)}`).toEqual(Array.from(packed.data));
+              check(be, m, k, n, o);
+            }
+          }
+        }
+      });
+
       it('overwrites NaN in C when beta is 0', () => {
         const c = new Matrix(3, 18, new Float32Array(54).fill(Number.NaN));
         be.gemm(filled(3, 4, 1), filled(4, 18, 2), c);

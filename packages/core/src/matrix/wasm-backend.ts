@@ -51,6 +51,8 @@ interface GemmExports {
     transA: number, transB: number, m: number, n: number, k: number, alpha: number,
     a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, scratch: number,
   ): void;
+  /** sgemm without its small-M (≤ 4 rows) path, which reads A and B in place; same bits, slower there. */
+  sgemmPacked: GemmExports['sgemm'];
 }
 
 export interface WasmBackendOptions {
@@ -139,6 +141,11 @@ export class WasmBackend implements ComputeBackend {
   readonly #arena: number;
   readonly #workers: GemmWorkers | undefined;
   #heap: Float32Array;
+  /**
+   * False sends every product through the packed kernel on the calling thread alone, skipping the small-M
+   * path that C with at most 4 rows otherwise takes. Both give the same bits; tests and benchmarks compare them.
+   */
+  smallM = true;
   /** Views of C's result, keyed by length (C always starts at the arena base, so length identifies the view). */
   readonly #outViews = new Map<number, Float32Array>();
 
@@ -233,6 +240,10 @@ export class WasmBackend implements ComputeBackend {
   #run(job: GemmJob): void {
     const workers = this.#workers;
     const { m, n, k } = job;
+    if (!this.smallM) {
+      this.#wasm.sgemmPacked(job.transA, job.transB, m, n, k, job.alpha, job.a, job.lda, job.b, job.ldb, job.beta, job.c, job.ldc, this.#scratch);
+      return;
+    }
     const helpers = workers && 2 * m * n * k >= PARALLEL_MIN_FLOP ? workers.ready : 0;
     const byCols = n >= m;
     const unit = byCols ? COL_UNIT : ROW_UNIT;

@@ -127,6 +127,21 @@ describe.skipIf(!wasmAvailable())('WASM GEMM on several threads', () => {
         for (const be of multi) expect(be.activeThreads).toBe(be.threads);
       });
 
+      it('splits a wide small-M product (the unpacked path) between threads with the packed bits', () => {
+        for (const be of multi) be.waitForThreads();
+        // 2·3·700·2000 flops is over the split threshold; each thread's column chunk takes the small-M path.
+        const t = makeCase(3, 700, 2000, { alpha: -0.5, beta: 0.25 }, rng(29));
+        single.smallM = false;
+        let packed: Matrix;
+        try {
+          packed = run(single, t);
+        } finally {
+          single.smallM = true;
+        }
+        expect(bitDiff(run(single, t), packed)).toBe(0);
+        for (const be of multi) expect(bitDiff(run(be, t), packed), `${be.threads} threads`).toBe(0);
+      });
+
       it('has the workers compute chunks, bit-identical to one thread', () => {
         // Workers take chunks only when they are awake in time, so on a busy machine repeat until they have.
         const t = makeCase(256, 256, 256, {}, rng(23));
