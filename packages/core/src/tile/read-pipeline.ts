@@ -30,6 +30,13 @@ export interface ReadOptions {
   readonly driveScale?: number;
   /** Set to 1 for each batch row any of whose outputs the ADC reports at its full scale (`AdcModel.saturated`). */
   readonly saturated?: Uint8Array;
+  /**
+   * The batch × outputs matrix the result is written into and returned (best in kernel memory, where it is
+   * written in place): a caller that reads every step passes a buffer it reuses, so a read allocates no
+   * output. Default: a fresh matrix per read. The read keeps no reference to it, and writes it only after every input is consumed, so
+   * it may even be the input.
+   */
+  readonly out?: Matrix;
 }
 
 /**
@@ -70,6 +77,9 @@ export function readLayer(
   const width = forward ? geometry.paddedCols : geometry.paddedRows;
   const groupWidth = forward ? geometry.tileCols : geometry.tileRows;
   if (input.cols !== inWidth) throw new RangeError(`${direction} read: input has ${input.cols} columns, expected ${inWidth}`);
+  if (options.out && (options.out.rows !== batch || options.out.cols !== outWidth)) {
+    throw new RangeError(`${direction} read: the output matrix is ${options.out.rows}×${options.out.cols}, expected ${batch}×${outWidth}`);
+  }
 
   const { dac, senseAmp, adc } = components.read[direction];
   const { inputHooks, outputHooks } = readHooks(components.stack, direction);
@@ -200,7 +210,7 @@ export function readLayer(
     ? vectors * (geometry.paddedRows * geometry.paddedCols + geometry.paddedRows * geometry.gridCols)
     : 2 * vectors * slices * geometry.paddedRows * geometry.paddedCols;
 
-  const out = new Matrix(batch, outWidth);
+  const out = options.out ?? new Matrix(batch, outWidth);
   kernels.narrow(acc, out.data, batch, outWidth, outWidth, weightPerSiemens);
   return out;
 }

@@ -3,6 +3,12 @@ import { withBiasRow, withOnes, withoutLast } from './analog-bias.js';
 import { ConvFrame } from './conv-frame.js';
 import type { Layer, LayerState } from './layer.js';
 import { crossbarLayerState, restoreCrossbarLayer } from './crossbar-state.js';
+import { LayerScratch } from './scratch.js';
+
+const ROWS = 0;
+const D_ROWS = 1;
+const OUT = 2;
+const DX = 3;
 
 /**
  * A 2-D convolution whose (C·k·k) × outC kernel matrix lives on crossbar tiles, read as a GEMM over
@@ -19,6 +25,10 @@ export class AnalogConv2dLayer implements Layer {
   private readonly analogBias: boolean;
   private widePatches: Matrix | undefined;
   private wideGrad: Matrix | undefined;
+  // The reads' outputs (one row per patch, consumed at once by images() and inputGradient()) and the layer's
+  // output and input gradient, reused across steps: valid until the layer's next forward of the same batch
+  // size and mode, or its next backward (see LayerScratch).
+  readonly #scratch = new LayerScratch(4);
 
   constructor(readonly name: string, shape: ConvShape, readonly crossbar: TiledCrossbar, readonly bias: Float32Array | null, backend: ComputeBackend, options: { analogBias?: boolean } = {}) {
     this.frame = new ConvFrame(name, shape, backend);
@@ -32,17 +42,19 @@ export class AnalogConv2dLayer implements Layer {
 
   forward(x: Matrix, training: boolean): Matrix {
     const patches = this.frame.patches(x, training);
-    if (!this.analogBias) return this.frame.images(this.crossbar.forward(patches), this.bias);
+    const rows = this.#scratch.get(ROWS, patches.rows, this.crossbar.geometry.cols, training);
+    const y = this.#scratch.get(OUT, x.rows, this.frame.outputSize, training);
+    if (!this.analogBias) return this.frame.images(this.crossbar.forward(patches, rows), this.bias, y);
     const wide = withOnes(patches);
     this.widePatches = training ? wide : undefined;
-    return this.frame.images(this.crossbar.forward(wide), null);
+    return this.frame.images(this.crossbar.forward(wide, rows), null, y);
   }
 
   backward(dy: Matrix, needInput: boolean): Matrix | null {
     const d = this.frame.gradients(dy);
     if (!needInput) return null;
-    const dp = this.crossbar.backward(d);
-    return this.frame.inputGradient(this.analogBias ? withoutLast(dp) : dp);
+    const dp = this.crossbar.backward(d, this.#scratch.get(D_ROWS, d.rows, this.crossbar.geometry.rows, true));
+    return this.frame.inputGradient(this.analogBias ? withoutLast(dp) : dp, this.#scratch.get(DX, dy.rows, this.frame.inputSize, true));
   }
 
   update(learningRate: number): void {
