@@ -19,13 +19,20 @@ export function shiftAdd(
   if (slices === 1) {
     // One slice: each pass is the accumulate kernel with its weight folded into the row scales.
     const w = sliceWeights[0]!;
-    if (passScales.length < batch) passScales = kernels.float32(batch);
-    const rowScales = passScales.subarray(0, batch);
-    for (let p = 0; p < passWeights.length; p++) {
+    const passes = passWeights.length;
+    for (let p = 0; p < passes; p++) {
       const f = passWeights[p]! * w;
-      if (f === 1) rowScales.set(scales.subarray(0, batch));
-      else for (let b = 0; b < batch; b++) rowScales[b] = f * scales[b]!;
-      kernels.accumulate(acc, cur.subarray(p * batch * width, (p + 1) * batch * width), rowScales, batch, width, accWidth, fresh && p === 0);
+      // A plain read (one pass of weight 1, operands of exactly its size) passes them as they are: no copy
+      // of the scales and no views, which were allocations on every read.
+      const rows = passes === 1 && cur.length === batch * width ? cur : cur.subarray(p * batch * width, (p + 1) * batch * width);
+      let rowScales: Float32Array;
+      if (f === 1 && scales.length === batch) rowScales = scales;
+      else {
+        rowScales = passScaleView(batch);
+        if (f === 1) rowScales.set(scales.subarray(0, batch));
+        else for (let b = 0; b < batch; b++) rowScales[b] = f * scales[b]!;
+      }
+      kernels.accumulate(acc, rows, rowScales, batch, width, accWidth, fresh && p === 0);
     }
     return;
   }
@@ -62,3 +69,15 @@ let sum = new Float64Array(0);
 
 /** Row scales of one pass, in the kernels' memory. */
 let passScales: Float32Array = new Float32Array(0);
+let passScalesView: Float32Array = passScales;
+let passScalesViewOf: Float32Array = passScales;
+
+/** The first n of the pass scales (grown on demand), the view kept while n stays the same. */
+function passScaleView(n: number): Float32Array {
+  if (passScales.length < n) passScales = kernels.float32(n);
+  if (passScalesView.length !== n || passScalesViewOf !== passScales) {
+    passScalesView = passScales.subarray(0, n);
+    passScalesViewOf = passScales;
+  }
+  return passScalesView;
+}

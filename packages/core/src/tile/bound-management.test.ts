@@ -72,4 +72,21 @@ describe('iterative bound management', () => {
     expect(y.data[4]).toBeCloseTo(4, 6);
     expect(xb.activity.forward.tileReads).toBe(3 + 2 + 2);
   });
+
+  it('writes into a given output, every element, re-read rows in place among rows read once', () => {
+    const xb = new TiledCrossbar('fc', geometry, components(4), backend, w);
+    // Saturating rows first and third, between rows that fit: each row keeps its own result (hand computed as above).
+    const mixed = new Matrix(4, 2, Float32Array.from([10, 10, 0.5, 0.5, 3, 3, 0.25, 0.25]));
+    const want = [10, 0, 0.5, 0, 3, 0, 0.25, 0];
+    const out = new Matrix(4, 2, new Float32Array(8).fill(Number.NaN));
+    expect(xb.forward(mixed, out)).toBe(out);
+    for (let k = 0; k < 8; k++) expect(out.data[k]).toBeCloseTo(want[k]!, 6);
+    // The same buffer again, for another batch: the flags of the first read do not carry over.
+    const calm = new Matrix(4, 2, Float32Array.from([0.5, 0.5, 0.25, 0.25, 1, 0, 0, 1]));
+    const before = xb.activity.forward.tileReads;
+    xb.forward(calm, out);
+    expect(xb.activity.forward.tileReads - before).toBe(4); // no row fits the full scale: no re-read
+    expect(Array.from(out.data)).toEqual(Array.from(xb.forward(calm).data));
+    expect(Array.from(out.data)).toEqual([0.5, 0, 0.25, 0, 0.5, 0.25, 0.5, -0.25]);
+  });
 });

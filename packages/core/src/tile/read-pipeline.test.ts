@@ -103,8 +103,8 @@ function setup(step: number) {
   const cache = new EffectiveCache(geometry, components, () => state);
   const activity = emptyActivity();
   const scratch = new Scratch();
-  const run = (direction: ReadDirection, input: Matrix, stacked = true, narrow = true) =>
-    readLayer(direction, input, geometry, components, cache.get(direction), backend, scratch, activity[direction], 1, { stacked, narrow });
+  const run = (direction: ReadDirection, input: Matrix, stacked = true, narrow = true, out?: Matrix) =>
+    readLayer(direction, input, geometry, components, cache.get(direction), backend, scratch, activity[direction], 1, { stacked, narrow, ...(out ? { out } : {}) });
   return { run, cache, activity, driven };
 }
 
@@ -180,6 +180,24 @@ describe('read pipeline: input streams and weight slices', () => {
       const looped = setup(STEP).run(direction, input, false);
       expect(Array.from(stacked.data)).toEqual(Array.from(looped.data));
     }
+  });
+
+  it('writes into a given output (every element, reused across reads) what a fresh output gets', () => {
+    for (const stacked of [true, false]) {
+      for (const direction of ['forward', 'backward'] as const) {
+        const input = direction === 'forward' ? x : d;
+        const other = direction === 'forward' ? integers(6, 20) : integers(6, 13);
+        const fresh = setup(STEP);
+        const want = [fresh.run(direction, input, stacked), fresh.run(direction, other, stacked)].map((m) => Array.from(m.data));
+        const reused = setup(STEP);
+        const out = new Matrix(6, direction === 'forward' ? 13 : 20, new Float32Array(6 * (direction === 'forward' ? 13 : 20)).fill(Number.NaN));
+        expect(reused.run(direction, input, stacked, true, out)).toBe(out);
+        expect(Array.from(out.data)).toEqual(want[0]);
+        reused.run(direction, other, stacked, true, out);
+        expect(Array.from(out.data)).toEqual(want[1]);
+      }
+    }
+    expect(() => setup(STEP).run('forward', x, true, true, new Matrix(6, 12))).toThrow(/output matrix is 6×12, expected 6×13/);
   });
 
   it('drives only the used lines of a padded block (rounded up to 4), with the same result as driving every line', () => {

@@ -30,6 +30,13 @@ export interface ReadOptions {
   readonly driveScale?: number;
   /** Set to 1 for each batch row any of whose outputs the ADC reports at its full scale (`AdcModel.saturated`). */
   readonly saturated?: Uint8Array;
+  /**
+   * The batch × outputs matrix the result is written into and returned (best in kernel memory, where it is
+   * written in place): a caller that reads every step passes a buffer it reuses, so a read allocates no
+   * output. Default: a fresh matrix per read. The read keeps no reference to it, and writes it only after every input is consumed, so
+   * it may even be the input.
+   */
+  readonly out?: Matrix;
 }
 
 /**
@@ -70,6 +77,9 @@ export function readLayer(
   const width = forward ? geometry.paddedCols : geometry.paddedRows;
   const groupWidth = forward ? geometry.tileCols : geometry.tileRows;
   if (input.cols !== inWidth) throw new RangeError(`${direction} read: input has ${input.cols} columns, expected ${inWidth}`);
+  if (options.out && (options.out.rows !== batch || options.out.cols !== outWidth)) {
+    throw new RangeError(`${direction} read: the output matrix is ${options.out.rows}×${options.out.cols}, expected ${batch}×${outWidth}`);
+  }
 
   const { dac, senseAmp, adc } = components.read[direction];
   const { inputHooks, outputHooks } = readHooks(components.stack, direction);
@@ -83,8 +93,7 @@ export function readLayer(
   const merge = passes > 1 && !!adc.exact && !!senseAmp.exact && !inputHooks.length && !outputHooks.length;
   const stacked = options.stacked ?? true;
   // Rows of one GEMM, and the passes each covers.
-  const runs: Array<{ first: number; count: number }> = merge ? [{ first: 0, count: 1 }]
-    : stacked ? [{ first: 0, count: passes }] : Array.from({ length: passes }, (_, p) => ({ first: p, count: 1 }));
+  const runs: readonly Run[] = merge ? MERGED : stacked ? stackedRuns(passes) : Array.from({ length: passes }, (_, p) => ({ first: p, count: 1 }));
   const runRows = (merge ? 1 : runs[0]!.count) * batch;
 
   // The digital sums keep only the layer's own outputs: padding columns are sensed (an ADC calibrating on
@@ -121,10 +130,35 @@ export function readLayer(
   // they already live there (im2col's patch rows and a conv layer's δ rows do).
   let x = input.data;
   if (!kernels.resident(x)) (x = scratch.float32('input', batch * inWidth)).set(input.data);
+  // One context for the whole read, its block and voltages moved along as the read goes: the hooks use
+  // it while they run (a context per block and run, with its getters, was a few allocations each).
+  let start = 0;
+  let driveLines = lines;
+  let voltages = new Matrix(0, 0);
+  const ctx: { -readonly [K in keyof ReadContext]: ReadContext[K] } = refDigital ? {
+    direction, block: 0, batch: runRows, width: extWidth, groupWidth: groupWidth + 1,
+    get voltages() {
+      return voltages;
+    },
+    squaredConductance: () => {
+      const sq = eff.squared().rowSlice(start, start + driveLines);
+      const wide = new Matrix(driveLines, extWidth, scratch.float32('sqRef', driveLines * extWidth));
+      widenSquared(sq.data, wide.data, driveLines, groups, groupWidth, reference!.conductance);
+      return wide;
+    },
+  } : {
+    direction, block: 0, batch: runRows, width: sensed, groupWidth, ...(sliceWeights.length === 1 ? { summed: outWidth } : {}),
+    get voltages() {
+      return voltages;
+    },
+    squaredConductance: () => eff.squared().rowSlice(start, start + driveLines),
+  };
+  let swap: Float32Array;
   for (let block = 0; block < blocks; block++) {
-    const start = block * lines;
+    start = block * lines;
     const used = Math.min(lines, inWidth - start);
-    const driveLines = narrow ? Math.min(lines, Math.ceil(used / 4) * 4) : lines;
+    driveLines = narrow ? Math.min(lines, Math.ceil(used / 4) * 4) : lines;
+    ctx.block = block;
     // Gather this block's slice of the inputs; padded lines are driven at zero (from the resident copy).
     kernels.gather(x, digital, batch, inWidth, start, used, driveLines);
     dac.convert(digital.subarray(0, batch * driveLines), driven, batch, driveLines, scales);
@@ -132,59 +166,45 @@ export function readLayer(
     if (merge) mergePasses(driven, merged, batch, driveLines, passWeights);
     const conductance = eff.diff.rowSlice(start, start + driveLines);
 
-    for (const run of runs) {
-      const rows = merge ? batch : run.count * batch;
+    for (let r = 0; r < runs.length; r++) {
+      const run = runs[r]!;
+      const rows = runRows;
       // The DAC's rows of this run, pass-major; the hooks ping-pong between the two work buffers.
       let vIn = merge ? merged.subarray(0, batch * driveLines) : driven.subarray(run.first * batch * driveLines, (run.first + run.count) * batch * driveLines);
-      let voltages = new Matrix(rows, driveLines, vIn);
-      const ctx: ReadContext = refDigital ? {
-        direction, block, batch: rows, width: extWidth, groupWidth: groupWidth + 1,
-        get voltages() {
-          return voltages;
-        },
-        squaredConductance: () => {
-          const sq = eff.squared().rowSlice(start, start + driveLines);
-          const wide = new Matrix(driveLines, extWidth, scratch.float32('sqRef', driveLines * extWidth));
-          widenSquared(sq.data, wide.data, driveLines, groups, groupWidth, reference!.conductance);
-          return wide;
-        },
-      } : {
-        direction, block, batch: rows, width: sensed, groupWidth, ...(sliceWeights.length === 1 ? { summed: outWidth } : {}),
-        get voltages() {
-          return voltages;
-        },
-        squaredConductance: () => eff.squared().rowSlice(start, start + driveLines),
-      };
-      for (const e of inputHooks) {
-        e.hooks.input!(vIn, vA.subarray(0, rows * driveLines), ctx);
+      voltages = new Matrix(rows, driveLines, vIn);
+      for (let h = 0; h < inputHooks.length; h++) {
+        inputHooks[h]!.hooks.input!(vIn, vA.subarray(0, rows * driveLines), ctx);
         vIn = vA.subarray(0, rows * driveLines);
-        [vA, vB] = [vB, vA];
+        swap = vA; vA = vB; vB = swap;
         voltages = new Matrix(rows, driveLines, vIn);
       }
       backend.gemm(voltages, conductance, new Matrix(rows, sensed, iA));
       if (refDigital) widenWithReference(iA, vIn, eA, rows, driveLines, groups, groupWidth, reference!.conductance);
-      for (const e of outputHooks) {
-        e.hooks.output!(eA, eB, ctx);
-        [eA, eB] = [eB, eA];
+      for (let h = 0; h < outputHooks.length; h++) {
+        outputHooks[h]!.hooks.output!(eA, eB, ctx);
+        swap = eA; eA = eB; eB = swap;
       }
       // An exact sense amplifier or ADC passes its input through unchanged: skip it rather than copy.
       if (!senseAmp.exact) {
         senseAmp.amplify(eA, eB, ctx);
-        [eA, eB] = [eB, eA];
+        swap = eA; eA = eB; eB = swap;
       }
       if (!adc.exact) {
         adc.convert(eA, eB, ctx);
-        [eA, eB] = [eB, eA];
+        swap = eA; eA = eB; eB = swap;
       }
       if (hits) {
         hits.fill(0);
         adc.saturated!(eA, ctx, hits);
-        for (let r = 0; r < rows; r++) if (hits[r]) options.saturated![r % batch] = 1;
+        for (let k = 0; k < rows; k++) if (hits[k]) options.saturated![k % batch] = 1;
       }
       let sensedOut = eA;
       if (refDigital) subtractReference(eA, (sensedOut = eB), rows, groups, groupWidth);
-      if (!refDigital) [iA, iB] = [eA, eB];
-      shiftAdd(acc, sensedOut, scales, batch, width, merge ? ONE : run.count === passes ? passWeights : passWeights.slice(run.first, run.first + run.count), sliceWeights, outWidth, block === 0 && run === runs[0]);
+      if (!refDigital) {
+        iA = eA;
+        iB = eB;
+      }
+      shiftAdd(acc, sensedOut, scales, batch, width, merge ? ONE : run.count === passes ? passWeights : passWeights.slice(run.first, run.first + run.count), sliceWeights, outWidth, block === 0 && r === 0);
     }
   }
 
@@ -200,12 +220,24 @@ export function readLayer(
     ? vectors * (geometry.paddedRows * geometry.paddedCols + geometry.paddedRows * geometry.gridCols)
     : 2 * vectors * slices * geometry.paddedRows * geometry.paddedCols;
 
-  const out = new Matrix(batch, outWidth);
+  const out = options.out ?? new Matrix(batch, outWidth);
   kernels.narrow(acc, out.data, batch, outWidth, outWidth, weightPerSiemens);
   return out;
 }
 
 const ONE = [1] as const;
+
+/** Rows of one GEMM: `count` passes from pass `first`. */
+interface Run {
+  readonly first: number;
+  readonly count: number;
+}
+const MERGED: readonly Run[] = [{ first: 0, count: 1 }];
+const stackedByPasses: Array<readonly Run[]> = [];
+/** All passes in one GEMM, one constant per pass count. */
+function stackedRuns(passes: number): readonly Run[] {
+  return (stackedByPasses[passes] ??= [{ first: 0, count: passes }]);
+}
 
 type ReadHooks = { inputHooks: StackEntry[]; outputHooks: StackEntry[] };
 /** The input and output hooks of a stack per direction, filtered once per stack array (a tile's stack never changes). */

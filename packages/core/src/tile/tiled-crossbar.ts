@@ -199,18 +199,22 @@ export class TiledCrossbar {
     return out;
   }
 
-  /** x (batch × rows) → x·W through the array, as the hardware would compute it. */
-  forward(x: Matrix): Matrix {
+  /**
+   * x (batch × rows) → x·W through the array, as the hardware would compute it. Written into `out`
+   * (batch × cols) when given, else into a fresh matrix: a layer passes a buffer it reuses across steps, and
+   * owns its lifetime (the crossbar keeps no reference to it).
+   */
+  forward(x: Matrix, out?: Matrix): Matrix {
     const read = (input: Matrix, options: ReadOptions = {}) =>
       readLayer('forward', input, this.geometry, this.components, this.effective.get('forward'), this.backend, readScratch, this.activity.forward, 1 / this.siemensPerWeight, options);
     const bm = this.components.boundManagement;
     // As in aihwkit, bound management acts on forward reads only.
-    return bm ? readWithBoundManagement(read, x, bm.maxHalvings) : read(x);
+    return bm ? readWithBoundManagement(read, x, bm.maxHalvings, this.scratch, out) : read(x, out ? { out } : {});
   }
 
-  /** δ (batch × cols) → δ·Wᵀ through the array. */
-  backward(delta: Matrix): Matrix {
-    return readLayer('backward', delta, this.geometry, this.components, this.effective.get('backward'), this.backend, readScratch, this.activity.backward, 1 / this.siemensPerWeight);
+  /** δ (batch × cols) → δ·Wᵀ through the array, into `out` (batch × rows) when given, as `forward`. */
+  backward(delta: Matrix, out?: Matrix): Matrix {
+    return readLayer('backward', delta, this.geometry, this.components, this.effective.get('backward'), this.backend, readScratch, this.activity.backward, 1 / this.siemensPerWeight, out ? { out } : {});
   }
 
   /**

@@ -3,6 +3,19 @@ import { withBiasRow, withOnes, withoutLast } from './analog-bias.js';
 import { ConvFrame } from './conv-frame.js';
 import type { Layer, LayerState } from './layer.js';
 import { crossbarLayerState, restoreCrossbarLayer } from './crossbar-state.js';
+import { ReusedBuffer } from './im2col.js';
+import { LayerScratch } from './scratch.js';
+
+const OUT = 0;
+const DX = 1;
+
+/**
+ * The reads' product rows (batch·P × outC forward, batch·P × C·k·k backward), shared by every analog conv
+ * layer of the process: images() and col2im consume them within the same call, before any other read, so
+ * one buffer of the largest size serves all (per layer they would hold ~20 MB each for ResNet-20 at batch 32).
+ */
+const productRows = new ReusedBuffer();
+const patchGradients = new ReusedBuffer();
 
 /**
  * A 2-D convolution whose (C·k·k) × outC kernel matrix lives on crossbar tiles, read as a GEMM over
@@ -19,6 +32,9 @@ export class AnalogConv2dLayer implements Layer {
   private readonly analogBias: boolean;
   private widePatches: Matrix | undefined;
   private wideGrad: Matrix | undefined;
+  // The layer's output and input gradient, reused across steps: valid until the layer's next forward of the
+  // same batch size and mode, or its next backward (see LayerScratch).
+  readonly #scratch = new LayerScratch(2);
 
   constructor(readonly name: string, shape: ConvShape, readonly crossbar: TiledCrossbar, readonly bias: Float32Array | null, backend: ComputeBackend, options: { analogBias?: boolean } = {}) {
     this.frame = new ConvFrame(name, shape, backend);
@@ -32,17 +48,21 @@ export class AnalogConv2dLayer implements Layer {
 
   forward(x: Matrix, training: boolean): Matrix {
     const patches = this.frame.patches(x, training);
-    if (!this.analogBias) return this.frame.images(this.crossbar.forward(patches), this.bias);
+    const { cols } = this.crossbar.geometry;
+    const rows = new Matrix(patches.rows, cols, productRows.view(patches.rows * cols));
+    const y = this.#scratch.get(OUT, x.rows, this.frame.outputSize, training);
+    if (!this.analogBias) return this.frame.images(this.crossbar.forward(patches, rows), this.bias, y);
     const wide = withOnes(patches);
     this.widePatches = training ? wide : undefined;
-    return this.frame.images(this.crossbar.forward(wide), null);
+    return this.frame.images(this.crossbar.forward(wide, rows), null, y);
   }
 
   backward(dy: Matrix, needInput: boolean): Matrix | null {
     const d = this.frame.gradients(dy);
     if (!needInput) return null;
-    const dp = this.crossbar.backward(d);
-    return this.frame.inputGradient(this.analogBias ? withoutLast(dp) : dp);
+    const { rows } = this.crossbar.geometry;
+    const dp = this.crossbar.backward(d, new Matrix(d.rows, rows, patchGradients.view(d.rows * rows)));
+    return this.frame.inputGradient(this.analogBias ? withoutLast(dp) : dp, this.#scratch.get(DX, dy.rows, this.frame.inputSize, true));
   }
 
   update(learningRate: number): void {

@@ -3,6 +3,10 @@ import { withOnes, withoutLast } from './analog-bias.js';
 import type { Layer, LayerState } from './layer.js';
 import { LinearGradients } from './linear-gradients.js';
 import { crossbarLayerState, restoreCrossbarLayer } from './crossbar-state.js';
+import { LayerScratch } from './scratch.js';
+
+const OUT = 0;
+const DX = 1;
 
 /**
  * A linear layer whose weights live on crossbar tiles: forward (x·W) and backward (δ·Wᵀ) are array
@@ -12,11 +16,16 @@ import { crossbarLayerState, restoreCrossbarLayer } from './crossbar-state.js';
  * The bias is digital (aihwkit's digital_bias, the default), absent (`null`), or analog: the array's last
  * row, driven by an input of 1 (`analogBias`), so [x, 1] is read, its gradient [x, 1]ᵀ·δ carries the bias
  * gradient Σδ in its last row, and the bias moves through the device like any weight.
+ *
+ * The reads write into buffers the layer reuses across steps (see LayerScratch): the output stays valid
+ * until this layer's next forward of the same batch size and mode (the next layer may keep it for its
+ * backward, as ReLU does), the input gradient until its next backward (the layer below keeps it as δ).
  */
 export class AnalogLinearLayer implements Layer {
   readonly kind = 'analog' as const;
   private readonly grads: LinearGradients;
   private readonly analogBias: boolean;
+  readonly #scratch = new LayerScratch(2);
 
   constructor(readonly name: string, readonly crossbar: TiledCrossbar, readonly bias: Float32Array | null, backend: ComputeBackend, options: { analogBias?: boolean } = {}) {
     this.analogBias = !!options.analogBias;
@@ -26,7 +35,7 @@ export class AnalogLinearLayer implements Layer {
 
   forward(x: Matrix, training: boolean): Matrix {
     const input = this.analogBias ? withOnes(x) : x;
-    const y = this.crossbar.forward(input);
+    const y = this.crossbar.forward(input, this.#scratch.get(OUT, input.rows, this.crossbar.geometry.cols, training));
     if (this.bias) addRowVector(y, this.bias);
     this.grads.keep(input, training);
     return y;
@@ -35,7 +44,7 @@ export class AnalogLinearLayer implements Layer {
   backward(dy: Matrix, needInput: boolean): Matrix | null {
     this.grads.compute(dy);
     if (!needInput) return null;
-    const dx = this.crossbar.backward(dy);
+    const dx = this.crossbar.backward(dy, this.#scratch.get(DX, dy.rows, this.crossbar.geometry.rows, true));
     return this.analogBias ? withoutLast(dx) : dx;
   }
 

@@ -53,9 +53,9 @@ export class ConvFrame {
   }
 
   /** Product rows (batch·P × outC) → images (batch × outC·P) with the bias added (null: none). */
-  images(rows: Matrix, bias: Float32Array | null): Matrix {
+  images(rows: Matrix, bias: Float32Array | null, out?: Matrix): Matrix {
     const batch = rows.rows / this.positions;
-    const y = new Matrix(batch, this.outputSize);
+    const y = out ?? new Matrix(batch, this.outputSize);
     rowsToImages(rows.data, batch, this.positions, this.shape.outChannels, bias ?? (this.noBias ??= new Float32Array(this.shape.outChannels)), y.data);
     return y;
   }
@@ -86,9 +86,9 @@ export class ConvFrame {
   }
 
   /** Patch-row gradients (batch·P × C·k·k) → dL/dx (batch × C·H·W). */
-  inputGradient(dPatches: Matrix): Matrix {
+  inputGradient(dPatches: Matrix, out?: Matrix): Matrix {
     const batch = dPatches.rows / this.positions;
-    const dx = new Matrix(batch, this.inputSize);
+    const dx = out ?? new Matrix(batch, this.inputSize);
     col2im(dPatches.data, batch, this.shape, dx.data);
     return dx;
   }
