@@ -80,6 +80,11 @@ let lastY: v128 = f32x4.splat(0);
 @inline function round(): v128 {
   const wa = nextWords();
   const wb = nextWords();
+  return transform(wa, wb);
+}
+
+/** The Box–Muller transform of one round's two words: returns r·x and leaves r·y in lastY. */
+@inline function transform(wa: v128, wb: v128): v128 {
   const u1 = f32x4.mul(f32x4.convert_i32x4_u(i32x4.add(i32x4.shr_u(wa, 8), i32x4.splat(1))), f32x4.splat(TWO_M24));
   const r = f32x4.sqrt(f32x4.mul(f32x4.splat(-2), logf4(u1)));
   // Angle a ∈ [−π/4, π/4) within the quadrant; the rotation by the quadrant is exact (swaps and signs).
@@ -108,6 +113,20 @@ let lastY: v128 = f32x4.splat(0);
 export function normalsF32(state: usize, out: usize, n: i32): void {
   loadState(state);
   let i = 0;
+  // Two rounds an iteration: both rounds' words first, then the two transforms, which are independent, so
+  // the CPU overlaps them; the same words in the same order as two round() calls (3.13 → 2.64 ns per normal
+  // in NormalStream.fill on Zen 4).
+  for (; i + 16 <= n; i += 16) {
+    const wa = nextWords();
+    const wb = nextWords();
+    const wc = nextWords();
+    const wd = nextWords();
+    v128.store(out, transform(wa, wb), 0);
+    v128.store(out, lastY, 16);
+    v128.store(out, transform(wc, wd), 32);
+    v128.store(out, lastY, 48);
+    out += 64;
+  }
   for (; i + 8 <= n; i += 8) {
     const x = round();
     v128.store(out, x, 0);
@@ -128,18 +147,36 @@ export function fillNormal(state: usize, out: usize, n: i32, mean: f64, std: f64
   loadState(state);
   const m = f64x2.splat(mean);
   const sd = f64x2.splat(std);
-  for (let i = 0; i < n; i += 8) {
-    const x = round();
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    // Two rounds an iteration, as in normalsF32.
+    const wa = nextWords();
+    const wb = nextWords();
+    const wc = nextWords();
+    const wd = nextWords();
+    const x = transform(wa, wb);
     const y = lastY;
+    const x2 = transform(wc, wd);
+    storeScaled(out, x, y, m, sd);
+    storeScaled(out + 64, x2, lastY, m, sd);
+    out += 128;
+  }
+  for (; i < n; i += 8) {
+    const x = round();
     const o = i + 8 <= n ? out : base();
-    v128.store(o, f64x2.add(m, f64x2.mul(sd, f64x2.promote_low_f32x4(x))), 0);
-    v128.store(o, f64x2.add(m, f64x2.mul(sd, f64x2.promote_low_f32x4(i32x4.shuffle(x, x, 2, 3, 0, 1)))), 16);
-    v128.store(o, f64x2.add(m, f64x2.mul(sd, f64x2.promote_low_f32x4(y))), 32);
-    v128.store(o, f64x2.add(m, f64x2.mul(sd, f64x2.promote_low_f32x4(i32x4.shuffle(y, y, 2, 3, 0, 1)))), 48);
+    storeScaled(o, x, lastY, m, sd);
     if (o != out) memory.copy(out, o, ((n - i) as usize) << 3);
     out += 64;
   }
   storeState(state);
+}
+
+/** A round's 8 normals (r·x, then r·y, f32) as mean + std·z in f64 at o. */
+@inline function storeScaled(o: usize, x: v128, y: v128, m: v128, sd: v128): void {
+  v128.store(o, f64x2.add(m, f64x2.mul(sd, f64x2.promote_low_f32x4(x))), 0);
+  v128.store(o, f64x2.add(m, f64x2.mul(sd, f64x2.promote_low_f32x4(i32x4.shuffle(x, x, 2, 3, 0, 1)))), 16);
+  v128.store(o, f64x2.add(m, f64x2.mul(sd, f64x2.promote_low_f32x4(y))), 32);
+  v128.store(o, f64x2.add(m, f64x2.mul(sd, f64x2.promote_low_f32x4(i32x4.shuffle(y, y, 2, 3, 0, 1)))), 48);
 }
 
 /** Write noise: out = d = 0 ? d : d + scale·√(range·|d|)·ξ, one normal per cell (zero cells too, discarded). */
