@@ -27,6 +27,13 @@ export const adc = defineAdc({
     let seen: Float64Array = new Float64Array(0);
     return {
       exact: levels === 0,
+      // Calibration reads every sensed column, padding included; once frozen (or with a given full scale)
+      // a code depends only on its own column. A block's first read is whole, so its state covers every
+      // group of the tile row as it always has (snapshots unchanged).
+      seesPadding(block) {
+        const cal = observed.get(block);
+        return !cal || (!p.fullScale && cal.reads < p.calibrationReads);
+      },
       snapshot: () => [...observed].map(([block, cal]) => ({ block, reads: cal.reads, max: Array.from(cal.max) })),
       restore(state) {
         observed.clear();

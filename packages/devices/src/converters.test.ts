@@ -77,6 +77,23 @@ describe('adc', () => {
     expect(got[5]).toBeCloseTo(60 / 7, 5);
   });
 
+  it('sees the tile padding until each block has been read and calibrated, then only its summed columns', () => {
+    const calibrating = adc.create(pluginContext(), adc.meta.params.parse({ bits: 4, calibrationReads: 2 }));
+    const fixed = adc.create(pluginContext(), adc.meta.params.parse({ bits: 4, fullScale: '1 uA' }));
+    const m = Matrix.from([[1, -0.5, 0.25, 0, 1, 2, -9, 0.5]]);
+    const out = new Float32Array(8);
+    const seen = (a: typeof fixed) => [0, 1].map((b) => a.seesPadding!(b));
+    expect(seen(calibrating)).toEqual([true, true]);
+    expect(seen(fixed)).toEqual([true, true]);
+    for (let read = 1; read <= 2; read++) {
+      calibrating.convert(m.data, out, { ...ctx(m), block: 0 });
+      fixed.convert(m.data, out, { ...ctx(m), block: 0 });
+      // Block 0 calibrates for two reads; a given full scale needs only the first read (its state's shape).
+      expect(seen(calibrating)).toEqual([read < 2, true]);
+      expect(seen(fixed)).toEqual([false, true]);
+    }
+  });
+
   it('uses a given full scale', () => {
     const a = adc.create(pluginContext(), adc.meta.params.parse({ bits: 2, fullScale: '1 uA' }));
     const m = Matrix.from([[2e-6, 0.4e-6, -0.6e-6, 0]]);

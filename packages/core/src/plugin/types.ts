@@ -51,7 +51,11 @@ export interface ReadContext {
   readonly block: number;
   /** Rows read: the batch, times the DAC's passes when a streaming DAC's passes are stacked. */
   readonly batch: number;
-  /** Width of the sensed output (paddedCols forward, paddedRows backward; times the slices when read per slice). */
+  /**
+   * Width of the sensed output (paddedCols forward, paddedRows backward; times the slices when read per slice),
+   * or fewer when the read senses only the summed columns (see `AdcModel.seesPadding`; only reads without
+   * output hooks and with an exact sense amplifier do): the row stride of what the ADC gets.
+   */
   readonly width: number;
   /** Sensed lines per tile along the output (tileCols forward, tileRows backward): one ADC group. */
   readonly groupWidth: number;
@@ -253,6 +257,13 @@ export interface AdcModel extends SnapshotHooks {
   saturated?(converted: Float32Array, ctx: ReadContext, hit: Uint8Array): void;
   /** True if `convert` is the identity (unquantised): the tile then skips it, and merges reads whose outputs are only summed digitally. */
   readonly exact?: boolean;
+  /**
+   * Whether the next conversion of `block`'s reads must see every sensed column, tile padding included
+   * (a full scale still being calibrated from all of a tile's outputs). false lets a read sense only the
+   * columns the layer sums (`ReadContext.summed`, rounded up to 4) when its tile grid pads the output: conv1 of
+   * LeNet-5 uses 6 of 64 columns. A converter without this method always sees the whole tile.
+   */
+  seesPadding?(block: number): boolean;
 }
 
 /** What an update rule sees of one training step of one layer. */

@@ -249,3 +249,107 @@ describe('read pipeline: input streams and weight slices', () => {
     }
   });
 });
+
+describe('read pipeline: sensing only the summed columns of a padded tile grid', () => {
+  // 20 inputs × 6 outputs on 8 × 16 tiles: forward senses 16 columns for 6 outputs, backward 24 for 20.
+  const geo = tileGeometry(20, 6, 8, 16);
+  const cells = geo.paddedRows * geo.paddedCols;
+  const r = new Rng('narrow-outputs');
+  // Padding cells hold conductances too (as device variation leaves them), so the padding outputs are not zero.
+  const pair = {
+    plus: Float64Array.from({ length: cells }, () => 0.2 + 0.8 * r.next()),
+    minus: Float64Array.from({ length: cells }, () => 0.2 + 0.8 * r.next()),
+  };
+  const plainDac = defineDac({
+    meta: { name: 'plain-dac', description: 'Drives the inputs as they are.', phases: ['forward', 'backward'], params: params({}) },
+    create: () => ({ convert: (src, dst, batch, lines, scales) => (dst.set(src.subarray(0, batch * lines)), scales.fill(1)) }),
+  });
+  const plainDevice = defineDevice({
+    meta: { name: 'plain-device', description: 'Reads its state.', phases: ['forward', 'backward'], params: params({}) },
+    create: () => ({ gmin: 0, gmax: 1, read: (src, dst) => dst.set(src) }),
+  });
+  // Rounds to a step calibrated, per group, from the largest |output| of the first two reads of a block:
+  // padding columns included, so a read that skipped them while calibrating would round differently.
+  const calibratingAdc = defineAdc({
+    meta: { name: 'calibrating-adc', description: 'Step from the first two reads.', phases: ['forward', 'backward'], params: params({}) },
+    create: () => {
+      const seen = new Map<number, { reads: number; max: number[] }>();
+      return {
+        seesPadding: (block) => (seen.get(block)?.reads ?? 0) < 2,
+        convert(src, dst, ctx) {
+          let cal = seen.get(ctx.block);
+          if (!cal) seen.set(ctx.block, (cal = { reads: 0, max: [] }));
+          const groups = Math.ceil(ctx.width / ctx.groupWidth);
+          if (cal.reads < 2) {
+            for (let k = 0; k < ctx.batch * ctx.width; k++) {
+              const g = Math.floor((k % ctx.width) / ctx.groupWidth);
+              cal.max[g] = Math.max(cal.max[g] ?? 0, Math.abs(src[k]!));
+            }
+            cal.reads++;
+          }
+          for (let k = 0; k < ctx.batch * ctx.width; k++) {
+            const step = (cal.max[Math.floor((k % ctx.width) / ctx.groupWidth)] ?? 1) / 7;
+            dst[k] = Math.round(src[k]! / step) * step;
+          }
+          expect(groups).toBeLessThanOrEqual(cal.max.length);
+        },
+      };
+    },
+  });
+
+  function layer(observe: { widths: number[] }, silent = false) {
+    const ctx = pluginContext();
+    const adc = () => {
+      const inner = calibratingAdc.create(ctx, {});
+      // The same converter without seesPadding: the read cannot know what it looks at.
+      return silent ? { convert: inner.convert } : inner;
+    };
+    const read = () => ({ dac: plainDac.create(ctx, {}), senseAmp: identityAmp.create(ctx, {}), adc: adc() });
+    const components: CrossbarComponents = {
+      device: plainDevice.create(ctx, {}), updateRule: testUpdate.create(ctx, {}), read: { forward: read(), backward: read() }, stack: [], wMax: 1, scheme: 'mid-range',
+    };
+    const cache = new EffectiveCache(geo, components, () => pair);
+    const reference = new ReferenceBackend();
+    const spy = { name: 'spy', gemm: (a: Matrix, b: Matrix, c: Matrix, o?: object) => (observe.widths.push(c.cols), reference.gemm(a, b, c, o)) };
+    const activity = emptyActivity();
+    const scratch = new Scratch();
+    return {
+      activity,
+      run: (direction: ReadDirection, input: Matrix, narrow = true) =>
+        readLayer(direction, input, geo, components, cache.get(direction), spy, scratch, activity[direction], 1, { narrow }),
+    };
+  }
+
+  it('senses the whole tile while the ADC calibrates, then only the summed columns (rounded up to 4), with the same results', () => {
+    const narrowed = { widths: [] as number[] };
+    const full = { widths: [] as number[] };
+    const a = layer(narrowed);
+    const b = layer(full);
+    for (let step = 0; step < 4; step++) {
+      for (const direction of ['forward', 'backward'] as const) {
+        // 32 rows: backward saves 32 × 4 products per block against copying 8 × 20 conductances.
+        const input = direction === 'forward' ? integers(32, 20) : integers(32, 6);
+        expect(Array.from(a.run(direction, input).data)).toEqual(Array.from(b.run(direction, input, false).data));
+      }
+    }
+    expect(a.activity).toEqual(b.activity);
+    // Per step: forward 3 blocks, backward 1 block. The first two steps calibrate on every column.
+    const whole = [16, 16, 16, 24];
+    expect(full.widths).toEqual([...whole, ...whole, ...whole, ...whole]);
+    expect(narrowed.widths).toEqual([...whole, ...whole, 8, 8, 8, 20, 8, 8, 8, 20]);
+  });
+
+  it('keeps the whole tile for a single-row read, and for an ADC that does not say what it looks at', () => {
+    const widths = { widths: [] as number[] };
+    const a = layer(widths);
+    for (let step = 0; step < 2; step++) a.run('forward', integers(32, 20));
+    widths.widths.length = 0;
+    a.run('forward', integers(1, 20));
+    // One row saves 8 products per block and would copy 8 × 8 conductances: not worth it.
+    expect(widths.widths).toEqual([16, 16, 16]);
+    const silent = { widths: [] as number[] };
+    const b = layer(silent, true);
+    for (let step = 0; step < 4; step++) b.run('forward', integers(32, 20));
+    expect(silent.widths).toEqual(Array(12).fill(16));
+  });
+});

@@ -2,7 +2,7 @@ import { kernels } from '../kernels/elementwise.js';
 import { mergePasses, shiftAdd } from '../kernels/shift-add.js';
 import type { ComputeBackend } from '../matrix/backend.js';
 import { Matrix } from '../matrix/matrix.js';
-import type { ReadContext, ReadDirection, TileGeometry } from '../plugin/types.js';
+import type { AdcModel, ReadContext, ReadDirection, TileGeometry } from '../plugin/types.js';
 import type { ActivityCounts } from './counters.js';
 import type { CrossbarComponents, StackEntry } from './components.js';
 import type { EffectiveConductance } from './effective.js';
@@ -19,8 +19,9 @@ export interface ReadOptions {
    */
   readonly stacked?: boolean;
   /**
-   * Convert and multiply each block over its used lines only (default; see readLayer). false drives every
-   * line of the tile, padding included: the reference the narrowed read is tested against.
+   * Convert and multiply each block over its used lines only, and sense only the summed output columns
+   * where nothing looks at the tile padding (default; see readLayer). false drives every line and senses
+   * every column of the tile, padding included: the reference the narrowed read is tested against.
    */
   readonly narrow?: boolean;
   /**
@@ -106,14 +107,21 @@ export function readLayer(
   const merged = merge ? scratch.float32('merged', batch * lines) : driven;
   let vA = scratch.float32('vA', runRows * lines);
   let vB = scratch.float32('vB', runRows * lines);
-  let iA = scratch.float32('iA', runRows * sensed);
-  let iB = scratch.float32('iB', runRows * sensed);
-  const scales = scratch.float32('scales', batch);
   // reference-column with digital subtraction: every tile group senses one more line (reference-column.ts).
   const reference = components.scheme === 'reference-column' ? components.reference : undefined;
   const refDigital = reference?.subtract === 'digital';
+  // Sensed columns past the layer's outputs (tile padding) are converted and dropped. Where nothing looks
+  // at them — no output hook, an exact sense amplifier, an ADC not calibrating on them, one slice, no
+  // reference column — each block's product covers only the summed columns, rounded up to 4 (conv1 of
+  // LeNet-5: 8 of 64). Each output column's sum is the same whatever the product's width, so the result is
+  // the same. The narrowed conductance is copied per block, which pays only when the batch is several rows.
+  const senseWidth = narrowOutputs(options, outWidth, sensed, runRows, lines, refDigital, inputHooks.length + outputHooks.length > 0,
+    !!senseAmp.exact, sliceWeights.length, adc, blocks);
+  let iA = scratch.float32('iA', runRows * senseWidth);
+  let iB = scratch.float32('iB', runRows * senseWidth);
+  const scales = scratch.float32('scales', batch);
   const groups = width / groupWidth;
-  const extWidth = refDigital ? groups * (groupWidth + 1) : sensed;
+  const extWidth = refDigital ? groups * (groupWidth + 1) : senseWidth;
   let eA = refDigital ? scratch.float32('eA', runRows * extWidth) : iA;
   let eB = refDigital ? scratch.float32('eB', runRows * extWidth) : iB;
   const driveScale = options.driveScale ?? 1;
@@ -147,7 +155,7 @@ export function readLayer(
       return wide;
     },
   } : {
-    direction, block: 0, batch: runRows, width: sensed, groupWidth, ...(sliceWeights.length === 1 ? { summed: outWidth } : {}),
+    direction, block: 0, batch: runRows, width: senseWidth, groupWidth, ...(sliceWeights.length === 1 ? { summed: outWidth } : {}),
     get voltages() {
       return voltages;
     },
@@ -164,7 +172,9 @@ export function readLayer(
     dac.convert(digital.subarray(0, batch * driveLines), driven, batch, driveLines, scales);
     if (driveScale !== 1) scaleDrive(driven.subarray(0, passes * batch * driveLines), scales, driveScale);
     if (merge) mergePasses(driven, merged, batch, driveLines, passWeights);
-    const conductance = eff.diff.rowSlice(start, start + driveLines);
+    const conductance = senseWidth === sensed
+      ? eff.diff.rowSlice(start, start + driveLines)
+      : narrowColumns(eff.diff, start, driveLines, senseWidth, scratch);
 
     for (let r = 0; r < runs.length; r++) {
       const run = runs[r]!;
@@ -178,7 +188,7 @@ export function readLayer(
         swap = vA; vA = vB; vB = swap;
         voltages = new Matrix(rows, driveLines, vIn);
       }
-      backend.gemm(voltages, conductance, new Matrix(rows, sensed, iA));
+      backend.gemm(voltages, conductance, new Matrix(rows, senseWidth, iA));
       if (refDigital) widenWithReference(iA, vIn, eA, rows, driveLines, groups, groupWidth, reference!.conductance);
       for (let h = 0; h < outputHooks.length; h++) {
         outputHooks[h]!.hooks.output!(eA, eB, ctx);
@@ -204,7 +214,7 @@ export function readLayer(
         iA = eA;
         iB = eB;
       }
-      shiftAdd(acc, sensedOut, scales, batch, width, merge ? ONE : run.count === passes ? passWeights : passWeights.slice(run.first, run.first + run.count), sliceWeights, outWidth, block === 0 && r === 0);
+      shiftAdd(acc, sensedOut, scales, batch, senseWidth === sensed ? width : senseWidth, merge ? ONE : run.count === passes ? passWeights : passWeights.slice(run.first, run.first + run.count), sliceWeights, outWidth, block === 0 && r === 0);
     }
   }
 
@@ -226,6 +236,36 @@ export function readLayer(
 }
 
 const ONE = [1] as const;
+
+/**
+ * The product width of a read: `sensed`, or the summed columns rounded up to 4 when nothing looks at the
+ * rest (see readLayer) and the saved product outweighs copying the narrowed conductance.
+ */
+function narrowOutputs(options: ReadOptions, outWidth: number, sensed: number, rows: number, lines: number, refDigital: boolean,
+  hooked: boolean, exactAmp: boolean, slices: number, adc: AdcModel, blocks: number): number {
+  const narrowed = Math.min(sensed, Math.ceil(outWidth / 4) * 4);
+  if (narrowed === sensed || options.narrow === false || refDigital || hooked || !exactAmp || slices !== 1) return sensed;
+  // Copying lines × narrowed conductances per block against (sensed − narrowed) columns of rows × lines
+  // products saved: a batch-1 read would spend as much copying as it saves.
+  if (rows * (sensed - narrowed) < 4 * narrowed) return sensed;
+  if (!adc.exact) {
+    if (!adc.seesPadding) return sensed;
+    for (let b = 0; b < blocks; b++) if (adc.seesPadding(b)) return sensed;
+  }
+  return narrowed;
+}
+
+/** Rows [start, start + lines) of `diff`, columns [0, width), copied into a scratch matrix. */
+function narrowColumns(diff: Matrix, start: number, lines: number, width: number, scratch: Scratch): Matrix {
+  const out = new Matrix(lines, width, scratch.float32('narrowG', lines * width));
+  const src = diff.data;
+  const stride = diff.cols;
+  for (let i = 0; i < lines; i++) {
+    const from = (start + i) * stride;
+    out.data.set(src.subarray(from, from + width), i * width);
+  }
+  return out;
+}
 
 /** Rows of one GEMM: `count` passes from pass `first`. */
 interface Run {
