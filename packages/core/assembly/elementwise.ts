@@ -440,14 +440,97 @@ export function readChain(src: usize, out: usize, n: i32, quantise: bool, gmin: 
 
 @inline function readChainStep(src: usize, out: usize, quantise: bool, lo: v128, st: v128, iv: v128, top: v128, zero: v128, half: v128, one: v128,
   f: usize, r: usize, whole: bool): void {
-  let v = v128.load(src);
+  put2(out, chainValue(v128.load(src), quantise, lo, st, iv, top, zero, half, one, f, r), whole);
+}
+
+/** The read chain of two cells' stored conductances v: levels → ×factors at f → series resistance at r. */
+@inline function chainValue(v: v128, quantise: bool, lo: v128, st: v128, iv: v128, top: v128, zero: v128, half: v128, one: v128,
+  f: usize, r: usize): v128 {
   if (quantise) {
     const l = f64x2.floor(f64x2.add(f64x2.mul(f64x2.sub(v, lo), iv), half));
     v = f64x2.add(lo, f64x2.mul(f64x2.pmin(f64x2.pmax(l, zero), top), st));
   }
   if (f) v = f64x2.mul(v, v128.load(f));
   if (r) v = v128.bitselect(f64x2.div(v, f64x2.add(one, f64x2.mul(v, v128.load(r)))), v, f64x2.gt(v, zero));
-  put2(out, v, whole);
+  return v;
+}
+
+/**
+ * out (f32) = readChain(plus) − readChain(minus) per cell, each polarity with its own factors (fp, fm) and
+ * series resistance (rp, rm; 0 = none), in one pass: the effective conductances are never stored. Each
+ * stage rounds as readChain's does and the difference narrows as combine's untransposed path does, so
+ * the result is readChain twice then combine, bit for bit. Like readChain, an odd last cell reads one f64
+ * past the arrays' end (kernel memory, never at its end).
+ */
+export function readCombine(plus: usize, minus: usize, out: usize, n: i32, quantise: bool, gmin: f64, step: f64, inv: f64, steps: f64,
+  fp: usize, fm: usize, rp: usize, rm: usize): void {
+  const lo = f64x2.splat(gmin);
+  const st = f64x2.splat(step);
+  const iv = f64x2.splat(inv);
+  const top = f64x2.splat(steps);
+  const zero = f64x2.splat(0);
+  const half = f64x2.splat(0.5);
+  const one = f64x2.splat(1);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const a = f64x2.sub(chainValue(v128.load(plus), quantise, lo, st, iv, top, zero, half, one, fp, rp),
+      chainValue(v128.load(minus), quantise, lo, st, iv, top, zero, half, one, fm, rm));
+    const b = f64x2.sub(chainValue(v128.load(plus, 16), quantise, lo, st, iv, top, zero, half, one, fp ? fp + 16 : 0, rp ? rp + 16 : 0),
+      chainValue(v128.load(minus, 16), quantise, lo, st, iv, top, zero, half, one, fm ? fm + 16 : 0, rm ? rm + 16 : 0));
+    v128.store(out, i32x4.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5));
+    plus += 32;
+    minus += 32;
+    out += 16;
+    if (fp) fp += 32;
+    if (fm) fm += 32;
+    if (rp) rp += 32;
+    if (rm) rm += 32;
+  }
+  for (; i < n; i += 2) {
+    const a = f64x2.sub(chainValue(v128.load(plus), quantise, lo, st, iv, top, zero, half, one, fp, rp),
+      chainValue(v128.load(minus), quantise, lo, st, iv, top, zero, half, one, fm, rm));
+    store<f32>(out, <f32>f64x2.extract_lane(a, 0));
+    if (i + 1 < n) store<f32>(out, <f32>f64x2.extract_lane(a, 1), 4);
+    plus += 16;
+    minus += 16;
+    out += 8;
+    if (fp) fp += 16;
+    if (fm) fm += 16;
+    if (rp) rp += 16;
+    if (rm) rm += 16;
+  }
+}
+
+/** dst (cols × rows, f32) = the transpose of src (rows × cols), rows [i0, i1) of src: 4×4 blocks in registers. */
+export function transposeRows(src: usize, dst: usize, rows: i32, cols: i32, i0: i32, i1: i32): void {
+  const rows4 = i0 + ((i1 - i0) & ~3);
+  const cols4 = cols & ~3;
+  const inRow = <usize>cols << 2;
+  const outRow = <usize>rows << 2;
+  for (let i = i0; i < rows4; i += 4) {
+    for (let j = 0; j < cols4; j += 4) {
+      const p = src + ((<usize>i * <usize>cols + <usize>j) << 2);
+      const r0 = v128.load(p);
+      const r1 = v128.load(p + inRow);
+      const r2 = v128.load(p + 2 * inRow);
+      const r3 = v128.load(p + 3 * inRow);
+      const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+      const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+      const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+      const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+      const q = dst + ((<usize>j * <usize>rows + <usize>i) << 2);
+      v128.store(q, i64x2.shuffle(t0, t1, 0, 2));
+      v128.store(q + outRow, i64x2.shuffle(t0, t1, 1, 3));
+      v128.store(q + 2 * outRow, i64x2.shuffle(t2, t3, 0, 2));
+      v128.store(q + 3 * outRow, i64x2.shuffle(t2, t3, 1, 3));
+    }
+    for (let r = i; r < i + 4; r++) {
+      for (let j = cols4; j < cols; j++) store<f32>(dst + ((<usize>j * <usize>rows + <usize>r) << 2), load<f32>(src + ((<usize>r * <usize>cols + <usize>j) << 2)));
+    }
+  }
+  for (let r = rows4; r < i1; r++) {
+    for (let j = 0; j < cols; j++) store<f32>(dst + ((<usize>j * <usize>rows + <usize>r) << 2), load<f32>(src + ((<usize>r * <usize>cols + <usize>j) << 2)));
+  }
 }
 
 /** Stores a whole f64x2 (`whole`, a constant at each inlined call) or only lane 0 (an odd last element). */

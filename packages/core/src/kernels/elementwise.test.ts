@@ -436,7 +436,58 @@ describe.skipIf(!wasm)('fused chains against the unfused kernels (bit-identical)
         });
       }
     });
+
+    it(`readCombine (${label}, factors and resistance per polarity) equals readChain on each polarity then combine`, () => {
+      // 70,001 cells run in chunks on the worker pool where there is more than one thread.
+      for (const n of [...SIZES, 70001]) {
+        bothLayouts((alloc) => {
+          const fill = (seed: string, lo: number, hi: number) => {
+            const a = alloc(n);
+            a.set(uniform(n, seed, lo, hi));
+            return a;
+          };
+          const [gp, gm] = [fill(`gp${n}`, gmin, gmax), fill(`gm${n}`, gmin, gmax)];
+          if (n > 3) (gp[1] = 0), (gm[2] = Number.NaN);
+          const [fp, fm, rp, rm] = [fill(`fp${n}`, 0.7, 1.3), fill(`fm${n}`, 0.7, 1.3), fill(`rp${n}`, 10, 2000), fill(`rm${n}`, 10, 2000)];
+          const chain = (f: Float64Array, r: Float64Array) =>
+            ({ ...(lv ? { levels: { gmin, step: range / 255, steps: 255 } } : {}), ...(mul ? { factors: f } : {}), ...(ser ? { resistance: r } : {}) });
+          const [ep, em] = [alloc(n), alloc(n)];
+          kernels.readChain(gp, ep, chain(fp, rp));
+          kernels.readChain(gm, em, chain(fm, rm));
+          const want = new Float32Array(n);
+          kernels.combine(want, ep, em, 1, n, false, false);
+          const got = n > 3 ? kernels.float32(n).fill(Number.NaN) : new Float32Array(n).fill(Number.NaN);
+          kernels.readCombine(got, gp, gm, chain(fp, rp), chain(fm, rm));
+          expect(Array.from(got)).toEqual(Array.from(want));
+          const ref = new Float32Array(n);
+          reference.readCombine(ref, gp, gm, chain(fp, rp), chain(fm, rm));
+          // NaN where a polarity's state is NaN, in both; elsewhere within rounding of each other.
+          expect(Array.from(ref, Number.isNaN)).toEqual(Array.from(want, Number.isNaN));
+          expect(maxRelDiff(ref.map((v) => v || 0), want.map((v) => v || 0))).toBeLessThan(1e-6);
+        });
+      }
+    });
   }
+
+  it('readCombine refuses chains that quantise differently', () => {
+    const g = new Float64Array(4).fill(gmin);
+    const levels = { gmin, step: range / 255, steps: 255 };
+    expect(() => kernels.readCombine(new Float32Array(4), g, g, { levels }, {})).toThrow(/quantise differently/);
+    expect(() => kernels.readCombine(new Float32Array(4), g, g, { levels }, { levels: { ...levels, steps: 254 } })).toThrow(/quantise differently/);
+  });
+
+  it('transpose equals the plain loop for every shape (whole 4×4 blocks, edge rows and columns, chunks)', () => {
+    for (const [R, C] of [[1, 1], [3, 5], [4, 4], [7, 9], [64, 13], [832, 256], [257, 130]] as const) {
+      const src = kernels.float32(R * C);
+      src.set(Float32Array.from(uniform(R * C, `t${R}x${C}`)));
+      const got = kernels.float32(R * C).fill(Number.NaN);
+      kernels.transpose(src, got, R, C);
+      const want = new Float32Array(R * C);
+      reference.transpose(src, want, R, C);
+      expect(Array.from(got)).toEqual(Array.from(want));
+      expect(want[Math.min(1, C - 1) * R]).toBe(src[Math.min(1, C - 1)]);
+    }
+  });
 });
 
 

@@ -74,6 +74,60 @@ export const kernels = {
     m.end();
   },
 
+  /**
+   * out (f32) = readChain(plus, chainPlus) − readChain(minus, chainMinus) per cell, in one pass without storing
+   * the effective conductances: bit-identical to both read chains then `combine` (untransposed). The two
+   * chains must quantise alike (the same levels or none); factors and resistance may differ per polarity.
+   */
+  readCombine(out: Float32Array, plus: Float64Array, minus: Float64Array, chainPlus: ReadChain, chainMinus: ReadChain): void {
+    const l = chainPlus.levels;
+    const lm = chainMinus.levels;
+    if (!!l !== !!lm || (l && lm && (l.gmin !== lm.gmin || l.step !== lm.step || l.steps !== lm.steps))) {
+      throw new RangeError('readCombine: the two read chains quantise differently');
+    }
+    const m = elementwiseModule()?.begin();
+    if (!m) return reference.readCombine(out, plus, minus, chainPlus, chainMinus);
+    const n = plus.length;
+    const args = [m.in(plus), m.in(minus), m.out(out), chainPlus.factors ? m.in(chainPlus.factors) : 0, chainMinus.factors ? m.in(chainMinus.factors) : 0,
+      chainPlus.resistance ? m.in(chainPlus.resistance) : 0, chainMinus.resistance ? m.in(chainMinus.resistance) : 0] as const;
+    const chunks = chunkCount(n);
+    const pool = chunks > 1 ? elementwisePool(m) : null;
+    if (pool) {
+      const a = pool.ints;
+      for (let i = 0; i < 7; i++) a[i] = args[i]!;
+      a[7] = l ? 1 : 0;
+      const x = pool.floats;
+      x[0] = l?.gmin ?? 0;
+      x[1] = l?.step ?? 0;
+      x[2] = l ? 1 / l.step : 0;
+      x[3] = l?.steps ?? 0;
+      pool.run(m.api, Job.readCombine, n, chunks);
+      m.end();
+      return;
+    }
+    m.api.readCombine(args[0], args[1], args[2], n, l ? 1 : 0, l?.gmin ?? 0, l?.step ?? 0, l ? 1 / l.step : 0, l?.steps ?? 0, args[3], args[4], args[5], args[6]);
+    m.end();
+  },
+
+  /** dst (C×R) = the transpose of src (R×C), float32. */
+  transpose(src: Float32Array, dst: Float32Array, R: number, C: number): void {
+    const m = elementwiseModule()?.begin();
+    if (!m) return reference.transpose(src, dst, R, C);
+    const chunks = chunkCount(R * C);
+    const pool = chunks > 1 ? elementwisePool(m) : null;
+    if (pool) {
+      const a = pool.ints;
+      a[0] = m.in(src);
+      a[1] = m.out(dst);
+      a[2] = C;
+      pool.run(m.api, Job.transpose, R, chunks);
+      m.end();
+      return;
+    }
+    m.api.transposeRows(m.in(src), m.out(dst), R, C, 0, R);
+    m.end();
+  },
+
   /** dst = f·src. */
   scale(src: Float64Array, f: number, dst: Float64Array): void {
     const m = elementwiseModule()?.begin();
@@ -407,6 +461,18 @@ export const reference = {
     else dst.set(src);
     if (chain.factors) reference.multiply(dst, chain.factors, dst);
     if (chain.resistance) reference.series(dst, chain.resistance, dst);
+  },
+
+  readCombine(out: Float32Array, plus: Float64Array, minus: Float64Array, chainPlus: ReadChain, chainMinus: ReadChain): void {
+    const p = new Float64Array(plus.length);
+    const q = new Float64Array(minus.length);
+    reference.readChain(plus, p, chainPlus);
+    reference.readChain(minus, q, chainMinus);
+    for (let k = 0; k < p.length; k++) out[k] = p[k]! - q[k]!;
+  },
+
+  transpose(src: Float32Array, dst: Float32Array, R: number, C: number): void {
+    for (let i = 0; i < R; i++) for (let j = 0; j < C; j++) dst[j * R + i] = src[i * C + j]!;
   },
 
   scale(src: Float64Array, f: number, dst: Float64Array): void {

@@ -12,7 +12,7 @@ import type { ElementwiseExports, ElementwiseModule } from './wasm.js';
 // whatever the thread count.
 
 /** The chunked kernels (job kinds). */
-export const Job = { read: 1, update: 2, updateNoisy: 3, signSplit: 5, stepClip: 6, widen: 7, combine: 8, plugin: 9 } as const;
+export const Job = { read: 1, update: 2, updateNoisy: 3, signSplit: 5, stepClip: 6, widen: 7, combine: 8, plugin: 9, readCombine: 10, transpose: 11 } as const;
 
 /** Most chunks one job may have. */
 export const MAX_CHUNKS = 64;
@@ -93,6 +93,21 @@ function runChunk(api, ctl, fl, t, chunks) {
       const i0 = Math.floor(Math.floor((t * rows) / chunks) / 4) * 4;
       const i1 = t + 1 >= chunks ? rows : Math.floor(Math.floor(((t + 1) * rows) / chunks) / 4) * 4;
       if (i1 > i0) api.combineRows(ctl[a] >>> 0, ctl[a + 1] >>> 0, ctl[a + 2] >>> 0, rows, cols, ctl[a + 4], ctl[a + 5], i0, i1);
+      break;
+    }
+    case ${Job.readCombine}: {
+      // f64 inputs at lo·8, f32 output at lo·4; the optional factor and resistance arrays only where given.
+      const at = (i) => (ctl[a + i] ? (ctl[a + i] >>> 0) + o8 : 0);
+      api.readCombine((ctl[a] >>> 0) + o8, (ctl[a + 1] >>> 0) + o8, (ctl[a + 2] >>> 0) + lo * 4, len, ctl[a + 7], fl[0], fl[1], fl[2], fl[3],
+        at(3), at(4), at(5), at(6));
+      break;
+    }
+    case ${Job.transpose}: {
+      // Cut by source rows (n is the row count here), at multiples of 4 rows (the kernel's blocks).
+      const rows = n, cols = ctl[a + 2];
+      const i0 = Math.floor(Math.floor((t * rows) / chunks) / 4) * 4;
+      const i1 = t + 1 >= chunks ? rows : Math.floor(Math.floor(((t + 1) * rows) / chunks) / 4) * 4;
+      if (i1 > i0) api.transposeRows(ctl[a] >>> 0, ctl[a + 1] >>> 0, rows, cols, i0, i1);
       break;
     }
     case ${Job.plugin}: {

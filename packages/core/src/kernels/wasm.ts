@@ -33,6 +33,9 @@ export interface ElementwiseExports {
   updateChain(state: number, d: number, g: number, n: number, f: number, nonlinear: number, gmin: number, gmax: number, w0: number, k: number,
     noisy: number, scale: number, range: number, lo: number, hi: number, tmp: number): void;
   readChain(src: number, out: number, n: number, quantise: number, gmin: number, step: number, inv: number, steps: number, f: number, r: number): void;
+  readCombine(plus: number, minus: number, out: number, n: number, quantise: number, gmin: number, step: number, inv: number, steps: number,
+    fp: number, fm: number, rp: number, rm: number): void;
+  transposeRows(src: number, dst: number, rows: number, cols: number, i0: number, i1: number): void;
   updatePrepare(d: number, g: number, u: number, n: number, f: number, nonlinear: number, gmin: number, gmax: number, w0: number, k: number): number;
   jumpRounds(state: number, table: number, rounds: number): void;
   updateApply(state: number, table: number, prefix: number, used: number, u: number, g: number, n: number, scale: number, range: number,

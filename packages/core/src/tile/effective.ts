@@ -68,7 +68,11 @@ export class EffectiveCache {
     this.built.clear();
     this.pair = undefined;
     this.direct = false;
+    this.fusedForward = undefined;
   }
+
+  /** G+ − G− (forward layout) formed by readCombine since the last change, when the fused path applies. */
+  private fusedForward: Matrix | undefined;
 
   /**
    * The stored state changed at the listed cells only. When the reads see the state itself (no device read,
@@ -111,16 +115,29 @@ export class EffectiveCache {
     const directional = hooks.some((e) => e.hooks.directional);
     const sliced = readsPerSlice(this.components, direction);
     const key = (sliced ? 'sliced:' : '') + (directional ? direction : hooks.map((e) => e.name).join('|'));
-    if (!this.pair || this.pair.key !== key) {
-      const pair = (polarity: Polarity) => sliced ? this.applySliced(key, polarity, direction, hooks) : [this.apply(key, polarity, direction, hooks)];
-      this.pair = { key, plus: pair('plus'), minus: pair('minus') };
-      const state = this.state();
-      this.direct = this.pair.plus.length === 1 && this.pair.plus[0] === state.plus && this.pair.minus[0] === state.minus;
-    }
-    const { plus } = this.pair;
-    // Digital subtraction reads the weight column alone (the reference column is sensed on its own).
-    const minus = this.components.reference?.subtract === 'digital' ? [this.zeros()] : this.pair.minus;
     const transposed = direction === 'backward';
+    const fused = !sliced && !directional && (!this.pair || this.pair.key !== key) ? this.fusedDiff(hooks) : undefined;
+    if (fused) {
+      // The backward layout is the forward one transposed: each cell's f32 G+ − G− is the same either way.
+      let diff = fused;
+      if (transposed) kernels.transpose(fused.data, (diff = this.matrix('backward/diff', true, 1)).data, fused.rows, fused.cols);
+      const built: Built = { direction, direct: false, diff };
+      this.built.set(direction, built);
+      return {
+        diff,
+        squared: () => {
+          if (built.squared) return built.squared;
+          const pair = this.pairFor(key, direction, hooks, false);
+          const sq = this.matrix(`${direction}/squared`, transposed, 1);
+          this.combine(sq, pair.plus, pair.minus, transposed, true);
+          return (built.squared = sq);
+        },
+      };
+    }
+    const pair = this.pairFor(key, direction, hooks, sliced);
+    const { plus } = pair;
+    // Digital subtraction reads the weight column alone (the reference column is sensed on its own).
+    const minus = this.components.reference?.subtract === 'digital' ? [this.zeros()] : pair.minus;
     const diff = this.matrix(`${direction}/diff`, transposed, plus.length);
     this.combine(diff, plus, minus, transposed, false);
     const built: Built = { direction, direct: this.direct, diff };
@@ -135,6 +152,38 @@ export class EffectiveCache {
       },
       ...(sliced ? { sliceWeights: this.components.device.slices!.weights } : {}),
     };
+  }
+
+  /** The read conductance of each polarity under `key`, built when the state or the key changed. */
+  private pairFor(key: string, direction: ReadDirection, hooks: ReturnType<EffectiveCache['hooksFor']>, sliced: boolean): { plus: Float64Array[]; minus: Float64Array[] } {
+    if (!this.pair || this.pair.key !== key) {
+      const pair = (polarity: Polarity) => sliced ? this.applySliced(key, polarity, direction, hooks) : [this.apply(key, polarity, direction, hooks)];
+      this.pair = { key, plus: pair('plus'), minus: pair('minus') };
+      const state = this.state();
+      this.direct = this.pair.plus.length === 1 && this.pair.plus[0] === state.plus && this.pair.minus[0] === state.minus;
+    }
+    return this.pair;
+  }
+
+  /**
+   * G+ − G− in the forward layout straight from the stored state, when both polarities' reads are one fused
+   * read chain each (and the pair is a plain pair: no reference column): kernels.readCombine forms it in one
+   * pass without storing either effective conductance, the same bits as both chains then combine. Formed
+   * once per change of the state for both directions; undefined where the pair must be built.
+   */
+  private fusedDiff(hooks: ReturnType<EffectiveCache['hooksFor']>): Matrix | undefined {
+    if (this.fusedForward) return this.fusedForward;
+    if (!this.fused || this.components.scheme === 'reference-column') return undefined;
+    const { device } = this.components;
+    const levels = device.read ? device.fusedRead : null;
+    // The hooks are not directional here, so the forward context describes both directions.
+    const plus = readChain(levels, hooks, { direction: 'forward', polarity: 'plus' });
+    const minus = readChain(levels, hooks, { direction: 'forward', polarity: 'minus' });
+    if (!plus || !minus) return undefined;
+    const diff = this.matrix('forward/diff', false, 1);
+    const state = this.state();
+    kernels.readCombine(diff.data, state.plus, state.minus, plus, minus);
+    return (this.fusedForward = diff);
   }
 
   /** Combines each slice's pair and places it at its slice offset along the output dimension. */
