@@ -776,6 +776,36 @@ export function walkCoincidences(slots: i32, xStart: usize, xLine: usize, xSign:
   return listed;
 }
 
+/**
+ * addDenseCounts(): the counts of gemmCoincidences' S = down − up and M = down + up (rows × cols, f32 integers
+ * of equal parity) added to up/down (f32) of cell i·paddedCols + j, in row order; every cell with a count
+ * afterwards is listed. Returns the list's count.
+ */
+export function addDenseCounts(S: usize, M: usize, rows: i32, cols: i32, paddedCols: i32, up: usize, down: usize, list: usize): i32 {
+  let listed = 0;
+  for (let i = 0; i < rows; i++) {
+    const src = <usize>(i * cols) << 2;
+    const row = i * paddedCols;
+    for (let j = 0; j < cols; j++) {
+      const s = <f64>load<f32>(S + src + (<usize>j << 2));
+      const m = <f64>load<f32>(M + src + (<usize>j << 2));
+      const k = row + j;
+      const pu = up + (<usize>k << 2);
+      const pd = down + (<usize>k << 2);
+      // The halves are exact; each sum rounds to f32 as `up[k] += …` does.
+      const u = <f32>(<f64>load<f32>(pu) + (m - s) / 2);
+      const d = <f32>(<f64>load<f32>(pd) + (m + s) / 2);
+      store<f32>(pu, u);
+      store<f32>(pd, d);
+      if (<f64>u + <f64>d > 0) {
+        store<i32>(list + (<usize>listed << 2), k);
+        listed++;
+      }
+    }
+  }
+  return listed;
+}
+
 /** sortCells(): LSD radix sort (11-bit digits) of idx[0 .. count) below `limit`; buf: count i32, hist: 2048 i32. */
 export function sortCells(idx: usize, count: i32, limit: i32, buf: usize, hist: usize): void {
   if (count < 2) return;

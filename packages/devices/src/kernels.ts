@@ -21,6 +21,7 @@ export interface PulsedExports {
   walkCoincidences(slots: number, xStart: number, xLine: number, xSign: number, dStart: number, dLine: number, dSign: number,
     paddedCols: number, up: number, down: number, list: number, listed: number): number;
   sortCells(idx: number, count: number, limit: number, buf: number, hist: number): void;
+  addDenseCounts(S: number, M: number, rows: number, cols: number, paddedCols: number, up: number, down: number, list: number): number;
   neurosimPulses(g: number, up: number, down: number, delta: number, step: number, dst: number, n: number,
     kUp: number, invEUp: number, mUp: number, kDown: number, invEDown: number, mDown: number, shared: boolean,
     gmin: number, gmax: number, range: number, inv: number, rng: number, scale: number,

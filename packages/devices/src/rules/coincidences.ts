@@ -232,6 +232,36 @@ function walkReference(x: Fires, d: Fires, paddedCols: number, up: Float32Array,
 }
 
 /**
+ * Adds the counts gemmCoincidences formed (S = down − up, M = down + up per cell of the layer's rows × cols) to
+ * up/down at row·paddedCols + col, and lists every cell that has a count (in cell order: `list` is replaced).
+ */
+export const addDenseCounts = defineKernel(
+  pulsedKernels,
+  (api, _memory, S: Matrix, M: Matrix, paddedCols: number, up: Float32Array, down: Float32Array, list: ActiveCells): void => {
+    const resident = [S.data, M.data, up, down, list.idx].every((a) => kernels.resident(a));
+    if (!resident) return denseReference(S, M, paddedCols, up, down, list);
+    list.count = api.addDenseCounts(S.data.byteOffset, M.data.byteOffset, S.rows, S.cols, paddedCols, up.byteOffset, down.byteOffset, list.idx.byteOffset);
+  },
+  denseReference,
+);
+
+function denseReference(S: Matrix, M: Matrix, paddedCols: number, up: Float32Array, down: Float32Array, list: ActiveCells): void {
+  const { rows, cols } = S;
+  list.count = 0;
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const s = S.data[i * cols + j]!;
+      const m = M.data[i * cols + j]!;
+      const k = i * paddedCols + j;
+      // m and s are integers of equal parity, so the halves are exact.
+      up[k]! += (m - s) / 2;
+      down[k]! += (m + s) / 2;
+      if (up[k]! + down[k]! > 0) list.idx[list.count++] = k;
+    }
+  }
+}
+
+/**
  * The same counts by two GEMMs over the dense trains (slots × lines): signed trains give down − up,
  * magnitude trains down + up, accumulated into S and M (rows × cols) when `accumulate`.
  */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createWasmBackend, kernels, Matrix, ReferenceBackend, Rng } from '@txsim/core';
+import { createWasmBackend, kernels, Matrix, ReferenceBackend, Rng, Scratch } from '@txsim/core';
 import { pulsedKernels } from '../kernels.js';
-import { Fires, sortCells, walkCoincidences } from './coincidences.js';
+import { addDenseCounts, Fires, gemmCoincidences, sortCells, walkCoincidences } from './coincidences.js';
 import { pulseCounts, pulseCountsOuter } from './pulse-count.js';
 import { rowAbsMaxes } from './stochastic-pulses.js';
 
@@ -71,6 +71,43 @@ describe('compiled stochastic-pulse kernels', () => {
     const sorted = Array.from(list[0]!.idx.subarray(0, list[0]!.count));
     expect(sorted).toEqual(Array.from(list[1]!.idx.subarray(0, list[1]!.count)));
     expect(sorted).toEqual([...sorted].sort((p, q) => p - q));
+  });
+
+  it('addDenseCounts (the GEMM path of counting) equals its reference after walked chunks: counts, list, order', () => {
+    const rows = 70;
+    const cols = 30;
+    const padded = 32;
+    const x = trains('gx', 6, rows);
+    const d = trains('gd', 6, cols);
+    d.bl.set(x.bl);
+    const xf = new Fires().draw(x.values, rows, 0, 6, x.bl, x.scale, new Rng('gx'));
+    const df = new Fires().draw(d.values, cols, 0, 6, d.bl, d.scale, new Rng('gd'));
+    // S = down − up and M = down + up of the same trains, by two GEMMs (as the rule forms them).
+    const S = new Matrix(rows, cols, kernels.float32(rows * cols));
+    const M = new Matrix(rows, cols, kernels.float32(rows * cols));
+    gemmCoincidences(xf, df, rows, cols, new ReferenceBackend(), new Scratch(), S, M, false);
+    const n = rows * padded;
+    const up = [kernels.float32(n), new Float32Array(n)];
+    const down = [kernels.float32(n), new Float32Array(n)];
+    // Counts already walked from an earlier chunk, in cells the GEMMs also reach and some they do not.
+    for (const a of [...up, ...down]) for (let k = 0; k < n; k += 7) a[k] = (k % 5) + 1;
+    const list = [{ idx: kernels.int32(n).fill(-1), count: 3 }, { idx: new Int32Array(n).fill(-1), count: 3 }];
+    addDenseCounts.compiled!(S, M, padded, up[0]!, down[0]!, list[0]!);
+    addDenseCounts.reference(S, M, padded, up[1]!, down[1]!, list[1]!);
+    expect(list[0]!.count).toBeGreaterThan(rows);
+    expect(list[0]!.count).toBe(list[1]!.count);
+    expect(Array.from(up[0]!)).toEqual(Array.from(up[1]!));
+    expect(Array.from(down[0]!)).toEqual(Array.from(down[1]!));
+    expect(Array.from(list[0]!.idx.subarray(0, list[0]!.count))).toEqual(Array.from(list[1]!.idx.subarray(0, list[1]!.count)));
+    // The GEMMs count what walking counts: the same totals as walking the trains into fresh arrays.
+    const walkedUp = kernels.float32(n);
+    const walkedDown = kernels.float32(n);
+    walkCoincidences(xf, df, padded, walkedUp, walkedDown, { idx: kernels.int32(n), count: 0 });
+    const gemmUp = new Float32Array(n);
+    const gemmDown = new Float32Array(n);
+    addDenseCounts(S, M, padded, gemmUp, gemmDown, { idx: new Int32Array(n), count: 0 });
+    expect(Array.from(gemmUp)).toEqual(Array.from(walkedUp));
+    expect(Array.from(gemmDown)).toEqual(Array.from(walkedDown));
   });
 
   it('sorts large indices (three radix passes) as the reference', () => {

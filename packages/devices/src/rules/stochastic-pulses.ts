@@ -1,6 +1,6 @@
 import { choice, defineKernel, defineUpdateRule, flag, integer, Matrix, params, quantity, real, Scratch, type ActiveCells, type ComputeBackend, type Rng } from '@txsim/core';
 import { pulsedKernels } from '../kernels.js';
-import { coincidences, Fires, gemmCoincidences, sortCells, walkCoincidences } from './coincidences.js';
+import { addDenseCounts, coincidences, Fires, gemmCoincidences, sortCells, walkCoincidences } from './coincidences.js';
 
 /** Float32 elements per train buffer; samples are processed in chunks so the trains stay within it. */
 const TRAIN_BUDGET = 1 << 21;
@@ -105,20 +105,8 @@ export const stochasticPulses = defineUpdateRule({
           }
           b0 = b1;
         }
-        if (dense) {
-          list.count = 0;
-          for (let i = 0; i < rows; i++) {
-            for (let j = 0; j < cols; j++) {
-              const s = S.data[i * cols + j]!;
-              const m = M.data[i * cols + j]!;
-              const k = i * paddedCols + j;
-              // m and s are integers of equal parity, so the halves are exact.
-              up[k]! += (m - s) / 2;
-              down[k]! += (m + s) / 2;
-              if (up[k]! + down[k]! > 0) list.idx[list.count++] = k;
-            }
-          }
-        } else {
+        if (dense) addDenseCounts(S, M, paddedCols, up, down, list);
+        else {
           sortCells(list.idx, list.count, paddedRows * paddedCols, sortWork);
         }
         return 'pulses';
