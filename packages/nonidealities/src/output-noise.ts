@@ -33,6 +33,17 @@ export const outputNoise = defineNonideality({
     let normals: Float64Array = new Float64Array(0);
     let drive: Float32Array = new Float32Array(0);
     let scales: Float64Array = new Float64Array(0);
+    // Views of the first n values, kept per array and length: a forward and a backward read alternate
+    // lengths every step, and a fresh view per read would also miss the kernels' residency cache.
+    const views = new WeakMap<object, Map<number, Float32Array | Float64Array>>();
+    const head = <T extends Float32Array | Float64Array>(a: T, n: number): T => {
+      if (a.length === n) return a;
+      let byLength = views.get(a);
+      if (!byLength) views.set(a, (byLength = new Map()));
+      let v = byLength.get(n) as T | undefined;
+      if (!v) byLength.set(n, (v = a.subarray(0, n) as T));
+      return v;
+    };
     return {
       snapshot: () => stream.snapshot(),
       restore: (state) => stream.restore(state as NormalStreamState),
@@ -43,16 +54,19 @@ export const outputNoise = defineNonideality({
           dst.set(src.subarray(0, dst.length));
           return;
         }
-        if (normals.length < batch * width) normals = kernels.float64(batch * width);
+        if (normals.length < batch * width) views.delete(normals), (normals = kernels.float64(batch * width));
         if (drive.length < batch) {
+          views.delete(drive), views.delete(scales);
           drive = kernels.float32(batch);
           scales = kernels.float64(batch);
         }
-        stream.fill(normals.subarray(0, batch * width));
+        const z = head(normals, batch * width);
+        stream.fill(z);
         // σ_I per batch row from its largest drive, then one fused pass adds the noise.
-        rowAbsMax(v.data.subarray(0, batch * v.cols), drive.subarray(0, batch), batch, v.cols);
+        const rowDrive = head(drive, batch);
+        rowAbsMax(head(v.data, batch * v.cols), rowDrive, batch, v.cols);
         for (let b = 0; b < batch; b++) scales[b] = p.sigma * swing * drive[b]!;
-        addRowNoise(src.subarray(0, batch * width), normals.subarray(0, batch * width), dst.subarray(0, batch * width), scales.subarray(0, batch), batch, width);
+        addRowNoise(head(src, batch * width), z, head(dst, batch * width), head(scales, batch), batch, width);
       },
     };
   },

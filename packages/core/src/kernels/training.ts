@@ -95,7 +95,9 @@ export const trainingKernels = {
     const m = elementwiseModule()?.begin();
     if (!m || rows === 0) return reference.softmaxCrossEntropy(logits, labels, grad);
     if (labelScratch.length < rows) labelScratch = new Uint32Array(rows);
-    const lab = labelScratch.subarray(0, rows);
+    // The same view while the batch size stays (a fresh one per step missed the residency cache).
+    if (labelView.length !== rows || labelView.buffer !== labelScratch.buffer) labelView = labelScratch.subarray(0, rows);
+    const lab = labelView;
     // Set converts and range-checks nothing: a negative or fractional label becomes an out-of-range u32
     // or a truncated one, so check integers here and let the kernel check the range.
     lab.set(labels as ArrayLike<number>);
@@ -107,6 +109,7 @@ export const trainingKernels = {
   },
 };
 
+let labelView = new Uint32Array(0);
 let labelScratch = new Uint32Array(0);
 const lossOut = new Float64Array(2);
 

@@ -102,7 +102,8 @@ export function readLayer(
   // matters for narrow layers on wide tiles (conv1: 6 of 64). Not zero-filled: the first shift-and-add of
   // the read writes it (`fresh`).
   const acc = scratch.float64('acc', batch * outWidth);
-  const digital = scratch.float32('digital', batch * lines);
+  // The widest block's inputs size the buffer every block's view shares (below).
+  scratch.float32('digital', batch * lines);
   const driven = scratch.float32('driven', passes * batch * lines);
   const merged = merge ? scratch.float32('merged', batch * lines) : driven;
   let vA = scratch.float32('vA', runRows * lines);
@@ -168,8 +169,11 @@ export function readLayer(
     driveLines = narrow ? Math.min(lines, Math.ceil(used / 4) * 4) : lines;
     ctx.block = block;
     // Gather this block's slice of the inputs; padded lines are driven at zero (from the resident copy).
-    kernels.gather(x, digital, batch, inWidth, start, used, driveLines);
-    dac.convert(digital.subarray(0, batch * driveLines), driven, batch, driveLines, scales);
+    // The block's inputs as their own view of the 'digital' buffer (the scratch hands back the same view per
+    // length: no fresh view, and no miss of the kernels' residency cache, per block).
+    const inputs = scratch.float32('digital', batch * driveLines);
+    kernels.gather(x, inputs, batch, inWidth, start, used, driveLines);
+    dac.convert(inputs, driven, batch, driveLines, scales);
     if (driveScale !== 1) scaleDrive(driven.subarray(0, passes * batch * driveLines), scales, driveScale);
     if (merge) mergePasses(driven, merged, batch, driveLines, passWeights);
     const conductance = senseWidth === sensed
@@ -180,7 +184,11 @@ export function readLayer(
       const run = runs[r]!;
       const rows = runRows;
       // The DAC's rows of this run, pass-major; the hooks ping-pong between the two work buffers.
-      let vIn = merge ? merged.subarray(0, batch * driveLines) : driven.subarray(run.first * batch * driveLines, (run.first + run.count) * batch * driveLines);
+      // Views from the scratch (the same object per length) where a run starts at the first pass: the usual
+      // read; a fresh view per block fed the garbage collector and missed the kernels' residency cache.
+      let vIn = merge ? scratch.float32('merged', batch * driveLines)
+        : run.first === 0 ? scratch.float32('driven', run.count * batch * driveLines)
+        : driven.subarray(run.first * batch * driveLines, (run.first + run.count) * batch * driveLines);
       voltages = new Matrix(rows, driveLines, vIn);
       for (let h = 0; h < inputHooks.length; h++) {
         inputHooks[h]!.hooks.input!(vIn, vA.subarray(0, rows * driveLines), ctx);

@@ -31,4 +31,25 @@ describe('Scratch', () => {
     expect(scratch.float32('a', 6).length).toBe(6);
     expect(scratch.float32('b', 10)[3]).toBe(0);
   });
+
+  it('hands back the same view for each length a key alternates between, and views of the grown buffer after growth', () => {
+    const scratch = new Scratch();
+    const [f, g] = [scratch.float32('x', 8), scratch.float32('x', 3)];
+    // A forward and a backward read alternate lengths every step: no fresh view per request.
+    expect(scratch.float32('x', 8)).toBe(f);
+    expect(scratch.float32('x', 3)).toBe(g);
+    const [p, q] = [scratch.float64('y', 5), scratch.float64('y', 2)];
+    expect(scratch.float64('y', 5)).toBe(p);
+    expect(scratch.float64('y', 2)).toBe(q);
+    // Growing the key replaces the buffer: every length then views the new one (and all share it).
+    const big = scratch.float32('x', 100);
+    const small = scratch.float32('x', 3);
+    expect(small).not.toBe(g);
+    small[1] = 9;
+    expect(big[1]).toBe(9);
+    expect(scratch.float32('x', 8)[1]).toBe(9);
+    const wide = scratch.float64('y', 50);
+    scratch.float64('y', 2)[0] = 4;
+    expect(wide[0]).toBe(4);
+  });
 });

@@ -18,34 +18,42 @@ export class Scratch {
   private readonly lists = new Map<string, ActiveCells>();
   private readonly retired: object[] = [];
 
-  // The view handed out last per key: the pipelines ask for the same lengths every step, and a fresh
-  // subarray per request was a few allocations per tile and step for the garbage collector (batch 1).
-  private readonly views32 = new Map<string, Float32Array>();
-  private readonly views64 = new Map<string, Float64Array>();
+  // The views handed out per key and length: the pipelines ask for the same lengths every step (a tile's
+  // forward and backward reads share keys at two lengths), and a fresh subarray per request was a few
+  // allocations per tile and step for the garbage collector, and a miss of kernels.resident()'s cache per
+  // kernel operand (batch 1). Dropped for a key when its buffer grows.
+  private readonly views32 = new Map<string, Map<number, Float32Array>>();
+  private readonly views64 = new Map<string, Map<number, Float64Array>>();
 
   float32(key: string, n: number): Float32Array {
-    const last = this.views32.get(key);
-    if (last && last.length === n) return last;
+    let views = this.views32.get(key);
+    const last = views?.get(n);
+    if (last) return last;
     let buf = this.f32.get(key);
     if (!buf || buf.length < n) {
       if (buf) this.retired.push(buf);
       this.f32.set(key, (buf = kernels.float32(n)));
+      views?.clear();
     }
+    if (!views) this.views32.set(key, (views = new Map()));
     const view = buf.subarray(0, n);
-    this.views32.set(key, view);
+    views.set(n, view);
     return view;
   }
 
   float64(key: string, n: number): Float64Array {
-    const last = this.views64.get(key);
-    if (last && last.length === n) return last;
+    let views = this.views64.get(key);
+    const last = views?.get(n);
+    if (last) return last;
     let buf = this.f64.get(key);
     if (!buf || buf.length < n) {
       if (buf) this.retired.push(buf);
       this.f64.set(key, (buf = kernels.float64(n)));
+      views?.clear();
     }
+    if (!views) this.views64.set(key, (views = new Map()));
     const view = buf.subarray(0, n);
-    this.views64.set(key, view);
+    views.set(n, view);
     return view;
   }
 

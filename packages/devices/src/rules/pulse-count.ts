@@ -45,7 +45,7 @@ export const pulseCount = defineUpdateRule({
         // task) most rows see a zero input and get no pulse.
         // Batch 1 (NeuroSim's task) on zeroed targets: the counts straight from x and δ, visiting only the
         // rows of a non-zero input; the gradient (a GEMM and a pass over every cell) is never formed.
-        if (zeroed && active && x.rows === 1 && pulseCountsOuter(x.data.subarray(0, x.cols), d.data.subarray(0, d.cols), geometry.paddedCols, f, uniforms, cap, up, down, active)) {
+        if (zeroed && active && x.rows === 1 && pulseCountsOuter(x.data, d.data, geometry.paddedCols, f, uniforms, cap, up, down, active)) {
           return 'pulses';
         }
         pulseCounts(inputs.grad, f, uniforms, cap, up, down, active);
