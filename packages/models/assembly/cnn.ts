@@ -20,16 +20,17 @@
  * y gets each window's largest value, arg (when `keep`) its index into x.
  */
 export function maxPoolForward(x: usize, y: usize, arg: usize, planes: i32, H: i32, W: i32, oh: i32, ow: i32, k: i32, s: i32, keep: bool): void {
-  // Four neighbouring windows at once where their inputs load as one vector (s = 1) or two (s = 2).
+  // Four neighbouring windows at once where their inputs load as one vector (s = 1) or two (s = 2); a row's
+  // last four windows overlap the four before when ow is not a multiple of 4 (recomputed, the same values).
   const lanes = s == 1 ? i32x4(0, 1, 2, 3) : i32x4(0, 2, 4, 6);
-  const vector = s <= 2;
+  const vector = s <= 2 && ow >= 4;
   let o = 0;
   for (let plane = 0; plane < planes; plane++) {
     const base = plane * H * W;
-    for (let oy = 0; oy < oh; oy++) {
-      let ox = 0;
+    for (let oy = 0; oy < oh; oy++, o += ow) {
       if (vector) {
-        for (; ox + 4 <= ow; ox += 4, o += 4) {
+        for (let ob = 0; ob < ow; ob += 4) {
+          const ox = min(ob, ow - 4);
           let best = f32x4.splat(-Infinity);
           let at = i32x4.splat(0);
           for (let ky = 0; ky < k; ky++) {
@@ -43,11 +44,12 @@ export function maxPoolForward(x: usize, y: usize, arg: usize, planes: i32, H: i
               at = v128.bitselect(i32x4.add(i32x4.splat(i), lanes), at, wins);
             }
           }
-          v128.store(f32At(y, o), best);
-          if (keep) v128.store(f32At(arg, o), at);
+          v128.store(f32At(y, o + ox), best);
+          if (keep) v128.store(f32At(arg, o + ox), at);
         }
+        continue;
       }
-      for (; ox < ow; ox++, o++) {
+      for (let ox = 0; ox < ow; ox++) {
         let best: f32 = -Infinity;
         let at = 0;
         for (let ky = 0; ky < k; ky++) {
@@ -60,15 +62,56 @@ export function maxPoolForward(x: usize, y: usize, arg: usize, planes: i32, H: i
             }
           }
         }
-        store<f32>(f32At(y, o), best);
-        if (keep) store<i32>(f32At(arg, o), at);
+        store<f32>(f32At(y, o + ox), best);
+        if (keep) store<i32>(f32At(arg, o + ox), at);
       }
     }
   }
 }
 
-/** dx = 0, then dx[arg[o]] += dy[o] for o = 0 … n−1 in order (nx values of dx). */
-export function maxPoolBackward(dy: usize, arg: usize, dx: usize, n: i32, nx: i32): void {
+/**
+ * dx = 0, then dx[arg[o]] += dy[o] for o = 0 … n−1 in order (nx values of dx). 2 × 2 windows that tile the
+ * planes exactly (stride 2, even sizes, ow ≥ 4) take a faster path with the same result: each input is in one
+ * window, so it gets 0 + dy[o] (a masked copy, +0 elsewhere) without a fill and a scatter; the only index
+ * outside its window is 0, kept by windows of NaN and −∞ alone, added in order afterwards.
+ */
+export function maxPoolBackward(dy: usize, arg: usize, dx: usize, n: i32, nx: i32, H: i32, W: i32, oh: i32, ow: i32, k: i32, s: i32): void {
+  if (k == 2 && s == 2 && H == 2 * oh && W == 2 * ow && ow >= 4) {
+    const lanes = i32x4(0, 2, 4, 6);
+    const zero = f32x4.splat(0);
+    const planes = n / (oh * ow);
+    let o = 0;
+    for (let plane = 0; plane < planes; plane++) {
+      const base = plane * H * W;
+      for (let oy = 0; oy < oh; oy++, o += ow) {
+        for (let ob = 0; ob < ow; ob += 4) {
+          const ox = min(ob, ow - 4);
+          const a = v128.load(f32At(arg, o + ox));
+          const d = f32x4.add(zero, v128.load(f32At(dy, o + ox)));
+          for (let ky = 0; ky < 2; ky++) {
+            const i = base + (2 * oy + ky) * W + 2 * ox;
+            const idx = i32x4.add(i32x4.splat(i), lanes);
+            const even = v128.and(d, i32x4.eq(a, idx));
+            const odd = v128.and(d, i32x4.eq(a, i32x4.add(idx, i32x4.splat(1))));
+            v128.store(f32At(dx, i), i32x4.shuffle(even, odd, 0, 4, 1, 5));
+            v128.store(f32At(dx, i + 4), i32x4.shuffle(even, odd, 2, 6, 3, 7));
+          }
+        }
+      }
+    }
+    // Windows 1, 2, … (in order) whose index is 0; window 0's own is the masked copy's.
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      if (!v128.any_true(i32x4.eq(v128.load(f32At(arg, j)), i32x4.splat(0)))) continue;
+      for (let t = max(j, 1); t < j + 4; t++) {
+        if (load<i32>(f32At(arg, t)) == 0) store<f32>(dx, load<f32>(dx) + load<f32>(f32At(dy, t)));
+      }
+    }
+    for (; j < n; j++) {
+      if (j > 0 && load<i32>(f32At(arg, j)) == 0) store<f32>(dx, load<f32>(dx) + load<f32>(f32At(dy, j)));
+    }
+    return;
+  }
   memory.fill(dx, 0, (<usize>nx) << 2);
   for (let o = 0; o < n; o++) {
     const p = f32At(dx, load<i32>(f32At(arg, o)));
@@ -198,8 +241,8 @@ export function imagesToRows(images: usize, out: usize, batch: i32, P: i32, C: i
 
 /**
  * out[c] = Σ over rows r of src[r, c] (rows × C), each channel summed in f64 in row order and rounded once:
- * four channels per pass in two f64x2 accumulators; the last pass overlaps the one before when C is not a
- * multiple of 4 (recomputing a sum gives the same bits).
+ * groups of four channels in two f64x2 accumulators each; the last group overlaps the one before when C is
+ * not a multiple of 4 (recomputing a sum gives the same bits).
  */
 export function channelSums(src: usize, out: usize, rows: i32, C: i32): void {
   if (C < 4) {
@@ -210,18 +253,27 @@ export function channelSums(src: usize, out: usize, rows: i32, C: i32): void {
     }
     return;
   }
+  // Two groups of four channels per pass where there are two: four independent sums hide the add latency.
   const stride = (<usize>C) << 2;
-  for (let cb = 0; cb < C; cb += 4) {
+  for (let cb = 0; cb < C; cb += 8) {
     const c = min(cb, C - 4);
+    const c2 = min(cb + 4, C - 4);
     let lo = f64x2.splat(0);
     let hi = f64x2.splat(0);
+    let lo2 = f64x2.splat(0);
+    let hi2 = f64x2.splat(0);
     let p = f32At(src, c);
+    const q = (<usize>(c2 - c)) << 2;
     for (let r = 0; r < rows; r++) {
       const v = v128.load(p);
+      const w = v128.load(p + q);
       lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
       hi = f64x2.add(hi, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
+      lo2 = f64x2.add(lo2, f64x2.promote_low_f32x4(w));
+      hi2 = f64x2.add(hi2, f64x2.promote_low_f32x4(i32x4.shuffle(w, w, 2, 3, 0, 1)));
       p += stride;
     }
     v128.store(f32At(out, c), i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5));
+    v128.store(f32At(out, c2), i32x4.shuffle(f32x4.demote_f64x2_zero(lo2), f32x4.demote_f64x2_zero(hi2), 0, 1, 4, 5));
   }
 }

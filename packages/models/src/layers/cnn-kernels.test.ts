@@ -33,7 +33,7 @@ function windows(planes: number, height: number, width: number, size: number, st
 
 /** planes, H, W, k, s: LeNet's two pools, odd sizes, dropped edges, overlapping windows (s < k), s > k, and s = 3 (no vector path). */
 const SHAPES: Array<[number, number, number, number, number]> = [
-  [6, 28, 28, 2, 2], [5, 10, 10, 2, 2], [3, 7, 9, 2, 2], [2, 11, 13, 3, 2], [2, 9, 17, 3, 1], [3, 6, 15, 2, 1],
+  [6, 28, 28, 2, 2], [5, 10, 10, 2, 2], [3, 8, 16, 2, 2], [2, 6, 6, 2, 2], [3, 7, 9, 2, 2], [2, 11, 13, 3, 2], [2, 9, 17, 3, 1], [3, 6, 15, 2, 1],
   [2, 13, 14, 2, 3], [1, 5, 23, 3, 3], [4, 8, 8, 8, 1], [2, 3, 3, 1, 1],
 ];
 
@@ -48,15 +48,20 @@ describe('the CNN compiled kernels against their TypeScript loops, bit for bit',
       const w = windows(planes, H, W, k, s);
       const n = planes * w.outHeight * w.outWidth;
       for (const [tag, x] of [['grid', awkward(planes * H * W, `mx${H}${W}${k}${s}`)], ['uniform', uniform(planes * H * W, `mu${H}${W}`)]] as const) {
-        // Window 0 holds only NaN and −∞: the loop keeps best = −∞ and index 0; window 1 (when there is one) ties at −0 and +0.
-        for (let ky = 0; ky < k; ky++) for (let kx = 0; kx < k; kx++) x[ky * W + kx] = (ky + kx) % 2 ? Number.NaN : -Infinity;
+        // Window 1 ties −0 with +0 (the first, −0, wins). Window 0 holds only NaN and −∞: the loop keeps best = −∞
+        // and index 0; so does the last window of the last plane, whose gradient then goes to index 0 as well.
+        for (let ky = 0; ky < k; ky++) for (let kx = 0; kx < k; kx++) x[ky * W + s + kx] = kx % 2 ? 0 : -0;
+        const last = (planes - 1) * H * W + (w.outHeight - 1) * s * W + (w.outWidth - 1) * s;
+        for (let ky = 0; ky < k; ky++) {
+          for (let kx = 0; kx < k; kx++) x[ky * W + kx] = x[last + ky * W + kx] = (ky + kx) % 2 ? Number.NaN : -Infinity;
+        }
         const [yc, yr] = [new Float32Array(n), new Float32Array(n)];
         const [ac, ar] = [kernels.int32(n), new Int32Array(n)];
         maxPoolForward.compiled!(x, yc, ac, w);
         maxPoolForward.reference(x, yr, ar, w);
         expect(bits(yc), `${tag} ${planes}×${H}×${W} k${k} s${s}`).toEqual(bits(yr));
         expect(Array.from(ac)).toEqual(Array.from(ar));
-        expect([yc[0], ac[0]]).toEqual([-Infinity, 0]);
+        expect([yc[0], ac[0], yc[n - 1], ac[n - 1]]).toEqual([-Infinity, 0, -Infinity, 0]);
         // Without arg-max (inference), through staged (non-resident) operands.
         const yn = new Float32Array(n);
         maxPoolForward.compiled!(x, yn, null, w);
@@ -65,12 +70,12 @@ describe('the CNN compiled kernels against their TypeScript loops, bit for bit',
         const dy = uniform(n, `dy${H}${W}${k}`);
         dy[1] = -0;
         const [dc, dr] = [kernels.float32(x.length).fill(7), new Float32Array(x.length).fill(7)];
-        maxPoolBackward.compiled!(dy, ac, dc);
-        maxPoolBackward.reference(dy, ar, dr);
+        maxPoolBackward.compiled!(dy, ac, dc, w);
+        maxPoolBackward.reference(dy, ar, dr, w);
         expect(bits(dc)).toEqual(bits(dr));
         // A staged (ordinary) arg-max array gives the same.
         const ds = new Float32Array(x.length);
-        maxPoolBackward.compiled!(dy, Int32Array.from(ar), ds);
+        maxPoolBackward.compiled!(dy, Int32Array.from(ar), ds, w);
         expect(bits(ds)).toEqual(bits(dr));
       }
     }
@@ -86,7 +91,7 @@ describe('the CNN compiled kernels against their TypeScript loops, bit for bit',
     expect(Array.from(arg)).toEqual(new Array(9).fill(12));
     const dy = Float32Array.from([1e8, 1, -1e8, 0.5, 3, 1e-3, -7, 2, 1]);
     const dx = new Float32Array(25);
-    maxPoolBackward.compiled!(dy, arg, dx);
+    maxPoolBackward.compiled!(dy, arg, dx, w);
     let sum = 0;
     for (const g of dy) sum = Math.fround(sum + g);
     expect(dx[12]).toBe(sum);
@@ -166,7 +171,7 @@ describe('MaxPool2dLayer on reused buffers', () => {
     const arg = new Int32Array(54);
     const w = windows(6, 6, 6, 2, 2);
     maxPoolForward.reference(x.data, new Float32Array(54), arg, w);
-    maxPoolBackward.reference(dy.data, arg, want);
+    maxPoolBackward.reference(dy.data, arg, want, w);
     expect(bits(dx.data)).toEqual(bits(want));
     expect(pool.backward(dy)).toBe(dx);
     expect(() => pool.backward(new Matrix(2, 18))).toThrow(/output gradient is 2×18, expected 3×18/);

@@ -3,7 +3,7 @@ import { defineKernel, defineKernels } from '@txsim/core';
 /** The exports of packages/models/assembly/cnn.ts (addresses are byte offsets into the kernel memory). */
 export interface CnnExports {
   maxPoolForward(x: number, y: number, arg: number, planes: number, H: number, W: number, oh: number, ow: number, k: number, s: number, keep: number): void;
-  maxPoolBackward(dy: number, arg: number, dx: number, n: number, nx: number): void;
+  maxPoolBackward(dy: number, arg: number, dx: number, n: number, nx: number, H: number, W: number, oh: number, ow: number, k: number, s: number): void;
   avgPoolForward(x: number, y: number, planes: number, H: number, W: number, oh: number, ow: number, k: number, s: number, scale: number): void;
   avgPoolBackward(dy: number, dx: number, planes: number, H: number, W: number, oh: number, ow: number, k: number, s: number, scale: number): void;
   rowsToImages(rows: number, bias: number, out: number, batch: number, positions: number, channels: number): void;
@@ -66,16 +66,19 @@ export const maxPoolForward = defineKernel(
   },
 );
 
-/** dx = 0, then dx[argmax[o]] += dy[o] in order of o (overlapping windows add in that order). */
+/**
+ * dx = 0, then dx[argmax[o]] += dy[o] in order of o (overlapping windows add in that order). The windows
+ * only choose the compiled kernel's path (2 × 2 windows tiling the images skip the fill and the scatter).
+ */
 export const maxPoolBackward = defineKernel(
   cnnKernels,
-  (api, memory, dy: Float32Array, argmax: Int32Array, dx: Float32Array): void => {
+  (api, memory, dy: Float32Array, argmax: Int32Array, dx: Float32Array, w: PoolWindows): void => {
     const m = memory.begin();
     const a = memory.resident(argmax) ? argmax.byteOffset : m.in(words(argmax));
-    api.maxPoolBackward(m.in(dy), a, m.out(dx), dy.length, dx.length);
+    api.maxPoolBackward(m.in(dy), a, m.out(dx), dy.length, dx.length, w.height, w.width, w.outHeight, w.outWidth, w.size, w.stride);
     m.end();
   },
-  (dy: Float32Array, argmax: Int32Array, dx: Float32Array): void => {
+  (dy: Float32Array, argmax: Int32Array, dx: Float32Array, _w: PoolWindows): void => {
     dx.fill(0);
     for (let o = 0; o < dy.length; o++) dx[argmax[o]!]! += dy[o]!;
   },

@@ -81,9 +81,9 @@ export class MaxPool2dLayer extends Pool2d {
   backward(dy: Matrix): Matrix {
     const arg = this.argmax;
     if (!arg) throw new Error(`${this.name}: backward without a training forward`);
-    this.backwardWindows(dy);
+    const w = this.backwardWindows(dy);
     const dx = this.scratch.get(DX, this.batch, this.inputSize, true);
-    maxPoolBackward(dy.data, arg, dx.data);
+    maxPoolBackward(dy.data, arg, dx.data, w);
     return dx;
   }
 
