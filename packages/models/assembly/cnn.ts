@@ -28,6 +28,43 @@ export function maxPoolForward(x: usize, y: usize, arg: usize, planes: i32, H: i
   for (let plane = 0; plane < planes; plane++) {
     const base = plane * H * W;
     for (let oy = 0; oy < oh; oy++, o += ow) {
+      if (vector && k == 2 && s == 2) {
+        // LeNet's and VGG's pools: the two rows' 8 inputs load once, as even (kx = 0) and odd (kx = 1) lanes.
+        const r0 = base + 2 * oy * W;
+        const r1 = r0 + W;
+        for (let ob = 0; ob < ow; ob += 4) {
+          const ox = min(ob, ow - 4);
+          const i0 = r0 + 2 * ox;
+          const i1 = r1 + 2 * ox;
+          const a0 = v128.load(f32At(x, i0));
+          const b0 = v128.load(f32At(x, i0 + 4));
+          const a1 = v128.load(f32At(x, i1));
+          const b1 = v128.load(f32At(x, i1 + 4));
+          const e0 = i32x4.shuffle(a0, b0, 0, 2, 4, 6);
+          const o0 = i32x4.shuffle(a0, b0, 1, 3, 5, 7);
+          const e1 = i32x4.shuffle(a1, b1, 0, 2, 4, 6);
+          const o1 = i32x4.shuffle(a1, b1, 1, 3, 5, 7);
+          const j0 = i32x4.add(i32x4.splat(i0), lanes);
+          const j1 = i32x4.add(i32x4.splat(i1), lanes);
+          const one = i32x4.splat(1);
+          // −∞ < e0 unless e0 is NaN or −∞, so the first step is the same compare as the general loop's.
+          let wins = f32x4.gt(e0, f32x4.splat(-Infinity));
+          let best = v128.bitselect(e0, f32x4.splat(-Infinity), wins);
+          let at = v128.and(j0, wins);
+          wins = f32x4.gt(o0, best);
+          best = v128.bitselect(o0, best, wins);
+          at = v128.bitselect(i32x4.add(j0, one), at, wins);
+          wins = f32x4.gt(e1, best);
+          best = v128.bitselect(e1, best, wins);
+          at = v128.bitselect(j1, at, wins);
+          wins = f32x4.gt(o1, best);
+          best = v128.bitselect(o1, best, wins);
+          at = v128.bitselect(i32x4.add(j1, one), at, wins);
+          v128.store(f32At(y, o + ox), best);
+          if (keep) v128.store(f32At(arg, o + ox), at);
+        }
+        continue;
+      }
       if (vector) {
         for (let ob = 0; ob < ow; ob += 4) {
           const ox = min(ob, ow - 4);

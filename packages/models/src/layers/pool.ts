@@ -3,6 +3,8 @@ import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, type 
 import type { Layer } from './layer.js';
 import { LayerScratch } from './scratch.js';
 
+export type { PoolWindows } from './cnn-kernels.js';
+
 /** Channels × height × width of the images a digital layer sees (rows in C·H·W order). */
 export interface FeatureMapShape {
   readonly channels: number;
@@ -22,7 +24,7 @@ abstract class Pool2d implements Layer {
   readonly kind = 'digital' as const;
   readonly out: FeatureMapShape;
   protected batch = 0;
-  protected readonly scratch = new LayerScratch(2);
+  readonly #scratch = new LayerScratch(2);
   /** The kernels' view of the windows; only `planes` changes with the batch. */
   readonly #windows: { -readonly [K in keyof PoolWindows]: PoolWindows[K] };
 
@@ -32,6 +34,16 @@ abstract class Pool2d implements Layer {
     if (height < 1 || width < 1) throw new RangeError(`${name}: a ${size}×${size} window does not fit ${input.height}×${input.width} images`);
     this.out = { channels: input.channels, height, width };
     this.#windows = { planes: 0, height: input.height, width: input.width, outHeight: height, outWidth: width, size, stride };
+  }
+
+  /** The output buffer of a forward of `rows` images (reused; see the class comment). */
+  protected output(rows: number, training: boolean): Matrix {
+    return this.#scratch.get(OUT, rows, this.outputSize, training);
+  }
+
+  /** The input-gradient buffer of a backward of the last training batch (reused). */
+  protected inputGradient(): Matrix {
+    return this.#scratch.get(DX, this.batch, this.inputSize, true);
   }
 
   protected get inputSize(): number {
@@ -70,7 +82,7 @@ export class MaxPool2dLayer extends Pool2d {
 
   forward(x: Matrix, training: boolean): Matrix {
     const w = this.windows(x);
-    const y = this.scratch.get(OUT, x.rows, this.outputSize, training);
+    const y = this.output(x.rows, training);
     const arg = training ? this.#argmaxFor(y.data.length) : undefined;
     maxPoolForward(x.data, y.data, arg ?? null, w);
     this.argmax = arg;
@@ -82,7 +94,7 @@ export class MaxPool2dLayer extends Pool2d {
     const arg = this.argmax;
     if (!arg) throw new Error(`${this.name}: backward without a training forward`);
     const w = this.backwardWindows(dy);
-    const dx = this.scratch.get(DX, this.batch, this.inputSize, true);
+    const dx = this.inputGradient();
     maxPoolBackward(dy.data, arg, dx.data, w);
     return dx;
   }
@@ -103,7 +115,7 @@ export class AvgPool2dLayer extends Pool2d {
 
   forward(x: Matrix, training: boolean): Matrix {
     const w = this.windows(x);
-    const y = this.scratch.get(OUT, x.rows, this.outputSize, training);
+    const y = this.output(x.rows, training);
     avgPoolForward(x.data, y.data, w);
     this.trained = training;
     this.batch = x.rows;
@@ -113,7 +125,7 @@ export class AvgPool2dLayer extends Pool2d {
   backward(dy: Matrix): Matrix {
     if (!this.trained) throw new Error(`${this.name}: backward without a training forward`);
     const w = this.backwardWindows(dy);
-    const dx = this.scratch.get(DX, this.batch, this.inputSize, true);
+    const dx = this.inputGradient();
     avgPoolBackward(dy.data, dx.data, w);
     return dx;
   }
