@@ -17,6 +17,7 @@ const own = [
   ['packages/core/assembly/tile.ts', 'packages/core/build/tile.wasm'],
   ['packages/devices/assembly/pulsed.ts', 'packages/devices/build/pulsed.wasm'],
   ['packages/devices/assembly/converters.ts', 'packages/devices/build/converters.wasm'],
+  ['packages/models/assembly/cnn.ts', 'packages/models/build/cnn.wasm'],
   ['packages/nonidealities/assembly/output-noise.ts', 'packages/nonidealities/build/output-noise.wasm'],
   ['examples/plugin-pack/assembly/arrhenius.ts', 'examples/plugin-pack/build/arrhenius.wasm'],
 ];

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 // The element-wise kernels (issue 7 part C) build separately; importing runs that script first.
 import './build-wasm-elementwise.mjs';
-// The kernels plugin packages ship (devices, the example pack) build the same way, on the same memory.
+// The kernels plugin packages ship (devices, models, the example pack) build the same way, on the same memory.
 import './build-wasm-kernels.mjs';
 
 const root = new URL('../packages/core/', import.meta.url);

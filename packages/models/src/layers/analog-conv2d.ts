@@ -49,7 +49,7 @@ export class AnalogConv2dLayer implements Layer {
   forward(x: Matrix, training: boolean): Matrix {
     const patches = this.frame.patches(x, training);
     const { cols } = this.crossbar.geometry;
-    const rows = new Matrix(patches.rows, cols, productRows.view(patches.rows * cols));
+    const rows = productRows.matrix(patches.rows, cols);
     const y = this.#scratch.get(OUT, x.rows, this.frame.outputSize, training);
     if (!this.analogBias) return this.frame.images(this.crossbar.forward(patches, rows), this.bias, y);
     const wide = withOnes(patches);
@@ -61,7 +61,7 @@ export class AnalogConv2dLayer implements Layer {
     const d = this.frame.gradients(dy);
     if (!needInput) return null;
     const { rows } = this.crossbar.geometry;
-    const dp = this.crossbar.backward(d, new Matrix(d.rows, rows, patchGradients.view(d.rows * rows)));
+    const dp = this.crossbar.backward(d, patchGradients.matrix(d.rows, rows));
     return this.frame.inputGradient(this.analogBias ? withoutLast(dp) : dp, this.#scratch.get(DX, dy.rows, this.frame.inputSize, true));
   }
 

@@ -1,8 +1,18 @@
-import { Matrix, type ComputeBackend, type ConvShape } from '@txsim/core';
+import { trainingKernels, type ComputeBackend, type ConvShape, type Matrix } from '@txsim/core';
 import { clipWeights } from './analog-bias.js';
 import { ConvFrame } from './conv-frame.js';
 import { ReusedBuffer } from './im2col.js';
 import type { Layer, LayerState } from './layer.js';
+import { LayerScratch } from './scratch.js';
+
+const OUT = 0;
+const DX = 1;
+
+/**
+ * The product rows (batch·P × outC), shared by every digital conv layer of the process: images() consumes
+ * them at once, so one buffer of the largest size serves all.
+ */
+const productRows = new ReusedBuffer();
 
 /**
  * A float32 2-D convolution with stride and zero padding, as one matrix product over im2col patches:
@@ -13,6 +23,9 @@ export class Conv2dLayer implements Layer {
   readonly kind = 'digital' as const;
   readonly frame: ConvFrame;
   private readonly patchGrads = new ReusedBuffer();
+  // The layer's output and input gradient, reused across steps: valid until the layer's next forward of the
+  // same batch size and mode, or its next backward (see LayerScratch).
+  readonly #scratch = new LayerScratch(2);
 
   /** `bias` null: no bias at all. `clip`: |w| ≤ clip after every update (the bias is not clipped). */
   constructor(readonly name: string, shape: ConvShape, readonly weights: Matrix, readonly bias: Float32Array | null, private readonly backend: ComputeBackend, private readonly clip?: number) {
@@ -24,9 +37,9 @@ export class Conv2dLayer implements Layer {
 
   forward(x: Matrix, training: boolean): Matrix {
     const p = this.frame.patches(x, training);
-    const rows = new Matrix(p.rows, this.weights.cols);
+    const rows = productRows.matrix(p.rows, this.weights.cols);
     this.backend.gemm(p, this.weights, rows);
-    return this.frame.images(rows, this.bias);
+    return this.frame.images(rows, this.bias, this.#scratch.get(OUT, x.rows, this.frame.outputSize, training));
   }
 
   backward(dy: Matrix, needInput: boolean): Matrix | null {
@@ -34,15 +47,14 @@ export class Conv2dLayer implements Layer {
     if (!needInput) return null;
     // Patch gradients, reused from batch to batch (col2im reads them at once; a fresh matrix of
     // batch·P × C·k·k per step mostly fed the garbage collector).
-    const dp = new Matrix(d.rows, this.weights.rows, this.patchGrads.view(d.rows * this.weights.rows));
+    const dp = this.patchGrads.matrix(d.rows, this.weights.rows);
     this.backend.gemm(d, this.weights, dp, { transB: true });
-    return this.frame.inputGradient(dp);
+    return this.frame.inputGradient(dp, this.#scratch.get(DX, dy.rows, this.frame.inputSize, true));
   }
 
   update(learningRate: number): void {
     const w = this.weights.data;
-    const g = this.frame.weightGrad.data;
-    for (let k = 0; k < w.length; k++) w[k]! -= learningRate * g[k]!;
+    trainingKernels.sgdStep(w, this.frame.weightGrad.data, learningRate);
     if (this.clip !== undefined) clipWeights(w, this.clip);
     if (this.bias) this.frame.stepBias(this.bias, learningRate);
   }

@@ -1,5 +1,9 @@
-import { Matrix } from '@txsim/core';
+import { kernels, type Matrix } from '@txsim/core';
+import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, type PoolWindows } from './cnn-kernels.js';
 import type { Layer } from './layer.js';
+import { LayerScratch } from './scratch.js';
+
+export type { PoolWindows } from './cnn-kernels.js';
 
 /** Channels × height × width of the images a digital layer sees (rows in C·H·W order). */
 export interface FeatureMapShape {
@@ -8,22 +12,62 @@ export interface FeatureMapShape {
   readonly width: number;
 }
 
-/** Pooling windows of `size` × `size` moved by `stride` (no padding; a partial window at the edge is dropped). */
+const OUT = 0;
+const DX = 1;
+
+/**
+ * Pooling windows of `size` × `size` moved by `stride` (no padding; a partial window at the edge is dropped).
+ * Outputs and input gradients live in buffers reused across steps (see LayerScratch): valid until the layer's
+ * next forward of the same batch size and mode, or its next backward.
+ */
 abstract class Pool2d implements Layer {
   readonly kind = 'digital' as const;
   readonly out: FeatureMapShape;
   protected batch = 0;
+  readonly #scratch = new LayerScratch(2);
+  /** The kernels' view of the windows; only `planes` changes with the batch. */
+  readonly #windows: { -readonly [K in keyof PoolWindows]: PoolWindows[K] };
 
   constructor(readonly name: string, readonly input: FeatureMapShape, readonly size = 2, readonly stride = size) {
     const height = Math.floor((input.height - size) / stride) + 1;
     const width = Math.floor((input.width - size) / stride) + 1;
     if (height < 1 || width < 1) throw new RangeError(`${name}: a ${size}×${size} window does not fit ${input.height}×${input.width} images`);
     this.out = { channels: input.channels, height, width };
+    this.#windows = { planes: 0, height: input.height, width: input.width, outHeight: height, outWidth: width, size, stride };
   }
 
-  protected check(x: Matrix): void {
-    const { channels, height, width } = this.input;
-    if (x.cols !== channels * height * width) throw new RangeError(`${this.name}: input rows have ${x.cols} values, expected ${channels * height * width}`);
+  /** The output buffer of a forward of `rows` images (reused; see the class comment). */
+  protected output(rows: number, training: boolean): Matrix {
+    return this.#scratch.get(OUT, rows, this.outputSize, training);
+  }
+
+  /** The input-gradient buffer of a backward of the last training batch (reused). */
+  protected inputGradient(): Matrix {
+    return this.#scratch.get(DX, this.batch, this.inputSize, true);
+  }
+
+  protected get inputSize(): number {
+    return this.input.channels * this.input.height * this.input.width;
+  }
+
+  protected get outputSize(): number {
+    return this.out.channels * this.out.height * this.out.width;
+  }
+
+  /** Checks a forward's input and returns the windows of its batch. */
+  protected windows(x: Matrix): PoolWindows {
+    if (x.cols !== this.inputSize) throw new RangeError(`${this.name}: input rows have ${x.cols} values, expected ${this.inputSize}`);
+    this.#windows.planes = x.rows * this.input.channels;
+    return this.#windows;
+  }
+
+  /** Checks a backward's output gradient against the last training forward and returns its windows. */
+  protected backwardWindows(dy: Matrix): PoolWindows {
+    if (dy.rows !== this.batch || dy.cols !== this.outputSize) {
+      throw new RangeError(`${this.name}: output gradient is ${dy.rows}×${dy.cols}, expected ${this.batch}×${this.outputSize}`);
+    }
+    this.#windows.planes = this.batch * this.input.channels;
+    return this.#windows;
   }
 
   abstract forward(x: Matrix, training: boolean): Matrix;
@@ -33,34 +77,14 @@ abstract class Pool2d implements Layer {
 /** Max pooling: the gradient goes to the (first) largest input of each window. */
 export class MaxPool2dLayer extends Pool2d {
   private argmax: Int32Array | undefined;
+  /** Arg-max indices of a training forward, one buffer per batch size, in kernel memory. */
+  readonly #argmaxes = new Map<number, Int32Array>();
 
   forward(x: Matrix, training: boolean): Matrix {
-    this.check(x);
-    const { height: H, width: W } = this.input;
-    const { channels: C, height: oh, width: ow } = this.out;
-    const { size: k, stride: s } = this;
-    const y = new Matrix(x.rows, C * oh * ow);
-    const arg = training ? new Int32Array(y.data.length) : undefined;
-    const xd = x.data;
-    let o = 0;
-    for (let plane = 0; plane < x.rows * C; plane++) {
-      const base = plane * H * W;
-      for (let oy = 0; oy < oh; oy++) {
-        for (let ox = 0; ox < ow; ox++, o++) {
-          let best = -Infinity;
-          let at = 0;
-          for (let ky = 0; ky < k; ky++) {
-            const row = base + (oy * s + ky) * W + ox * s;
-            for (let kx = 0; kx < k; kx++) {
-              const v = xd[row + kx]!;
-              if (v > best) { best = v; at = row + kx; }
-            }
-          }
-          y.data[o] = best;
-          if (arg) arg[o] = at;
-        }
-      }
-    }
+    const w = this.windows(x);
+    const y = this.output(x.rows, training);
+    const arg = training ? this.#argmaxFor(y.data.length) : undefined;
+    maxPoolForward(x.data, y.data, arg ?? null, w);
     this.argmax = arg;
     this.batch = x.rows;
     return y;
@@ -69,10 +93,19 @@ export class MaxPool2dLayer extends Pool2d {
   backward(dy: Matrix): Matrix {
     const arg = this.argmax;
     if (!arg) throw new Error(`${this.name}: backward without a training forward`);
-    const { channels, height, width } = this.input;
-    const dx = new Matrix(this.batch, channels * height * width);
-    for (let o = 0; o < arg.length; o++) dx.data[arg[o]!]! += dy.data[o]!;
+    const w = this.backwardWindows(dy);
+    const dx = this.inputGradient();
+    maxPoolBackward(dy.data, arg, dx.data, w);
     return dx;
+  }
+
+  #argmaxFor(n: number): Int32Array {
+    let a = this.#argmaxes.get(n);
+    if (!a) {
+      if (this.#argmaxes.size >= 8) this.#argmaxes.clear();
+      this.#argmaxes.set(n, (a = kernels.int32(n)));
+    }
+    return a;
   }
 }
 
@@ -81,27 +114,9 @@ export class AvgPool2dLayer extends Pool2d {
   private trained = false;
 
   forward(x: Matrix, training: boolean): Matrix {
-    this.check(x);
-    const { height: H, width: W } = this.input;
-    const { channels: C, height: oh, width: ow } = this.out;
-    const { size: k, stride: s } = this;
-    const y = new Matrix(x.rows, C * oh * ow);
-    const xd = x.data;
-    const scale = 1 / (k * k);
-    let o = 0;
-    for (let plane = 0; plane < x.rows * C; plane++) {
-      const base = plane * H * W;
-      for (let oy = 0; oy < oh; oy++) {
-        for (let ox = 0; ox < ow; ox++, o++) {
-          let sum = 0;
-          for (let ky = 0; ky < k; ky++) {
-            const row = base + (oy * s + ky) * W + ox * s;
-            for (let kx = 0; kx < k; kx++) sum += xd[row + kx]!;
-          }
-          y.data[o] = sum * scale;
-        }
-      }
-    }
+    const w = this.windows(x);
+    const y = this.output(x.rows, training);
+    avgPoolForward(x.data, y.data, w);
     this.trained = training;
     this.batch = x.rows;
     return y;
@@ -109,24 +124,9 @@ export class AvgPool2dLayer extends Pool2d {
 
   backward(dy: Matrix): Matrix {
     if (!this.trained) throw new Error(`${this.name}: backward without a training forward`);
-    const { height: H, width: W } = this.input;
-    const { channels: C, height: oh, width: ow } = this.out;
-    const { size: k, stride: s } = this;
-    const dx = new Matrix(this.batch, C * H * W);
-    const scale = 1 / (k * k);
-    let o = 0;
-    for (let plane = 0; plane < this.batch * C; plane++) {
-      const base = plane * H * W;
-      for (let oy = 0; oy < oh; oy++) {
-        for (let ox = 0; ox < ow; ox++, o++) {
-          const g = dy.data[o]! * scale;
-          for (let ky = 0; ky < k; ky++) {
-            const row = base + (oy * s + ky) * W + ox * s;
-            for (let kx = 0; kx < k; kx++) dx.data[row + kx]! += g;
-          }
-        }
-      }
-    }
+    const w = this.backwardWindows(dy);
+    const dx = this.inputGradient();
+    avgPoolBackward(dy.data, dx.data, w);
     return dx;
   }
 }
