@@ -60,21 +60,32 @@ type Unquantised = u8;
 type Divide = u16;
 type Multiply = u32;
 
+// Abs-max rows need no clamp: for |x| ≤ full, |x·fl(1/full)| ≤ fl(full·fl(1/full)) ≤ 1 (rounding is
+// monotonic, and x·(1/x) rounds to 1 or to 1 − 2^−53 for every f32 x: the tests check every f32 mantissa;
+// full NaN or ±Inf gives u NaN or 0, which the clamp leaves alone). Fixed-range rows clip.
+type Clamped = u8;
+type Unclamped = u16;
+
 /**
  * One DAC lane pair: u = clamp(x·toUnit, ±1); unquantised u·vRead; quantised clamp(x·toUnit·levels, ±levels)
  * (the same value: rounding is monotonic and 1·levels is exact) rounded half away from zero, then
  * q/levels·vRead, or q·perCode where the wrapper proved that equal for every code.
  */
-@inline function dacLanes<M>(x: v128, toUnit: v128, hi: v128, lo: v128, lv: v128, vr: v128, perCode: v128, half: v128, sign: v128): v128 {
-  const u = f64x2.mul(x, toUnit);
-  if (sizeof<M>() == sizeof<Unquantised>()) return f64x2.mul(f64x2.pmax(f64x2.pmin(u, hi), lo), vr);
-  const q = roundAway(f64x2.pmax(f64x2.pmin(f64x2.mul(u, lv), hi), lo), half, sign);
+@inline function dacLanes<M, C>(x: v128, toUnit: v128, hi: v128, lo: v128, lv: v128, vr: v128, perCode: v128, half: v128, sign: v128): v128 {
+  let u = f64x2.mul(x, toUnit);
+  if (sizeof<M>() == sizeof<Unquantised>()) {
+    if (sizeof<C>() == sizeof<Clamped>()) u = f64x2.pmax(f64x2.pmin(u, hi), lo);
+    return f64x2.mul(u, vr);
+  }
+  u = f64x2.mul(u, lv);
+  if (sizeof<C>() == sizeof<Clamped>()) u = f64x2.pmax(f64x2.pmin(u, hi), lo);
+  const q = roundAway(u, half, sign);
   if (sizeof<M>() == sizeof<Divide>()) return f64x2.mul(f64x2.div(q, lv), vr);
   return f64x2.mul(q, perCode);
 }
 
-/** The DAC of all rows with one conversion variant M (see `dac`). */
-function dacRows<M>(src: usize, dst: usize, scales: usize, batch: i32, lines: i32, absMax: bool, range: f64, levels: f64, vRead: f64, perCode: f64, half: f64, one: f64): void {
+/** The DAC of all rows with one conversion variant M, clamping or not (C; see `dac`). */
+function dacRows<M, C>(src: usize, dst: usize, scales: usize, batch: i32, lines: i32, absMax: bool, range: f64, levels: f64, vRead: f64, perCode: f64, half: f64, one: f64): void {
   const h = f64x2.splat(half);
   const sign = signBits64(h);
   // |x| as bits: clearing the sign of an f32 leaves an integer that orders like the magnitude (NaN above +Inf).
@@ -113,18 +124,18 @@ function dacRows<M>(src: usize, dst: usize, scales: usize, batch: i32, lines: i3
     let p = row;
     let q = orow;
     for (; p + 16 <= end; p += 16) {
-      const a = dacLanes<M>(load2(p), toUnit, hi, lo, lv, vr, pc, h, sign);
-      const c = dacLanes<M>(load2(p + 8), toUnit, hi, lo, lv, vr, pc, h, sign);
+      const a = dacLanes<M, C>(load2(p), toUnit, hi, lo, lv, vr, pc, h, sign);
+      const c = dacLanes<M, C>(load2(p + 8), toUnit, hi, lo, lv, vr, pc, h, sign);
       store2(q, a);
       store2(q + 8, c);
       q += 16;
     }
     if (p + 8 <= end) {
-      store2(q, dacLanes<M>(load2(p), toUnit, hi, lo, lv, vr, pc, h, sign));
+      store2(q, dacLanes<M, C>(load2(p), toUnit, hi, lo, lv, vr, pc, h, sign));
       p += 8;
       q += 8;
     }
-    if (p < end) store1(q, dacLanes<M>(load1(p), toUnit, hi, lo, lv, vr, pc, h, sign));
+    if (p < end) store1(q, dacLanes<M, C>(load1(p), toUnit, hi, lo, lv, vr, pc, h, sign));
     store<f32>(scales + ((b as usize) << 2), <f32>(full / vRead));
   }
 }
@@ -137,9 +148,15 @@ function dacRows<M>(src: usize, dst: usize, scales: usize, batch: i32, lines: i3
  * every code). `half` = 0.49999999999999994 and `one` = 1 come in as values so they stay in registers.
  */
 export function dac(src: usize, dst: usize, scales: usize, batch: i32, lines: i32, absMax: bool, range: f64, levels: f64, vRead: f64, perCode: f64, half: f64, one: f64): void {
-  if (levels == 0) dacRows<Unquantised>(src, dst, scales, batch, lines, absMax, range, levels, vRead, perCode, half, one);
-  else if (perCode == 0) dacRows<Divide>(src, dst, scales, batch, lines, absMax, range, levels, vRead, perCode, half, one);
-  else dacRows<Multiply>(src, dst, scales, batch, lines, absMax, range, levels, vRead, perCode, half, one);
+  if (absMax) {
+    if (levels == 0) dacRows<Unquantised, Unclamped>(src, dst, scales, batch, lines, absMax, range, levels, vRead, perCode, half, one);
+    else if (perCode == 0) dacRows<Divide, Unclamped>(src, dst, scales, batch, lines, absMax, range, levels, vRead, perCode, half, one);
+    else dacRows<Multiply, Unclamped>(src, dst, scales, batch, lines, absMax, range, levels, vRead, perCode, half, one);
+  } else {
+    if (levels == 0) dacRows<Unquantised, Clamped>(src, dst, scales, batch, lines, absMax, range, levels, vRead, perCode, half, one);
+    else if (perCode == 0) dacRows<Divide, Clamped>(src, dst, scales, batch, lines, absMax, range, levels, vRead, perCode, half, one);
+    else dacRows<Multiply, Clamped>(src, dst, scales, batch, lines, absMax, range, levels, vRead, perCode, half, one);
+  }
 }
 
 /**
@@ -243,17 +260,18 @@ export function adc(src: usize, dst: usize, batch: i32, width: i32, groupWidth: 
   const lo = f64x2.neg(hi);
   const groups = (limit + groupWidth - 1) / groupWidth;
   const rowBytes = (width as usize) << 2;
-  for (let g = 0; g < groups; g++) {
-    const st = f64x2.splat(load<f64>(steps + ((g as usize) << 3)));
-    const iv = f64x2.splat(load<f64>(invs + ((g as usize) << 3)));
-    const j0 = g * groupWidth;
-    const cols = ((min(limit, j0 + groupWidth) - j0) as usize) << 2;
-    let p = src + ((j0 as usize) << 2);
-    let q = dst + ((j0 as usize) << 2);
-    for (let b = 0; b < batch; b++) {
-      const end = p + cols;
-      let s = p;
-      let d = q;
+  const groupBytes = (groupWidth as usize) << 2;
+  const limitBytes = (limit as usize) << 2;
+  // Row by row, each row's groups in turn: the reads and writes run through memory in order.
+  for (let b = 0; b < batch; b++) {
+    const row = (b as usize) * rowBytes;
+    for (let g = 0; g < groups; g++) {
+      const st = f64x2.splat(load<f64>(steps + ((g as usize) << 3)));
+      const iv = f64x2.splat(load<f64>(invs + ((g as usize) << 3)));
+      const j0 = (g as usize) * groupBytes;
+      let s = src + row + j0;
+      let d = dst + row + j0;
+      const end = src + row + min(limitBytes, j0 + groupBytes);
       for (; s + 16 <= end; s += 16) {
         const x0 = f64x2.mul(load2(s), iv);
         const x1 = f64x2.mul(load2(s + 8), iv);
@@ -261,12 +279,13 @@ export function adc(src: usize, dst: usize, batch: i32, width: i32, groupWidth: 
         store2(d + 8, adcLanes(x1, st, hi, lo, h, sign));
         d += 16;
       }
-      for (; s < end; s += 4) {
-        store1(d, adcLanes(f64x2.mul(load1(s), iv), st, hi, lo, h, sign));
-        d += 4;
+      // The rest, 2 then 1 (conv1 of LeNet-5 sums 6 columns per row).
+      if (s + 8 <= end) {
+        store2(d, adcLanes(f64x2.mul(load2(s), iv), st, hi, lo, h, sign));
+        s += 8;
+        d += 8;
       }
-      p += rowBytes;
-      q += rowBytes;
+      if (s < end) store1(d, adcLanes(f64x2.mul(load1(s), iv), st, hi, lo, h, sign));
     }
   }
 }

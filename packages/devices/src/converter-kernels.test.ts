@@ -218,6 +218,22 @@ describe('the converters\' compiled kernels against their TypeScript loops', () 
       }
     });
 
+    it('abs-max rows need no clamp: fl(x·fl(1/x)) ≤ 1 for every float32 x (every mantissa; exponents scale exactly in f64)', () => {
+      const f = new Float32Array(1);
+      const w = new Uint32Array(f.buffer);
+      let above = 0;
+      let below = 0;
+      for (let m = 0; m < 2 ** 23; m++) {
+        w[0] = 0x3f800000 | m; // 1 + m·2^-23
+        const x = f[0]!;
+        const p = x * (1 / x);
+        if (p > 1) above++;
+        else if (p < 1) below++;
+      }
+      expect(above).toBe(0);
+      expect(below).toBeGreaterThan(0); // 1 − 2^−53 happens: the bound is not vacuous
+    });
+
     it('DAC codes: dividing by levels (the path when q·vRead/levels is not proven equal) and multiplying agree with the reference', () => {
       const [batch, lines] = [8, 29];
       for (const levels of [1, 3, 127, 2 ** 20 - 1]) {
