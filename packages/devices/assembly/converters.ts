@@ -296,6 +296,35 @@ export function adc(src: usize, dst: usize, batch: i32, width: i32, groupWidth: 
 }
 
 /**
+ * flags[b] = 1 where row b of a batch × width block of ADC outputs has some |v| ≥ bound[g] among its first
+ * `used` columns (group g = column / groupWidth), else 0. `bounds` holds one f32 per group: the smallest
+ * float32 ≥ the f64 threshold (so the f32 comparison decides exactly as the f64 one), NaN for a group that
+ * never reports (NaN compares false).
+ */
+export function adcSaturated(src: usize, flags: usize, batch: i32, width: i32, groupWidth: i32, bounds: usize, used: i32): void {
+  const groups = (used + groupWidth - 1) / groupWidth;
+  const rowBytes = (width as usize) << 2;
+  const groupBytes = (groupWidth as usize) << 2;
+  const usedBytes = (used as usize) << 2;
+  for (let b = 0; b < batch; b++) {
+    const row = src + (b as usize) * rowBytes;
+    const absF32 = v128.not(signBits32(f32x4.splat(<f32>groupWidth)));
+    let any = v128.xor(absF32, absF32);
+    let tail = false;
+    for (let g = 0; g < groups; g++) {
+      const bound = load<f32>(bounds + ((g as usize) << 2));
+      const bv = f32x4.splat(bound);
+      const j0 = (g as usize) * groupBytes;
+      let p = row + j0;
+      const end = row + min(usedBytes, j0 + groupBytes);
+      for (; p + 16 <= end; p += 16) any = v128.or(any, f32x4.ge(v128.and(v128.load(p), absF32), bv));
+      for (; p < end; p += 4) tail = tail || abs(load<f32>(p)) >= bound;
+    }
+    store<i32>(flags + ((b as usize) << 2), <i32>(tail || v128.any_true(any)));
+  }
+}
+
+/**
  * out[g] = max(out[g], max |src[b, j]|) over every row b and the columns j of group g (`groupWidth` wide) of
  * a batch × width block (out is f64, one per group). NaNs are skipped, as `v > max` skips them.
  */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { kernels, registeredKernels, Rng } from '@txsim/core';
-import { adcCodes, codeStep, converterKernels, dacCodes, dacStreamPlanes, digitVolt32, groupAbsMax, roundAway, roundHalfAway } from './converter-kernels.js';
+import { adcCodes, adcSaturatedRows, codeStep, converterKernels, dacCodes, dacStreamPlanes, digitVolt32, float32AtLeast, groupAbsMax, roundAway, roundHalfAway } from './converter-kernels.js';
 
 function uniform(n: number, seed: string, lo = -1, hi = 1): Float64Array {
   return new Rng(seed).fillUniform(new Float64Array(n), lo, hi) as Float64Array;
@@ -352,6 +352,49 @@ describe('the converters\' compiled kernels against their TypeScript loops', () 
             adcCodes.reference(src, b, batch, width, groupWidth, steps, levels, limit);
             sameF32(a, b, `width ${width}/${groupWidth} levels ${levels} limit ${limit}`);
           }
+        }
+      }
+    });
+
+    it('float32AtLeast is the smallest float32 not below a double', () => {
+      const rng = new Rng('at-least');
+      for (let i = 0; i < 20000; i++) {
+        const t = i < 4 ? [0, 1e-50, 3e38, 1e39][i]! : rng.next() * 2 ** ((i % 60) - 30);
+        const a = float32AtLeast(t);
+        expect(a).toBe(Math.fround(a));
+        expect(a >= t).toBe(true);
+        // The float32 just below a is below t.
+        const below = new Float32Array([a]);
+        new Int32Array(below.buffer)[0]! -= 1;
+        if (a > 0) expect(below[0]! < t).toBe(true);
+      }
+      expect(Number.isNaN(float32AtLeast(Number.NaN))).toBe(true);
+    });
+
+    it('ADC saturation flags: at, just below and just above each group\'s threshold, zero steps, NaN, limits, odd widths', () => {
+      for (const [width, groupWidth] of [[11, 4], [64, 64], [130, 64], [7, 7], [3, 1]] as const) {
+        const batch = 40;
+        const groups = Math.ceil(width / groupWidth);
+        const levels = 127;
+        const steps = Float64Array.from({ length: groups }, (_, g) => [0.01, 0, 1 / 3, 0.25][g % 4]!);
+        const rng = new Rng(`sat-${width}`);
+        const src = Float32Array.from(uniform(batch * width, `sat-${width}`, -0.5, 0.5));
+        // Row r gets one value near its column's threshold: the f32 nearest, and its neighbours ±1, ±2.
+        for (let r = 0; r < batch; r++) {
+          const c = Math.floor(rng.next() * width);
+          const t = steps[Math.floor(c / groupWidth)]! * (levels - 0.5);
+          const f = new Float32Array([t]);
+          new Int32Array(f.buffer)[0]! += (r % 5) - 2;
+          src[r * width + c] = (r % 2 ? -1 : 1) * (r % 7 === 6 ? Number.NaN : r % 11 === 10 ? Infinity : f[0]!);
+        }
+        for (const used of [width, width - 1, 1]) {
+          const a = new Uint8Array(batch + 2).fill(0);
+          const b = new Uint8Array(batch + 2).fill(0);
+          a[3] = b[3] = 1; // set flags stay set
+          adcSaturatedRows.compiled!(src, a, batch, width, groupWidth, steps, levels, used);
+          adcSaturatedRows.reference(src, b, batch, width, groupWidth, steps, levels, used);
+          expect(Array.from(a), `width ${width}/${groupWidth} used ${used}`).toEqual(Array.from(b));
+          if (used === width && width > 3) expect(b.reduce((x, y) => x + y, 0)).toBeGreaterThan(3);
         }
       }
     });

@@ -6,6 +6,7 @@ export interface ConverterExports {
   dacStream(v: number, codes: number, dst: number, n: number, streams: number, k: number, top: number, volt: number, volt32: number, toCode: number, split: number, half: number, one: number): void;
   adc(src: number, dst: number, batch: number, width: number, groupWidth: number, steps: number, invs: number, levels: number, limit: number, half: number): void;
   groupAbsMax(src: number, out: number, batch: number, width: number, groupWidth: number): void;
+  adcSaturated(src: number, flags: number, batch: number, width: number, groupWidth: number, bounds: number, used: number): void;
   roundHalfAway(src: number, dst: number, n: number, half: number): void;
 }
 
@@ -190,6 +191,52 @@ export const adcCodes = defineKernel(
         for (let j = b * width + j0, end = b * width + j1; j < end; j++) {
           const q = roundAway(src[j]! * inv);
           dst[j] = (q > levels ? levels : q < -levels ? -levels : q) * step;
+        }
+      }
+    }
+  },
+);
+
+/** The saturation check's per-group f32 bounds and per-row flags (kernel memory, reused across calls). */
+let bounds: Float32Array = new Float32Array(0);
+let flags: Int32Array = new Int32Array(0);
+
+/** The smallest float32 ≥ t, for t ≥ 0 (NaN stays NaN): |v| ≥ t ⟺ |v| ≥ it for every float32 v. */
+export function float32AtLeast(t: number): number {
+  const f = Math.fround(t);
+  if (!(f < t)) return f;
+  // f (≥ +0) is the float32 just below t: the next one up is one more in its bits.
+  const up = new Float32Array([f]);
+  new Int32Array(up.buffer)[0]! += 1;
+  return up[0]!;
+}
+
+/**
+ * Which rows of a batch × width block of ADC outputs reached full scale: hit[r] = 1 where some |v| of the
+ * first `used` columns is ≥ step_g·(levels − 0.5) with step_g > 0 (g = column / groupWidth); other hit bytes
+ * are left as they are.
+ */
+export const adcSaturatedRows = defineKernel(
+  converterKernels,
+  (api, memory, src: Float32Array, hit: Uint8Array, batch: number, width: number, groupWidth: number, steps: Float64Array, levels: number, used: number): void => {
+    const groups = Math.ceil(used / groupWidth);
+    if (bounds.length < groups) bounds = memory.float32(groups);
+    if (flags.length < batch) flags = memory.int32(batch);
+    for (let g = 0; g < groups; g++) bounds[g] = steps[g]! > 0 ? float32AtLeast(steps[g]! * (levels - 0.5)) : Number.NaN;
+    const m = memory.begin();
+    const n = batch * width;
+    api.adcSaturated(m.in(src.length === n ? src : src.subarray(0, n)), flags.byteOffset, batch, width, groupWidth, bounds.byteOffset, used);
+    m.end();
+    for (let r = 0; r < batch; r++) if (flags[r]) hit[r] = 1;
+  },
+  (src: Float32Array, hit: Uint8Array, batch: number, width: number, groupWidth: number, steps: Float64Array, levels: number, used: number): void => {
+    for (let r = 0; r < batch; r++) {
+      const o = r * width;
+      for (let c = 0; c < used; c++) {
+        const step = steps[(c / groupWidth) | 0]!;
+        if (step > 0 && Math.abs(src[o + c]!) >= step * (levels - 0.5)) {
+          hit[r] = 1;
+          break;
         }
       }
     }
