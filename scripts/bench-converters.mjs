@@ -3,7 +3,7 @@
 // LeNet-5's (conv1 50,176 × 28 patches, conv2 6,400 × 64) and a batch of 64.
 //   node scripts/bench-converters.mjs [REPO]   (REPO: another built checkout to time, default this one)
 const root = process.argv[2] ?? new URL('..', import.meta.url).pathname.replace(/\/$/, '');
-const { kernels, Rng } = await import(`${root}/packages/core/dist/index.js`);
+const { kernels } = await import(`${root}/packages/core/dist/index.js`);
 const { dacCodes, adcCodes } = await import(`${root}/packages/devices/dist/converter-kernels.js`);
 const { dac, adc } = await import(`${root}/packages/devices/dist/index.js`);
 const { pluginContext } = await import(`${root}/packages/core/dist/testing/index.js`);
