@@ -1,5 +1,5 @@
 import { defineAdc, integer, kernels, params, quantity, real } from '@txsim/core';
-import { adcCodes, groupAbsMax } from './converter-kernels.js';
+import { adcCodes, adcSaturatedRows, groupAbsMax } from './converter-kernels.js';
 
 /**
  * A signed ADC per tile output group. Its full scale is either given, or calibrated per tile from
@@ -73,17 +73,7 @@ export const adc = defineAdc({
         // A code at ±levels is at full scale (clipped or exactly there); codes are exact multiples of the step.
         // A group calibrated on all-zero outputs (full scale 0, e.g. tiles under an image's blank border)
         // converts everything to 0 whatever the drive: no re-read can help it, so it never reports.
-        const used = ctx.summed ?? ctx.width;
-        for (let r = 0; r < ctx.batch; r++) {
-          const o = r * ctx.width;
-          for (let c = 0; c < used; c++) {
-            const step = steps[(c / ctx.groupWidth) | 0]!;
-            if (step > 0 && Math.abs(converted[o + c]!) >= step * (levels - 0.5)) {
-              hit[r] = 1;
-              break;
-            }
-          }
-        }
+        adcSaturatedRows(converted, hit, ctx.batch, ctx.width, ctx.groupWidth, steps, levels, ctx.summed ?? ctx.width);
       },
     };
   },

@@ -1,5 +1,5 @@
 import { choice, defineDac, integer, kernels, params, quantity, real } from '@txsim/core';
-import { dacCodes } from './converter-kernels.js';
+import { codeStep, dacCodes, dacStreamPlanes } from './converter-kernels.js';
 
 /**
  * A signed DAC. With `abs-max` scaling each input vector is first divided by its largest magnitude
@@ -34,6 +34,8 @@ export const dac = defineDac({
   },
   create: (_ctx, p) => {
     const levels = p.bits === 0 ? 0 : Math.max(1, 2 ** (p.bits - 1) - 1);
+    // Settles now, not in the first read, whether the kernel may multiply by vRead/levels (see codeStep).
+    codeStep(levels, p.vRead);
     const convert = (src: Float32Array, dst: Float32Array, batch: number, lines: number, scales: Float32Array) =>
       dacCodes(src, dst, batch, lines, scales, p.scaling === 'abs-max', p.range, levels, p.vRead);
     // Rounds half away from zero so positive and negative inputs quantise symmetrically.
@@ -48,36 +50,15 @@ export const dac = defineDac({
     // Pass (sign, s) carries digit d_s of |code|: its voltage d_s/top·vRead stands for ±d_s·2^(k·s)/levels of full scale.
     const passWeights = Array.from({ length: passes }, (_, q) => (q < streams ? 1 : -1) * top * 2 ** (k * (q % streams)) / levels);
     let quantised: Float32Array = new Float32Array(0);
-    let magnitude = new Int32Array(0);
     return {
       passes,
       passWeights,
       convert(src, dst, batch, lines, scales) {
         const n = batch * lines;
-        if (quantised.length < n) [quantised, magnitude] = [kernels.float32(n), new Int32Array(n)];
+        if (quantised.length < n) quantised = kernels.float32(n);
         const v = quantised.subarray(0, n);
         convert(src, v, batch, lines, scales);
-        // Codes are exact: |v|·levels/vRead is within float32 rounding of an integer below 2^22.
-        const toCode = levels / p.vRead;
-        for (let i = 0; i < n; i++) magnitude[i] = Math.round(Math.abs(v[i]!) * toCode);
-        const volt = p.vRead / top;
-        // One pass plane at a time, so every write is sequential.
-        for (let s = 0; s < streams; s++) {
-          const shift = k * s;
-          const pos = dst.subarray(s * n, (s + 1) * n);
-          const neg = split ? dst.subarray((streams + s) * n, (streams + s + 1) * n) : pos;
-          for (let i = 0; i < n; i++) {
-            const u = ((magnitude[i]! >>> shift) & top) * volt;
-            if (!split) pos[i] = v[i]! < 0 ? -u : u;
-            else if (v[i]! < 0) {
-              pos[i] = 0;
-              neg[i] = u;
-            } else {
-              pos[i] = u;
-              neg[i] = 0;
-            }
-          }
-        }
+        dacStreamPlanes(v, dst, n, streams, k, split, levels, p.vRead);
       },
     };
   },
