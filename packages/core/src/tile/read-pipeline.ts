@@ -128,12 +128,13 @@ export function readLayer(
   const driveScale = options.driveScale ?? 1;
   const hits = options.saturated && adc.saturated ? scratch.bytes('hits', runRows) : undefined;
 
-  // Padded lines are driven at zero, and a zero drive changes no output: it adds x·G = 0 to every sum, and
+  // Padded lines are driven at zero, and a zero drive changes no output: it adds x·G = ±0 to every sum, and
   // the DAC's per-row scale comes from the largest |x|. So each block is converted and multiplied over its
-  // used lines only (rounded up to whole f32x4 groups, the DAC kernel's unit) unless an input hook, which may
-  // treat lines by position, needs the whole tile: conv1 of LeNet-5 drives 28 of 64 lines forward and 8 of
-  // 64 backward. Equal to the full-width read (exactly where a block's lines fit one K block of the GEMM,
-  // 256; within float rounding otherwise). The activity counts still count every line.
+  // used lines only unless an input hook, which may treat lines by position, needs the whole tile: conv1 of
+  // LeNet-5 drives 25 of 64 lines forward and 6 of 64 backward. Equal to the full-width read exactly where a
+  // block's lines fit one K block of the GEMM (256; within float rounding otherwise): a sum's zero products
+  // change nothing but the sign of an exact zero, which the digital sum (0 + v) erases. The activity counts
+  // still count every line.
   const narrow = (options.narrow ?? true) && !inputHooks.length;
   // The inputs in the kernels' memory, where each block's gather reads them in place: copied once unless
   // they already live there (im2col's patch rows and a conv layer's δ rows do).
@@ -166,13 +167,13 @@ export function readLayer(
   for (let block = 0; block < blocks; block++) {
     start = block * lines;
     const used = Math.min(lines, inWidth - start);
-    driveLines = narrow ? Math.min(lines, Math.ceil(used / 4) * 4) : lines;
+    driveLines = narrow ? used : lines;
     ctx.block = block;
-    // Gather this block's slice of the inputs; padded lines are driven at zero (from the resident copy).
-    // The block's inputs as their own view of the 'digital' buffer (the scratch hands back the same view per
+    // A layer that fits one block drives its inputs as they are; otherwise gather this block's slice (padded
+    // lines at zero), into the 'digital' buffer's view of this length (the scratch hands back the same view per
     // length: no fresh view, and no miss of the kernels' residency cache, per block).
-    const inputs = scratch.float32('digital', batch * driveLines);
-    kernels.gather(x, inputs, batch, inWidth, start, used, driveLines);
+    let inputs = x;
+    if (driveLines !== inWidth) kernels.gather(x, (inputs = scratch.float32('digital', batch * driveLines)), batch, inWidth, start, used, driveLines);
     dac.convert(inputs, driven, batch, driveLines, scales);
     if (driveScale !== 1) scaleDrive(driven.subarray(0, passes * batch * driveLines), scales, driveScale);
     if (merge) mergePasses(driven, merged, batch, driveLines, passWeights);
