@@ -1016,6 +1016,34 @@ export function narrow(acc: usize, out: usize, batch: i32, width: i32, outWidth:
   }
 }
 
+/**
+ * A read of one block and one pass in one step: out[b, j] = f32((0 + cur[b, j]·scales[b])·f) for j < outWidth,
+ * cur rows `width` apart. Exactly accumulate (fresh) then narrow, without the f64 sum between them.
+ */
+export function accumulateNarrow(cur: usize, scales: usize, out: usize, batch: i32, width: i32, outWidth: i32, f: f64): void {
+  const fv = f64x2.splat(f);
+  const zero = f64x2.splat(0);
+  for (let b = 0; b < batch; b++) {
+    const s = f64x2.splat(<f64>load<f32>(scales + ((b as usize) << 2)));
+    let c = cur + (((b * width) as usize) << 2);
+    let o = out + (((b * outWidth) as usize) << 2);
+    let j = 0;
+    for (; j + 4 <= outWidth; j += 4) {
+      const v = v128.load(c);
+      const x = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.add(zero, f64x2.mul(f64x2.promote_low_f32x4(v), s)), fv));
+      const y = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.add(zero, f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)), s)), fv));
+      v128.store(o, i32x4.shuffle(x, y, 0, 1, 4, 5));
+      c += 16;
+      o += 16;
+    }
+    for (; j < outWidth; j++) {
+      store<f32>(o, <f32>((0 + <f64>load<f32>(c) * f64x2.extract_lane(s, 0)) * f));
+      c += 4;
+      o += 4;
+    }
+  }
+}
+
 /** Number of non-zero elements (update pulse counts). */
 export function countNonzero(src: usize, n: i32): i32 {
   const zero = f64x2.splat(0);

@@ -476,6 +476,28 @@ describe.skipIf(!wasm)('fused chains against the unfused kernels (bit-identical)
     expect(() => kernels.readCombine(new Float32Array(4), g, g, { levels }, { levels: { ...levels, steps: 254 } })).toThrow(/quantise differently/);
   });
 
+  it('accumulateNarrow equals accumulate (fresh) then narrow, bit for bit (odd widths, −0, NaN, a zero row scale)', () => {
+    for (const [batch, width, outWidth] of [[1, 1, 1], [3, 8, 6], [5, 64, 13], [7, 17, 17], [64, 16, 16]] as const) {
+      const cur = kernels.float32(batch * width);
+      cur.set(Float32Array.from(uniform(batch * width, `an${batch}x${width}`, -3, 3)));
+      cur[0] = -0;
+      if (cur.length > 5) cur[5] = Number.NaN;
+      const scales = kernels.float32(batch);
+      scales.set(Float32Array.from(uniform(batch, `as${batch}`, 0.1, 4)));
+      if (batch > 2) scales[2] = 0;
+      const acc = kernels.float64(batch * outWidth).fill(Number.NaN);
+      kernels.accumulate(acc, cur, scales, batch, width, outWidth, true);
+      const want = kernels.float32(batch * outWidth);
+      kernels.narrow(acc, want, batch, outWidth, outWidth, 2.5e5);
+      const got = kernels.float32(batch * outWidth).fill(Number.NaN);
+      kernels.accumulateNarrow(cur, scales, got, batch, width, outWidth, 2.5e5);
+      expect(Array.from(got, (v) => Object.is(v, -0) ? '-0' : v)).toEqual(Array.from(want, (v) => Object.is(v, -0) ? '-0' : v));
+      const ref = new Float32Array(batch * outWidth);
+      reference.accumulateNarrow(cur, scales, ref, batch, width, outWidth, 2.5e5);
+      expect(Array.from(ref, (v) => Object.is(v, -0) ? '-0' : v)).toEqual(Array.from(want, (v) => Object.is(v, -0) ? '-0' : v));
+    }
+  });
+
   it('transpose equals the plain loop for every shape (whole 4×4 blocks, edge rows and columns, chunks)', () => {
     for (const [R, C] of [[1, 1], [3, 5], [4, 4], [7, 9], [64, 13], [832, 256], [257, 130]] as const) {
       const src = kernels.float32(R * C);

@@ -289,6 +289,17 @@ export const kernels = {
     m.end();
   },
 
+  /**
+   * accumulate (fresh) then narrow in one pass, for a read of one block and one pass: out[b, j] =
+   * f32((0 + cur[b, j]·scales[b])·f) for j < outWidth, cur rows `width` apart. Bit-identical to the two.
+   */
+  accumulateNarrow(cur: Float32Array, scales: Float32Array, out: Float32Array, batch: number, width: number, outWidth: number, f: number): void {
+    const m = elementwiseModule()?.begin();
+    if (!m) return reference.accumulateNarrow(cur, scales, out, batch, width, outWidth, f);
+    m.api.accumulateNarrow(m.in(cur), m.in(scales), m.out(out), batch, width, outWidth, f);
+    m.end();
+  },
+
   /** dst = f·src, float32 to float64. */
   widen(src: Float32Array, f: number, dst: Float64Array): void {
     const m = elementwiseModule()?.begin();
@@ -573,6 +584,13 @@ export const reference = {
   narrow(acc: Float64Array, out: Float32Array, batch: number, width: number, outWidth: number, f: number): void {
     for (let b = 0; b < batch; b++) {
       for (let j = 0; j < outWidth; j++) out[b * outWidth + j] = acc[b * width + j]! * f;
+    }
+  },
+
+  accumulateNarrow(cur: Float32Array, scales: Float32Array, out: Float32Array, batch: number, width: number, outWidth: number, f: number): void {
+    for (let b = 0; b < batch; b++) {
+      const s = scales[b]!;
+      for (let j = 0; j < outWidth; j++) out[b * outWidth + j] = (0 + cur[b * width + j]! * s) * f;
     }
   },
 };

@@ -56,6 +56,7 @@ export interface ElementwiseExports {
   col2im(cols: number, out: number, batch: number, channels: number, height: number, width: number, k: number, stride: number, pad: number, outH: number, outW: number): void;
   accumulate(acc: number, cur: number, scales: number, batch: number, width: number, accWidth: number, fresh: number): void;
   narrow(acc: number, out: number, batch: number, width: number, outWidth: number, f: number): void;
+  accumulateNarrow(cur: number, scales: number, out: number, batch: number, width: number, outWidth: number, f: number): void;
   widen(src: number, out: number, n: number, f: number): void;
   biasAdd(x: number, bias: number, out: number, rows: number, cols: number): void;
   columnSums(src: number, out: number, rows: number, cols: number, j0: number, j1: number): void;

@@ -164,6 +164,10 @@ export function readLayer(
     squaredConductance: () => eff.squared().rowSlice(start, start + driveLines),
   };
   let swap: Float32Array;
+  // A read of one block, one pass (or merged passes) and one slice writes its output straight from the
+  // converted currents (accumulateNarrow: the same bits as the f64 sum then the narrowing).
+  const single = blocks === 1 && runs.length === 1 && sliceWeights.length === 1 && (merge || (passes === 1 && passWeights[0] === 1));
+  let out: Matrix | undefined;
   for (let block = 0; block < blocks; block++) {
     start = block * lines;
     const used = Math.min(lines, inWidth - start);
@@ -223,7 +227,10 @@ export function readLayer(
         iA = eA;
         iB = eB;
       }
-      shiftAdd(acc, sensedOut, scales, batch, senseWidth === sensed ? width : senseWidth, merge ? ONE : run.count === passes ? passWeights : passWeights.slice(run.first, run.first + run.count), sliceWeights, outWidth, block === 0 && r === 0);
+      const stride = senseWidth === sensed ? width : senseWidth;
+      // One block, one pass of weight 1 and one slice: the digital sum is the output (no f64 sum between).
+      if (single) kernels.accumulateNarrow(sensedOut, scales, (out ??= options.out ?? new Matrix(batch, outWidth)).data, batch, stride, outWidth, weightPerSiemens);
+      else shiftAdd(acc, sensedOut, scales, batch, stride, merge ? ONE : run.count === passes ? passWeights : passWeights.slice(run.first, run.first + run.count), sliceWeights, outWidth, block === 0 && r === 0);
     }
   }
 
@@ -239,7 +246,8 @@ export function readLayer(
     ? vectors * (geometry.paddedRows * geometry.paddedCols + geometry.paddedRows * geometry.gridCols)
     : 2 * vectors * slices * geometry.paddedRows * geometry.paddedCols;
 
-  const out = options.out ?? new Matrix(batch, outWidth);
+  if (out) return out;
+  out = options.out ?? new Matrix(batch, outWidth);
   kernels.narrow(acc, out.data, batch, outWidth, outWidth, weightPerSiemens);
   return out;
 }
