@@ -1171,8 +1171,13 @@ function inverseNormal(p: f64): f64 {
 }
 
 /** One Poisson(λ) draw from one uniform, as poisson() in stochastic-pulses.ts. */
-function poisson(lambda: f64, u: f64): f64 {
-  if (u <= 1 - lambda) return 0;
+@inline function poisson(lambda: f64, u: f64): f64 {
+  // Most cells expect far below one coincidence and end here; the rest call out of the loop.
+  return u <= 1 - lambda ? 0 : poissonTail(lambda, u);
+}
+
+/** poisson() past its first test (u > 1 − λ). */
+function poissonTail(lambda: f64, u: f64): f64 {
   if (lambda < 30) {
     let k: f64 = 0;
     let p = fdexp(-lambda);
