@@ -261,8 +261,10 @@ export const probabilities = defineKernel(
   pulsedKernels,
   (api, memory, values: Float32Array, lines: number, width: number, batch: number, scale: Float64Array, bl: Float64Array | null,
     signed: Float32Array, mag: Float32Array): void => {
-    // The kernel zeroes both outputs whole, as the reference does (they must be equally long).
-    if (signed.length !== mag.length) throw new RangeError(`probabilities: signed (${signed.length}) and mag (${mag.length}) differ in length`);
+    // The kernel zeroes both outputs whole, as the reference does, and writes batch·width of each in place.
+    if (signed.length !== mag.length || signed.length < batch * width) {
+      throw new RangeError(`probabilities: signed (${signed.length}) and mag (${mag.length}) must be equally long, at least batch·width = ${batch * width}`);
+    }
     const m = memory.begin();
     api.sampledProbabilities(m.in(values), lines, width, batch, m.in(scale), bl ? m.in(bl) : 0, m.out(signed), m.out(mag), signed.length);
     m.end();
@@ -305,7 +307,7 @@ export function poisson(lambda: number, u: number): number {
 }
 
 /** Acklam's rational approximation of the standard normal quantile (relative error < 1.2e-9). */
-export function inverseNormal(p: number): number {
+function inverseNormal(p: number): number {
   const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
   const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
   const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
