@@ -1084,3 +1084,196 @@ export function addOffsets(src: usize, off: usize, dst: usize, n: i32): void {
     store<f64>(dst + o, load<f64>(src + o) + load<f64>(off + o));
   }
 }
+
+// ---- stochastic-pulses, counting: sampled (rules/stochastic-pulses.ts) ---------------------------------
+
+/**
+ * e^x, fdlibm's __ieee754_exp step for step (with V8's exact e for x = 1): the algorithm of V8's Math.exp
+ * (src/base/ieee754.cc), so a Poisson draw here inverts the same P(0) as in JavaScript. AssemblyScript's own
+ * Math.exp is musl's table-driven one, which differs in the last bit now and then. Any input.
+ */
+function fdexp(x: f64): f64 {
+  const ln2hi = 6.93147180369123816490e-01;
+  const ln2lo = 1.90821492927058770002e-10;
+  const invln2 = 1.44269504088896338700e+00;
+  const P1 = 1.66666666666666019037e-01;
+  const P2 = -2.77777777770155933842e-03;
+  const P3 = 6.61375632143793436117e-05;
+  const P4 = -1.65339022054652515390e-06;
+  const P5 = 4.13813679705723846039e-08;
+  const huge = 1.0e+300;
+  const twom1000 = 9.33263618503218878990e-302; // 2^−1000
+  const two1023 = 8.988465674311579539e307; // 2^1023
+  const bits = reinterpret<u64>(x);
+  const xsb = <i32>(bits >> 63);
+  const hx = <u32>(bits >> 32) & 0x7fffffff;
+  // Non-finite, overflowing and underflowing arguments.
+  if (hx >= 0x40862e42) {
+    if (hx >= 0x7ff00000) {
+      if (((hx & 0xfffff) | <u32>bits) != 0) return x + x; // NaN
+      return xsb == 0 ? x : 0.0; // e^(+∞) = +∞, e^(−∞) = 0
+    }
+    if (x > 7.09782712893383973096e+02) return huge * huge;
+    if (x < -7.45133219101941108420e+02) return twom1000 * twom1000;
+  }
+  // Argument reduction: x = k·ln2 + (hi − lo), |hi − lo| ≤ ln2/2.
+  let hi: f64 = 0;
+  let lo: f64 = 0;
+  let k: i32 = 0;
+  if (hx > 0x3fd62e42) {
+    if (hx < 0x3ff0a2b2) {
+      if (x == 1.0) return 2.718281828459045; // V8's fix of the last bit of e
+      hi = xsb ? x + ln2hi : x - ln2hi;
+      lo = xsb ? -ln2lo : ln2lo;
+      k = 1 - xsb - xsb;
+    } else {
+      k = <i32>(invln2 * x + (xsb ? -0.5 : 0.5));
+      const t = <f64>k;
+      hi = x - t * ln2hi; // exact
+      lo = t * ln2lo;
+    }
+    x = hi - lo;
+  } else if (hx < 0x3e300000) {
+    // |x| < 2^−28 (huge + x > 1 always holds for these finite x).
+    return 1.0 + x;
+  }
+  const t = x * x;
+  const twopk = reinterpret<f64>(<u64>(<u32>(0x3ff00000 + ((k >= -1021 ? k : k + 1000) << 20))) << 32);
+  const c = x - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+  if (k == 0) return 1.0 - ((x * c) / (c - 2.0) - x);
+  const y = 1.0 - ((lo - (x * c) / (2.0 - c)) - hi);
+  if (k >= -1021) {
+    if (k == 1024) return y * 2.0 * two1023;
+    return y * twopk;
+  }
+  return y * twopk * twom1000;
+}
+
+/** For the tests: n exponentials of src (f64) into out, so fdexp can be compared with Math.exp. */
+export function exps(src: usize, out: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<f64>(out + (<usize>i << 3), fdexp(load<f64>(src + (<usize>i << 3))));
+}
+
+/** Acklam's standard normal quantile, as inverseNormal() in stochastic-pulses.ts (same operations, same order). */
+function inverseNormal(p: f64): f64 {
+  if (p <= 0) return -8;
+  if (p >= 1) return 8;
+  if (p < 0.02425) {
+    const q = Math.sqrt(-2 * fdlog(p));
+    return (((((-7.784894002430293e-3 * q + -3.223964580411365e-1) * q + -2.400758277161838) * q + -2.549732539343734) * q + 4.374664141464968) * q + 2.938163982698783) /
+      ((((7.784695709041462e-3 * q + 3.224671290700398e-1) * q + 2.445134137142996) * q + 3.754408661907416) * q + 1);
+  }
+  if (p > 1 - 0.02425) return -inverseNormal(1 - p);
+  const q = p - 0.5;
+  const r = q * q;
+  return ((((((-3.969683028665376e1 * r + 2.209460984245205e2) * r + -2.759285104469687e2) * r + 1.38357751867269e2) * r + -3.066479806614716e1) * r + 2.506628277459239) * q) /
+    (((((-5.447609879822406e1 * r + 1.615858368580409e2) * r + -1.556989798598866e2) * r + 6.680131188771972e1) * r + -1.328068155288572e1) * r + 1);
+}
+
+/** One Poisson(λ) draw from one uniform, as poisson() in stochastic-pulses.ts. */
+@inline function poisson(lambda: f64, u: f64): f64 {
+  // Most cells expect far below one coincidence and end here; the rest call out of the loop.
+  return u <= 1 - lambda ? 0 : poissonTail(lambda, u);
+}
+
+/** poisson() past its first test (u > 1 − λ). */
+function poissonTail(lambda: f64, u: f64): f64 {
+  if (lambda < 30) {
+    let k: f64 = 0;
+    let p = fdexp(-lambda);
+    let f = p;
+    while (u > f && k < 1000) {
+      k++;
+      p *= lambda / k;
+      f += p;
+    }
+    return k;
+  }
+  // Math.round as JavaScript's (halves up) and Math.max(0, ·) as f64.max: the same values, −0 and NaN alike.
+  return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * inverseNormal(u)));
+}
+
+/** For the tests: n Poisson draws poisson(lambda[i], u[i]) (f64) into out. */
+export function poissons(lambda: usize, u: usize, out: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 3;
+    store<f64>(out + o, poisson(load<f64>(lambda + o), load<f64>(u + o)));
+  }
+}
+
+/**
+ * probabilities(): per sample row b of values (f32, batch × lines), p = min(1, scale_b·|v|)·slots_b (slots_b =
+ * bl[b], or 1 when bl is 0) into mag and ±p by the sign of v into signed (f32, batch × width; all n elements
+ * of both are zeroed first).
+ */
+export function sampledProbabilities(values: usize, lines: i32, width: i32, batch: i32, scale: usize, bl: usize, signed: usize, mag: usize, n: i32): void {
+  memory.fill(signed, 0, <usize>n << 2);
+  memory.fill(mag, 0, <usize>n << 2);
+  for (let b = 0; b < batch; b++) {
+    const s = f64at(scale, b);
+    const slots = bl ? f64at(bl, b) : 1;
+    if (slots == 0 || s == 0) continue;
+    const src = values + (<usize>(b * lines) << 2);
+    const dst = <usize>(b * width) << 2;
+    for (let i = 0; i < lines; i++) {
+      const v = <f64>load<f32>(src + (<usize>i << 2));
+      const p = Math.min(1, s * Math.abs(v)) * slots;
+      store<f32>(mag + dst + (<usize>i << 2), <f32>p);
+      store<f32>(signed + dst + (<usize>i << 2), <f32>(v > 0 ? p : v < 0 ? -p : 0));
+    }
+  }
+}
+
+/**
+ * sampleCounts()' cell loop: from S = E[down] − E[up] and M = E[down] + E[up] (f32, rows × cols), up and down
+ * (f32) of cell i·paddedCols + j are Poisson draws of max(0, (M ∓ S)/2), each from the next uniform of the Rng
+ * block (up first: the order of rng.fillUniform(u) and u[2k], u[2k + 1]). Cells with a count are written to
+ * list (when not 0), ascending; returns their number.
+ */
+export function sampledCounts(S: usize, M: usize, rows: i32, cols: i32, paddedCols: i32, rng: usize, up: usize, down: usize, list: usize): i32 {
+  // The generator's words stay in locals for the whole loop (written back once), as normal() does.
+  let s0 = load<u32>(rng, 0);
+  let s1 = load<u32>(rng, 4);
+  let s2 = load<u32>(rng, 8);
+  let s3 = load<u32>(rng, 12);
+  let listed = 0;
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const k = <usize>(i * cols + j) << 2;
+      const s = <f64>load<f32>(S + k);
+      const m = <f64>load<f32>(M + k);
+      let result = rotl(s1 * 5, 7) * 9;
+      let sh = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= sh;
+      s3 = rotl(s3, 11);
+      const uUp = <f64>result * 2.3283064365386963e-10;
+      result = rotl(s1 * 5, 7) * 9;
+      sh = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= sh;
+      s3 = rotl(s3, 11);
+      const uDown = <f64>result * 2.3283064365386963e-10;
+      const c = i * paddedCols + j;
+      const cu = <f32>poisson(Math.max(0, (m - s) / 2), uUp);
+      const cd = <f32>poisson(Math.max(0, (m + s) / 2), uDown);
+      store<f32>(up + (<usize>c << 2), cu);
+      store<f32>(down + (<usize>c << 2), cd);
+      if (list && <f64>cu + <f64>cd > 0) {
+        store<i32>(list + (<usize>listed << 2), c);
+        listed++;
+      }
+    }
+  }
+  store<u32>(rng, s0, 0);
+  store<u32>(rng, s1, 4);
+  store<u32>(rng, s2, 8);
+  store<u32>(rng, s3, 12);
+  return listed;
+}

@@ -33,6 +33,11 @@ export interface PulsedExports {
   addOffsets(src: number, off: number, dst: number, n: number): void;
   pulseCounts(grad: number, n: number, f: number, u: number, cap: number, up: number, down: number, list: number): number;
   rowAbsMaxes(values: number, rows: number, cols: number, out: number): void;
+  exps(src: number, out: number, n: number): void;
+  poissons(lambda: number, u: number, out: number, n: number): void;
+  sampledProbabilities(values: number, lines: number, width: number, batch: number, scale: number, bl: number,
+    signed: number, mag: number, n: number): void;
+  sampledCounts(S: number, M: number, rows: number, cols: number, paddedCols: number, rng: number, up: number, down: number, list: number): number;
   pulseCountsOuter(x: number, rows: number, d: number, cols: number, paddedCols: number, f: number, u: number, cap: number,
     up: number, down: number, list: number): number;
 }

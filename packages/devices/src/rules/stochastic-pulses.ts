@@ -1,5 +1,5 @@
-import { choice, defineKernel, defineUpdateRule, flag, integer, Matrix, params, quantity, real, Scratch, type ActiveCells, type ComputeBackend, type Rng } from '@txsim/core';
-import { pulsedKernels } from '../kernels.js';
+import { choice, defineKernel, defineUpdateRule, flag, integer, kernels, Matrix, params, quantity, real, Scratch, type ActiveCells, type ComputeBackend, type Rng } from '@txsim/core';
+import { pulsedKernels, rngBlock } from '../kernels.js';
 import { addDenseCounts, coincidences, Fires, gemmCoincidences, sortCells, walkCoincidences } from './coincidences.js';
 
 /** Float32 elements per train buffer; samples are processed in chunks so the trains stay within it. */
@@ -203,50 +203,92 @@ function sampleCounts(
   const M = new Matrix(rows, cols, buf.float32('M', rows * cols));
   backend.gemm(new Matrix(batch, rows, ps), new Matrix(batch, cols, qs), S, { transA: true });
   backend.gemm(new Matrix(batch, rows, pm), new Matrix(batch, cols, qm), M, { transA: true });
-  const n = rows * cols;
-  const u = buf.float64('u', 2 * n);
-  rng.fillUniform(u);
-  // The padding stays zero (the layer's own cells are all written below).
+  // The padding stays zero (the layer's own cells are all written by poissonCounts).
   if (!zeroed) {
     up.fill(0);
     down.fill(0);
   }
-  let listed = 0;
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) {
-      const k = i * cols + j;
-      const s = S.data[k]!;
-      const m = M.data[k]!;
-      // Rounding in the GEMM can leave a tiny negative expectation; a count cannot be negative.
-      const c = i * paddedCols + j;
-      up[c] = poisson(Math.max(0, (m - s) / 2), u[2 * k]!);
-      down[c] = poisson(Math.max(0, (m + s) / 2), u[2 * k + 1]!);
-      if (active && up[c]! + down[c]! > 0) active.idx[listed++] = c;
-    }
-  }
-  if (active) active.count = listed;
+  poissonCounts(S, M, paddedCols, rng, up, down, active ?? null, buf);
 }
 
-/** Per sample row: fire probabilities min(1, scale_b·|v|) (times BL_b when given), signed and not; padding 0. */
-function probabilities(values: Float32Array, lines: number, width: number, batch: number, scale: Float64Array,
-  bl: Float64Array | null, signed: Float32Array, mag: Float32Array): void {
-  signed.fill(0);
-  mag.fill(0);
-  for (let b = 0; b < batch; b++) {
-    const s = scale[b]!;
-    const slots = bl ? bl[b]! : 1;
-    if (slots === 0 || s === 0) continue;
-    for (let i = 0; i < lines; i++) {
-      const v = values[b * lines + i]!;
-      const p = Math.min(1, s * Math.abs(v)) * slots;
-      mag[b * width + i] = p;
-      signed[b * width + i] = v > 0 ? p : v < 0 ? -p : 0;
+/**
+ * One Poisson draw per cell and direction from the expectations S = E[down] − E[up], M = E[down] + E[up] (rows ×
+ * cols): up and down of cell i·paddedCols + j, from the uniforms u[2k] (up) and u[2k + 1] (down) of
+ * rng.fillUniform over 2·rows·cols; the cells with a count are listed in `active` (ascending) when given.
+ * The reference keeps those uniforms in `scratch` ('u'). Compiled in assembly/pulsed.ts (sampledCounts), which
+ * draws the same uniforms from the stream in place (no buffer) and leaves the stream where fillUniform does.
+ */
+export const poissonCounts = defineKernel(
+  pulsedKernels,
+  (api, memory, S: Matrix, M: Matrix, paddedCols: number, rng: Rng, up: Float32Array, down: Float32Array, active: ActiveCells | null,
+    scratch: Scratch): void => {
+    // The list is written in place (an Int32Array cannot be staged); a list outside kernel memory takes the reference.
+    if (active && !kernels.resident(active.idx)) return poissonCounts.reference(S, M, paddedCols, rng, up, down, active, scratch);
+    const m = memory.begin();
+    const block = rngBlock(memory);
+    const listed = api.sampledCounts(m.in(S.data), m.in(M.data), S.rows, S.cols, paddedCols, block.enter(rng), m.inout(up), m.inout(down),
+      active ? active.idx.byteOffset : 0);
+    block.leave(rng);
+    m.end();
+    if (active) active.count = listed;
+  },
+  (S: Matrix, M: Matrix, paddedCols: number, rng: Rng, up: Float32Array, down: Float32Array, active: ActiveCells | null, scratch: Scratch): void => {
+    const { rows, cols } = S;
+    const u = scratch.float64('u', 2 * rows * cols);
+    rng.fillUniform(u);
+    let listed = 0;
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        const k = i * cols + j;
+        const s = S.data[k]!;
+        const m = M.data[k]!;
+        // Rounding in the GEMM can leave a tiny negative expectation; a count cannot be negative.
+        const c = i * paddedCols + j;
+        up[c] = poisson(Math.max(0, (m - s) / 2), u[2 * k]!);
+        down[c] = poisson(Math.max(0, (m + s) / 2), u[2 * k + 1]!);
+        if (active && up[c]! + down[c]! > 0) active.idx[listed++] = c;
+      }
     }
-  }
-}
+    if (active) active.count = listed;
+  },
+);
+
+/**
+ * Per sample row: fire probabilities min(1, scale_b·|v|) (times BL_b when given), signed and not; padding 0.
+ * Compiled in assembly/pulsed.ts (sampledProbabilities), equal to this loop.
+ */
+export const probabilities = defineKernel(
+  pulsedKernels,
+  (api, memory, values: Float32Array, lines: number, width: number, batch: number, scale: Float64Array, bl: Float64Array | null,
+    signed: Float32Array, mag: Float32Array): void => {
+    // The kernel zeroes both outputs whole, as the reference does, and writes batch·width of each in place.
+    if (signed.length !== mag.length || signed.length < batch * width) {
+      throw new RangeError(`probabilities: signed (${signed.length}) and mag (${mag.length}) must be equally long, at least batch·width = ${batch * width}`);
+    }
+    const m = memory.begin();
+    api.sampledProbabilities(m.in(values), lines, width, batch, m.in(scale), bl ? m.in(bl) : 0, m.out(signed), m.out(mag), signed.length);
+    m.end();
+  },
+  (values: Float32Array, lines: number, width: number, batch: number, scale: Float64Array, bl: Float64Array | null,
+    signed: Float32Array, mag: Float32Array): void => {
+    signed.fill(0);
+    mag.fill(0);
+    for (let b = 0; b < batch; b++) {
+      const s = scale[b]!;
+      const slots = bl ? bl[b]! : 1;
+      if (slots === 0 || s === 0) continue;
+      for (let i = 0; i < lines; i++) {
+        const v = values[b * lines + i]!;
+        const p = Math.min(1, s * Math.abs(v)) * slots;
+        mag[b * width + i] = p;
+        signed[b * width + i] = v > 0 ? p : v < 0 ? -p : 0;
+      }
+    }
+  },
+);
 
 /** One Poisson(λ) draw from one uniform: inversion below λ = 30, a rounded normal quantile above. */
-function poisson(lambda: number, u: number): number {
+export function poisson(lambda: number, u: number): number {
   // P(0) = e^(−λ) ≥ 1 − λ: most cells expect far below one coincidence, and this settles them without exp.
   if (u <= 1 - lambda) return 0;
   if (lambda < 30) {
