@@ -522,12 +522,80 @@ const POW = 5;
 @external("env", "exp") declare function hostExp(x: f64): f64;
 @external("env", "pow") declare function hostPow(x: f64, y: f64): f64;
 
+// Set by stepOnce when the device leaves the cell as it is (exp-step: b_max ≤ b_min; pow-step: b_max = b_min).
+let unchanged: bool = false;
+
+/**
+ * One update-once of a device family (the models' TypeScript `kernel` for one cell): weight x, direction
+ * `up`, pulse count nn (1 for a pulse, |request|/step for an analog request), cycle-to-cycle draw xi, so
+ * f = nn + σ·xi; returns the new weight held to the cell's bounds, or sets `unchanged`. The per-device
+ * values are read from `cell` at aMin, aMax, aUp, aDown and the family's two own fields a0, a1.
+ */
+@inline function stepOnce(family: i32, up: bool, x: f64, nn: f64, xi: f64, sigma: f64, cell: usize,
+  aMin: i32, aMax: i32, aUp: i32, aDown: i32, a0: i32, a1: i32, nodes: usize, m: i32): f64 {
+  unchanged = false;
+  const f = nn + sigma * xi;
+  let v: f64;
+  if (family == CONSTANT) {
+    v = up ? x + f64at(cell, aUp) * f : x - f64at(cell, aDown) * f;
+  } else if (family == LINEAR_MULT) {
+    v = up ? x + (f64at(cell, a0) * x + f64at(cell, aUp)) * f : x - (f64at(cell, a1) * x + f64at(cell, aDown)) * f;
+  } else if (family == LINEAR_ADD) {
+    v = up ? x + f64at(cell, a0) * x * nn + f64at(cell, aUp) * f : x - f64at(cell, a1) * x * nn - f64at(cell, aDown) * f;
+  } else if (family == EXP) {
+    // nodes: aUp, aDown, gammaUp, gammaDown, a, b, dwMinStdAdd, dwMinStdSlope, complex (0/1).
+    const range = f64at(cell, aMax) - f64at(cell, aMin);
+    if (!(range > 0)) {
+      unchanged = true;
+      return x;
+    }
+    const z = ((2 * f64at(nodes, 4) * x) / range) + f64at(nodes, 5);
+    let dw: f64;
+    if (up) dw = Math.max(1 - f64at(nodes, 0) * hostExp(f64at(nodes, 2) * z), 0) * f64at(cell, aUp);
+    else dw = -Math.max(1 - f64at(nodes, 1) * hostExp(-f64at(nodes, 3) * z), 0) * f64at(cell, aDown);
+    v = f64at(nodes, 8) != 0
+      ? x + dw * nn + sigma * (Math.abs(dw) + f64at(nodes, 6) + f64at(nodes, 7) * Math.abs(x)) * xi
+      : x + dw * f;
+  } else if (family == POW) {
+    const lo = f64at(cell, aMin);
+    const hi = f64at(cell, aMax);
+    const range = hi - lo;
+    if (range == 0) {
+      unchanged = true;
+      return x;
+    }
+    v = up
+      ? x + f64at(cell, aUp) * hostPow((hi - x) / range, f64at(cell, a0)) * f
+      : x - f64at(cell, aDown) * hostPow((x - lo) / range, f64at(cell, a1)) * f;
+  } else {
+    const lo = f64at(cell, aMin);
+    const range = f64at(cell, aMax) - lo;
+    const curve = up ? nodes : nodes + (<usize>(m + 1) << 3);
+    let rel: f64;
+    if (m <= 0 || !(range > 0)) rel = f64at(curve, 0);
+    else {
+      // Math.max(·, 0) and Math.min(·, 1) written as comparisons: equal for every number, and a NaN weight
+      // passes through as the same NaN (f64.max/min would return a canonical NaN of the other sign).
+      const q = ((x - lo) / range) * <f64>m;
+      const uu = q > 0 ? q : q != q ? q : 0;
+      const jj = <i32>Math.min(Math.floor(uu), <f64>(m - 1));
+      const r = uu - <f64>jj;
+      const tt = r < 1 ? r : r != r ? r : 1;
+      rel = (1 - tt) * f64at(curve, jj) + tt * f64at(curve, jj + 1);
+    }
+    v = up ? x + f64at(cell, aUp) * rel * f : x - f64at(cell, aDown) * rel * f;
+  }
+  const l = f64at(cell, aMin);
+  const h = f64at(cell, aMax);
+  return v < l ? l : v > h ? h : v;
+}
+
 /**
  * Pulse index t of engine.ts pulse(): for the `count` remaining slots idx[j], the pulse's direction
- * (pulseSigns), the device's update-once with f = 1 + σ·xi[j] (the model's kernel, its per-device values
- * read from packed[touched[slot]·F + at[·]]: at = positions of bmin, bmax, dUp, dDown and the family's
- * two own fields, i32), then the slots with a pulse left (survivors) compacted into idx. Returns how many
- * remain. nodes (f64): the piecewise nodes, up then down (m + 1 each).
+ * (pulseSigns), the device's update-once with one pulse (stepOnce, its per-device values read from
+ * packed[touched[slot]·F + at[·]]: at = positions of bmin, bmax, dUp, dDown and the family's two own
+ * fields, i32), then the slots with a pulse left (survivors) compacted into idx. Returns how many remain.
+ * nodes (f64): the piecewise nodes, up then down (m + 1 each), or exp-step's constants.
  */
 export function pulseRound(family: i32, t: i32, count: i32, idx: usize, cUp: usize, cDown: usize, w: usize, touched: usize,
   packed: usize, F: i32, at: usize, xi: usize, sigma: f64, nodes: usize, m: i32): i32 {
@@ -546,69 +614,52 @@ export function pulseRound(family: i32, t: i32, count: i32, idx: usize, cUp: usi
     const u = f32at(cUp, i);
     const d = f32at(cDown, i);
     const up: bool = tf < 2 * Math.min(u, d) ? (t & 1) == 0 : u > d;
-    const x = f64at(w, i);
-    const f = 1 + sigma * f64at(xi, j);
-    let v: f64;
-    if (family == CONSTANT) {
-      v = up ? x + f64at(cell, aUp) * f : x - f64at(cell, aDown) * f;
-    } else if (family == LINEAR_MULT) {
-      v = up ? x + (f64at(cell, a0) * x + f64at(cell, aUp)) * f : x - (f64at(cell, a1) * x + f64at(cell, aDown)) * f;
-    } else if (family == LINEAR_ADD) {
-      v = up ? x + f64at(cell, a0) * x * 1.0 + f64at(cell, aUp) * f : x - f64at(cell, a1) * x * 1.0 - f64at(cell, aDown) * f;
-    } else if (family == EXP) {
-      // nodes: aUp, aDown, gammaUp, gammaDown, a, b, dwMinStdAdd, dwMinStdSlope, complex (0/1).
-      const range = f64at(cell, aMax) - f64at(cell, aMin);
-      if (!(range > 0)) {
-        if (u + d > next) {
-          store<i32>(idx + (<usize>kept << 2), i);
-          kept++;
-        }
-        continue;
-      }
-      const z = ((2 * f64at(nodes, 4) * x) / range) + f64at(nodes, 5);
-      let dw: f64;
-      if (up) dw = Math.max(1 - f64at(nodes, 0) * hostExp(f64at(nodes, 2) * z), 0) * f64at(cell, aUp);
-      else dw = -Math.max(1 - f64at(nodes, 1) * hostExp(-f64at(nodes, 3) * z), 0) * f64at(cell, aDown);
-      v = f64at(nodes, 8) != 0
-        ? x + dw * 1.0 + sigma * (Math.abs(dw) + f64at(nodes, 6) + f64at(nodes, 7) * Math.abs(x)) * f64at(xi, j)
-        : x + dw * f;
-    } else if (family == POW) {
-      const lo = f64at(cell, aMin);
-      const hi = f64at(cell, aMax);
-      const range = hi - lo;
-      if (range == 0) {
-        if (u + d > next) {
-          store<i32>(idx + (<usize>kept << 2), i);
-          kept++;
-        }
-        continue;
-      }
-      v = up
-        ? x + f64at(cell, aUp) * hostPow((hi - x) / range, f64at(cell, a0)) * f
-        : x - f64at(cell, aDown) * hostPow((x - lo) / range, f64at(cell, a1)) * f;
-    } else {
-      const lo = f64at(cell, aMin);
-      const range = f64at(cell, aMax) - lo;
-      const curve = up ? nodes : nodes + (<usize>(m + 1) << 3);
-      let rel: f64;
-      if (m <= 0 || !(range > 0)) rel = f64at(curve, 0);
-      else {
-        const uu = Math.max(((x - lo) / range) * <f64>m, 0);
-        const jj = <i32>Math.min(Math.floor(uu), <f64>(m - 1));
-        const tt = Math.min(uu - <f64>jj, 1);
-        rel = (1 - tt) * f64at(curve, jj) + tt * f64at(curve, jj + 1);
-      }
-      v = up ? x + f64at(cell, aUp) * rel * f : x - f64at(cell, aDown) * rel * f;
-    }
-    const l = f64at(cell, aMin);
-    const h = f64at(cell, aMax);
-    store<f64>(w + (<usize>i << 3), v < l ? l : v > h ? h : v);
+    const v = stepOnce(family, up, f64at(w, i), 1, f64at(xi, j), sigma, cell, aMin, aMax, aUp, aDown, a0, a1, nodes, m);
+    if (!unchanged) store<f64>(w + (<usize>i << 3), v);
     if (u + d > next) {
       store<i32>(idx + (<usize>kept << 2), i);
       kept++;
     }
   }
   return kept;
+}
+
+/**
+ * engine.ts respondScaled(), whole: for each cell k of 0 .. n with a request dk = factor·delta[k] ≠ 0 (the
+ * product skipped for factor 1, as there), |dk|/pulseStep pulses in dk's direction as ONE update-once
+ * (stepOnce) with xi = √(|dk|/pulseStep)·ξ (ξ from the Rng block in cell order, only when `noisy`), from
+ * the weight of g[k] held to the cell's bounds, written back to dst[k] as conductance (also when the device
+ * leaves the cell as it is, as the reference's store does). Each cell is read before it is written, so dst
+ * may be g. Lists the written cells in `touched` (ascending) and returns how many.
+ */
+export function pulsedRespond(family: i32, g: usize, delta: usize, factor: f64, dst: usize, n: i32, packed: usize, F: i32, at: usize,
+  rng: usize, noisy: bool, sigma: f64, pulseStep: f64, nodes: usize, m: i32, wMin: f64, gmin: f64, invS: f64, s: f64, touched: usize): i32 {
+  const aMin = i32at(at, 0);
+  const aMax = i32at(at, 1);
+  const aUp = i32at(at, 2);
+  const aDown = i32at(at, 3);
+  const a0 = i32at(at, 4);
+  const a1 = i32at(at, 5);
+  const unit = factor == 1;
+  let count = 0;
+  for (let k = 0; k < n; k++) {
+    const raw = f64at(delta, k);
+    const dk = unit ? raw : factor * raw;
+    if (dk == 0) continue;
+    const mm = Math.abs(dk) / pulseStep;
+    const xi: f64 = noisy ? Math.sqrt(mm) * normal(rng) : 0;
+    const cell = packed + (<usize>(k * F) << 3);
+    const l = f64at(cell, aMin);
+    const h = f64at(cell, aMax);
+    const v0 = wMin + (f64at(g, k) - gmin) * invS;
+    let x = v0 < l ? l : v0 > h ? h : v0;
+    const v = stepOnce(family, dk > 0, x, mm, xi, sigma, cell, aMin, aMax, aUp, aDown, a0, a1, nodes, m);
+    if (!unchanged) x = v;
+    store<f64>(dst + (<usize>k << 3), gmin + (x - wMin) * s);
+    store<i32>(touched + (<usize>count << 2), k);
+    count++;
+  }
+  return count;
 }
 
 // ---- stochastic pulse trains (rules/coincidences.ts) -----------------------------------------------------

@@ -13,6 +13,9 @@ export interface PulsedExports {
   pulsedGather(list: number, count: number, up: number, down: number, g: number, packed: number, F: number,
     bminAt: number, bmaxAt: number, cUp: number, cDown: number, w: number, touched: number, idx: number, wMin: number, gmin: number, invS: number): number;
   pulsedScatter(dst: number, touched: number, w: number, total: number, gmin: number, wMin: number, s: number): void;
+  pulsedRespond(family: number, g: number, delta: number, factor: number, dst: number, n: number, packed: number, F: number, at: number,
+    rng: number, noisy: boolean, sigma: number, pulseStep: number, nodes: number, m: number, wMin: number, gmin: number, invS: number,
+    s: number, touched: number): number;
   pulseRound(family: number, t: number, count: number, idx: number, cUp: number, cDown: number, w: number, touched: number,
     packed: number, F: number, at: number, xi: number, sigma: number, nodes: number, m: number): number;
   fireDraw(values: number, lines: number, b0: number, b1: number, bl: number, scale: number, rng: number,

@@ -1,5 +1,5 @@
 import { kernels, NormalStream, type ActiveCells, type DeviceModel, type NormalStreamState, type PluginContext, type Polarity, type Rng } from '@txsim/core';
-import { pulsedKernels, type PulsedExports } from '../kernels.js';
+import { pulsedKernels, rngBlock, type PulsedExports } from '../kernels.js';
 import { sampleHidden, type Batch, type PulsedHidden, type UpdateKernel } from './hidden.js';
 import type { PulsedParams } from './pulsed-base.js';
 import { addWriteOffsets, redrawWriteNoise, resetDevices, settleDevices, type WeightScale } from './processes.js';
@@ -142,6 +142,12 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
    */
   const respondScaled = (g: Float64Array, delta: Float64Array, factor: number, dst: Float64Array, { polarity }: { polarity: Polarity }) => {
     if (dst !== g) dst.set(g);
+    // Compiled when every operand is in kernel memory (the tile's are; a test's plain arrays run below).
+    const done = fast ? fast.respond(pulsedKernels.api!, g, delta, factor, dst, polarity, rng, noisy, p, s, invS, touched) : -1;
+    if (done >= 0) {
+      redrawTouched(polarity, done);
+      return;
+    }
     const h = hidden[polarity];
     const { idx, sgn, xi } = batch;
     const pulseStep = p.dwMin * s;
@@ -392,6 +398,21 @@ function compiledPulses(step: CompiledStep, packed: Record<Polarity, Float64Arra
   };
   return {
     touched,
+    /**
+     * respondScaled() in one kernel (pulsedRespond): the requests' pulse counts, their draws from the
+     * plugin's Rng (continued in WASM), the update-once and the write-back; the written cells listed in
+     * `written`. Returns how many, or −1 when an operand is outside kernel memory.
+     */
+    respond(api: PulsedExports, g: Float64Array, delta: Float64Array, factor: number, dst: Float64Array, polarity: Polarity,
+      rng: Rng, noisy: boolean, p: PulsedParams, s: number, invS: number, written: Int32Array): number {
+      if (!(kernels.resident(g) && kernels.resident(delta) && kernels.resident(dst) && kernels.resident(written))) return -1;
+      const block = rngBlock(pulsedKernels.memory!);
+      const st = block.enter(rng);
+      const count = api.pulsedRespond(step.family, g.byteOffset, delta.byteOffset, factor, dst.byteOffset, n, resident[polarity].byteOffset,
+        F, at.byteOffset, st, noisy, p.dwMinStd, p.dwMin * s, nodes.byteOffset, m, p.wMin, p.gmin, invS, s, written.byteOffset);
+      block.leave(rng);
+      return count;
+    },
     pulse(api: PulsedExports, g: Float64Array, up: Float32Array, down: Float32Array, dst: Float64Array, polarity: Polarity,
       active: ActiveCells | undefined, normals: NormalStream, noisy: boolean, p: PulsedParams, s: number, invS: number): number {
       const listed = active && active.count >= 0 ? active : undefined;
