@@ -464,7 +464,7 @@ export function lutRespond(g: usize, delta: usize, step: f64, factor: f64, dst: 
   }
 }
 
-// ---- aihwkit pulsed devices (pulsed/engine.ts: gather, pulse rounds, scatter) ----------------------------
+// ---- aihwkit pulsed devices (pulsed/engine.ts: gather, pulse rounds, scatter; analog respond) -----------
 
 @inline function i32at(a: usize, i: i32): i32 {
   return load<i32>(a + (<usize>i << 2));

@@ -138,7 +138,8 @@ export function pulsedDevice<H extends PulsedHidden>(ctx: PluginContext, p: Puls
 
   /**
    * An analog request of factor·delta[k] siemens per cell (the product formed first, as the tile's scale pass
-   * would): see `respond`. Each cell is read before it is written, so dst may be g.
+   * would): see `respond`. Each cell is read before it is written, so dst may be g. Compiled (pulsedRespond)
+   * when the operands are in kernel memory; the loop below is its reference, bit for bit (respond.test.ts).
    */
   const respondScaled = (g: Float64Array, delta: Float64Array, factor: number, dst: Float64Array, { polarity }: { polarity: Polarity }) => {
     if (dst !== g) dst.set(g);
