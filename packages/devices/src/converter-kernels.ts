@@ -1,4 +1,4 @@
-import { defineKernel, defineKernels } from '@txsim/core';
+import { defineKernel, defineKernels, rowChunkCount, runChunked } from '@txsim/core';
 
 /** The exports of packages/devices/assembly/converters.ts (addresses are byte offsets into the kernel memory). */
 export interface ConverterExports {
@@ -60,7 +60,15 @@ export const dacCodes = defineKernel(
     const m = memory.begin();
     const n = batch * lines;
     const a = m.in(src.length === n ? src : src.subarray(0, n));
-    api.dac(a, m.out(dst.length === n ? dst : dst.subarray(0, n)), m.out(scales.length === batch ? scales : scales.subarray(0, batch)), batch, lines, absMax ? 1 : 0, range, levels, vRead, step, HALF_BELOW, 1);
+    const d = m.out(dst.length === n ? dst : dst.subarray(0, n));
+    const sc = m.out(scales.length === batch ? scales : scales.subarray(0, batch));
+    // Each row is converted on its own (its own full scale): a large batch runs on the worker pool in chunks
+    // of whole rows, the same bits as one call.
+    if (rowChunkCount(batch, lines) > 1) {
+      const row = { bytes: lines * 4 };
+      runChunked(converterKernels, 'dac', batch, [{ cells: a, ...row }, { cells: d, ...row }, { cells: sc, bytes: 4 }, 'length', lines,
+        absMax ? 1 : 0, range, levels, vRead, step, HALF_BELOW, 1], { rowCells: lines });
+    } else api.dac(a, d, sc, batch, lines, absMax ? 1 : 0, range, levels, vRead, step, HALF_BELOW, 1);
     m.end();
   },
   dacReference,
@@ -176,7 +184,14 @@ export const adcCodes = defineKernel(
     const a = m.in(src.length === n ? src : src.subarray(0, n));
     // Converting only some columns writes only those: dst goes in as well as out, so a staged copy keeps the rest.
     const out = dst.length === n ? dst : dst.subarray(0, n);
-    api.adc(a, limit < width ? m.inout(out) : m.out(out), batch, width, groupWidth, m.in(steps), m.in(invs), levels, Math.min(limit, width), HALF_BELOW);
+    const d = limit < width ? m.inout(out) : m.out(out);
+    const upTo = Math.min(limit, width);
+    // Rows are converted independently (the steps are per column group): chunks of whole rows on the pool.
+    if (rowChunkCount(batch, width) > 1) {
+      const row = { bytes: width * 4 };
+      runChunked(converterKernels, 'adc', batch, [{ cells: a, ...row }, { cells: d, ...row }, 'length', width, groupWidth, m.in(steps), m.in(invs), levels, upTo, HALF_BELOW],
+        { rowCells: width });
+    } else api.adc(a, d, batch, width, groupWidth, m.in(steps), m.in(invs), levels, upTo, HALF_BELOW);
     m.end();
   },
   (src: Float32Array, dst: Float32Array, batch: number, width: number, groupWidth: number, steps: Float64Array, levels: number, limit: number = width): void => {

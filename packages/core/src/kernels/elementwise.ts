@@ -1,6 +1,6 @@
 import { NormalStream, roundUp8 } from './normal-stream.js';
 import { JUMP_BITS, jumpTable } from './stream-jump.js';
-import { chunkCount, elementwisePool, Job, MAX_CHUNKS, type ElementwisePool } from './threads.js';
+import { chunkCount, elementwisePool, Job, MAX_CHUNKS, rowChunkCount, type ElementwisePool } from './threads.js';
 import { elementwiseModule, type ElementwiseModule, type ResidentArray } from './wasm.js';
 
 /**
@@ -252,6 +252,21 @@ export const kernels = {
   gather(src: Float32Array, dst: Float32Array, batch: number, srcWidth: number, start: number, used: number, lines: number): void {
     const m = elementwiseModule()?.begin();
     if (!m) return reference.gather(src, dst, batch, srcWidth, start, used, lines);
+    // Rows are independent: large blocks run on the worker pool in chunks of whole rows.
+    const chunks = rowChunkCount(batch, lines);
+    const pool = chunks > 1 ? elementwisePool(m) : null;
+    if (pool) {
+      const a = pool.ints;
+      a[0] = m.in(src);
+      a[1] = m.out(dst);
+      a[2] = srcWidth;
+      a[3] = start;
+      a[4] = used;
+      a[5] = lines;
+      pool.run(m.api, Job.gather, batch, chunks);
+      m.end();
+      return;
+    }
     m.api.gather(m.in(src), m.out(dst), batch, srcWidth, start, used, lines);
     m.end();
   },
@@ -264,6 +279,20 @@ export const kernels = {
   accumulate(acc: Float64Array, cur: Float32Array, scales: Float32Array, batch: number, width: number, accWidth = width, fresh = false): void {
     const m = elementwiseModule()?.begin();
     if (!m) return reference.accumulate(acc, cur, scales, batch, width, accWidth, fresh);
+    const chunks = rowChunkCount(batch, width);
+    const pool = chunks > 1 ? elementwisePool(m) : null;
+    if (pool) {
+      const a = pool.ints;
+      a[0] = fresh ? m.out(acc) : m.inout(acc);
+      a[1] = m.in(cur);
+      a[2] = m.in(scales);
+      a[3] = width;
+      a[4] = accWidth;
+      a[5] = fresh ? 1 : 0;
+      pool.run(m.api, Job.accumulate, batch, chunks);
+      m.end();
+      return;
+    }
     m.api.accumulate(fresh ? m.out(acc) : m.inout(acc), m.in(cur), m.in(scales), batch, width, accWidth, fresh ? 1 : 0);
     m.end();
   },
@@ -285,6 +314,19 @@ export const kernels = {
   narrow(acc: Float64Array, out: Float32Array, batch: number, width: number, outWidth: number, f: number): void {
     const m = elementwiseModule()?.begin();
     if (!m) return reference.narrow(acc, out, batch, width, outWidth, f);
+    const chunks = rowChunkCount(batch, width);
+    const pool = chunks > 1 ? elementwisePool(m) : null;
+    if (pool) {
+      const a = pool.ints;
+      a[0] = m.in(acc);
+      a[1] = m.out(out);
+      a[2] = width;
+      a[3] = outWidth;
+      pool.floats[0] = f;
+      pool.run(m.api, Job.narrow, batch, chunks);
+      m.end();
+      return;
+    }
     m.api.narrow(m.in(acc), m.out(out), batch, width, outWidth, f);
     m.end();
   },
@@ -296,6 +338,20 @@ export const kernels = {
   accumulateNarrow(cur: Float32Array, scales: Float32Array, out: Float32Array, batch: number, width: number, outWidth: number, f: number): void {
     const m = elementwiseModule()?.begin();
     if (!m) return reference.accumulateNarrow(cur, scales, out, batch, width, outWidth, f);
+    const chunks = rowChunkCount(batch, width);
+    const pool = chunks > 1 ? elementwisePool(m) : null;
+    if (pool) {
+      const a = pool.ints;
+      a[0] = m.in(cur);
+      a[1] = m.in(scales);
+      a[2] = m.out(out);
+      a[3] = width;
+      a[4] = outWidth;
+      pool.floats[0] = f;
+      pool.run(m.api, Job.accumulateNarrow, batch, chunks);
+      m.end();
+      return;
+    }
     m.api.accumulateNarrow(m.in(cur), m.in(scales), m.out(out), batch, width, outWidth, f);
     m.end();
   },

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Rng } from '../random/rng.js';
-import { ArgKind, chunkCount, elementwisePool } from './threads.js';
+import { ArgKind, chunkCount, elementwisePool, rowChunkCount } from './threads.js';
 import { elementwiseModule, type ElementwiseModule } from './wasm.js';
 
 /**
@@ -84,8 +84,12 @@ export type ChunkArg = number | { readonly cells: number; readonly bytes: number
  * result however the cells are cut (element-wise, or random draws from positions fixed by the chunk, as
  * core's update chain does), so results never depend on the thread count. Needs the compiled module
  * (`module.api` not null). Returns the chunks it ran (1 for one call).
+ *
+ * `options.rowCells`: the cells are rows of that many elements each (a row-wise kernel, e.g. a converter over
+ * a batch): the chunk count comes from the n·rowCells elements (rowChunkCount, at most one chunk per row) and
+ * the cuts fall at any whole row, so `{ cells, bytes }` strides are per row.
  */
-export function runChunked<E>(module: KernelModule<E>, name: string & keyof E, n: number, args: readonly ChunkArg[]): number {
+export function runChunked<E>(module: KernelModule<E>, name: string & keyof E, n: number, args: readonly ChunkArg[], options: RunChunkedOptions = {}): number {
   const api = module.api;
   const source = sources.get(module as KernelModule<unknown>);
   const m = module.memory;
@@ -101,12 +105,19 @@ export function runChunked<E>(module: KernelModule<E>, name: string & keyof E, n
     else if ('cells' in a) kinds.push(ArgKind.perCell), strides.push(a.bytes), values.push(a.cells);
     else kinds.push(ArgKind.perChunk), strides.push(a.bytes), values.push(a.chunks);
   }
-  const chunks = chunkCount(n);
+  const byRows = options.rowCells !== undefined;
+  const chunks = byRows ? rowChunkCount(n, options.rowCells!) : chunkCount(n);
   const pool = chunks > 1 ? elementwisePool(m) : null;
-  if (pool?.runPlugin(m.api, source.compiled, source.exports, source.imports, name, n, chunks, kinds, strides, values)) return chunks;
+  if (pool?.runPlugin(m.api, source.compiled, source.exports, source.imports, name, n, chunks, kinds, strides, values, byRows)) return chunks;
   const fn = (api as Record<string, (...x: number[]) => unknown>)[name]!;
   fn(...kinds.map((k, i) => (k === ArgKind.length ? n : k === ArgKind.start ? 0 : values[i]!)));
   return 1;
+}
+
+/** How runChunked cuts its cells. */
+export interface RunChunkedOptions {
+  /** Elements per cell: the cells are rows, cut anywhere between rows (see runChunked). */
+  readonly rowCells?: number;
 }
 
 /** The names of the registered kernel modules. */

@@ -12,7 +12,8 @@ import type { ElementwiseExports, ElementwiseModule } from './wasm.js';
 // whatever the thread count.
 
 /** The chunked kernels (job kinds). */
-export const Job = { read: 1, update: 2, updateNoisy: 3, signSplit: 5, stepClip: 6, widen: 7, combine: 8, plugin: 9, readCombine: 10, transpose: 11 } as const;
+export const Job = { read: 1, update: 2, updateNoisy: 3, signSplit: 5, stepClip: 6, widen: 7, combine: 8, plugin: 9, readCombine: 10, transpose: 11,
+  gather: 12, accumulate: 13, narrow: 14, accumulateNarrow: 15 } as const;
 
 /** Most chunks one job may have. */
 export const MAX_CHUNKS = 64;
@@ -28,6 +29,15 @@ const ALIGN = 64;
 /** The chunks an array of n elements is cut into (1: not split); depends on n alone. */
 export function chunkCount(n: number): number {
   return Math.max(1, Math.min(MAX_CHUNKS, Math.floor(n / MIN_CHUNK)));
+}
+
+/**
+ * The chunks a row-wise kernel over `rows` rows of `rowCells` elements each is cut into: as many as
+ * chunkCount gives the whole block, at most one per row (a batch-1 read stays one call). Depends on the
+ * shape alone; rowBounds places the cuts at whole rows.
+ */
+export function rowChunkCount(rows: number, rowCells: number): number {
+  return Math.max(1, Math.min(rows, chunkCount(rows * rowCells)));
 }
 
 // Control block, in int32s: claim-pool.ts's words, then the job's kind, length and arguments.
@@ -47,6 +57,9 @@ export const ArgKind = { value: 0, perCell: 1, perChunk: 2, length: 3, start: 4 
 // The chunk → kernel call mapping, shared verbatim by the caller and the worker source.
 const RUN_CHUNK = `function chunkBounds(n, chunks, t) {
   return t >= chunks ? n : Math.floor(Math.floor((t * n) / chunks) / ${ALIGN}) * ${ALIGN};
+}
+function rowBounds(rows, chunks, t) {
+  return t >= chunks ? rows : Math.floor((t * rows) / chunks);
 }
 function runChunk(api, ctl, fl, t, chunks) {
   const n = ctl[${N}], a = ${ARGS};
@@ -113,12 +126,41 @@ function runChunk(api, ctl, fl, t, chunks) {
     case ${Job.plugin}: {
       const fn = pluginFunction(ctl[a], ctl[a + 1]);
       const count = ctl[a + 2];
+      // Cut at whole rows (n counts rows) or at multiples of ${ALIGN} cells.
+      const c0 = ctl[a + 3] ? rowBounds(n, chunks, t) : lo;
+      const cn = ctl[a + 3] ? rowBounds(n, chunks, t + 1) - c0 : len;
       const args = new Array(count);
       for (let i = 0; i < count; i++) {
         const kind = ctl[${PLUGIN_KINDS} + i], v = pv[i];
-        args[i] = kind === 0 ? v : kind === 1 ? v + lo * ctl[${PLUGIN_STRIDES} + i] : kind === 2 ? v + t * ctl[${PLUGIN_STRIDES} + i] : kind === 3 ? len : lo;
+        args[i] = kind === 0 ? v : kind === 1 ? v + c0 * ctl[${PLUGIN_STRIDES} + i] : kind === 2 ? v + t * ctl[${PLUGIN_STRIDES} + i] : kind === 3 ? cn : c0;
       }
       fn(...args);
+      break;
+    }
+    // The read's row-wise kernels, cut at whole batch rows (n counts rows): each chunk is the kernel over its
+    // rows, its row pointers moved to the chunk's first row.
+    case ${Job.gather}: {
+      const b0 = rowBounds(n, chunks, t), rows = rowBounds(n, chunks, t + 1) - b0;
+      const srcWidth = ctl[a + 2], lines = ctl[a + 5];
+      api.gather((ctl[a] >>> 0) + b0 * srcWidth * 4, (ctl[a + 1] >>> 0) + b0 * lines * 4, rows, srcWidth, ctl[a + 3], ctl[a + 4], lines);
+      break;
+    }
+    case ${Job.accumulate}: {
+      const b0 = rowBounds(n, chunks, t), rows = rowBounds(n, chunks, t + 1) - b0;
+      const width = ctl[a + 3], accWidth = ctl[a + 4];
+      api.accumulate((ctl[a] >>> 0) + b0 * accWidth * 8, (ctl[a + 1] >>> 0) + b0 * width * 4, (ctl[a + 2] >>> 0) + b0 * 4, rows, width, accWidth, ctl[a + 5]);
+      break;
+    }
+    case ${Job.narrow}: {
+      const b0 = rowBounds(n, chunks, t), rows = rowBounds(n, chunks, t + 1) - b0;
+      const width = ctl[a + 2], outWidth = ctl[a + 3];
+      api.narrow((ctl[a] >>> 0) + b0 * width * 8, (ctl[a + 1] >>> 0) + b0 * outWidth * 4, rows, width, outWidth, fl[0]);
+      break;
+    }
+    case ${Job.accumulateNarrow}: {
+      const b0 = rowBounds(n, chunks, t), rows = rowBounds(n, chunks, t + 1) - b0;
+      const width = ctl[a + 3], outWidth = ctl[a + 4];
+      api.accumulateNarrow((ctl[a] >>> 0) + b0 * width * 4, (ctl[a + 1] >>> 0) + b0 * 4, (ctl[a + 2] >>> 0) + b0 * outWidth * 4, rows, width, outWidth, fl[0]);
       break;
     }
     default:
@@ -129,13 +171,14 @@ function runChunk(api, ctl, fl, t, chunks) {
 const callerFunctions: Array<Array<(...args: number[]) => unknown>> = [];
 // The calling thread's copy of a registered kernel's argument values (workers read the control block's).
 const callerValues = new Float64Array(16);
-const { chunkBounds, runChunk } = new Function('pluginFunction', 'pv', `${RUN_CHUNK}; return { chunkBounds, runChunk };`)(
+const { chunkBounds, rowBounds, runChunk } = new Function('pluginFunction', 'pv', `${RUN_CHUNK}; return { chunkBounds, rowBounds, runChunk };`)(
   (id: number, f: number) => callerFunctions[id]![f]!, callerValues,
 ) as {
   chunkBounds: (n: number, chunks: number, t: number) => number;
+  rowBounds: (rows: number, chunks: number, t: number) => number;
   runChunk: (api: ElementwiseExports, ctl: Int32Array, fl: Float64Array, t: number, chunks: number) => void;
 };
-export { chunkBounds };
+export { chunkBounds, rowBounds };
 
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
@@ -222,9 +265,10 @@ export class ElementwisePool {
    * Runs export `name` of a registered module (compiled `module`, imports `imports` besides the memory) over
    * n cells in `chunks` chunks; `kinds`/`strides`/`values` describe each argument (ArgKind). Returns false,
    * running nothing, when the module cannot run on the helpers: an import that is not a Math function.
+   * `byRows`: n counts rows and the chunks are cut at whole rows (rowBounds) instead of 64-cell multiples.
    */
   runPlugin(api: ElementwiseExports, module: object, exports: Record<string, unknown>, imports: Record<string, unknown>, name: string, n: number, chunks: number,
-    kinds: readonly number[], strides: readonly number[], values: readonly number[]): boolean {
+    kinds: readonly number[], strides: readonly number[], values: readonly number[], byRows = false): boolean {
     let entry = this.#modules.get(module);
     if (!entry) {
       const math: Record<string, string> = {};
@@ -251,6 +295,7 @@ export class ElementwisePool {
     a[0] = entry.id;
     a[1] = f;
     a[2] = kinds.length;
+    a[3] = byRows ? 1 : 0;
     for (let i = 0; i < kinds.length; i++) {
       this.#ctl[PLUGIN_KINDS + i] = kinds[i]!;
       this.#ctl[PLUGIN_STRIDES + i] = strides[i]!;
