@@ -501,6 +501,18 @@ export function readCombine(plus: usize, minus: usize, out: usize, n: i32, quant
   }
 }
 
+/** Stores the 4×4 block of f32 rows r0..r3 transposed: column c of the block at o + c·outRow. */
+@inline function storeTransposed(o: usize, outRow: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(o, i64x2.shuffle(t0, t2, 0, 2));
+  v128.store(o + outRow, i64x2.shuffle(t0, t2, 1, 3));
+  v128.store(o + 2 * outRow, i64x2.shuffle(t1, t3, 0, 2));
+  v128.store(o + 3 * outRow, i64x2.shuffle(t1, t3, 1, 3));
+}
+
 /** dst (cols × rows, f32) = the transpose of src (rows × cols), rows [i0, i1) of src: 4×4 blocks in registers. */
 export function transposeRows(src: usize, dst: usize, rows: i32, cols: i32, i0: i32, i1: i32): void {
   const rows4 = i0 + ((i1 - i0) & ~3);
@@ -514,15 +526,7 @@ export function transposeRows(src: usize, dst: usize, rows: i32, cols: i32, i0: 
       const r1 = v128.load(p + inRow);
       const r2 = v128.load(p + 2 * inRow);
       const r3 = v128.load(p + 3 * inRow);
-      const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
-      const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
-      const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
-      const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-      const q = dst + ((<usize>j * <usize>rows + <usize>i) << 2);
-      v128.store(q, i64x2.shuffle(t0, t1, 0, 2));
-      v128.store(q + outRow, i64x2.shuffle(t0, t1, 1, 3));
-      v128.store(q + 2 * outRow, i64x2.shuffle(t2, t3, 0, 2));
-      v128.store(q + 3 * outRow, i64x2.shuffle(t2, t3, 1, 3));
+      storeTransposed(dst + ((<usize>j * <usize>rows + <usize>i) << 2), outRow, r0, r1, r2, r3);
     }
     for (let r = i; r < i + 4; r++) {
       for (let j = cols4; j < cols; j++) store<f32>(dst + ((<usize>j * <usize>rows + <usize>r) << 2), load<f32>(src + ((<usize>r * <usize>cols + <usize>j) << 2)));
@@ -778,15 +782,7 @@ export function combineRows(plus: usize, minus: usize, out: usize, rows: i32, co
       const r1 = combine4(plus + src + rowBytes, minus + src + rowBytes, squared);
       const r2 = combine4(plus + src + 2 * rowBytes, minus + src + 2 * rowBytes, squared);
       const r3 = combine4(plus + src + 3 * rowBytes, minus + src + 3 * rowBytes, squared);
-      const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
-      const t1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
-      const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
-      const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-      const o = out + ((<usize>j * <usize>rows + <usize>i) << 2);
-      v128.store(o, i64x2.shuffle(t0, t2, 0, 2));
-      v128.store(o + outRow, i64x2.shuffle(t0, t2, 1, 3));
-      v128.store(o + 2 * outRow, i64x2.shuffle(t1, t3, 0, 2));
-      v128.store(o + 3 * outRow, i64x2.shuffle(t1, t3, 1, 3));
+      storeTransposed(out + ((<usize>j * <usize>rows + <usize>i) << 2), outRow, r0, r1, r2, r3);
     }
   }
   for (let i = i0; i < i1; i++) {

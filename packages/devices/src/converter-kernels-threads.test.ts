@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { elementwiseModule, elementwiseThreads, elementwiseWorkerChunks, kernels, Rng, rowChunkCount, startElementwiseThreads } from '@txsim/core';
+import { elementwiseModule, elementwiseThreads, kernels, Rng, rowChunkCount } from '@txsim/core';
 import { adcCodes, converterKernels, dacCodes } from './converter-kernels.js';
+import { onOneAndTwoThreads as onOneAndTwo } from '@txsim/core/testing';
 
 // The DAC and ADC of a large batch run on the element-wise worker pool in chunks of whole rows: the same bits
 // as one call on one thread, and as the TypeScript loops, whatever the cut.
@@ -8,18 +9,6 @@ const wasm = elementwiseModule();
 const before = elementwiseThreads();
 afterAll(() => void elementwiseThreads(before));
 
-/** Runs `f` on 1 thread and on 2 (helper booted, repeated until the helper took chunks of a call). */
-function onOneAndTwo<T>(f: () => T): [T, T] {
-  elementwiseThreads(1);
-  const one = f();
-  elementwiseThreads(2);
-  startElementwiseThreads(wasm, 10_000);
-  const chunks = elementwiseWorkerChunks();
-  let two = f();
-  for (let i = 0; i < 50 && elementwiseWorkerChunks() === chunks; i++) two = f();
-  expect(elementwiseWorkerChunks()).toBeGreaterThan(chunks);
-  return [one, two];
-}
 
 const bits = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 

@@ -3,8 +3,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../random/rng.js';
 import { kernels } from './elementwise.js';
 import { defineKernels, runChunked } from './registry.js';
-import { chunkBounds, chunkCount, elementwisePool, elementwiseThreads, elementwiseWorkerChunks, startElementwiseThreads } from './threads.js';
+import { chunkBounds, chunkCount, elementwisePool, elementwiseThreads, startElementwiseThreads } from './threads.js';
 import { elementwiseModule } from './wasm.js';
+import { onOneAndTwoThreads as onOneAndTwo } from '../testing/threads.js';
 
 // A registered module's kernels on the element-wise worker pool (runChunked), with the example plugin pack's
 // compiled kernel (a plain per-cell update) as the plugin.
@@ -17,18 +18,6 @@ interface Pack {
   respond(g: number, delta: number, dst: number, n: number, factor: number, gmin: number, gmax: number): void;
 }
 
-/** Runs `f` on 1 thread and on 2 (helper booted, repeated until the helper took chunks of a call). */
-function onOneAndTwo<T>(f: () => T): [T, T] {
-  elementwiseThreads(1);
-  const one = f();
-  elementwiseThreads(2);
-  startElementwiseThreads(wasm, 10_000);
-  const chunks = elementwiseWorkerChunks();
-  let two = f();
-  for (let i = 0; i < 50 && elementwiseWorkerChunks() === chunks; i++) two = f();
-  expect(elementwiseWorkerChunks()).toBeGreaterThan(chunks);
-  return [one, two];
-}
 
 describe.skipIf(!wasm || !existsSync(PACK))('runChunked: registered kernels on the worker pool', () => {
   const n = 70_001;

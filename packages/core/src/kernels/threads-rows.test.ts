@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../random/rng.js';
 import { kernels, reference } from './elementwise.js';
-import { elementwiseThreads, elementwiseWorkerChunks, rowBounds, rowChunkCount, startElementwiseThreads } from './threads.js';
+import { elementwiseThreads, rowBounds, rowChunkCount } from './threads.js';
 import { elementwiseModule } from './wasm.js';
+import { onOneAndTwoThreads as onOneAndTwo } from '../testing/threads.js';
 
 // The read's row-wise kernels (gather, accumulate, narrow, accumulateNarrow) on the worker pool in chunks of
 // whole batch rows: the same bits as one call on one thread, and as the TypeScript loops.
@@ -10,18 +11,6 @@ const wasm = elementwiseModule();
 const before = elementwiseThreads();
 afterAll(() => void elementwiseThreads(before));
 
-/** Runs `f` on 1 thread and on 2 (helper booted, repeated until the helper took chunks of a call). */
-function onOneAndTwo<T>(f: () => T): [T, T] {
-  elementwiseThreads(1);
-  const one = f();
-  elementwiseThreads(2);
-  startElementwiseThreads(wasm, 10_000);
-  const chunks = elementwiseWorkerChunks();
-  let two = f();
-  for (let i = 0; i < 50 && elementwiseWorkerChunks() === chunks; i++) two = f();
-  expect(elementwiseWorkerChunks()).toBeGreaterThan(chunks);
-  return [one, two];
-}
 
 /** Float32 values in ±2 with signed zeros and NaNs sprinkled in (each must come through as itself). */
 function values32(n: number, seed: string): Float32Array {
