@@ -901,13 +901,15 @@ export function sortCells(idx: usize, count: i32, limit: i32, buf: usize, hist: 
  */
 export function neurosimPulses(g: usize, up: usize, down: usize, delta: usize, step: f64, dst: usize, n: i32,
   kUp: usize, invEUp: usize, mUp: usize, kDown: usize, invEDown: usize, mDown: usize, shared: bool,
-  gmin: f64, gmax: f64, range: f64, inv: f64, rng: usize, scale: f64, list: usize, listCount: i32, expUp: usize, expDown: usize, tableLen: i32): void {
+  gmin: f64, gmax: f64, range: f64, inv: f64, rng: usize, scale: f64, list: usize, listCount: i32, expUp: usize, expDown: usize, tableLen: i32,
+  factor: f64): void {
   // With a list (ascending, a superset of the pulsed cells) only those cells are visited: the others keep
   // their state, which the caller guarantees by passing dst == g. Noise is drawn in the same cell order.
+  // An analog request is factor·delta (the product formed first, as a scaled copy would hold it).
   const count = list ? listCount : n;
   for (let i = 0; i < count; i++) {
     const k = list ? load<i32>(list + (<usize>i << 2)) : i;
-    neurosimCell(k, g, up, down, delta, step, dst, kUp, invEUp, mUp, kDown, invEDown, mDown, shared, gmin, gmax, range, inv, rng, scale, expUp, expDown, tableLen);
+    neurosimCell(k, g, up, down, delta, step, dst, kUp, invEUp, mUp, kDown, invEDown, mDown, shared, gmin, gmax, range, inv, rng, scale, expUp, expDown, tableLen, factor);
   }
 }
 
@@ -923,11 +925,12 @@ export function neurosimPulses(g: usize, up: usize, down: usize, delta: usize, s
 
 @inline function neurosimCell(k: i32, g: usize, up: usize, down: usize, delta: usize, step: f64, dst: usize,
   kUp: usize, invEUp: usize, mUp: usize, kDown: usize, invEDown: usize, mDown: usize, shared: bool,
-  gmin: f64, gmax: f64, range: f64, inv: f64, rng: usize, scale: f64, expUp: usize, expDown: usize, tableLen: i32): void {
+  gmin: f64, gmax: f64, range: f64, inv: f64, rng: usize, scale: f64, expUp: usize, expDown: usize, tableLen: i32, factor: f64): void {
   const off = <usize>k << 3;
   let nu: f64, nd: f64;
   if (delta) {
-    const dk = load<f64>(delta + off);
+    const raw = load<f64>(delta + off);
+    const dk = factor == 1 ? raw : factor * raw;
     const m = dk / step;
     nu = m > 0 ? m : 0;
     nd = m < 0 ? -m : 0;

@@ -28,7 +28,7 @@ export interface PulsedExports {
   neurosimPulses(g: number, up: number, down: number, delta: number, step: number, dst: number, n: number,
     kUp: number, invEUp: number, mUp: number, kDown: number, invEDown: number, mDown: number, shared: boolean,
     gmin: number, gmax: number, range: number, inv: number, rng: number, scale: number,
-    list: number, listCount: number, expUp: number, expDown: number, tableLen: number): void;
+    list: number, listCount: number, expUp: number, expDown: number, tableLen: number, factor: number): void;
   pulsedRedraw(cells: number, count: number, off: number, std: number, rng: number, plusZero: boolean): void;
   pulsedSettle(g: number, n: number, resetBias: number, retention: number, diffusion: number, bmin: number, bmax: number,
     decays: boolean, diffuses: boolean, rng: number, wMin: number, gmin: number, invS: number, s: number): void;

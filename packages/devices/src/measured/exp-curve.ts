@@ -122,7 +122,7 @@ export function addWriteNoise(dst: Float64Array, up: ArrayLike<number>, down: Ar
 /** A NeuroSim write's pulse counts: float32 counts (a pulse rule), or an analog request Δ split by the step. */
 export type CurveRequest =
   | { readonly up: Float32Array; readonly down: Float32Array }
-  | { readonly delta: Float64Array; readonly step: number };
+  | { readonly delta: Float64Array; readonly step: number; /** Scales delta first (default 1): respondScaled. */ readonly factor?: number };
 
 const fractional = new FractionalPulses();
 let xiBuffer = new Float64Array(0);
@@ -178,12 +178,14 @@ export const neurosimWrite = defineKernel(
       dst === g ? gAt : m.out(dst), g.length, r.kUp.byteOffset, r.invEUp.byteOffset, r.mUp.byteOffset, r.kDown.byteOffset, r.invEDown.byteOffset, r.mDown.byteOffset,
       c.kUp.length === 1, s.gmin, s.gmax, range, 1 / range, st, sigma * range,
       listed ? list.idx.byteOffset : 0, listed ? list.count : 0, r.expUp ? r.expUp.byteOffset : 0, r.expDown ? r.expDown.byteOffset : 0, TABLE,
+      isDelta ? request.factor ?? 1 : 1,
     );
     m.end();
     if (rng) block.leave(rng);
   },
   (g, request, dst, c, s, rng, sigma, _list?: ActiveCells) => {
-    const { up, down } = 'delta' in request ? fractional.split(request.delta, request.step) : request;
+    const f = 'delta' in request ? request.factor ?? 1 : 1;
+    const { up, down } = 'delta' in request ? fractional.split(f === 1 ? request.delta : request.delta.map((d) => f * d), request.step) : request;
     applyPulses(g, up, down, dst, c, s);
     if (!rng) return;
     if (xiBuffer.length < dst.length) xiBuffer = new Float64Array(dst.length);

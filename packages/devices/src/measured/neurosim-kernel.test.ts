@@ -38,7 +38,8 @@ describe('neurosimWrite kernel (compiled against its TypeScript reference)', () 
     for (const sigma of [0, 0.035]) {
       it(`${name}, sigma ${sigma}: pulse counts and analog requests bit for bit, the stream left alike`, () => {
         const { g, up, down, delta } = request(`${name}-${sigma}`);
-        for (const req of [{ up, down }, { delta, step: 3.6e-10 }]) {
+        // factor: respondScaled's request (factor·delta formed per cell), against the reference's scaled copy.
+        for (const req of [{ up, down }, { delta, step: 3.6e-10 }, { delta, step: 3.6e-10, factor: -0.5 }, { delta, step: 3.6e-10, factor: 3 }]) {
           const a = new Rng('noise');
           const b = new Rng('noise');
           const want = new Float64Array(n);
@@ -49,6 +50,19 @@ describe('neurosimWrite kernel (compiled against its TypeScript reference)', () 
           expect(b.snapshot()).toEqual(a.snapshot());
           expect(got.filter((v, k) => v !== g[k]).length).toBeGreaterThan(n / 3);
         }
+      });
+
+      it(`${name}, sigma ${sigma}: a factor on the request equals the request scaled first`, () => {
+        const { g, delta } = request(`${name}-${sigma}-factor`);
+        const a = new Rng('noise');
+        const b = new Rng('noise');
+        const scaled = delta.map((d) => -0.5 * d);
+        const want = kernels.float64(n);
+        const got = kernels.float64(n);
+        neurosimWrite.compiled!(g, { delta: scaled, step: 3.6e-10 }, want, curves, shape, sigma ? a : null, sigma);
+        neurosimWrite.compiled!(g, { delta, step: 3.6e-10, factor: -0.5 }, got, curves, shape, sigma ? b : null, sigma);
+        expect(Array.from(got)).toEqual(Array.from(want));
+        expect(b.snapshot()).toEqual(a.snapshot());
       });
 
       it(`${name}, sigma ${sigma}: in place over a list of the pulsed cells (counts up to 300, past the expm1 table) equals the full reference`, () => {

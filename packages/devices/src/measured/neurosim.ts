@@ -67,6 +67,11 @@ export const neurosim = defineDevice({
       respond(g, delta, dst, { polarity }) {
         neurosimWrite(g, { delta, step }, dst, set[polarity], shape, rng, p.sigmaC2c);
       },
+      // The tile's scaled request (±½ per device under mid-range) without its scale pass and copy back: the
+      // kernel forms factor·delta per cell, the bits of respond on a scaled copy.
+      respondScaled(g, delta, factor, dst, { polarity }) {
+        neurosimWrite(g, { delta, step, factor }, dst, set[polarity], shape, rng, p.sigmaC2c);
+      },
     };
   },
 });
