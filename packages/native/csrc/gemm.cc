@@ -340,14 +340,17 @@ Pool& pool() {
 }
 
 void gemm(const Problem& p, int threads) {
-  // Below ~1 MFLOP handing work to another thread costs more than it saves.
+  // Below 8 MFLOP handing work to another thread costs more than it saves in training, where GEMMs come
+  // between element-wise kernels and a worker sleeps between them (waking it costs a futex call, slow under
+  // KVM): a crossbar read's per-block products (64×64×256, 2.1 MFLOP) ran the TxSim example 1.28 s per
+  // 12,800 images on 2 threads against 1.19 s on 1, and 1.03 s with this threshold (2-core VM, 2026-12-03).
   const double flops = 2.0 * p.m * p.n * (double)p.k;
   // Threads take columns of C (each packs all of A) or, when C is taller than wide, rows (each packs
   // all of B): the split that duplicates the smaller packing. Either keeps every element's k order.
   const bool byRows = p.m > p.n;
   const int unit = byRows ? MR : NR;
   const int units = ((byRows ? p.m : p.n) + unit - 1) / unit;
-  const int t = std::max(1, std::min({threads, units, flops < 1e6 ? 1 : threads}));
+  const int t = std::max(1, std::min({threads, units, flops < 8e6 ? 1 : threads}));
   if (t == 1) {
     gemmBlock(p, 0, p.m, 0, p.n);
     return;
