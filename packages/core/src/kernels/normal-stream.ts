@@ -1,5 +1,7 @@
 import type { Rng } from '../random/rng.js';
-import { elementwiseModule } from './wasm.js';
+import { JUMP_BITS, jumpTable } from './stream-jump.js';
+import { chunkCount, elementwisePool, Job, MAX_CHUNKS } from './threads.js';
+import { elementwiseModule, type ElementwiseModule } from './wasm.js';
 
 const TWO_M24 = 2 ** -24;
 
@@ -50,10 +52,38 @@ export class NormalStream {
       for (let i = 0; i < out.length; i++) out[i] = mean + std * z[i]!;
       return out;
     }
+    if (this.pooled(m, out, out.length, mean, std)) return out;
     m.begin();
     m.api.fillNormal(m.inout(this.state), m.out(out), out.length, mean, std);
     m.end();
     return out;
+  }
+
+  /**
+   * A large fill on the element-wise worker pool: chunk t (bounds fixed by n alone, multiples of 64 normals)
+   * jumps its own copy of the state to its first round (jumpRounds) and draws from there, and the stream then
+   * moves on by all ceil(n/8) rounds: the values and the state of one call, whatever the thread count.
+   * Returns false (nothing done) when the fill is small or there is no pool.
+   */
+  private pooled(m: ElementwiseModule, out: Float64Array, n: number, mean: number, std: number): boolean {
+    const chunks = chunkCount(n);
+    const pool = chunks > 1 ? elementwisePool(m) : null;
+    if (!pool) return false;
+    const jump = (jumpBlocks ??= streamCopies(m));
+    m.begin();
+    const a = pool.ints;
+    a[0] = jump.states.byteOffset;
+    a[1] = jump.table.byteOffset;
+    a[2] = m.resident(out) ? out.byteOffset : m.out(out.length === n ? out : out.subarray(0, n));
+    pool.floats[0] = mean;
+    pool.floats[1] = std;
+    for (let t = 0; t < chunks; t++) jump.states.set(this.state, 16 * t);
+    pool.run(m.api, Job.fillNormal, n, chunks);
+    m.end();
+    jump.states.set(this.state, 0);
+    m.api.jumpRounds(jump.states.byteOffset, jump.table.byteOffset, (n + 7) >>> 3);
+    this.state.set(jump.states.subarray(0, 16));
+    return true;
   }
 
   /** Fills out[0 .. n) with standard normals, as fill(out.subarray(0, n)) but without a view per call. */
@@ -63,6 +93,7 @@ export class NormalStream {
       this.fill(out.subarray(0, n));
       return;
     }
+    if (this.pooled(m, out, n, 0, 1)) return;
     m.begin();
     m.api.fillNormal(m.inout(this.state), out.byteOffset, n, 0, 1);
     m.end();
@@ -113,6 +144,20 @@ export class NormalStream {
     return out;
   }
 }
+
+/** Per-chunk state copies and the jump table for pooled fills, in kernel memory (made once). */
+function streamCopies(m: ElementwiseModule): { states: Uint32Array; table: Uint32Array; keep: Int32Array[] } {
+  const states = m.int32(16 * MAX_CHUNKS);
+  const table = m.int32(4 * JUMP_BITS);
+  const blocks = {
+    states: new Uint32Array(states.buffer, states.byteOffset, states.length),
+    table: new Uint32Array(table.buffer, table.byteOffset, table.length),
+    keep: [states, table],
+  };
+  blocks.table.set(jumpTable());
+  return blocks;
+}
+let jumpBlocks: ReturnType<typeof streamCopies> | undefined;
 
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));

@@ -13,7 +13,7 @@ import type { ElementwiseExports, ElementwiseModule } from './wasm.js';
 
 /** The chunked kernels (job kinds). */
 export const Job = { read: 1, update: 2, updateNoisy: 3, signSplit: 5, stepClip: 6, widen: 7, combine: 8, plugin: 9, readCombine: 10, transpose: 11,
-  gather: 12, accumulate: 13, narrow: 14, accumulateNarrow: 15 } as const;
+  gather: 12, accumulate: 13, narrow: 14, accumulateNarrow: 15, fillNormal: 16 } as const;
 
 /** Most chunks one job may have. */
 export const MAX_CHUNKS = 64;
@@ -106,6 +106,14 @@ function runChunk(api, ctl, fl, t, chunks) {
       const i0 = Math.floor(Math.floor((t * rows) / chunks) / 4) * 4;
       const i1 = t + 1 >= chunks ? rows : Math.floor(Math.floor(((t + 1) * rows) / chunks) / 4) * 4;
       if (i1 > i0) api.combineRows(ctl[a] >>> 0, ctl[a + 1] >>> 0, ctl[a + 2] >>> 0, rows, cols, ctl[a + 4], ctl[a + 5], i0, i1);
+      break;
+    }
+    case ${Job.fillNormal}: {
+      // Normals [lo, lo + len) of one stream: this chunk's copy of the state jumps to round lo/8 (lo is a
+      // multiple of 64), then draws as one call would from there.
+      const st = (ctl[a] >>> 0) + t * 64;
+      if (lo > 0) api.jumpRounds(st, ctl[a + 1] >>> 0, lo >>> 3);
+      api.fillNormal(st, (ctl[a + 2] >>> 0) + o8, len, fl[0], fl[1]);
       break;
     }
     case ${Job.readCombine}: {
