@@ -73,26 +73,8 @@ export function scratchBytes(): usize {
     ap += 8;
     bp += 64;
   }
-  const d = c + ldc;
-  if (mode == STORE) {
-    v128.store(c, c00, 0); v128.store(c, c01, 16); v128.store(c, c02, 32); v128.store(c, c03, 48);
-    v128.store(d, c10, 0); v128.store(d, c11, 16); v128.store(d, c12, 32); v128.store(d, c13, 48);
-  } else if (mode == ACCUM) {
-    v128.store(c, f32x4.add(v128.load(c, 0), c00), 0); v128.store(c, f32x4.add(v128.load(c, 16), c01), 16);
-    v128.store(c, f32x4.add(v128.load(c, 32), c02), 32); v128.store(c, f32x4.add(v128.load(c, 48), c03), 48);
-    v128.store(d, f32x4.add(v128.load(d, 0), c10), 0); v128.store(d, f32x4.add(v128.load(d, 16), c11), 16);
-    v128.store(d, f32x4.add(v128.load(d, 32), c12), 32); v128.store(d, f32x4.add(v128.load(d, 48), c13), 48);
-  } else {
-    const vb = f32x4.splat(beta);
-    v128.store(c, f32x4.add(f32x4.mul(vb, v128.load(c, 0)), c00), 0);
-    v128.store(c, f32x4.add(f32x4.mul(vb, v128.load(c, 16)), c01), 16);
-    v128.store(c, f32x4.add(f32x4.mul(vb, v128.load(c, 32)), c02), 32);
-    v128.store(c, f32x4.add(f32x4.mul(vb, v128.load(c, 48)), c03), 48);
-    v128.store(d, f32x4.add(f32x4.mul(vb, v128.load(d, 0)), c10), 0);
-    v128.store(d, f32x4.add(f32x4.mul(vb, v128.load(d, 16)), c11), 16);
-    v128.store(d, f32x4.add(f32x4.mul(vb, v128.load(d, 32)), c12), 32);
-    v128.store(d, f32x4.add(f32x4.mul(vb, v128.load(d, 48)), c13), 48);
-  }
+  storeRow(c, c00, c01, c02, c03, mode, beta);
+  storeRow(c + ldc, c10, c11, c12, c13, mode, beta);
 }
 
 /** Copies the valid mr×nr corner of the scratch tile into C (ldc in floats). */
@@ -251,7 +233,7 @@ function macroKernel(scratch: usize, mc: i32, nc: i32, kc: i32, c: usize, ldc: i
 // C has at most this many rows: the small-M path (below) reads op(A) and op(B) in place instead of packing.
 const GEMV_MAX_ROWS: i32 = 4;
 
-/** Stores one finished 16-wide row of accumulators into C the way `kernel` stores each of its rows. */
+/** Stores one finished 16-wide row of accumulators into C (STORE, ACCUM or beta·C + row): each row of `kernel`, and the unpacked path's rows. */
 @inline function storeRow(c: usize, x0: v128, x1: v128, x2: v128, x3: v128, mode: i32, beta: f32): void {
   if (mode == STORE) {
     v128.store(c, x0, 0); v128.store(c, x1, 16); v128.store(c, x2, 32); v128.store(c, x3, 48);

@@ -1,6 +1,6 @@
 import { NormalStream, roundUp8 } from './normal-stream.js';
-import { JUMP_BITS, jumpTable } from './stream-jump.js';
-import { chunkCount, elementwisePool, Job, MAX_CHUNKS, rowChunkCount, type ElementwisePool } from './threads.js';
+import { jumpBlocks } from './stream-jump.js';
+import { chunkCount, elementwisePool, Job, rowChunkCount, type ElementwisePool } from './threads.js';
 import { elementwiseModule, type ElementwiseModule, type ResidentArray } from './wasm.js';
 
 /**
@@ -437,7 +437,7 @@ function threadedUpdate(w: ElementwiseModule, pool: ElementwisePool, chunks: num
   const nz = chain.noise;
   // Kernel memory is taken before staging (growing it allocates).
   const tmp = nz ? normalsBuffer(g.length + 16 * chunks + 8) : 0;
-  const jump = nz ? streamBlocks() : undefined;
+  const jump = nz ? jumpBlocks(w) : undefined;
   if (nz) uBuffer(g.length);
   const m = w.begin();
   const a = pool.ints;
@@ -481,21 +481,6 @@ function uBuffer(n: number): number {
 }
 let us: Float64Array = new Float64Array(0);
 
-/** Resident stream blocks of threadedUpdate: one 16-word state per chunk and the jump table. */
-function streamBlocks(): { states: Uint32Array; table: Uint32Array } {
-  if (!blocks) {
-    const states = kernels.int32(16 * MAX_CHUNKS);
-    const table = kernels.int32(4 * JUMP_BITS);
-    blocks = {
-      states: new Uint32Array(states.buffer, states.byteOffset, states.length),
-      table: new Uint32Array(table.buffer, table.byteOffset, table.length),
-      keep: [states, table],
-    };
-    blocks.table.set(jumpTable());
-  }
-  return blocks;
-}
-let blocks: { states: Uint32Array; table: Uint32Array; keep: Int32Array[] } | undefined;
 
 /** The TypeScript loops: the fallback without WASM SIMD and the reference in tests. */
 export const reference = {

@@ -1,6 +1,6 @@
 import type { Rng } from '../random/rng.js';
-import { JUMP_BITS, jumpTable } from './stream-jump.js';
-import { chunkCount, elementwisePool, Job, MAX_CHUNKS } from './threads.js';
+import { jumpBlocks } from './stream-jump.js';
+import { chunkCount, elementwisePool, Job } from './threads.js';
 import { elementwiseModule, type ElementwiseModule } from './wasm.js';
 
 const TWO_M24 = 2 ** -24;
@@ -69,7 +69,7 @@ export class NormalStream {
     const chunks = chunkCount(n);
     const pool = chunks > 1 ? elementwisePool(m) : null;
     if (!pool) return false;
-    const jump = (jumpBlocks ??= streamCopies(m));
+    const jump = jumpBlocks(m);
     m.begin();
     const a = pool.ints;
     a[0] = jump.states.byteOffset;
@@ -144,20 +144,6 @@ export class NormalStream {
     return out;
   }
 }
-
-/** Per-chunk state copies and the jump table for pooled fills, in kernel memory (made once). */
-function streamCopies(m: ElementwiseModule): { states: Uint32Array; table: Uint32Array; keep: Int32Array[] } {
-  const states = m.int32(16 * MAX_CHUNKS);
-  const table = m.int32(4 * JUMP_BITS);
-  const blocks = {
-    states: new Uint32Array(states.buffer, states.byteOffset, states.length),
-    table: new Uint32Array(table.buffer, table.byteOffset, table.length),
-    keep: [states, table],
-  };
-  blocks.table.set(jumpTable());
-  return blocks;
-}
-let jumpBlocks: ReturnType<typeof streamCopies> | undefined;
 
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));

@@ -5,6 +5,9 @@
 // the XOR of the states after b steps for every coefficient r_b = 1. The polynomials for k = 2^(i+1) steps
 // (one round is two steps) are computed once per process, with BigInt, from p found by Berlekamp–Massey.
 
+import { MAX_CHUNKS } from './threads.js';
+import type { ElementwiseModule } from './wasm.js';
+
 /** Jump polynomials in the table: enough for 2^32 rounds. */
 export const JUMP_BITS = 32;
 
@@ -73,3 +76,31 @@ function characteristic(): bigint {
   for (let j = 0; j <= len; j++) if (c[len - j]) p |= 1n << BigInt(j);
   return p;
 }
+
+/** One 16-word stream state per chunk and the jump table, in kernel memory: what chunked random kernels jump with. */
+export interface JumpBlocks {
+  readonly states: Uint32Array;
+  readonly table: Uint32Array;
+}
+
+/**
+ * The per-chunk state copies and the jump table of the chunked random kernels (the noisy update chain, large
+ * normal fills), made once per process in kernel memory. The jobs using them never overlap (each runs to
+ * completion on the calling thread's call).
+ */
+export function jumpBlocks(m: ElementwiseModule): JumpBlocks {
+  if (!blocks) {
+    const states = m.int32(16 * MAX_CHUNKS);
+    const words = m.int32(4 * JUMP_BITS);
+    const made = {
+      states: new Uint32Array(states.buffer, states.byteOffset, states.length),
+      table: new Uint32Array(words.buffer, words.byteOffset, words.length),
+      // The Int32Array views own the kernel-memory blocks: kept alive with them.
+      keep: [states, words],
+    };
+    made.table.set(jumpTable());
+    blocks = made;
+  }
+  return blocks;
+}
+let blocks: (JumpBlocks & { keep: Int32Array[] }) | undefined;

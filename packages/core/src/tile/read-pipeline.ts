@@ -102,8 +102,6 @@ export function readLayer(
   // matters for narrow layers on wide tiles (conv1: 6 of 64). Not zero-filled: the first shift-and-add of
   // the read writes it (`fresh`).
   const acc = scratch.float64('acc', batch * outWidth);
-  // The widest block's inputs size the buffer every block's view shares (below).
-  scratch.float32('digital', batch * lines);
   const driven = scratch.float32('driven', passes * batch * lines);
   const merged = merge ? scratch.float32('merged', batch * lines) : driven;
   let vA = scratch.float32('vA', runRows * lines);

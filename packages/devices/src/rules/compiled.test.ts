@@ -20,6 +20,18 @@ function trains(seed: string, batch: number, lines: number) {
   return { values, bl, scale };
 }
 
+/** The x and δ trains of one 6-sample chunk of a 70 × 30 layer (padded to 32 columns), drawn from seeds xs and ds. */
+function firedPair(xs: string, ds: string) {
+  const rows = 70;
+  const cols = 30;
+  const x = trains(xs, 6, rows);
+  const d = trains(ds, 6, cols);
+  d.bl.set(x.bl);
+  const xf = new Fires().draw(x.values, rows, 0, 6, x.bl, x.scale, new Rng(xs));
+  const df = new Fires().draw(d.values, cols, 0, 6, d.bl, d.scale, new Rng(ds));
+  return { rows, cols, padded: 32, xf, df };
+}
+
 const same = (f: Fires, g: Fires) => {
   expect(f.slots).toBe(g.slots);
   const n = f.start[f.slots]!;
@@ -47,14 +59,7 @@ describe('compiled stochastic-pulse kernels', () => {
   });
 
   it('walkCoincidences and sortCells equal their references (counts, list, order)', () => {
-    const rows = 70;
-    const cols = 30;
-    const padded = 32;
-    const x = trains('x', 6, rows);
-    const d = trains('d', 6, cols);
-    d.bl.set(x.bl);
-    const xf = new Fires().draw(x.values, rows, 0, 6, x.bl, x.scale, new Rng('x'));
-    const df = new Fires().draw(d.values, cols, 0, 6, d.bl, d.scale, new Rng('d'));
+    const { rows, padded, xf, df } = firedPair('x', 'd');
     const n = rows * padded;
     const up = [kernels.float32(n), new Float32Array(n)];
     const down = [kernels.float32(n), new Float32Array(n)];
@@ -74,14 +79,7 @@ describe('compiled stochastic-pulse kernels', () => {
   });
 
   it('addDenseCounts (the GEMM path of counting) equals its reference after walked chunks: counts, list, order', () => {
-    const rows = 70;
-    const cols = 30;
-    const padded = 32;
-    const x = trains('gx', 6, rows);
-    const d = trains('gd', 6, cols);
-    d.bl.set(x.bl);
-    const xf = new Fires().draw(x.values, rows, 0, 6, x.bl, x.scale, new Rng('gx'));
-    const df = new Fires().draw(d.values, cols, 0, 6, d.bl, d.scale, new Rng('gd'));
+    const { rows, cols, padded, xf, df } = firedPair('gx', 'gd');
     // S = down − up and M = down + up of the same trains, by two GEMMs (as the rule forms them).
     const S = new Matrix(rows, cols, kernels.float32(rows * cols));
     const M = new Matrix(rows, cols, kernels.float32(rows * cols));
