@@ -1,6 +1,7 @@
 // `pnpm bench`: speed figures measured side by side in one run, never part of the tests.
 //   node scripts/bench.mjs [--json] [--train-limit N] [--reps N] [--threads N] [--no-gemm] [--no-torch] [--backend B] [--cnn] [--resnet]
 //                          [--configs NAME,NAME] (only these training configurations; digital and txsim-crossbar stay for the task row)
+//                          [--no-floors]
 // 1. GEMM GFLOP/s of each kernel on the MLP's training shapes: reference TypeScript, and each WASM SIMD build
 //    on 1 thread and on every thread (TXSIM_THREADS or the core count; --threads N overrides), numpy's
 //    matmul, and each core's multiply-add ceiling (WASM f32x4, native widest vector) with the best
@@ -17,6 +18,8 @@
 //    interleaved. Debian's python3-torch uses the system libblas.so.3: with the reference libblas3 its GEMMs
 //    run ~20× slower than with OpenBLAS, so the row names the BLAS it loaded (point LD_LIBRARY_PATH at an
 //    OpenBLAS directory to compare against a real BLAS).
+// 4. The peer tasks beside their digital twins (bench-tasks.mjs), then `{kind: "floor", ...}` per per-cell task
+//    (bench-floors.mjs, skipped by --no-floors): a lower bound on its crossbar / digital ratio.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +30,7 @@ import { timeTraining } from './time-training.mjs';
 import { benchTorch } from './bench-torch.mjs';
 import { availableParallelism } from 'node:os';
 import { benchTasks, formatTasks } from './bench-tasks.mjs';
+import { benchFloors, formatFloors } from './bench-floors.mjs';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -146,3 +150,11 @@ if (!args.includes('--no-torch')) {
 }
 // Peer tasks (aihwkit-03, crosssim-lut, neurosim-mlp), each beside its digital twin: scripts/bench-tasks.mjs.
 for (const row of await benchTasks({ trainLimit, reps, backend })) (json ? emit(row) : say(formatTasks([row])));
+// Lower bounds on the per-cell tasks' ratios (scripts/bench-floors.mjs): digital step + the least per-step work
+// of the crossbar model, each part on its cheapest kernel.
+if (!args.includes('--no-floors')) {
+  const rows = await benchFloors({ trainLimit, reps, backend });
+  say('\nLower bounds on crossbar / digital (the least per-step work of each model; converters, GEMMs and device physics left out)');
+  say(formatFloors(rows));
+  for (const r of rows) emit(r);
+}

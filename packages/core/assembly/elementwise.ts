@@ -246,6 +246,24 @@ export function updateChain(state: usize, d: usize, g: usize, n: i32, f: f64, no
  */
 @inline function chainPass(d: usize, g: usize, n: i32, f: f64, nonlinear: bool, gmin: f64, gmax: f64, w0: f64, k: f64,
   noise: bool, scale: f64, range: f64, lo: f64, hi: f64, xi: usize): usize {
+  // One loop per stage combination (type markers, as the converters' kernels do): with the flags tested per
+  // cell pair, V8 keeps both branches in the loop body, which cost ~1 ns a pair even when both were off.
+  if (nonlinear) {
+    return noise ? chainLoop<On, On>(d, g, n, f, gmin, gmax, w0, k, scale, range, lo, hi, xi)
+      : chainLoop<On, Off>(d, g, n, f, gmin, gmax, w0, k, scale, range, lo, hi, xi);
+  }
+  return noise ? chainLoop<Off, On>(d, g, n, f, gmin, gmax, w0, k, scale, range, lo, hi, xi)
+    : chainLoop<Off, Off>(d, g, n, f, gmin, gmax, w0, k, scale, range, lo, hi, xi);
+}
+
+type On = u8;
+type Off = u16;
+
+/** chainPass for one combination of the non-linearity (NL) and write noise (NZ) stages. */
+function chainLoop<NL, NZ>(d: usize, g: usize, n: i32, f: f64, gmin: f64, gmax: f64, w0: f64, k: f64,
+  scale: f64, range: f64, lo: f64, hi: f64, xi: usize): usize {
+  const nonlinear = sizeof<NL>() == sizeof<On>();
+  const noise = sizeof<NZ>() == sizeof<On>();
   const fv = f64x2.splat(f);
   const up = f64x2.splat(gmin + w0);
   const down = f64x2.splat(gmax - w0);
@@ -297,6 +315,12 @@ export function updateChain(state: usize, d: usize, g: usize, n: i32, f: f64, no
 
 /** u = nonlinear(f·d, g) (just f·d without `nonlinear`) into `u`, as updateChain's pass computes it; returns how many u ≠ 0. */
 export function updatePrepare(d: usize, g: usize, u: usize, n: i32, f: f64, nonlinear: bool, gmin: f64, gmax: f64, w0: f64, k: f64): i32 {
+  return nonlinear ? prepareLoop<On>(d, g, u, n, f, gmin, gmax, w0, k) : prepareLoop<Off>(d, g, u, n, f, gmin, gmax, w0, k);
+}
+
+/** updatePrepare with or without the non-linearity (NL), one loop each (see chainPass). */
+function prepareLoop<NL>(d: usize, g: usize, u: usize, n: i32, f: f64, gmin: f64, gmax: f64, w0: f64, k: f64): i32 {
+  const nonlinear = sizeof<NL>() == sizeof<On>();
   const fv = f64x2.splat(f);
   const up = f64x2.splat(gmin + w0);
   const down = f64x2.splat(gmax - w0);
@@ -455,6 +479,68 @@ export function readChain(src: usize, out: usize, n: i32, quantise: bool, gmin: 
   return v;
 }
 
+/** chainValue with its stages fixed at compile time (Q: levels, F: factors, R: series). */
+@inline function chainValueT<Q, F, R>(v: v128, lo: v128, st: v128, iv: v128, top: v128, zero: v128, half: v128, one: v128,
+  f: usize, r: usize): v128 {
+  if (sizeof<Q>() == sizeof<On>()) {
+    const l = f64x2.floor(f64x2.add(f64x2.mul(f64x2.sub(v, lo), iv), half));
+    v = f64x2.add(lo, f64x2.mul(f64x2.pmin(f64x2.pmax(l, zero), top), st));
+  }
+  if (sizeof<F>() == sizeof<On>()) v = f64x2.mul(v, v128.load(f));
+  if (sizeof<R>() == sizeof<On>()) v = v128.bitselect(f64x2.div(v, f64x2.add(one, f64x2.mul(v, v128.load(r)))), v, f64x2.gt(v, zero));
+  return v;
+}
+
+/** readCombine's loop for one stage combination shared by both polarities (the same operations as its general loop). */
+function combineLoop<Q, F, R>(plus: usize, minus: usize, out: usize, n: i32, gmin: f64, step: f64, inv: f64, steps: f64,
+  fp: usize, fm: usize, rp: usize, rm: usize): void {
+  const hasF = sizeof<F>() == sizeof<On>();
+  const hasR = sizeof<R>() == sizeof<On>();
+  const lo = f64x2.splat(gmin);
+  const st = f64x2.splat(step);
+  const iv = f64x2.splat(inv);
+  const top = f64x2.splat(steps);
+  const zero = f64x2.splat(0);
+  const half = f64x2.splat(0.5);
+  const one = f64x2.splat(1);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const a = f64x2.sub(chainValueT<Q, F, R>(v128.load(plus), lo, st, iv, top, zero, half, one, fp, rp),
+      chainValueT<Q, F, R>(v128.load(minus), lo, st, iv, top, zero, half, one, fm, rm));
+    const b = f64x2.sub(chainValueT<Q, F, R>(v128.load(plus, 16), lo, st, iv, top, zero, half, one, fp + 16, rp + 16),
+      chainValueT<Q, F, R>(v128.load(minus, 16), lo, st, iv, top, zero, half, one, fm + 16, rm + 16));
+    v128.store(out, i32x4.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5));
+    plus += 32;
+    minus += 32;
+    out += 16;
+    if (hasF) {
+      fp += 32;
+      fm += 32;
+    }
+    if (hasR) {
+      rp += 32;
+      rm += 32;
+    }
+  }
+  for (; i < n; i += 2) {
+    const a = f64x2.sub(chainValueT<Q, F, R>(v128.load(plus), lo, st, iv, top, zero, half, one, fp, rp),
+      chainValueT<Q, F, R>(v128.load(minus), lo, st, iv, top, zero, half, one, fm, rm));
+    store<f32>(out, <f32>f64x2.extract_lane(a, 0));
+    if (i + 1 < n) store<f32>(out, <f32>f64x2.extract_lane(a, 1), 4);
+    plus += 16;
+    minus += 16;
+    out += 8;
+    if (hasF) {
+      fp += 16;
+      fm += 16;
+    }
+    if (hasR) {
+      rp += 16;
+      rm += 16;
+    }
+  }
+}
+
 /**
  * out (f32) = readChain(plus) − readChain(minus) per cell, each polarity with its own factors (fp, fm) and
  * series resistance (rp, rm; 0 = none), in one pass: the effective conductances are never stored. Each
@@ -464,6 +550,22 @@ export function readChain(src: usize, out: usize, n: i32, quantise: bool, gmin: 
  */
 export function readCombine(plus: usize, minus: usize, out: usize, n: i32, quantise: bool, gmin: f64, step: f64, inv: f64, steps: f64,
   fp: usize, fm: usize, rp: usize, rm: usize): void {
+  // One loop per stage combination when both polarities have the same stages (type markers, as chainPass):
+  // stage tests per cell pair cost more than the levels stage itself.
+  if ((fp == 0) == (fm == 0) && (rp == 0) == (rm == 0)) {
+    if (quantise) {
+      if (fp) {
+        if (rp) combineLoop<On, On, On>(plus, minus, out, n, gmin, step, inv, steps, fp, fm, rp, rm);
+        else combineLoop<On, On, Off>(plus, minus, out, n, gmin, step, inv, steps, fp, fm, rp, rm);
+      } else if (rp) combineLoop<On, Off, On>(plus, minus, out, n, gmin, step, inv, steps, fp, fm, rp, rm);
+      else combineLoop<On, Off, Off>(plus, minus, out, n, gmin, step, inv, steps, fp, fm, rp, rm);
+    } else if (fp) {
+      if (rp) combineLoop<Off, On, On>(plus, minus, out, n, gmin, step, inv, steps, fp, fm, rp, rm);
+      else combineLoop<Off, On, Off>(plus, minus, out, n, gmin, step, inv, steps, fp, fm, rp, rm);
+    } else if (rp) combineLoop<Off, Off, On>(plus, minus, out, n, gmin, step, inv, steps, fp, fm, rp, rm);
+    else combineLoop<Off, Off, Off>(plus, minus, out, n, gmin, step, inv, steps, fp, fm, rp, rm);
+    return;
+  }
   const lo = f64x2.splat(gmin);
   const st = f64x2.splat(step);
   const iv = f64x2.splat(inv);
