@@ -256,8 +256,10 @@ export function updateChain(state: usize, d: usize, g: usize, n: i32, f: f64, no
     : chainLoop<Off, Off>(d, g, n, f, gmin, gmax, w0, k, scale, range, lo, hi, xi);
 }
 
+// Compile-time stage markers (sizeof tells them apart): a stage always runs, never runs, or is decided at run time.
 type On = u8;
 type Off = u16;
+type Dyn = u32;
 
 /** chainPass for one combination of the non-linearity (NL) and write noise (NZ) stages. */
 function chainLoop<NL, NZ>(d: usize, g: usize, n: i32, f: f64, gmin: f64, gmax: f64, w0: f64, k: f64,
@@ -464,38 +466,39 @@ export function readChain(src: usize, out: usize, n: i32, quantise: bool, gmin: 
 
 @inline function readChainStep(src: usize, out: usize, quantise: bool, lo: v128, st: v128, iv: v128, top: v128, zero: v128, half: v128, one: v128,
   f: usize, r: usize, whole: bool): void {
-  put2(out, chainValue(v128.load(src), quantise, lo, st, iv, top, zero, half, one, f, r), whole);
+  put2(out, chainValueT<Dyn, Dyn, Dyn>(v128.load(src), quantise, lo, st, iv, top, zero, half, one, f, r), whole);
 }
 
-/** The read chain of two cells' stored conductances v: levels → ×factors at f → series resistance at r. */
-@inline function chainValue(v: v128, quantise: bool, lo: v128, st: v128, iv: v128, top: v128, zero: v128, half: v128, one: v128,
+/**
+ * The read chain of two cells' stored conductances v: levels → ×factors at f → series resistance at r. Each
+ * stage is On or Off at compile time, or Dyn: on when `quantise` (levels) or the address (f, r) is not 0.
+ */
+@inline function chainValueT<Q, F, R>(v: v128, quantise: bool, lo: v128, st: v128, iv: v128, top: v128, zero: v128, half: v128, one: v128,
   f: usize, r: usize): v128 {
-  if (quantise) {
+  if (stage<Q>(quantise)) {
     const l = f64x2.floor(f64x2.add(f64x2.mul(f64x2.sub(v, lo), iv), half));
     v = f64x2.add(lo, f64x2.mul(f64x2.pmin(f64x2.pmax(l, zero), top), st));
   }
-  if (f) v = f64x2.mul(v, v128.load(f));
-  if (r) v = v128.bitselect(f64x2.div(v, f64x2.add(one, f64x2.mul(v, v128.load(r)))), v, f64x2.gt(v, zero));
+  if (stage<F>(f != 0)) v = f64x2.mul(v, v128.load(f));
+  if (stage<R>(r != 0)) v = v128.bitselect(f64x2.div(v, f64x2.add(one, f64x2.mul(v, v128.load(r)))), v, f64x2.gt(v, zero));
   return v;
 }
 
-/** chainValue with its stages fixed at compile time (Q: levels, F: factors, R: series). */
-@inline function chainValueT<Q, F, R>(v: v128, lo: v128, st: v128, iv: v128, top: v128, zero: v128, half: v128, one: v128,
-  f: usize, r: usize): v128 {
-  if (sizeof<Q>() == sizeof<On>()) {
-    const l = f64x2.floor(f64x2.add(f64x2.mul(f64x2.sub(v, lo), iv), half));
-    v = f64x2.add(lo, f64x2.mul(f64x2.pmin(f64x2.pmax(l, zero), top), st));
-  }
-  if (sizeof<F>() == sizeof<On>()) v = f64x2.mul(v, v128.load(f));
-  if (sizeof<R>() == sizeof<On>()) v = v128.bitselect(f64x2.div(v, f64x2.add(one, f64x2.mul(v, v128.load(r)))), v, f64x2.gt(v, zero));
-  return v;
+/** Whether a stage marked T runs: always (On), never (Off), or when `flag` (Dyn). */
+@inline function stage<T>(flag: bool): bool {
+  return sizeof<T>() == sizeof<On>() || (sizeof<T>() == sizeof<Dyn>() && flag);
 }
 
-/** readCombine's loop for one stage combination shared by both polarities (the same operations as its general loop). */
-function combineLoop<Q, F, R>(plus: usize, minus: usize, out: usize, n: i32, gmin: f64, step: f64, inv: f64, steps: f64,
+/** p + k for a stage's array; a Dyn stage's absent array (0) stays 0. */
+@inline function advance<T>(p: usize, k: usize): usize {
+  if (sizeof<T>() == sizeof<On>()) return p + k;
+  if (sizeof<T>() == sizeof<Dyn>()) return p ? p + k : 0;
+  return p;
+}
+
+/** readCombine's loop for one stage combination (Dyn stages decided per polarity, as readCombine's contract says). */
+function combineLoop<Q, F, R>(plus: usize, minus: usize, out: usize, n: i32, quantise: bool, gmin: f64, step: f64, inv: f64, steps: f64,
   fp: usize, fm: usize, rp: usize, rm: usize): void {
-  const hasF = sizeof<F>() == sizeof<On>();
-  const hasR = sizeof<R>() == sizeof<On>();
   const lo = f64x2.splat(gmin);
   const st = f64x2.splat(step);
   const iv = f64x2.splat(inv);
@@ -505,39 +508,31 @@ function combineLoop<Q, F, R>(plus: usize, minus: usize, out: usize, n: i32, gmi
   const one = f64x2.splat(1);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    const a = f64x2.sub(chainValueT<Q, F, R>(v128.load(plus), lo, st, iv, top, zero, half, one, fp, rp),
-      chainValueT<Q, F, R>(v128.load(minus), lo, st, iv, top, zero, half, one, fm, rm));
-    const b = f64x2.sub(chainValueT<Q, F, R>(v128.load(plus, 16), lo, st, iv, top, zero, half, one, fp + 16, rp + 16),
-      chainValueT<Q, F, R>(v128.load(minus, 16), lo, st, iv, top, zero, half, one, fm + 16, rm + 16));
+    const a = f64x2.sub(chainValueT<Q, F, R>(v128.load(plus), quantise, lo, st, iv, top, zero, half, one, fp, rp),
+      chainValueT<Q, F, R>(v128.load(minus), quantise, lo, st, iv, top, zero, half, one, fm, rm));
+    const b = f64x2.sub(chainValueT<Q, F, R>(v128.load(plus, 16), quantise, lo, st, iv, top, zero, half, one, advance<F>(fp, 16), advance<R>(rp, 16)),
+      chainValueT<Q, F, R>(v128.load(minus, 16), quantise, lo, st, iv, top, zero, half, one, advance<F>(fm, 16), advance<R>(rm, 16)));
     v128.store(out, i32x4.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5));
     plus += 32;
     minus += 32;
     out += 16;
-    if (hasF) {
-      fp += 32;
-      fm += 32;
-    }
-    if (hasR) {
-      rp += 32;
-      rm += 32;
-    }
+    fp = advance<F>(fp, 32);
+    fm = advance<F>(fm, 32);
+    rp = advance<R>(rp, 32);
+    rm = advance<R>(rm, 32);
   }
   for (; i < n; i += 2) {
-    const a = f64x2.sub(chainValueT<Q, F, R>(v128.load(plus), lo, st, iv, top, zero, half, one, fp, rp),
-      chainValueT<Q, F, R>(v128.load(minus), lo, st, iv, top, zero, half, one, fm, rm));
+    const a = f64x2.sub(chainValueT<Q, F, R>(v128.load(plus), quantise, lo, st, iv, top, zero, half, one, fp, rp),
+      chainValueT<Q, F, R>(v128.load(minus), quantise, lo, st, iv, top, zero, half, one, fm, rm));
     store<f32>(out, <f32>f64x2.extract_lane(a, 0));
     if (i + 1 < n) store<f32>(out, <f32>f64x2.extract_lane(a, 1), 4);
     plus += 16;
     minus += 16;
     out += 8;
-    if (hasF) {
-      fp += 16;
-      fm += 16;
-    }
-    if (hasR) {
-      rp += 16;
-      rm += 16;
-    }
+    fp = advance<F>(fp, 16);
+    fm = advance<F>(fm, 16);
+    rp = advance<R>(rp, 16);
+    rm = advance<R>(rm, 16);
   }
 }
 
@@ -551,56 +546,20 @@ function combineLoop<Q, F, R>(plus: usize, minus: usize, out: usize, n: i32, gmi
 export function readCombine(plus: usize, minus: usize, out: usize, n: i32, quantise: bool, gmin: f64, step: f64, inv: f64, steps: f64,
   fp: usize, fm: usize, rp: usize, rm: usize): void {
   // One loop per stage combination when both polarities have the same stages (type markers, as chainPass):
-  // stage tests per cell pair cost more than the levels stage itself.
-  if ((fp == 0) == (fm == 0) && (rp == 0) == (rm == 0)) {
-    if (quantise) {
-      if (fp) {
-        if (rp) combineLoop<On, On, On>(plus, minus, out, n, gmin, step, inv, steps, fp, fm, rp, rm);
-        else combineLoop<On, On, Off>(plus, minus, out, n, gmin, step, inv, steps, fp, fm, rp, rm);
-      } else if (rp) combineLoop<On, Off, On>(plus, minus, out, n, gmin, step, inv, steps, fp, fm, rp, rm);
-      else combineLoop<On, Off, Off>(plus, minus, out, n, gmin, step, inv, steps, fp, fm, rp, rm);
-    } else if (fp) {
-      if (rp) combineLoop<Off, On, On>(plus, minus, out, n, gmin, step, inv, steps, fp, fm, rp, rm);
-      else combineLoop<Off, On, Off>(plus, minus, out, n, gmin, step, inv, steps, fp, fm, rp, rm);
-    } else if (rp) combineLoop<Off, Off, On>(plus, minus, out, n, gmin, step, inv, steps, fp, fm, rp, rm);
-    else combineLoop<Off, Off, Off>(plus, minus, out, n, gmin, step, inv, steps, fp, fm, rp, rm);
-    return;
-  }
-  const lo = f64x2.splat(gmin);
-  const st = f64x2.splat(step);
-  const iv = f64x2.splat(inv);
-  const top = f64x2.splat(steps);
-  const zero = f64x2.splat(0);
-  const half = f64x2.splat(0.5);
-  const one = f64x2.splat(1);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const a = f64x2.sub(chainValue(v128.load(plus), quantise, lo, st, iv, top, zero, half, one, fp, rp),
-      chainValue(v128.load(minus), quantise, lo, st, iv, top, zero, half, one, fm, rm));
-    const b = f64x2.sub(chainValue(v128.load(plus, 16), quantise, lo, st, iv, top, zero, half, one, fp ? fp + 16 : 0, rp ? rp + 16 : 0),
-      chainValue(v128.load(minus, 16), quantise, lo, st, iv, top, zero, half, one, fm ? fm + 16 : 0, rm ? rm + 16 : 0));
-    v128.store(out, i32x4.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5));
-    plus += 32;
-    minus += 32;
-    out += 16;
-    if (fp) fp += 32;
-    if (fm) fm += 32;
-    if (rp) rp += 32;
-    if (rm) rm += 32;
-  }
-  for (; i < n; i += 2) {
-    const a = f64x2.sub(chainValue(v128.load(plus), quantise, lo, st, iv, top, zero, half, one, fp, rp),
-      chainValue(v128.load(minus), quantise, lo, st, iv, top, zero, half, one, fm, rm));
-    store<f32>(out, <f32>f64x2.extract_lane(a, 0));
-    if (i + 1 < n) store<f32>(out, <f32>f64x2.extract_lane(a, 1), 4);
-    plus += 16;
-    minus += 16;
-    out += 8;
-    if (fp) fp += 16;
-    if (fm) fm += 16;
-    if (rp) rp += 16;
-    if (rm) rm += 16;
-  }
+  // stage tests per cell pair cost more than the levels stage itself. Otherwise the loop that tests them.
+  if ((fp == 0) != (fm == 0) || (rp == 0) != (rm == 0)) {
+    combineLoop<Dyn, Dyn, Dyn>(plus, minus, out, n, quantise, gmin, step, inv, steps, fp, fm, rp, rm);
+  } else if (quantise) {
+    if (fp) {
+      if (rp) combineLoop<On, On, On>(plus, minus, out, n, quantise, gmin, step, inv, steps, fp, fm, rp, rm);
+      else combineLoop<On, On, Off>(plus, minus, out, n, quantise, gmin, step, inv, steps, fp, fm, rp, rm);
+    } else if (rp) combineLoop<On, Off, On>(plus, minus, out, n, quantise, gmin, step, inv, steps, fp, fm, rp, rm);
+    else combineLoop<On, Off, Off>(plus, minus, out, n, quantise, gmin, step, inv, steps, fp, fm, rp, rm);
+  } else if (fp) {
+    if (rp) combineLoop<Off, On, On>(plus, minus, out, n, quantise, gmin, step, inv, steps, fp, fm, rp, rm);
+    else combineLoop<Off, On, Off>(plus, minus, out, n, quantise, gmin, step, inv, steps, fp, fm, rp, rm);
+  } else if (rp) combineLoop<Off, Off, On>(plus, minus, out, n, quantise, gmin, step, inv, steps, fp, fm, rp, rm);
+  else combineLoop<Off, Off, Off>(plus, minus, out, n, quantise, gmin, step, inv, steps, fp, fm, rp, rm);
 }
 
 /** Stores the 4×4 block of f32 rows r0..r3 transposed: column c of the block at o + c·outRow. */

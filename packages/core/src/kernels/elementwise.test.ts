@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../random/rng.js';
-import { kernels, reference } from './elementwise.js';
+import { kernels, reference, type ReadChain } from './elementwise.js';
 import { NormalStream } from './normal-stream.js';
 import { elementwiseModule } from './wasm.js';
 
@@ -468,6 +468,36 @@ describe.skipIf(!wasm)('fused chains against the unfused kernels (bit-identical)
       }
     });
   }
+
+  it('readCombine with different stages on the two polarities equals readChain on each then combine', () => {
+    // The kernel runs a specialised loop per stage combination the polarities share and a general one otherwise.
+    const levels = { gmin, step: (gmax - gmin) / 255, steps: 255 };
+    for (const n of [1, 6, 33, 70001]) {
+      const fill = (seed: string, lo: number, hi: number) => {
+        const a = kernels.float64(n);
+        a.set(uniform(n, seed, lo, hi));
+        return a;
+      };
+      const [gp, gm] = [fill(`dp${n}`, gmin, gmax), fill(`dm${n}`, gmin, gmax)];
+      const [f, r] = [fill(`df${n}`, 0.7, 1.3), fill(`dr${n}`, 10, 2000)];
+      const pairs: Array<[ReadChain, ReadChain]> = [
+        [{ levels, factors: f, resistance: r }, { levels }],
+        [{ levels }, { levels, factors: f, resistance: r }],
+        [{ factors: f }, { resistance: r }],
+        [{ resistance: r }, { factors: f, resistance: r }],
+      ];
+      for (const [cp, cm] of pairs) {
+        const [ep, em] = [kernels.float64(n), kernels.float64(n)];
+        kernels.readChain(gp, ep, cp);
+        kernels.readChain(gm, em, cm);
+        const want = new Float32Array(n);
+        kernels.combine(want, ep, em, 1, n, false, false);
+        const got = kernels.float32(n).fill(Number.NaN);
+        kernels.readCombine(got, gp, gm, cp, cm);
+        expect(Array.from(got)).toEqual(Array.from(want));
+      }
+    }
+  });
 
   it('readCombine refuses chains that quantise differently', () => {
     const g = new Float64Array(4).fill(gmin);
