@@ -24,17 +24,17 @@ const repo = fileURLToPath(new URL('../', import.meta.url));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
- * Per task: the recipe file, its batch, its target, and the cells a step changes. TxSim's sign-split update
- * moves one device per weight (the other rests at gmin) and every weight has a gradient at batch 64; the
- * CrossSim LUT task's mid-range update pulses about one cell per weight (half of its 2 × 238,200 devices, counted
- * in the fourth round's profile), and its LUT device draws a normal per pulsed cell.
+ * Per task: the recipe file, its batch, its target and its weights. A step changes one cell per weight: TxSim's
+ * sign-split update moves one device per weight (the other rests at gmin) and every weight has a gradient at
+ * batch 64; the CrossSim LUT task's mid-range update pulses about half of its 2 × 238,200 devices (counted in
+ * the fourth round's profile), and its LUT device draws a normal per pulsed cell.
  */
 function floorTasks() {
   const specs = taskSpecs();
   const weights = (sizes) => sizes.slice(1).reduce((s, n, i) => s + n * sizes[i], 0);
   return {
-    'txsim-mlp': { file: resolve(repo, 'examples/mlp-mnist-txsim.yaml'), batch: 64, target: 1.5, changed: weights([784, 256, 128, 10]), weights: weights([784, 256, 128, 10]) },
-    'crosssim-lut': { file: specs['crosssim-lut'].file, batch: 10, target: 3, changed: weights([784, 300, 10]), weights: weights([784, 300, 10]) },
+    'txsim-mlp': { file: resolve(repo, 'examples/mlp-mnist-txsim.yaml'), batch: 64, target: 1.5, weights: weights([784, 256, 128, 10]) },
+    'crosssim-lut': { file: specs['crosssim-lut'].file, batch: 10, target: 3, weights: weights([784, 300, 10]) },
   };
 }
 
@@ -50,20 +50,20 @@ function micros(f, reps = 100) {
   return median(xs);
 }
 
-/** The three parts of the bound for `changed` cells and `weights` weights, in microseconds per step. */
-function floorParts(changed, weights) {
-  const g = kernels.float64(changed);
-  const d = kernels.float64(changed);
-  for (let i = 0; i < changed; i++) {
+/** The three parts of the bound for `weights` weights (one changed cell each), in microseconds per step. */
+function floorParts(weights) {
+  const g = kernels.float64(weights);
+  const d = kernels.float64(weights);
+  for (let i = 0; i < weights; i++) {
     g[i] = 1e-6 + ((i % 97) / 97) * 9e-6;
     d[i] = (((i * 2654435761) % 1000) - 500) * 1e-9;
   }
   const plus = kernels.float64(weights);
   const minus = kernels.float64(weights);
-  plus.set(g.subarray(0, Math.min(changed, weights)));
+  plus.set(g);
   minus.fill(1e-6);
   const out = kernels.float32(weights);
-  const z = kernels.float64(changed);
+  const z = kernels.float64(weights);
   const stream = new NormalStream(new Rng('bench-floors'));
   return {
     state: micros(() => kernels.stepClip(g, d, 1e-3, 1e-6, 1e-5)),
@@ -82,11 +82,11 @@ export async function benchFloors({ trainLimit = 6400, reps = 3, backend = 'auto
     for (let r = 0; r < reps; r++) digital.push((await timeTraining(t.file, { plugins, backend, digital: true, data })).seconds);
     const steps = Math.ceil(trainLimit / t.batch);
     const digitalStep = (median(digital) / steps) * 1e6;
-    const parts = floorParts(t.changed, t.weights);
+    const parts = floorParts(t.weights);
     const extra = parts.state + parts.noise + parts.weights;
     // The bound without the normals too: how much of it rests on the generator's speed.
     const noNoise = (digitalStep + parts.state + parts.weights) / digitalStep;
-    rows.push({ kind: 'floor', task, backend, digitalStepMicros: digitalStep, parts, floorExtraMicros: extra, floorRatio: (digitalStep + extra) / digitalStep, floorRatioWithoutNoise: noNoise, target: t.target, changedCells: t.changed, weights: t.weights });
+    rows.push({ kind: 'floor', task, backend, digitalStepMicros: digitalStep, parts, floorExtraMicros: extra, floorRatio: (digitalStep + extra) / digitalStep, floorRatioWithoutNoise: noNoise, target: t.target, weights: t.weights });
   }
   return rows;
 }

@@ -14,6 +14,14 @@
   return (x << k) | (x >>> (32 - k));
 }
 
+/** The generator's four words, kept in locals by a loop that draws many, written back to its state at st. */
+@inline function storeWords(st: usize, s0: u32, s1: u32, s2: u32, s3: u32): void {
+  store<u32>(st, s0, 0);
+  store<u32>(st, s1, 4);
+  store<u32>(st, s2, 8);
+  store<u32>(st, s3, 12);
+}
+
 @inline function nextU32(st: usize): u32 {
   let s0 = load<u32>(st, 0);
   let s1 = load<u32>(st, 4);
@@ -27,10 +35,7 @@
   s0 ^= s3;
   s2 ^= t;
   s3 = rotl(s3, 11);
-  store<u32>(st, s0, 0);
-  store<u32>(st, s1, 4);
-  store<u32>(st, s2, 8);
-  store<u32>(st, s3, 12);
+  storeWords(st, s0, s1, s2, s3);
   return result;
 }
 
@@ -72,10 +77,7 @@ function normal(st: usize): f64 {
     v = 2 * (<f64>result * 2.3283064365386963e-10) - 1;
     s = u * u + v * v;
   } while (s >= 1 || s == 0);
-  store<u32>(st, s0, 0);
-  store<u32>(st, s1, 4);
-  store<u32>(st, s2, 8);
-  store<u32>(st, s3, 12);
+  storeWords(st, s0, s1, s2, s3);
   const f = Math.sqrt((-2 * fdlog(s)) / s);
   store<f64>(st, v * f, 24);
   store<u32>(st, 1, 16);
@@ -732,10 +734,7 @@ export function fireDraw(values: usize, lines: i32, b0: i32, b1: i32, bl: usize,
             fired++;
           }
         }
-        store<u32>(rng, s0, 0);
-        store<u32>(rng, s1, 4);
-        store<u32>(rng, s2, 8);
-        store<u32>(rng, s3, 12);
+        storeWords(rng, s0, s1, s2, s3);
         continue;
       }
       const logMiss = hostLog1p(-p);
@@ -1325,9 +1324,6 @@ export function sampledCounts(S: usize, M: usize, rows: i32, cols: i32, paddedCo
       }
     }
   }
-  store<u32>(rng, s0, 0);
-  store<u32>(rng, s1, 4);
-  store<u32>(rng, s2, 8);
-  store<u32>(rng, s3, 12);
+  storeWords(rng, s0, s1, s2, s3);
   return listed;
 }
