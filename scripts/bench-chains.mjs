@@ -44,6 +44,37 @@ time('update chain, non-linearity only', () => kernels.updateChain(g, d, 1, { no
 time('update chain, write noise only', () => kernels.updateChain(g, d, 1, { noise }, gmin, gmax));
 time('update chain, no stage', () => kernels.updateChain(g, d, 1, {}, gmin, gmax));
 time('stepClip (g = clip(g + f·d))', () => kernels.stepClip(g, d, 1e-30, gmin, gmax));
+// Sign-split: signSplit then one chain per device, against splitChain (each stage once per weight). Weights of both
+// signs; every weight asks for a small change, a few cross zero. The states are put back before each call
+// (outside the timing would need a second loop; the copy is timed alike in both rows: "copy only").
+const pair = { plus: kernels.float64(cells), minus: kernels.float64(cells), want: kernels.float64(cells) };
+const routed = { plus: kernels.float64(cells), minus: kernels.float64(cells) };
+const rng = new Rng('bench-split');
+for (let i = 0; i < cells; i++) {
+  const w = (rng.next() - 0.5) * range;
+  pair.plus[i] = w > 0 ? gmin + w : gmin;
+  pair.minus[i] = w > 0 ? gmin : gmin - w;
+  pair.want[i] = (rng.next() - 0.5) * 1e-3 * range;
+}
+const start = { plus: pair.plus.slice(), minus: pair.minus.slice() };
+const reset = () => {
+  pair.plus.set(start.plus);
+  pair.minus.set(start.minus);
+};
+const txsim = { nonlinear, noise };
+time('sign split: copy only', reset);
+time('sign split: signSplit + updateChain × 2 (TxSim)', () => {
+  reset();
+  kernels.signSplit(pair.plus, pair.minus, pair.want, routed.plus, routed.minus);
+  kernels.updateChain(pair.plus, routed.plus, 1, txsim, gmin, gmax);
+  kernels.updateChain(pair.minus, routed.minus, 1, txsim, gmin, gmax);
+});
+if (kernels.splitChain) {
+  time('sign split: splitChain (TxSim)', () => {
+    reset();
+    kernels.splitChain(pair.plus, pair.minus, pair.want, 1, txsim, gmin, gmax);
+  });
+}
 time('readCombine, levels + factors + series', () => kernels.readCombine(out, plus, minus, { levels, factors, resistance }, { levels, factors, resistance }));
 time('readCombine, levels only', () => kernels.readCombine(out, plus, minus, { levels }, { levels }));
 time('readCombine, series only', () => kernels.readCombine(out, plus, minus, { resistance }, { resistance }));

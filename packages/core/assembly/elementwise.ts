@@ -440,6 +440,175 @@ export function updateApply(state: usize, table: usize, prefix: i32, used: i32, 
   }
 }
 
+// ---- Sign-split update of both devices of a pair in two passes ---------------------------------------------
+// Under sign-split a weight's change goes to the device of its sign, so of the two cells of a pair at most one
+// changes, except where the weight crosses zero. signSplit followed by one updateChain per polarity ran the
+// non-linearity and the write noise's square root on every cell of both arrays, half of them on a zero change.
+// These two passes compute the split in registers and run each stage once per weight, on the cell that
+// changes (both cells where both change), with the operations and rounding of those kernels, so the bits are
+// the same: splitPrepare stores each polarity's u and counts the cells that draw; the caller draws the plus
+// cells' normals, then the minus cells' (NormalStream order: the plus call, then the minus call); splitApply
+// adds the noise and clips. Both run on chunks of cells with no coupling but the normals' offsets.
+
+/**
+ * For weights v = p − m changed by `want`: cP = max(v + w, 0) − max(v, 0), cM = max(−v − w, 0) − max(−v, 0)
+ * (signSplit), uP = nonlinear(f·cP, p), uM = nonlinear(f·cM, m) (just f·c without `nonlinear`), as
+ * updatePrepare computes them. Stores uP and uM; counts[0], counts[1] (i32) = how many are ≠ 0.
+ */
+export function splitPrepare(p: usize, m: usize, want: usize, uP: usize, uM: usize, n: i32, f: f64, nonlinear: bool, gmin: f64, gmax: f64,
+  w0: f64, k: f64, counts: usize): void {
+  if (nonlinear) splitPrepareLoop<On>(p, m, want, uP, uM, n, f, gmin, gmax, w0, k, counts);
+  else splitPrepareLoop<Off>(p, m, want, uP, uM, n, f, gmin, gmax, w0, k, counts);
+}
+
+function splitPrepareLoop<NL>(p: usize, m: usize, want: usize, uP: usize, uM: usize, n: i32, f: f64, gmin: f64, gmax: f64,
+  w0: f64, k: f64, counts: usize): void {
+  const fv = f64x2.splat(f);
+  const up = f64x2.splat(gmin + w0);
+  const down = f64x2.splat(gmax - w0);
+  const kv = f64x2.splat(k);
+  const zero = f64x2.splat(0);
+  const small = f64x2.splat(1e-3);
+  let cntP = i64x2.splat(0);
+  let cntM = i64x2.splat(0);
+  const end = wholeEnd(uP, n);
+  while (uP < end) {
+    splitStep<NL>(p, m, want, uP, uM, fv, up, down, kv, zero, small, true);
+    cntP = i64x2.sub(cntP, f64x2.ne(v128.load(uP), zero));
+    cntM = i64x2.sub(cntM, f64x2.ne(v128.load(uM), zero));
+    p += 16;
+    m += 16;
+    want += 16;
+    uP += 16;
+    uM += 16;
+  }
+  let cp = <i32>(i64x2.extract_lane(cntP, 0) + i64x2.extract_lane(cntP, 1));
+  let cm = <i32>(i64x2.extract_lane(cntM, 0) + i64x2.extract_lane(cntM, 1));
+  if (n & 1) {
+    splitStep<NL>(p, m, want, uP, uM, fv, up, down, kv, zero, small, false);
+    if (load<f64>(uP) != 0) cp++;
+    if (load<f64>(uM) != 0) cm++;
+  }
+  store<i32>(counts, cp, 0);
+  store<i32>(counts, cm, 4);
+}
+
+/** One f64x2 of splitPrepare: stores uP and uM (lane 0 only when not `whole`). */
+@inline function splitStep<NL>(p: usize, m: usize, want: usize, uP: usize, uM: usize, fv: v128, up: v128, down: v128, kv: v128, zero: v128,
+  small: v128, whole: bool): void {
+  const pv = v128.load(p);
+  const mv = v128.load(m);
+  const v = f64x2.sub(pv, mv);
+  const next = f64x2.add(v, v128.load(want));
+  const cP = f64x2.mul(fv, f64x2.sub(f64x2.pmax(next, zero), f64x2.pmax(v, zero)));
+  const cM = f64x2.mul(fv, f64x2.sub(f64x2.pmax(f64x2.neg(next), zero), f64x2.pmax(f64x2.neg(v), zero)));
+  if (sizeof<NL>() != sizeof<On>()) {
+    put2(uP, cP, whole);
+    put2(uM, cM, whole);
+    return;
+  }
+  const nzP = f64x2.ne(cP, zero);
+  if (v128.any_true(v128.and(nzP, f64x2.ne(cM, zero)))) {
+    // A weight crossing zero changes both devices (or a NaN): each its own non-linearity.
+    put2(uP, nonlinearVec(cP, pv, up, down, kv, zero, small), whole);
+    put2(uM, nonlinearVec(cM, mv, up, down, kv, zero, small), whole);
+    return;
+  }
+  // At most one device of each lane changes: the non-linearity once, on that device's change and state
+  // (nonlinearVec is a function of each lane alone and gives +0 for a zero change, as the unchanged device gets).
+  const u = nonlinearVec(v128.bitselect(cP, cM, nzP), v128.bitselect(pv, mv, nzP), up, down, kv, zero, small);
+  put2(uP, v128.and(u, nzP), whole);
+  put2(uM, v128.andnot(u, nzP), whole);
+}
+
+/**
+ * p = clip(p + uP + noise, lo, hi) and m likewise from splitPrepare's u (noise = scale·√(range·|u|)·ξ on each
+ * u ≠ 0 when `noise`, as updateChain's pass adds it). ξ (f64): the plus cells' from xiP + offsets[0], the minus
+ * cells' from xiM + offsets[1] (i32 counts of normals), each in cell order; both are read up to one past their last.
+ */
+export function splitApply(p: usize, m: usize, uP: usize, uM: usize, n: i32, noise: bool, scale: f64, range: f64, lo: f64, hi: f64,
+  xiP: usize, xiM: usize, offsets: usize): void {
+  xiP += <usize>load<i32>(offsets, 0) << 3;
+  xiM += <usize>load<i32>(offsets, 4) << 3;
+  if (noise) splitApplyLoop<On>(p, m, uP, uM, n, scale, range, lo, hi, xiP, xiM);
+  else splitApplyLoop<Off>(p, m, uP, uM, n, scale, range, lo, hi, xiP, xiM);
+}
+
+function splitApplyLoop<NZ>(p: usize, m: usize, uP: usize, uM: usize, n: i32, scale: f64, range: f64, lo: f64, hi: f64,
+  xiP: usize, xiM: usize): void {
+  const zero = f64x2.splat(0);
+  const sc = f64x2.splat(scale);
+  const rg = f64x2.splat(range);
+  const l = f64x2.splat(lo);
+  const h = f64x2.splat(hi);
+  const end = wholeEnd(p, n);
+  while (p < end) {
+    applyStep<NZ>(p, m, uP, uM, zero, sc, rg, l, h, xiP, xiM, true);
+    xiP = applyXiP;
+    xiM = applyXiM;
+    p += 16;
+    m += 16;
+    uP += 16;
+    uM += 16;
+  }
+  if (n & 1) applyStep<NZ>(p, m, uP, uM, zero, sc, rg, l, h, xiP, xiM, false);
+}
+
+/** applyStep's normal pointers after it. */
+let applyXiP: usize = 0;
+let applyXiM: usize = 0;
+
+/** One f64x2 of splitApply (lane 0 only when not `whole`). */
+@inline function applyStep<NZ>(p: usize, m: usize, uP: usize, uM: usize, zero: v128, sc: v128, rg: v128, l: v128, h: v128,
+  xiP: usize, xiM: usize, whole: bool): void {
+  let a = v128.load(uP);
+  let b = v128.load(uM);
+  if (sizeof<NZ>() == sizeof<On>()) {
+    const zP = f64x2.eq(a, zero);
+    const zM = f64x2.eq(b, zero);
+    // Per lane, −1 where that device's u is 0 (it takes no normal), 0 where it draws.
+    const eP0 = <i32>i64x2.extract_lane(zP, 0);
+    const eM0 = <i32>i64x2.extract_lane(zM, 0);
+    const eP1 = <i32>i64x2.extract_lane(zP, 1);
+    const eM1 = <i32>i64x2.extract_lane(zM, 1);
+    if ((eP0 | eM0) & (eP1 | eM1)) {
+      // Neither lane changes both devices: one square root per lane, on the u that is not 0 (if any).
+      const x0 = load<f64>(eP0 ? xiM : xiP);
+      xiP += <usize>(1 + eP0) << 3;
+      xiM += <usize>((1 + eM0) & ~(1 + eP0)) << 3;
+      const x1 = load<f64>(eP1 ? xiM : xiP);
+      xiP += <usize>(1 + eP1) << 3;
+      xiM += <usize>((1 + eM1) & ~(1 + eP1)) << 3;
+      const xi = f64x2.replace_lane(f64x2.splat(x0), 1, x1);
+      const s = v128.bitselect(b, a, zP);
+      const noisy = f64x2.add(s, f64x2.mul(f64x2.mul(sc, f64x2.sqrt(f64x2.mul(rg, f64x2.abs(s)))), xi));
+      a = v128.bitselect(a, noisy, zP);
+      b = v128.bitselect(b, noisy, zM);
+    } else {
+      // A lane whose weight crossed zero: both devices draw, the plus cell from xiP, the minus cell from xiM.
+      const xp0 = load<f64>(xiP);
+      xiP += <usize>(1 + eP0) << 3;
+      const xp1 = load<f64>(xiP);
+      xiP += <usize>(1 + eP1) << 3;
+      const xm0 = load<f64>(xiM);
+      xiM += <usize>(1 + eM0) << 3;
+      const xm1 = load<f64>(xiM);
+      xiM += <usize>(1 + eM1) << 3;
+      a = withNoiseVec(a, zP, f64x2.replace_lane(f64x2.splat(xp0), 1, xp1), sc, rg);
+      b = withNoiseVec(b, zM, f64x2.replace_lane(f64x2.splat(xm0), 1, xm1), sc, rg);
+    }
+  }
+  put2(p, f64x2.pmin(f64x2.pmax(f64x2.add(v128.load(p), a), l), h), whole);
+  put2(m, f64x2.pmin(f64x2.pmax(f64x2.add(v128.load(m), b), l), h), whole);
+  applyXiP = xiP;
+  applyXiM = xiM;
+}
+
+/** withNoise with ξ already in a vector. */
+@inline function withNoiseVec(v: v128, isZero: v128, xi: v128, sc: v128, rg: v128): v128 {
+  return v128.bitselect(v, f64x2.add(v, f64x2.mul(f64x2.mul(sc, f64x2.sqrt(f64x2.mul(rg, f64x2.abs(v)))), xi)), isZero);
+}
+
 /**
  * The read chain of the effective conductance in one pass: levels (when `quantise`) → ×factors (when
  * f ≠ 0) → series resistance (when r ≠ 0), each step rounding as its separate kernel does (levels,

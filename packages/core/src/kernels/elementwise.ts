@@ -1,6 +1,6 @@
 import { NormalStream, roundUp8 } from './normal-stream.js';
 import { jumpBlocks } from './stream-jump.js';
-import { chunkCount, elementwisePool, Job, rowChunkCount, type ElementwisePool } from './threads.js';
+import { chunkCount, elementwisePool, Job, MAX_CHUNKS, rowChunkCount, type ElementwisePool } from './threads.js';
 import { elementwiseModule, type ElementwiseModule, type ResidentArray } from './wasm.js';
 
 /**
@@ -164,6 +164,84 @@ export const kernels = {
     }
     m.api.stepClip(m.inout(g), m.in(want), g.length, f, lo, hi);
     m.end();
+  },
+
+  /**
+   * Sign-split routing and one update chain on each device of the pair, bit-identical to signSplit(plus, minus,
+   * want, cP, cM), then updateChain(plus, cP, f, chain, lo, hi), then updateChain(minus, cM, f, chain, lo, hi):
+   * the same states, and the stream drawing the plus cells' normals, then the minus cells'. In two passes
+   * (splitPrepare, splitApply) that run the non-linearity and the noise's square root once per weight, on the
+   * device that changes, instead of on every cell of both arrays. Operands outside kernel memory take the
+   * three kernels one after another.
+   */
+  splitChain(plus: Float64Array, minus: Float64Array, want: Float64Array, f: number, chain: UpdateChain, lo: number, hi: number): void {
+    const w = elementwiseModule();
+    if (!w || !(w.resident(plus) && w.resident(minus) && w.resident(want))) return reference.splitChain(plus, minus, want, f, chain, lo, hi, kernels);
+    const n = want.length;
+    const chunks = chunkCount(n);
+    const pool = chunks > 1 ? elementwisePool(w) : null;
+    const parts = pool ? chunks : 1;
+    const nl = chain.nonlinear;
+    const nz = chain.noise;
+    const b = splitBuffers(n, parts);
+    const counts = b.counts;
+    if (pool) {
+      const a = pool.ints;
+      a[0] = plus.byteOffset;
+      a[1] = minus.byteOffset;
+      a[2] = want.byteOffset;
+      a[3] = b.uP.byteOffset;
+      a[4] = b.uM.byteOffset;
+      a[5] = nl ? 1 : 0;
+      a[6] = counts.byteOffset;
+      const x = pool.floats;
+      x[0] = f;
+      x[1] = nl?.gmin ?? 0;
+      x[2] = nl?.gmax ?? 0;
+      x[3] = nl?.w0 ?? 0;
+      x[4] = nl?.k ?? 0;
+      pool.run(w.api, Job.splitPrepare, n, chunks);
+    } else {
+      w.api.splitPrepare(plus.byteOffset, minus.byteOffset, want.byteOffset, b.uP.byteOffset, b.uM.byteOffset, n, f, nl ? 1 : 0,
+        nl?.gmin ?? 0, nl?.gmax ?? 0, nl?.w0 ?? 0, nl?.k ?? 0, counts.byteOffset);
+    }
+    // Each part's counts become where its normals start: the plus cells' and the minus cells' before it.
+    let usedP = 0;
+    let usedM = 0;
+    for (let t = 0; t < parts; t++) {
+      const cp = counts[2 * t]!;
+      const cm = counts[2 * t + 1]!;
+      counts[2 * t] = usedP;
+      counts[2 * t + 1] = usedM;
+      usedP += cp;
+      usedM += cm;
+    }
+    if (nz) {
+      // The plus call's draws, then the minus call's: each advances the stream by its whole rounds.
+      nz.stream.fillCount(b.xiP, usedP);
+      nz.stream.fillCount(b.xiM, usedM);
+    }
+    if (pool) {
+      // All arguments again: a pooled normal fill above used the same argument block.
+      const a = pool.ints;
+      a[0] = plus.byteOffset;
+      a[1] = minus.byteOffset;
+      a[3] = b.uP.byteOffset;
+      a[4] = b.uM.byteOffset;
+      a[5] = nz ? 1 : 0;
+      a[6] = counts.byteOffset;
+      a[7] = b.xiP.byteOffset;
+      a[8] = b.xiM.byteOffset;
+      const x = pool.floats;
+      x[5] = nz?.scale ?? 0;
+      x[6] = nz?.range ?? 0;
+      x[7] = lo;
+      x[8] = hi;
+      pool.run(w.api, Job.splitApply, n, chunks);
+      return;
+    }
+    w.api.splitApply(plus.byteOffset, minus.byteOffset, b.uP.byteOffset, b.uM.byteOffset, n, nz ? 1 : 0, nz?.scale ?? 0, nz?.range ?? 0, lo, hi,
+      b.xiP.byteOffset, b.xiM.byteOffset, counts.byteOffset);
   },
 
   /** Sign-split routing: see reference.signSplit. */
@@ -396,6 +474,12 @@ export const kernels = {
   },
 };
 
+/** The kernels reference.splitChain composes. */
+interface SplitKernels {
+  signSplit(plus: Float64Array, minus: Float64Array, want: Float64Array, outPlus: Float64Array, outMinus: Float64Array): void;
+  updateChain(g: Float64Array, d: Float64Array, f: number, chain: UpdateChain, lo: number, hi: number): void;
+}
+
 /** The stages of kernels.updateChain; an absent stage is skipped. */
 export interface UpdateChain {
   /** Update non-linearity (kernels.updateNonlinearity's parameters). */
@@ -474,6 +558,27 @@ function threadedUpdate(w: ElementwiseModule, pool: ElementwisePool, chunks: num
   state.set(jump.states.subarray(0, 16));
 }
 
+/**
+ * splitChain's work arrays in kernel memory, reused across calls and grown as needed: each polarity's u (n f64),
+ * its normals (n + 2 f64: splitApply reads one past the last), and two i32 per part (counts, then offsets).
+ */
+function splitBuffers(n: number, parts: number): SplitBuffers {
+  if (split.uP.length < n) {
+    const size = Math.max(n, 2 * split.uP.length);
+    split = { ...split, uP: kernels.float64(size), uM: kernels.float64(size), xiP: kernels.float64(size + 2), xiM: kernels.float64(size + 2) };
+  }
+  if (split.counts.length < 2 * parts) split = { ...split, counts: kernels.int32(2 * MAX_CHUNKS) };
+  return split;
+}
+interface SplitBuffers {
+  readonly uP: Float64Array;
+  readonly uM: Float64Array;
+  readonly xiP: Float64Array;
+  readonly xiM: Float64Array;
+  readonly counts: Int32Array;
+}
+let split: SplitBuffers = { uP: new Float64Array(0), uM: new Float64Array(0), xiP: new Float64Array(0), xiM: new Float64Array(0), counts: new Int32Array(0) };
+
 /** The address of room for n f64 (threadedUpdate's u), reused across calls; see normalsBuffer. */
 function uBuffer(n: number): number {
   if (us.length < n) us = kernels.float64(Math.max(n, 2 * us.length));
@@ -543,6 +648,20 @@ export const reference = {
       const v = g[k]! + f * want[k]!;
       g[k] = v < lo ? lo : v > hi ? hi : v;
     }
+  },
+
+  /**
+   * Sign split, then the chain on each device (plus first), through `k`'s kernels (the reference's own loops by
+   * default): what kernels.splitChain equals bit for bit.
+   */
+  splitChain(plus: Float64Array, minus: Float64Array, want: Float64Array, f: number, chain: UpdateChain, lo: number, hi: number,
+    kernelsUsed?: SplitKernels): void {
+    const k: SplitKernels = kernelsUsed ?? reference;
+    const cP = new Float64Array(want.length);
+    const cM = new Float64Array(want.length);
+    k.signSplit(plus, minus, want, cP, cM);
+    k.updateChain(plus, cP, f, chain, lo, hi);
+    k.updateChain(minus, cM, f, chain, lo, hi);
   },
 
   /** Weights v = plus − minus changed by want: plus takes max(v + w, 0) − max(v, 0), minus max(−v − w, 0) − max(−v, 0). */

@@ -13,7 +13,7 @@ import type { ElementwiseExports, ElementwiseModule } from './wasm.js';
 
 /** The chunked kernels (job kinds). */
 export const Job = { read: 1, update: 2, updateNoisy: 3, signSplit: 5, stepClip: 6, widen: 7, combine: 8, plugin: 9, readCombine: 10, transpose: 11,
-  gather: 12, accumulate: 13, narrow: 14, accumulateNarrow: 15, fillNormal: 16 } as const;
+  gather: 12, accumulate: 13, narrow: 14, accumulateNarrow: 15, fillNormal: 16, splitPrepare: 17, splitApply: 18 } as const;
 
 /** Most chunks one job may have. */
 export const MAX_CHUNKS = 64;
@@ -91,6 +91,16 @@ function runChunk(api, ctl, fl, t, chunks) {
         (ctl[a + 5] >>> 0) + (lo + 16 * t) * 4);
       break;
     }
+    case ${Job.splitPrepare}:
+      // Independent chunks: each stores its u and its two counts at counts + 8·t.
+      api.splitPrepare((ctl[a] >>> 0) + o8, (ctl[a + 1] >>> 0) + o8, (ctl[a + 2] >>> 0) + o8, (ctl[a + 3] >>> 0) + o8, (ctl[a + 4] >>> 0) + o8, len,
+        fl[0], ctl[a + 5], fl[1], fl[2], fl[3], fl[4], (ctl[a + 6] >>> 0) + t * 8);
+      break;
+    case ${Job.splitApply}:
+      // The caller turned the counts into each chunk's first normals (plus, minus) at counts + 8·t.
+      api.splitApply((ctl[a] >>> 0) + o8, (ctl[a + 1] >>> 0) + o8, (ctl[a + 3] >>> 0) + o8, (ctl[a + 4] >>> 0) + o8, len, ctl[a + 5],
+        fl[5], fl[6], fl[7], fl[8], ctl[a + 7] >>> 0, ctl[a + 8] >>> 0, (ctl[a + 6] >>> 0) + t * 8);
+      break;
     case ${Job.signSplit}:
       api.signSplit((ctl[a] >>> 0) + o8, (ctl[a + 1] >>> 0) + o8, (ctl[a + 2] >>> 0) + o8, (ctl[a + 3] >>> 0) + o8, (ctl[a + 4] >>> 0) + o8, len);
       break;

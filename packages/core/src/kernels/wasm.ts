@@ -44,6 +44,10 @@ export interface ElementwiseExports {
   addClip(g: number, d: number, out: number, n: number, lo: number, hi: number): void;
   stepClip(g: number, want: number, n: number, f: number, lo: number, hi: number): void;
   signSplit(p: number, m: number, want: number, outP: number, outM: number, n: number): void;
+  splitPrepare(p: number, m: number, want: number, uP: number, uM: number, n: number, f: number, nonlinear: number, gmin: number, gmax: number,
+    w0: number, k: number, counts: number): void;
+  splitApply(p: number, m: number, uP: number, uM: number, n: number, noise: number, scale: number, range: number, lo: number, hi: number,
+    xiP: number, xiM: number, offsets: number): void;
   updateNonlinearity(d: number, g: number, out: number, n: number, gmin: number, gmax: number, w0: number, k: number): void;
   levels(src: number, out: number, n: number, gmin: number, step: number, inv: number, steps: number): void;
   multiply(src: number, f: number, out: number, n: number): void;

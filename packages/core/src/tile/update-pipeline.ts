@@ -91,6 +91,17 @@ export function updateConductances(
   } else {
     counts.updatePulses += devicesPerChange * kernels.countNonzero(want);
   }
+  // Sign-split analog change with the same fused chain on both devices (the TxSim stack): the split and both
+  // chains in two passes that run each stage once per weight, bit-identical to routing then one chain each.
+  if (split && kind !== 'pulses' && deltaHooks.length && !afterHooks.length && !device.respond && !device.settle && clips && (options.fused ?? true)) {
+    const chain = fusedChain(deltaHooks, { polarity: 'plus', conductance: state.plus, gmin: device.gmin, gmax: device.gmax });
+    const other = chain && fusedChain(deltaHooks, { polarity: 'minus', conductance: state.minus, gmin: device.gmin, gmax: device.gmax });
+    if (chain && other && sameChain(chain, other)) {
+      kernels.splitChain(state.plus, state.minus, want, 1, chain, device.gmin, device.gmax);
+      dirty[0] = 0;
+      return undefined;
+    }
+  }
   // Per-device requests of the sign-split mapping (G− changes and pulses already mirrored).
   const routed = split ? route(kind === 'pulses' && !!device.pulse, state, want, up, down, scratch, listed) : undefined;
 
@@ -224,6 +235,17 @@ function fusedChain(hooks: readonly StackEntry[], ctx: UpdateContext): UpdateCha
     }
   }
   return { ...(nonlinear ? { nonlinear } : {}), ...(noise ? { noise } : {}) };
+}
+
+/** Whether two fused chains run the same stages with the same parameters and stream. */
+function sameChain(a: UpdateChain, b: UpdateChain): boolean {
+  const x = a.nonlinear;
+  const y = b.nonlinear;
+  const nonlinear = !x || !y ? x === y : x.gmin === y.gmin && x.gmax === y.gmax && x.w0 === y.w0 && x.k === y.k;
+  const p = a.noise;
+  const q = b.noise;
+  const noise = !p || !q ? p === q : p.stream === q.stream && p.scale === q.scale && p.range === q.range;
+  return nonlinear && noise;
 }
 
 const PAIR = ['plus', 'minus'] as const;
