@@ -1,11 +1,12 @@
 // Microseconds per call of the fused update and read chains on the TxSim MLP's arrays (254,016 cells a
 // polarity: 64×64 tiles of 784-256-128-10), each stage combination, beside the plainest kernels over the same
 // arrays (stepClip, combine): medians of 5 rounds of 200 calls, one call's worth of work per "step".
-//   TXSIM_THREADS=1 node scripts/bench-chains.mjs [REPO]   (REPO: another built checkout to time, default this one)
+//   TXSIM_THREADS=1 [CELLS=n] node scripts/bench-chains.mjs [REPO]   (REPO: another built checkout to time, default this one)
 const root = process.argv[2] ?? new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const { kernels, NormalStream, Rng } = await import(`${root}/packages/core/dist/index.js`);
 
-const cells = 212992 + 32768 + 8192 + 64; // per polarity, as the TxSim MLP's tiles hold them
+// Per polarity, as the TxSim MLP's tiles hold them; CELLS=n for another size (e.g. one that fits the caches).
+const cells = Number(process.env.CELLS ?? 212992 + 32768 + 8192 + 64);
 const gmin = 1e-6;
 const gmax = 1e-5;
 const range = gmax - gmin;
