@@ -185,21 +185,20 @@ export const kernels = {
     const nz = chain.noise;
     const b = splitBuffers(n, parts);
     const counts = b.counts;
-    if (pool) {
-      const a = pool.ints;
+    // The pooled jobs' shared arguments (set before each job: a pooled normal fill between them uses the same block).
+    const stage = (a: Int32Array) => {
       a[0] = plus.byteOffset;
       a[1] = minus.byteOffset;
       a[2] = want.byteOffset;
       a[3] = b.uP.byteOffset;
       a[4] = b.uM.byteOffset;
-      a[5] = nl ? 1 : 0;
       a[6] = counts.byteOffset;
-      const x = pool.floats;
-      x[0] = f;
-      x[1] = nl?.gmin ?? 0;
-      x[2] = nl?.gmax ?? 0;
-      x[3] = nl?.w0 ?? 0;
-      x[4] = nl?.k ?? 0;
+    };
+    if (pool) {
+      const a = pool.ints;
+      stage(a);
+      a[5] = nl ? 1 : 0;
+      chainFloats(pool.floats, f, chain, lo, hi);
       pool.run(w.api, Job.splitPrepare, n, chunks);
     } else {
       w.api.splitPrepare(plus.byteOffset, minus.byteOffset, want.byteOffset, b.uP.byteOffset, b.uM.byteOffset, n, f, nl ? 1 : 0,
@@ -222,21 +221,12 @@ export const kernels = {
       nz.stream.fillCount(b.xiM, usedM);
     }
     if (pool) {
-      // All arguments again: a pooled normal fill above used the same argument block.
       const a = pool.ints;
-      a[0] = plus.byteOffset;
-      a[1] = minus.byteOffset;
-      a[3] = b.uP.byteOffset;
-      a[4] = b.uM.byteOffset;
+      stage(a);
       a[5] = nz ? 1 : 0;
-      a[6] = counts.byteOffset;
       a[7] = b.xiP.byteOffset;
       a[8] = b.xiM.byteOffset;
-      const x = pool.floats;
-      x[5] = nz?.scale ?? 0;
-      x[6] = nz?.range ?? 0;
-      x[7] = lo;
-      x[8] = hi;
+      chainFloats(pool.floats, f, chain, lo, hi);
       pool.run(w.api, Job.splitApply, n, chunks);
       return;
     }
@@ -528,16 +518,7 @@ function threadedUpdate(w: ElementwiseModule, pool: ElementwisePool, chunks: num
   a[0] = m.in(d);
   a[1] = m.inout(g);
   a[2] = nl ? 1 : 0;
-  const x = pool.floats;
-  x[0] = f;
-  x[1] = nl?.gmin ?? 0;
-  x[2] = nl?.gmax ?? 0;
-  x[3] = nl?.w0 ?? 0;
-  x[4] = nl?.k ?? 0;
-  x[5] = nz?.scale ?? 0;
-  x[6] = nz?.range ?? 0;
-  x[7] = lo;
-  x[8] = hi;
+  chainFloats(pool.floats, f, chain, lo, hi);
   if (!nz || !jump) {
     pool.run(w.api, Job.update, g.length, chunks);
     m.end();
@@ -578,6 +559,23 @@ interface SplitBuffers {
   readonly counts: Int32Array;
 }
 let split: SplitBuffers = { uP: new Float64Array(0), uM: new Float64Array(0), xiP: new Float64Array(0), xiM: new Float64Array(0), counts: new Int32Array(0) };
+
+/**
+ * The float arguments of the pooled update jobs (update, updateNoisy, splitPrepare, splitApply), in the layout
+ * threads.ts reads: f, the non-linearity's gmin, gmax, w0, k, the noise's scale and range, then lo and hi.
+ */
+function chainFloats(x: Float64Array, f: number, chain: UpdateChain, lo: number, hi: number): void {
+  const nl = chain.nonlinear;
+  x[0] = f;
+  x[1] = nl?.gmin ?? 0;
+  x[2] = nl?.gmax ?? 0;
+  x[3] = nl?.w0 ?? 0;
+  x[4] = nl?.k ?? 0;
+  x[5] = chain.noise?.scale ?? 0;
+  x[6] = chain.noise?.range ?? 0;
+  x[7] = lo;
+  x[8] = hi;
+}
 
 /** The address of room for n f64 (threadedUpdate's u), reused across calls; see normalsBuffer. */
 function uBuffer(n: number): number {
