@@ -453,7 +453,8 @@ export function updateApply(state: usize, table: usize, prefix: i32, used: i32, 
 /**
  * For weights v = p − m changed by `want`: cP = max(v + w, 0) − max(v, 0), cM = max(−v − w, 0) − max(−v, 0)
  * (signSplit), uP = nonlinear(f·cP, p), uM = nonlinear(f·cM, m) (just f·c without `nonlinear`), as
- * updatePrepare computes them. Stores uP and uM; counts[0], counts[1] (i32) = how many are ≠ 0.
+ * updatePrepare computes them. Stores uP and uM; counts[0], counts[1] (i32) = how many are ≠ 0, counts[2] = how many
+ * requests are ≠ 0 (countNonzero(want), the update's activity count).
  */
 export function splitPrepare(p: usize, m: usize, want: usize, uP: usize, uM: usize, n: i32, f: f64, nonlinear: bool, gmin: f64, gmax: f64,
   w0: f64, k: f64, counts: usize): void {
@@ -471,11 +472,13 @@ function splitPrepareLoop<NL>(p: usize, m: usize, want: usize, uP: usize, uM: us
   const small = f64x2.splat(1e-3);
   let cntP = i64x2.splat(0);
   let cntM = i64x2.splat(0);
+  let cntW = i64x2.splat(0);
   const end = wholeEnd(uP, n);
   while (uP < end) {
     splitStep<NL>(p, m, want, uP, uM, fv, up, down, kv, zero, small, true);
     cntP = i64x2.sub(cntP, f64x2.ne(v128.load(uP), zero));
     cntM = i64x2.sub(cntM, f64x2.ne(v128.load(uM), zero));
+    cntW = i64x2.sub(cntW, f64x2.ne(v128.load(want), zero));
     p += 16;
     m += 16;
     want += 16;
@@ -484,13 +487,16 @@ function splitPrepareLoop<NL>(p: usize, m: usize, want: usize, uP: usize, uM: us
   }
   let cp = <i32>(i64x2.extract_lane(cntP, 0) + i64x2.extract_lane(cntP, 1));
   let cm = <i32>(i64x2.extract_lane(cntM, 0) + i64x2.extract_lane(cntM, 1));
+  let cw = <i32>(i64x2.extract_lane(cntW, 0) + i64x2.extract_lane(cntW, 1));
   if (n & 1) {
     splitStep<NL>(p, m, want, uP, uM, fv, up, down, kv, zero, small, false);
     if (load<f64>(uP) != 0) cp++;
     if (load<f64>(uM) != 0) cm++;
+    if (load<f64>(want) != 0) cw++;
   }
   store<i32>(counts, cp, 0);
   store<i32>(counts, cm, 4);
+  store<i32>(counts, cw, 8);
 }
 
 /** One f64x2 of splitPrepare: stores uP and uM (lane 0 only when not `whole`). */

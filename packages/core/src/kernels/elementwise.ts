@@ -172,11 +172,15 @@ export const kernels = {
    * the same states, and the stream drawing the plus cells' normals, then the minus cells'. In two passes
    * (splitPrepare, splitApply) that run the non-linearity and the noise's square root once per weight, on the
    * device that changes, instead of on every cell of both arrays. Operands outside kernel memory take the
-   * three kernels one after another.
+   * three kernels one after another. Returns countNonzero(want) (the update's activity count), counted in the
+   * first pass.
    */
-  splitChain(plus: Float64Array, minus: Float64Array, want: Float64Array, f: number, chain: UpdateChain, lo: number, hi: number): void {
+  splitChain(plus: Float64Array, minus: Float64Array, want: Float64Array, f: number, chain: UpdateChain, lo: number, hi: number): number {
     const w = elementwiseModule();
-    if (!w || !(w.resident(plus) && w.resident(minus) && w.resident(want))) return reference.splitChain(plus, minus, want, f, chain, lo, hi, kernels);
+    if (!w || !(w.resident(plus) && w.resident(minus) && w.resident(want))) {
+      reference.splitChain(plus, minus, want, f, chain, lo, hi, kernels);
+      return kernels.countNonzero(want);
+    }
     const n = want.length;
     const chunks = chunkCount(n);
     const pool = chunks > 1 ? elementwisePool(w) : null;
@@ -207,13 +211,15 @@ export const kernels = {
     // Each part's counts become where its normals start: the plus cells' and the minus cells' before it.
     let usedP = 0;
     let usedM = 0;
+    let requests = 0;
     for (let t = 0; t < parts; t++) {
-      const cp = counts[2 * t]!;
-      const cm = counts[2 * t + 1]!;
-      counts[2 * t] = usedP;
-      counts[2 * t + 1] = usedM;
+      const cp = counts[4 * t]!;
+      const cm = counts[4 * t + 1]!;
+      counts[4 * t] = usedP;
+      counts[4 * t + 1] = usedM;
       usedP += cp;
       usedM += cm;
+      requests += counts[4 * t + 2]!;
     }
     if (nz) {
       // The plus call's draws, then the minus call's: each advances the stream by its whole rounds.
@@ -228,10 +234,11 @@ export const kernels = {
       a[8] = b.xiM.byteOffset;
       chainFloats(pool.floats, f, chain, lo, hi);
       pool.run(w.api, Job.splitApply, n, chunks);
-      return;
+      return requests;
     }
     w.api.splitApply(plus.byteOffset, minus.byteOffset, b.uP.byteOffset, b.uM.byteOffset, n, nz ? 1 : 0, nz?.scale ?? 0, nz?.range ?? 0, lo, hi,
       b.xiP.byteOffset, b.xiM.byteOffset, counts.byteOffset);
+    return requests;
   },
 
   /** Sign-split routing: see reference.signSplit. */
@@ -464,8 +471,8 @@ export const kernels = {
   },
 };
 
-/** The kernels reference.splitChain composes. */
-interface SplitKernels {
+/** The kernels reference.splitChain composes: the reference loops, or `kernels` (the operands outside kernel memory). */
+export interface SplitKernels {
   signSplit(plus: Float64Array, minus: Float64Array, want: Float64Array, outPlus: Float64Array, outMinus: Float64Array): void;
   updateChain(g: Float64Array, d: Float64Array, f: number, chain: UpdateChain, lo: number, hi: number): void;
 }
@@ -541,14 +548,15 @@ function threadedUpdate(w: ElementwiseModule, pool: ElementwisePool, chunks: num
 
 /**
  * splitChain's work arrays in kernel memory, reused across calls and grown as needed: each polarity's u (n f64),
- * its normals (n + 2 f64: splitApply reads one past the last), and two i32 per part (counts, then offsets).
+ * its normals (n + 2 f64: splitApply reads one past the last), and four i32 per part (the plus, minus and request
+ * counts; the first two then become offsets).
  */
 function splitBuffers(n: number, parts: number): SplitBuffers {
   if (split.uP.length < n) {
     const size = Math.max(n, 2 * split.uP.length);
     split = { ...split, uP: kernels.float64(size), uM: kernels.float64(size), xiP: kernels.float64(size + 2), xiM: kernels.float64(size + 2) };
   }
-  if (split.counts.length < 2 * parts) split = { ...split, counts: kernels.int32(2 * MAX_CHUNKS) };
+  if (split.counts.length < 4 * parts) split = { ...split, counts: kernels.int32(4 * MAX_CHUNKS) };
   return split;
 }
 interface SplitBuffers {

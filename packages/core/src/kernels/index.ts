@@ -1,4 +1,4 @@
-export { kernels, reference as referenceKernels, type ReadChain, type UpdateChain } from './elementwise.js';
+export { kernels, reference as referenceKernels, type ReadChain, type SplitKernels, type UpdateChain } from './elementwise.js';
 export { NormalStream, type NormalStreamState } from './normal-stream.js';
 export { chunkCount, elementwiseThreads, rowChunkCount, elementwiseWorkerChunks, MIN_CHUNK, startElementwiseThreads } from './threads.js';
 export { elementwiseModule, type ElementwiseExports, type ElementwiseModule, type ResidentArray, type Typed, type WasmMemory } from './wasm.js';

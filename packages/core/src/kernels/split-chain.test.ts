@@ -127,6 +127,26 @@ describe('splitChain: sign split and both devices\' update chains', () => {
     expect(zeroed).toBeGreaterThan(20);
   });
 
+  it('returns how many requests are not 0 (the update\'s activity count), on one thread and on the pool', () => {
+    for (const threads of wasm ? [1, 2] : [1]) {
+      elementwiseThreads(threads);
+      for (const n of [1, 23, 1001, 100_003]) {
+        const { plus, minus, want } = pair(n, `count${n}`);
+        const stream = new NormalStream(new Rng('count'));
+        const resident = [plus, minus, want].map((a) => {
+          const k = kernels.float64(n);
+          k.set(a);
+          return k;
+        });
+        let nonzero = 0;
+        for (const w of want) if (w !== 0) nonzero++;
+        expect(kernels.splitChain(resident[0]!, resident[1]!, resident[2]!, 1, chainOf(true, true, stream), gmin, gmax)).toBe(nonzero);
+        expect(kernels.splitChain(plus, minus, want, 1, chainOf(true, true, stream), gmin, gmax)).toBe(nonzero);
+      }
+    }
+    elementwiseThreads(1);
+  });
+
   // (Without a NaN request: the TypeScript sign split's comparisons turn a NaN change into 0, the kernels keep it.)
   it('without noise, equals the TypeScript loops (sign split, then each device\'s chain)', () => {
     for (const nl of [true, false]) {

@@ -92,14 +92,14 @@ function runChunk(api, ctl, fl, t, chunks) {
       break;
     }
     case ${Job.splitPrepare}:
-      // Independent chunks: each stores its u and its two counts at counts + 8·t.
+      // Independent chunks: each stores its u and its three counts at counts + 16·t.
       api.splitPrepare((ctl[a] >>> 0) + o8, (ctl[a + 1] >>> 0) + o8, (ctl[a + 2] >>> 0) + o8, (ctl[a + 3] >>> 0) + o8, (ctl[a + 4] >>> 0) + o8, len,
-        fl[0], ctl[a + 5], fl[1], fl[2], fl[3], fl[4], (ctl[a + 6] >>> 0) + t * 8);
+        fl[0], ctl[a + 5], fl[1], fl[2], fl[3], fl[4], (ctl[a + 6] >>> 0) + t * 16);
       break;
     case ${Job.splitApply}:
-      // The caller turned the counts into each chunk's first normals (plus, minus) at counts + 8·t.
+      // The caller turned the counts into each chunk's first normals (plus, minus) at counts + 16·t.
       api.splitApply((ctl[a] >>> 0) + o8, (ctl[a + 1] >>> 0) + o8, (ctl[a + 3] >>> 0) + o8, (ctl[a + 4] >>> 0) + o8, len, ctl[a + 5],
-        fl[5], fl[6], fl[7], fl[8], ctl[a + 7] >>> 0, ctl[a + 8] >>> 0, (ctl[a + 6] >>> 0) + t * 8);
+        fl[5], fl[6], fl[7], fl[8], ctl[a + 7] >>> 0, ctl[a + 8] >>> 0, (ctl[a + 6] >>> 0) + t * 16);
       break;
     case ${Job.signSplit}:
       api.signSplit((ctl[a] >>> 0) + o8, (ctl[a + 1] >>> 0) + o8, (ctl[a + 2] >>> 0) + o8, (ctl[a + 3] >>> 0) + o8, (ctl[a + 4] >>> 0) + o8, len);

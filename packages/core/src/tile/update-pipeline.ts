@@ -85,22 +85,23 @@ export function updateConductances(
   const clips = !device.clipsItself;
 
   const devicesPerChange = split || single ? 1 : 2;
+  // Sign-split analog change with the same fused chain on both devices (the TxSim stack): the split and both
+  // chains in two passes that run each stage once per weight, bit-identical to routing then one chain each
+  // (and counting the changed weights on the way).
+  if (split && kind !== 'pulses' && deltaHooks.length && !afterHooks.length && !device.respond && !device.settle && clips && (options.fused ?? true)) {
+    const chain = fusedChain(deltaHooks, { polarity: 'plus', conductance: state.plus, gmin: device.gmin, gmax: device.gmax });
+    const other = chain && fusedChain(deltaHooks, { polarity: 'minus', conductance: state.minus, gmin: device.gmin, gmax: device.gmax });
+    if (chain && other && sameChain(chain, other)) {
+      counts.updatePulses += devicesPerChange * kernels.splitChain(state.plus, state.minus, want, 1, chain, device.gmin, device.gmax);
+      dirty[0] = 0;
+      return undefined;
+    }
+  }
   if (kind === 'pulses') {
     counts.updatePulses += devicesPerChange * (listed ? listedSum(up, down, listed) : sum(up) + sum(down));
     if (!device.pulse) pulsesToChange(up, down, coincidenceStep, want);
   } else {
     counts.updatePulses += devicesPerChange * kernels.countNonzero(want);
-  }
-  // Sign-split analog change with the same fused chain on both devices (the TxSim stack): the split and both
-  // chains in two passes that run each stage once per weight, bit-identical to routing then one chain each.
-  if (split && kind !== 'pulses' && deltaHooks.length && !afterHooks.length && !device.respond && !device.settle && clips && (options.fused ?? true)) {
-    const chain = fusedChain(deltaHooks, { polarity: 'plus', conductance: state.plus, gmin: device.gmin, gmax: device.gmax });
-    const other = chain && fusedChain(deltaHooks, { polarity: 'minus', conductance: state.minus, gmin: device.gmin, gmax: device.gmax });
-    if (chain && other && sameChain(chain, other)) {
-      kernels.splitChain(state.plus, state.minus, want, 1, chain, device.gmin, device.gmax);
-      dirty[0] = 0;
-      return undefined;
-    }
   }
   // Per-device requests of the sign-split mapping (G− changes and pulses already mirrored).
   const routed = split ? route(kind === 'pulses' && !!device.pulse, state, want, up, down, scratch, listed) : undefined;
