@@ -533,13 +533,13 @@ function splitPrepareLoop<NL>(p: usize, m: usize, want: usize, uP: usize, uM: us
 
 /**
  * p = clip(p + uP + noise, lo, hi) and m likewise from splitPrepare's u (noise = scale·√(range·|u|)·ξ on each
- * u ≠ 0 when `noise`, as updateChain's pass adds it). ξ (f64): the plus cells' from xiP + offsets[0], the minus
+ * u ≠ 0 when `noise`, as updateChain's pass adds it). ξ (f32): the plus cells' from xiP + offsets[0], the minus
  * cells' from xiM + offsets[1] (i32 counts of normals), each in cell order; both are read up to one past their last.
  */
 export function splitApply(p: usize, m: usize, uP: usize, uM: usize, n: i32, noise: bool, scale: f64, range: f64, lo: f64, hi: f64,
   xiP: usize, xiM: usize, offsets: usize): void {
-  xiP += <usize>load<i32>(offsets, 0) << 3;
-  xiM += <usize>load<i32>(offsets, 4) << 3;
+  xiP += <usize>load<i32>(offsets, 0) << 2;
+  xiM += <usize>load<i32>(offsets, 4) << 2;
   if (noise) splitApplyLoop<On>(p, m, uP, uM, n, scale, range, lo, hi, xiP, xiM);
   else splitApplyLoop<Off>(p, m, uP, uM, n, scale, range, lo, hi, xiP, xiM);
 }
@@ -583,12 +583,12 @@ let applyXiM: usize = 0;
     const eM1 = <i32>i64x2.extract_lane(zM, 1);
     if ((eP0 | eM0) & (eP1 | eM1)) {
       // Neither lane changes both devices: one square root per lane, on the u that is not 0 (if any).
-      const x0 = load<f64>(eP0 ? xiM : xiP);
-      xiP += <usize>(1 + eP0) << 3;
-      xiM += <usize>((1 + eM0) & ~(1 + eP0)) << 3;
-      const x1 = load<f64>(eP1 ? xiM : xiP);
-      xiP += <usize>(1 + eP1) << 3;
-      xiM += <usize>((1 + eM1) & ~(1 + eP1)) << 3;
+      const x0 = <f64>load<f32>(eP0 ? xiM : xiP);
+      xiP += <usize>(1 + eP0) << 2;
+      xiM += <usize>((1 + eM0) & ~(1 + eP0)) << 2;
+      const x1 = <f64>load<f32>(eP1 ? xiM : xiP);
+      xiP += <usize>(1 + eP1) << 2;
+      xiM += <usize>((1 + eM1) & ~(1 + eP1)) << 2;
       const xi = f64x2.replace_lane(f64x2.splat(x0), 1, x1);
       const s = v128.bitselect(b, a, zP);
       const noisy = f64x2.add(s, f64x2.mul(f64x2.mul(sc, f64x2.sqrt(f64x2.mul(rg, f64x2.abs(s)))), xi));
@@ -596,14 +596,14 @@ let applyXiM: usize = 0;
       b = v128.bitselect(b, noisy, zM);
     } else {
       // A lane whose weight crossed zero: both devices draw, the plus cell from xiP, the minus cell from xiM.
-      const xp0 = load<f64>(xiP);
-      xiP += <usize>(1 + eP0) << 3;
-      const xp1 = load<f64>(xiP);
-      xiP += <usize>(1 + eP1) << 3;
-      const xm0 = load<f64>(xiM);
-      xiM += <usize>(1 + eM0) << 3;
-      const xm1 = load<f64>(xiM);
-      xiM += <usize>(1 + eM1) << 3;
+      const xp0 = <f64>load<f32>(xiP);
+      xiP += <usize>(1 + eP0) << 2;
+      const xp1 = <f64>load<f32>(xiP);
+      xiP += <usize>(1 + eP1) << 2;
+      const xm0 = <f64>load<f32>(xiM);
+      xiM += <usize>(1 + eM0) << 2;
+      const xm1 = <f64>load<f32>(xiM);
+      xiM += <usize>(1 + eM1) << 2;
       a = withNoiseVec(a, zP, f64x2.replace_lane(f64x2.splat(xp0), 1, xp1), sc, rg);
       b = withNoiseVec(b, zM, f64x2.replace_lane(f64x2.splat(xm0), 1, xm1), sc, rg);
     }

@@ -223,8 +223,8 @@ export const kernels = {
     }
     if (nz) {
       // The plus call's draws, then the minus call's: each advances the stream by its whole rounds.
-      nz.stream.fillCount(b.xiP, usedP);
-      nz.stream.fillCount(b.xiM, usedM);
+      nz.stream.fillCountF32(b.xiP, usedP);
+      nz.stream.fillCountF32(b.xiM, usedM);
     }
     if (pool) {
       const a = pool.ints;
@@ -548,13 +548,13 @@ function threadedUpdate(w: ElementwiseModule, pool: ElementwisePool, chunks: num
 
 /**
  * splitChain's work arrays in kernel memory, reused across calls and grown as needed: each polarity's u (n f64),
- * its normals (n + 2 f64: splitApply reads one past the last), and four i32 per part (the plus, minus and request
+ * its normals (n + 2 f32: splitApply reads one past the last), and four i32 per part (the plus, minus and request
  * counts; the first two then become offsets).
  */
 function splitBuffers(n: number, parts: number): SplitBuffers {
   if (split.uP.length < n) {
     const size = Math.max(n, 2 * split.uP.length);
-    split = { ...split, uP: kernels.float64(size), uM: kernels.float64(size), xiP: kernels.float64(size + 2), xiM: kernels.float64(size + 2) };
+    split = { ...split, uP: kernels.float64(size), uM: kernels.float64(size), xiP: kernels.float32(size + 2), xiM: kernels.float32(size + 2) };
   }
   if (split.counts.length < 4 * parts) split = { ...split, counts: kernels.int32(4 * MAX_CHUNKS) };
   return split;
@@ -562,11 +562,11 @@ function splitBuffers(n: number, parts: number): SplitBuffers {
 interface SplitBuffers {
   readonly uP: Float64Array;
   readonly uM: Float64Array;
-  readonly xiP: Float64Array;
-  readonly xiM: Float64Array;
+  readonly xiP: Float32Array;
+  readonly xiM: Float32Array;
   readonly counts: Int32Array;
 }
-let split: SplitBuffers = { uP: new Float64Array(0), uM: new Float64Array(0), xiP: new Float64Array(0), xiM: new Float64Array(0), counts: new Int32Array(0) };
+let split: SplitBuffers = { uP: new Float64Array(0), uM: new Float64Array(0), xiP: new Float32Array(0), xiM: new Float32Array(0), counts: new Int32Array(0) };
 
 /**
  * The float arguments of the pooled update jobs (update, updateNoisy, splitPrepare, splitApply), in the layout

@@ -44,6 +44,30 @@ describe.skipIf(!wasm)('NormalStream fills on the worker pool', () => {
     expect(one.out.slice(n)).toEqual(Array(100).fill(7));
   });
 
+  it('fillCountF32: fillCount\'s values as f32 and its stream position, on one call and on the pool', () => {
+    for (const n of [13, 1001, 50000, 70001]) {
+      const run = () => {
+        const s = new NormalStream(new Rng(`f32-${n}`));
+        const out = kernels.float32(n + 10).fill(7);
+        s.fillCountF32(out, n);
+        return { out: Array.from(out), state: Array.from(s.state) };
+      };
+      // Below 32,768 normals a fill is one call, so only the larger ones run on the pool.
+      const [one, two] = n >= 32768 ? onOneAndTwoThreads(run) : [run(), run()];
+      expect(two).toEqual(one);
+      const s = new NormalStream(new Rng(`f32-${n}`));
+      const wide = kernels.float64(n);
+      s.fillCount(wide, n);
+      expect(one.out.slice(0, n)).toEqual(Array.from(wide, (v) => Math.fround(v)));
+      expect(one.out.slice(n)).toEqual(Array(10).fill(7));
+      expect(one.state).toEqual(Array.from(s.state));
+      // A plain array gets the same values.
+      const plain = new Float32Array(n);
+      new NormalStream(new Rng(`f32-${n}`)).fillCountF32(plain, n);
+      expect(Array.from(plain)).toEqual(one.out.slice(0, n));
+    }
+  });
+
   it('a plain (non-kernel) output array gets the same values', () => {
     const n = 40000;
     const run = () => {

@@ -120,10 +120,11 @@ function runChunk(api, ctl, fl, t, chunks) {
     }
     case ${Job.fillNormal}: {
       // Normals [lo, lo + len) of one stream: this chunk's copy of the state jumps to round lo/8 (lo is a
-      // multiple of 64), then draws as one call would from there.
+      // multiple of 64), then draws as one call would from there (as f32 when ctl[a + 3] is set).
       const st = (ctl[a] >>> 0) + t * 64;
       if (lo > 0) api.jumpRounds(st, ctl[a + 1] >>> 0, lo >>> 3);
-      api.fillNormal(st, (ctl[a + 2] >>> 0) + o8, len, fl[0], fl[1]);
+      if (ctl[a + 3]) api.normalsF32(st, (ctl[a + 2] >>> 0) + lo * 4, len);
+      else api.fillNormal(st, (ctl[a + 2] >>> 0) + o8, len, fl[0], fl[1]);
       break;
     }
     case ${Job.readCombine}: {
