@@ -6,8 +6,8 @@
 // The bound counts, per training step:
 //   state      one read-modify-write pass over the f64 state of every cell the step changes (kernels.stepClip,
 //              g = clip(g + f·d): no non-linearity, no device physics);
-//   noise      one standard normal per changed cell, where the model draws write noise per cell (NormalStream.fill,
-//              the generator every noise plugin uses);
+//   noise      one standard normal per changed cell, where the model draws write noise per cell (NormalStream.fillCountF32,
+//              the generator every noise plugin uses, in the f32 it makes them in: its cheapest form);
 //   weights    G+ − G− narrowed to f32 once per weight, the least any read needs after the weights changed
 //              (kernels.combine, no levels, variation or series resistance).
 // It leaves out everything else a crossbar step does (DAC, ADC, per-tile GEMMs, the update rule's physics, the
@@ -63,11 +63,11 @@ function floorParts(weights) {
   plus.set(g);
   minus.fill(1e-6);
   const out = kernels.float32(weights);
-  const z = kernels.float64(weights);
+  const z = kernels.float32(weights);
   const stream = new NormalStream(new Rng('bench-floors'));
   return {
     state: micros(() => kernels.stepClip(g, d, 1e-3, 1e-6, 1e-5)),
-    noise: micros(() => stream.fill(z)),
+    noise: micros(() => stream.fillCountF32(z, weights)),
     weights: micros(() => kernels.combine(out, plus, minus, 1, weights, false, false)),
   };
 }
