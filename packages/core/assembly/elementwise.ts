@@ -210,8 +210,17 @@ export function writeNoise(state: usize, d: usize, out: usize, n: i32, scale: f6
 
 /** v + scale·√(range·|v|)·ξ per lane (ξ = x0, x1), v where v = 0. */
 @inline function withNoise(v: v128, isZero: v128, x0: f64, x1: f64, sc: v128, rg: v128): v128 {
-  const xi = f64x2.replace_lane(f64x2.splat(x0), 1, x1);
-  return v128.bitselect(v, f64x2.add(v, f64x2.mul(f64x2.mul(sc, f64x2.sqrt(f64x2.mul(rg, f64x2.abs(v)))), xi)), isZero);
+  return withNoiseVec(v, isZero, f64x2.replace_lane(f64x2.splat(x0), 1, x1), sc, rg);
+}
+
+/** withNoise with ξ already in a vector. */
+@inline function withNoiseVec(v: v128, isZero: v128, xi: v128, sc: v128, rg: v128): v128 {
+  return v128.bitselect(v, addNoise(v, xi, sc, rg), isZero);
+}
+
+/** v + scale·√(range·|v|)·ξ: write noise on a change v, in the one order every kernel rounds it in. */
+@inline function addNoise(v: v128, xi: v128, sc: v128, rg: v128): v128 {
+  return f64x2.add(v, f64x2.mul(f64x2.mul(sc, f64x2.sqrt(f64x2.mul(rg, f64x2.abs(v)))), xi));
 }
 
 /**
@@ -591,7 +600,7 @@ let applyXiM: usize = 0;
       xiM += <usize>((1 + eM1) & ~(1 + eP1)) << 2;
       const xi = f64x2.replace_lane(f64x2.splat(x0), 1, x1);
       const s = v128.bitselect(b, a, zP);
-      const noisy = f64x2.add(s, f64x2.mul(f64x2.mul(sc, f64x2.sqrt(f64x2.mul(rg, f64x2.abs(s)))), xi));
+      const noisy = addNoise(s, xi, sc, rg);
       a = v128.bitselect(a, noisy, zP);
       b = v128.bitselect(b, noisy, zM);
     } else {
@@ -612,11 +621,6 @@ let applyXiM: usize = 0;
   put2(m, f64x2.pmin(f64x2.pmax(f64x2.add(v128.load(m), b), l), h), whole);
   applyXiP = xiP;
   applyXiM = xiM;
-}
-
-/** withNoise with ξ already in a vector. */
-@inline function withNoiseVec(v: v128, isZero: v128, xi: v128, sc: v128, rg: v128): v128 {
-  return v128.bitselect(v, f64x2.add(v, f64x2.mul(f64x2.mul(sc, f64x2.sqrt(f64x2.mul(rg, f64x2.abs(v)))), xi)), isZero);
 }
 
 /**
